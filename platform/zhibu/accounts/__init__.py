@@ -1,0 +1,1 @@
+"""Accounts: password hashing, login and the current user."""

@@ -1,0 +1,43 @@
+"""``/api/v1/schemes``: the schemes the loaded plugins contribute."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields
+
+from zhibu.app import plugin_registry
+
+blp = Blueprint(
+    "schemes",
+    __name__,
+    url_prefix="/api/v1/schemes",
+    description="Schemes contributed by plugins (global reference data)",
+)
+
+
+class SchemeSchema(Schema):
+    key = fields.String(required=True)
+    title = fields.String(required=True)
+    title_en = fields.String(required=True)
+    seed = fields.String(required=True)
+    description = fields.String()
+
+
+@blp.route("")
+class SchemeList(MethodView):
+    @blp.response(200, SchemeSchema(many=True))
+    def get(self):
+        """List the loaded schemes."""
+        return sorted(plugin_registry().schemes.values(), key=lambda s: s.key)
+
+
+@blp.route("/<string:key>")
+class SchemeDetail(MethodView):
+    @blp.response(200, SchemeSchema)
+    def get(self, key: str):
+        """One scheme by key."""
+        try:
+            return plugin_registry().scheme(key)
+        except KeyError as exc:
+            abort(404, message=exc.args[0])

@@ -1,0 +1,79 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_migrate import Migrate
+
+from zhibu import config as config_module
+from zhibu.db import db
+from zhibu.plugins.manager import PluginRegistry, build_plugin_manager
+
+migrate = Migrate()
+
+PLUGINS_KEY = "zhibu.plugins"
+
+
+def migrations_directory() -> str:
+    root = config_module.source_tree_root()
+    if root is None:
+        raise RuntimeError("the migrations folder ships with the source tree; run from a checkout")
+    return str(root / "migrations")
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings, database, plugins, API, pages and commands.
+
+    :param test_config: settings that win over the environment (tests pass the database
+        URL and ``ZHIBU_PLUGINS`` here).
+    """
+    overrides = dict(test_config or {})
+    instance_path = Path(
+        overrides.get("ZHIBU_INSTANCE_PATH")
+        or os.environ.get("ZHIBU_INSTANCE_PATH")
+        or config_module.default_instance_path()
+    ).resolve()
+    app = Flask("zhibu", instance_path=str(instance_path), instance_relative_config=True)
+    app.config.update(config_module.build_config(instance_path, overrides, os.environ))
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+
+    import zhibu.models  # noqa: F401  (registers every model on the metadata)
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=migrations_directory(), compare_type=True, render_as_batch=True
+    )
+
+    registry = build_plugin_manager(app.config["ZHIBU_PLUGINS"])
+    app.extensions[PLUGINS_KEY] = registry
+
+    from zhibu.api import init_api
+    from zhibu.web import init_web
+
+    init_api(app)
+    init_web(app)
+    _register_plugin_contributions(app, registry)
+    return app
+
+
+def _register_plugin_contributions(app: Flask, registry: PluginRegistry) -> None:
+    for blueprint in registry.contributions["blueprints"].values():
+        app.register_blueprint(blueprint)
+    for name, command in registry.contributions["commands"].items():
+        if name in app.cli.commands:
+            raise RuntimeError(f"plugin command {name!r} clashes with a command of the app")
+        app.cli.add_command(command)
+
+
+def plugin_registry(app: Flask | None = None) -> PluginRegistry:
+    """The plugin registry of ``app`` (default: the current app)."""
+    if app is None:
+        from flask import current_app
+
+        app = current_app
+    return app.extensions[PLUGINS_KEY]

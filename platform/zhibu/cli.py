@@ -1,0 +1,76 @@
+"""The ``zhibu`` command: Flask's CLI group (``run``, ``shell``, ``routes``, ``db``) plus
+the commands registered through the ``zhibu_cli_commands`` hook, built-in ones included."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from zhibu import __version__
+from zhibu.app import create_app, plugin_registry
+
+
+@click.group(
+    cls=FlaskGroup,
+    create_app=create_app,
+    add_version_option=False,
+    help="Zhibu (支部): Party branch standardization and star ratings.",
+)
+@click.version_option(__version__, prog_name="zhibu")
+def cli() -> None:
+    pass
+
+
+def main() -> None:
+    cli(prog_name="zhibu")
+
+
+@click.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@with_appcontext
+def plugins_command(as_json: bool) -> None:
+    """List the loaded plugins: name, version, module path and what each contributes."""
+    infos = plugin_registry().describe()
+    if as_json:
+        click.echo(json.dumps([info.as_dict() for info in infos], ensure_ascii=False, indent=2))
+        return
+    for info in infos:
+        click.echo(f"{info.name} {info.version}  ({info.module}: {info.path})")
+        for kind, names in info.contributes.items():
+            click.echo(f"    {kind}: {', '.join(names)}")
+
+
+@click.command("demo")
+@click.option("--password", default=None, help="Admin password (default: generated).")
+@with_appcontext
+def demo_command(password: str | None) -> None:
+    """Load the demo data (idempotent) and print how to log in."""
+    from zhibu.demo import load_demo
+
+    login = load_demo(password=password)
+    click.echo("演示数据已就绪 / demo data ready")
+    click.echo(
+        f"  登录 / log in: http://127.0.0.1:5000/login   user: {login.username}   "
+        f"password: {login.password}"
+    )
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.argument("queues", nargs=-1)
+@with_appcontext
+def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
+    """Run an RQ worker for the job queue (needs ZHIBU_REDIS_URL)."""
+    from zhibu.jobs.worker import build_worker
+
+    if not current_app.config.get("ZHIBU_REDIS_URL"):
+        raise click.UsageError("ZHIBU_REDIS_URL is not set: without Redis, jobs run inline")
+    worker = build_worker(current_app._get_current_object(), list(queues) or None)
+    worker.work(burst=burst, with_scheduler=not burst)
+
+
+def core_commands() -> list[click.Command]:
+    return [plugins_command, demo_command, worker_command]

@@ -1,0 +1,176 @@
+"""Settings from ``ZHIBU_*`` environment variables, with defaults that need nothing installed.
+
+Every setting is declared once in :data:`SETTINGS`; ``docs/operations.md`` documents each
+(a test checks that none is missing).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(RuntimeError):
+    """A setting has a value the application cannot use."""
+
+
+def _boolean(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected true or false, got {raw!r}")
+
+
+def _name_list(raw: str) -> list[str] | None:
+    """``*`` means every installed plugin; an empty value means none."""
+    if raw.strip() == "*":
+        return None
+    return [name.strip() for name in raw.split(",") if name.strip()]
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    key: str
+    parse: Callable[[str], Any]
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "ZHIBU_DATABASE_URL",
+        "SQLALCHEMY_DATABASE_URI",
+        str,
+        None,
+        "Database URL. Default: SQLite file `instance/zhibu.sqlite3`. "
+        "`postgresql://…` is read as `postgresql+psycopg://…`.",
+    ),
+    Setting(
+        "ZHIBU_REDIS_URL",
+        "ZHIBU_REDIS_URL",
+        str,
+        None,
+        "Redis URL for background jobs (RQ). Unset: jobs run inline in the request.",
+    ),
+    Setting(
+        "ZHIBU_SECRET_KEY",
+        "SECRET_KEY",
+        str,
+        None,
+        "Key that signs sessions. Unset: generated once into `instance/secret_key`.",
+    ),
+    Setting(
+        "ZHIBU_PLUGINS",
+        "ZHIBU_PLUGINS",
+        _name_list,
+        None,
+        "Comma-separated entry-point names of the plugins to load. Unset or `*`: all "
+        "installed; empty: none.",
+    ),
+    Setting(
+        "ZHIBU_INSTANCE_PATH",
+        "ZHIBU_INSTANCE_PATH",
+        str,
+        None,
+        "Folder for the SQLite database, the secret key and uploads. "
+        "Default: `instance/` in the source tree.",
+    ),
+    Setting(
+        "ZHIBU_SESSION_IDLE_MINUTES",
+        "ZHIBU_SESSION_IDLE_MINUTES",
+        int,
+        30,
+        "A page session ends after this many idle minutes.",
+    ),
+    Setting(
+        "ZHIBU_JOB_QUEUE",
+        "ZHIBU_JOB_QUEUE",
+        str,
+        "zhibu",
+        "Name of the RQ queue the web app enqueues to and `zhibu worker` listens on.",
+    ),
+    Setting(
+        "ZHIBU_SQL_ECHO",
+        "SQLALCHEMY_ECHO",
+        _boolean,
+        False,
+        "Log every SQL statement (debugging only).",
+    ),
+)
+
+
+def settings_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Read every declared setting that is present in ``environ``.
+
+    :raises ConfigError: naming the variable whose value cannot be parsed.
+    """
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if setting.env not in environ:
+            continue
+        try:
+            values[setting.key] = setting.parse(environ[setting.env])
+        except ValueError as exc:
+            raise ConfigError(f"{setting.env}: {exc}") from None
+    return values
+
+
+def defaults() -> dict[str, Any]:
+    return {s.key: s.default for s in SETTINGS}
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the URLs people write (``postgres://``, ``postgresql://``) and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def source_tree_root() -> Path | None:
+    """The checkout this package runs from, or None when installed as a wheel."""
+    root = Path(__file__).resolve().parents[2]
+    return root if (root / "pyproject.toml").is_file() else None
+
+
+def default_instance_path() -> Path:
+    root = source_tree_root()
+    return (root / "instance") if root else Path.cwd() / "instance"
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """Read ``instance/secret_key``, creating it (mode 0600) on first run."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        key = path.read_text().strip()
+        if key:
+            return key
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def build_config(
+    instance_path: Path, overrides: Mapping[str, Any] | None, environ: Mapping[str, str]
+) -> dict[str, Any]:
+    """Defaults, then the environment, then ``overrides`` (``create_app``'s test config)."""
+    config = defaults()
+    config.update(settings_from_env(environ))
+    config.update(overrides or {})
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        instance_path.mkdir(parents=True, exist_ok=True)
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_path / 'zhibu.sqlite3'}"
+    config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = load_secret_key(instance_path)
+    return config

@@ -1,0 +1,12 @@
+"""Zhibu's own behaviour, registered through the same hooks as any plugin (``trylast``)."""
+
+from __future__ import annotations
+
+from zhibu.plugins import hookimpl
+
+
+@hookimpl(trylast=True)
+def zhibu_cli_commands():
+    from zhibu.cli import core_commands
+
+    return core_commands()

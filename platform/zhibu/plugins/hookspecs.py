@@ -1,0 +1,77 @@
+"""Every hook a Zhibu plugin may implement.
+
+Registry hooks (``zhibu_schemes``, ``zhibu_report_builders``, ``zhibu_automatic_indicators``,
+``zhibu_cli_commands``, ``zhibu_blueprints``) return a list; the core flattens the lists of
+all plugins and refuses two contributions with the same name, naming both plugins. A plugin
+implements only the hooks it needs. Each hook is documented in ``docs/plugins.md`` and a test
+fails if one is missing there or untested.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+    from flask import Blueprint
+
+    from zhibu.engine.scheme import Scheme
+    from zhibu.plugins.contributions import AutomaticIndicator, ReportBuilder
+
+hookspec = pluggy.HookspecMarker("zhibu")
+
+
+@hookspec
+def zhibu_schemes() -> list[Scheme]:
+    """The schemes (local standards) this plugin contributes.
+
+    Called once while the app is built. Scheme keys must be unique across all plugins;
+    a duplicate stops start-up with an error naming both plugins.
+
+    :return: a list of :class:`zhibu.plugins.Scheme`.
+    """
+
+
+@hookspec
+def zhibu_report_builders() -> list[ReportBuilder]:
+    """Reports this plugin can build (登记表, 汇总表, 公示 …).
+
+    Called once while the app is built. Report keys must be unique across all plugins.
+
+    :return: a list of :class:`zhibu.plugins.ReportBuilder`.
+    """
+
+
+@hookspec
+def zhibu_automatic_indicators() -> list[AutomaticIndicator]:
+    """Indicators computed from activity records instead of scored by a person.
+
+    Called once while the app is built. Indicator keys must be unique across all plugins.
+    Each indicator's ``compute`` must be pure: plain data in, plain data out.
+
+    :return: a list of :class:`zhibu.plugins.AutomaticIndicator`.
+    """
+
+
+@hookspec
+def zhibu_cli_commands() -> list[click.Command]:
+    """Commands this plugin adds to the ``zhibu`` command line.
+
+    Called once while the app is built; each command is added to the Flask CLI group, so it
+    runs inside the application context. Command names must be unique.
+
+    :return: a list of :class:`click.Command` (or groups).
+    """
+
+
+@hookspec
+def zhibu_blueprints() -> list[Blueprint]:
+    """Flask blueprints (web pages or API resources) this plugin serves.
+
+    Called once while the app is built; each blueprint is registered on the app as it is.
+    Blueprint names must be unique.
+
+    :return: a list of :class:`flask.Blueprint`.
+    """

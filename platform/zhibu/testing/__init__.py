@@ -1,0 +1,21 @@
+"""Test support for Zhibu and for plugin authors.
+
+The pytest fixtures in :mod:`zhibu.testing.fixtures` load automatically (``pytest11`` entry
+point) wherever ``zhibu`` is installed; see ``docs/plugins.md``.
+"""
+
+from zhibu.testing.servers import (
+    postgres_url,
+    redis_url,
+    require_postgres,
+    require_redis,
+    temporary_postgres_database,
+)
+
+__all__ = [
+    "postgres_url",
+    "redis_url",
+    "require_postgres",
+    "require_redis",
+    "temporary_postgres_database",
+]

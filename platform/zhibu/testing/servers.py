@@ -1,0 +1,86 @@
+"""The real PostgreSQL and Redis servers tests talk to.
+
+``ZHIBU_TEST_POSTGRES_URL`` and ``ZHIBU_TEST_REDIS_URL`` name them (default: the local
+servers). A server that does not answer skips its tests, except under ``CI=true``, where
+it fails them: CI must never go green on tests it did not run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from zhibu.config import normalize_database_url
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def postgres_url() -> str:
+    """The maintenance database URL of the test server (databases are created beside it)."""
+    return normalize_database_url(os.environ.get("ZHIBU_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL))
+
+
+def redis_url() -> str:
+    return os.environ.get("ZHIBU_TEST_REDIS_URL", DEFAULT_REDIS_URL)
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def _unreachable(what: str, url: str, exc: Exception) -> None:
+    message = f"{what} at {url} is unreachable ({exc.__class__.__name__}: {exc})".splitlines()[0]
+    if _in_ci():
+        pytest.fail(
+            f"{message}; under CI=true this fails the run instead of skipping", pytrace=False
+        )
+    pytest.skip(message)
+
+
+def require_postgres() -> str:
+    """Return the server URL, or skip (fail under CI) when PostgreSQL does not answer."""
+    url = postgres_url()
+    engine = create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:
+        _unreachable("PostgreSQL", make_url(url).render_as_string(hide_password=True), exc)
+    finally:
+        engine.dispose()
+    return url
+
+
+def require_redis() -> str:
+    """Return the Redis URL, or skip (fail under CI) when Redis does not answer."""
+    from redis import Redis
+
+    url = redis_url()
+    try:
+        Redis.from_url(url, socket_connect_timeout=3).ping()
+    except Exception as exc:
+        _unreachable("Redis", url, exc)
+    return url
+
+
+@contextmanager
+def temporary_postgres_database(server_url: str | None = None) -> Iterator[str]:
+    """Create an empty database on the server, yield its URL, drop it afterwards."""
+    server_url = server_url or postgres_url()
+    name = f"zhibu_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -1,0 +1,22 @@
+"""Akesu college: 样板党支部 — branch 评星定级 and member 星级评定 (seed 000).
+
+Source: 《关于全面推行"样板党支部"建设的实施方案》(2020-04-26),
+``shared/seeds/000_349132acc0aca766.txt``. Rules arrive with issue 5.
+"""
+
+from zhibu.plugins import Scheme, hookimpl
+
+__version__ = "0.1.0"
+
+SCHEME = Scheme(
+    key="akesu_college",
+    title="样板党支部建设·评星定级",
+    title_en="Model branch building: branch and member star ratings (Akesu college)",
+    seed="000_349132acc0aca766.txt 《关于全面推行“样板党支部”建设的实施方案》",
+    description="学院党支部评星定级、党员星级评定与样板党支部命名。",
+)
+
+
+@hookimpl
+def zhibu_schemes():
+    return [SCHEME]

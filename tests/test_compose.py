@@ -1,0 +1,79 @@
+"""docker-compose.yml: it parses, has the production shape, and runs only real commands.
+
+Docker does not run on this machine, so this is the check we can make."""
+
+import importlib
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+
+from zhibu.cli import cli
+
+ROOT = Path(__file__).parents[1]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+SERVICES = COMPOSE["services"]
+
+
+def _argv(command) -> list[str]:
+    return shlex.split(command) if isinstance(command, str) else list(command)
+
+
+def _shell_parts(argv: list[str]) -> list[list[str]]:
+    """`sh -c "a && exec b"` → [[a…], [b…]]."""
+    if argv[:2] == ["sh", "-c"]:
+        parts = [shlex.split(p) for p in argv[2].split("&&")]
+        return [p[1:] if p and p[0] == "exec" else p for p in parts]
+    return [argv]
+
+
+def _check_project_command(argv: list[str]) -> None:
+    program = argv[0]
+    if program == "zhibu":
+        from flask.cli import ScriptInfo
+
+        ctx = cli.make_context(
+            "zhibu", ["--help"], resilient_parsing=True, obj=ScriptInfo(create_app=_app)
+        )
+        assert cli.get_command(ctx, argv[1]) is not None, f"no command `zhibu {argv[1]}`"
+    elif program == "gunicorn":
+        module, _, attribute = argv[-1].partition(":")
+        assert importlib.util.find_spec(module) is not None, f"{module} is not importable"
+        assert attribute == "app"
+        assert "gunicorn" in (ROOT / "pyproject.toml").read_text(), "gunicorn is not a dependency"
+    elif program == "python":
+        compile(argv[argv.index("-c") + 1], "<healthcheck>", "exec")
+    else:
+        pytest.fail(f"unexpected program {program!r} in docker-compose.yml")
+
+
+def _app():
+    from zhibu.app import create_app
+
+    return create_app({"SECRET_KEY": "x"})
+
+
+def test_production_shape():
+    assert set(SERVICES) == {"postgres", "redis", "web", "worker"}
+    assert all("healthcheck" in service for service in SERVICES.values())
+    assert "pgdata:/var/lib/postgresql/data" in SERVICES["postgres"]["volumes"]
+    assert "pgdata" in COMPOSE["volumes"]
+    assert SERVICES["web"]["environment"]["ZHIBU_DATABASE_URL"].startswith("postgresql://")
+    assert SERVICES["worker"]["environment"] == SERVICES["web"]["environment"]
+
+
+@pytest.mark.parametrize("service", ["web", "worker"])
+def test_every_command_exists_in_the_project(service):
+    definition = SERVICES[service]
+    commands = [_argv(definition["command"])]
+    commands.append(_argv(definition["healthcheck"]["test"])[1:])  # after "CMD"
+    for argv in commands:
+        for part in _shell_parts(argv):
+            _check_project_command(part)
+
+
+def test_the_image_default_command_exists():
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    cmd = next(line for line in dockerfile.splitlines() if line.startswith("CMD "))
+    _check_project_command(yaml.safe_load(cmd[4:]))

@@ -1,0 +1,124 @@
+"""One test per hook (``test_hook_<name>``), each through a plugin installed by entry point;
+and the checks that every hook has such a test and a section in docs/plugins.md."""
+
+import inspect
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from flask.cli import ScriptInfo
+
+from zhibu.app import create_app, plugin_registry
+from zhibu.cli import cli
+from zhibu.plugins import hookspecs
+from zhibu.plugins.manager import PluginError, build_plugin_manager
+
+HOOKS = sorted(
+    name
+    for name, _ in inspect.getmembers(hookspecs, inspect.isfunction)
+    if name.startswith("zhibu_")
+)
+DOCS = Path(__file__).parents[1] / "docs" / "plugins.md"
+
+
+@pytest.fixture
+def plugin_app(install_plugin, tmp_path):
+    def build(source: str):
+        install_plugin("extra", source)
+        return create_app(
+            {"ZHIBU_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x", "ZHIBU_PLUGINS": ["extra"]}
+        )
+
+    return build
+
+
+def test_hook_zhibu_schemes(plugin_app, tmp_path):
+    app = plugin_app(
+        "from zhibu.plugins import Scheme, hookimpl\n"
+        "@hookimpl\n"
+        "def zhibu_schemes():\n"
+        "    return [Scheme(key='fifth', title='第五方案', title_en='Fifth', seed='doc')]\n"
+    )
+    assert plugin_registry(app).scheme("fifth").title == "第五方案"
+    with pytest.raises(KeyError, match="no scheme 'akesu_college' is loaded"):
+        plugin_registry(app).scheme("akesu_college")
+
+
+def test_hook_zhibu_report_builders(plugin_app):
+    app = plugin_app(
+        "from zhibu.plugins import ReportBuilder, hookimpl\n"
+        "@hookimpl\n"
+        "def zhibu_report_builders():\n"
+        "    return [ReportBuilder(key='extra.roll', title='花名册', build=lambda data: data)]\n"
+    )
+    report = plugin_registry(app).contributions["reports"]["extra.roll"]
+    assert report.title == "花名册"
+    assert report.build([1, 2]) == [1, 2]
+
+
+def test_hook_zhibu_automatic_indicators(install_plugin):
+    source = (
+        "from zhibu.plugins import AutomaticIndicator, hookimpl\n"
+        "@hookimpl\n"
+        "def zhibu_automatic_indicators():\n"
+        "    return [AutomaticIndicator(key='meetings', title='会议次数',\n"
+        "                               compute=lambda records: len(records))]\n"
+    )
+    install_plugin("one", source, module="indicator_one")
+    registry = build_plugin_manager(["one"])
+    assert registry.contributions["indicators"]["meetings"].compute([{}, {}, {}]) == 3
+    install_plugin("two", source, module="indicator_two")
+    with pytest.raises(PluginError, match="duplicate indicator name 'meetings'"):
+        build_plugin_manager(["one", "two"])
+
+
+def test_hook_zhibu_cli_commands(plugin_app):
+    app = plugin_app(
+        "import click\n"
+        "from flask import current_app\n"
+        "from zhibu.plugins import hookimpl\n"
+        "@click.command('hello')\n"
+        "def hello():\n"
+        "    click.echo('你好 ' + current_app.name)\n"
+        "@hookimpl\n"
+        "def zhibu_cli_commands():\n"
+        "    return [hello]\n"
+    )
+    # through the real `zhibu` group, as a user runs it
+    result = app.test_cli_runner().invoke(cli, ["hello"], obj=ScriptInfo(create_app=lambda: app))
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "你好 zhibu"
+
+
+def test_hook_zhibu_blueprints(plugin_app):
+    app = plugin_app(
+        "from flask import Blueprint\n"
+        "from zhibu.plugins import hookimpl\n"
+        "bp = Blueprint('extra_pages', __name__, url_prefix='/extra')\n"
+        "@bp.get('/hello')\n"
+        "def hello():\n"
+        "    return '第五方案页面'\n"
+        "@hookimpl\n"
+        "def zhibu_blueprints():\n"
+        "    return [bp]\n"
+    )
+    response = app.test_client().get("/extra/hello")
+    assert response.status_code == 200
+    assert response.text == "第五方案页面"
+
+
+def test_every_hook_has_a_test():
+    tests = {name for name in dir(sys.modules[__name__]) if name.startswith("test_hook_")}
+    missing = [hook for hook in HOOKS if f"test_hook_{hook}" not in tests]
+    assert HOOKS, "no hook found in zhibu.plugins.hookspecs"
+    assert not missing, f"write test_hook_<name> for: {missing}"
+
+
+def test_every_hook_has_a_docstring_and_a_section_in_the_docs():
+    text = DOCS.read_text(encoding="utf-8")
+    sections = set(re.findall(r"^### `(zhibu_\w+)", text, flags=re.MULTILINE))
+    assert sections == set(HOOKS), "docs/plugins.md must have one '### `hook`' per hook"
+    for name in HOOKS:
+        doc = inspect.getdoc(getattr(hookspecs, name)) or ""
+        assert ":return:" in doc, f"{name}: the docstring must say what it returns"
