@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/zhibu db upgrade
-	$(BIN)/zhibu demo
+	$(BIN)/zhibu demo --base-url http://$(HOST):$(PORT)
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C stops)"
 	$(BIN)/zhibu run --host $(HOST) --port $(PORT)
 

@@ -45,15 +45,21 @@ def plugins_command(as_json: bool) -> None:
 
 @click.command("demo")
 @click.option("--password", default=None, help="Admin password (default: generated).")
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:5000",
+    show_default=True,
+    help="Where the demo will be served, for the printed login link.",
+)
 @with_appcontext
-def demo_command(password: str | None) -> None:
+def demo_command(password: str | None, base_url: str) -> None:
     """Load the demo data (idempotent) and print how to log in."""
     from zhibu.demo import load_demo
 
     login = load_demo(password=password)
     click.echo("演示数据已就绪 / demo data ready")
     click.echo(
-        f"  登录 / log in: http://127.0.0.1:5000/login   user: {login.username}   "
+        f"  登录 / log in: {base_url.rstrip('/')}/login   user: {login.username}   "
         f"password: {login.password}"
     )
 
