@@ -14,3 +14,11 @@ def create_tenant(code: str, name: str) -> str:
 
 def fail(reason: str) -> None:
     raise ValueError(reason)
+
+
+def scope_of_job() -> dict:
+    """What the job may read and write: proves jobs run in their tenant's scope."""
+    from zhibu.tenancy import current_scope
+
+    scope = current_scope()
+    return {"write": sorted(map(str, scope.write)), "all": scope.all_tenants}

@@ -72,8 +72,9 @@ def test_demo_again_changes_only_the_password(zhibu_app):
     from zhibu.db import db
     from zhibu.demo import load_demo
     from zhibu.models import Tenant, TenantScheme, User
+    from zhibu.tenancy import system_scope, use_scope
 
-    with zhibu_app.app_context():
+    with zhibu_app.app_context(), use_scope(system_scope()):
         load_demo(password="first-password")
         counts = (
             db.session.scalar(select(func.count()).select_from(Tenant)),

@@ -16,6 +16,7 @@ from zhibu.models import Tenant
 from zhibu.testing.fixtures import make_test_app
 
 ZHIBU = str(Path(sys.executable).with_name("zhibu"))
+TENANT = str(uuid.uuid4())
 
 
 def test_inline_job_runs_at_once_in_the_app_context(app):
@@ -29,10 +30,18 @@ def test_inline_job_runs_at_once_in_the_app_context(app):
 
 def test_inline_failure_keeps_its_error(app):
     with app.app_context():
-        handle = enqueue(jobfuncs.fail, "台账缺失", tenant_id="t-1")
+        handle = enqueue(jobfuncs.fail, "台账缺失", tenant_id=TENANT)
     assert handle.status == "failed"
     assert "ValueError: 台账缺失" in handle.error
-    assert handle.tenant_id == "t-1"
+    assert handle.tenant_id == TENANT
+
+
+def test_a_job_runs_in_its_tenants_scope_only(app):
+    with app.app_context():
+        scoped = enqueue(jobfuncs.scope_of_job, tenant_id=TENANT)
+        platform = enqueue(jobfuncs.scope_of_job)
+    assert scoped.result == {"write": [TENANT], "all": False}
+    assert platform.result == {"write": [], "all": True}
 
 
 @pytest.mark.redis
@@ -40,7 +49,8 @@ def test_a_real_worker_runs_the_job_in_the_app_context(database_url, redis_url, 
     queue = f"test-{uuid.uuid4().hex[:8]}"
     app = make_test_app(database_url, tmp_path, ZHIBU_REDIS_URL=redis_url, ZHIBU_JOB_QUEUE=queue)
     with app.app_context():
-        handle = enqueue(jobfuncs.create_tenant, "T-RQ", "队列单位", tenant_id="t-42")
+        handle = enqueue(jobfuncs.create_tenant, "T-RQ", "队列单位")
+        scoped = enqueue(jobfuncs.scope_of_job, tenant_id=TENANT)
         assert handle.status == "queued"
         db.session.remove()
         db.engine.dispose()
@@ -61,7 +71,8 @@ def test_a_real_worker_runs_the_job_in_the_app_context(database_url, redis_url, 
     with app.app_context():
         finished = fetch(handle.id)
         assert finished.status == "finished", finished.error
-        assert finished.tenant_id == "t-42"
+        assert finished.tenant_id is None
+        assert fetch(scoped.id).result == {"write": [TENANT], "all": False}
         tenant = db.session.scalar(select(Tenant).where(Tenant.code == "T-RQ"))
         assert tenant is not None and str(tenant.id) == finished.result
         db.session.remove()

@@ -1,20 +1,22 @@
 """Pages served by the app itself: home, login and logout, idle timeout, health check."""
 
 import time
+import uuid
 
 from zhibu.accounts.passwords import hash_password
 from zhibu.db import db
-from zhibu.models import Tenant, TenantScheme, User
+from zhibu.models import RoleAssignment, Tenant, TenantScheme, User
+from zhibu.tenancy import system_scope, use_scope
 
 
 def _user(app, username="secretary", password="correct horse battery"):
-    with app.app_context():
-        db.session.add(User(username=username, password_hash=hash_password(password)))
-        db.session.add(
-            Tenant(
-                code="T1", name="第一学院党委", schemes=[TenantScheme(scheme_key="akesu_college")]
-            )
-        )
+    """A user with a role in tenant T1 only (T2 exists too)."""
+    with app.app_context(), use_scope(system_scope()):
+        user = User(id=uuid.uuid4(), username=username, password_hash=hash_password(password))
+        tenant = Tenant(id=uuid.uuid4(), code="T1", name="第一学院党委")
+        tenant.schemes.append(TenantScheme(tenant_id=tenant.id, scheme_key="akesu_college"))
+        db.session.add_all([user, tenant, Tenant(code="T2", name="别的单位")])
+        db.session.add(RoleAssignment(tenant_id=tenant.id, user_id=user.id, role="assessor"))
         db.session.commit()
     return username, password
 
@@ -33,6 +35,7 @@ def test_login_shows_tenants_and_logout_ends_the_session(app, client):
     assert response.status_code == 302
     home = client.get("/")
     assert "第一学院党委" in home.text and "akesu_college" in home.text
+    assert "别的单位" not in home.text  # a tenant the user has no role in
     client.post("/logout")
     assert "第一学院党委" not in client.get("/").text
 
@@ -62,7 +65,15 @@ def test_stylesheet_is_served_locally(client):
     assert client.get("/static/zhibu/zhibu.css").status_code == 200
 
 
-def test_health_check_reports_the_database(client):
+def test_health_check_reports_the_database(app, client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "checks": {"database": "ok", "jobs": "inline"}}
+    assert response.json["status"] == "ok"
+    checks = response.json["checks"]
+    assert (checks["database"], checks["jobs"]) == ("ok", "inline")
+    expected = (
+        "enforced"
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+        else ("not applicable")
+    )
+    assert checks["row_level_security"] == expected

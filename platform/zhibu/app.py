@@ -42,6 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config_module.build_config(instance_path, overrides, os.environ))
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
 
+    import zhibu.audit
     import zhibu.models  # noqa: F401  (registers every model on the metadata)
 
     db.init_app(app)
@@ -55,10 +56,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from zhibu.api import init_api
     from zhibu.web import init_web
 
+    _reset_scope_per_request(app)
     init_api(app)
     init_web(app)
     _register_plugin_contributions(app, registry)
     return app
+
+
+def _reset_scope_per_request(app: Flask) -> None:
+    from zhibu.tenancy.scope import reset_scope
+
+    app.before_request(reset_scope)
+    app.teardown_request(lambda exc: reset_scope())
 
 
 def _register_plugin_contributions(app: Flask, registry: PluginRegistry) -> None:

@@ -55,8 +55,10 @@ def plugins_command(as_json: bool) -> None:
 def demo_command(password: str | None, base_url: str) -> None:
     """Load the demo data (idempotent) and print how to log in."""
     from zhibu.demo import load_demo
+    from zhibu.tenancy import system_scope, use_scope
 
-    login = load_demo(password=password)
+    with use_scope(system_scope(username="zhibu demo")):
+        login = load_demo(password=password)
     click.echo("演示数据已就绪 / demo data ready")
     click.echo(
         f"  登录 / log in: {base_url.rstrip('/')}/login   user: {login.username}   "

@@ -1,11 +1,17 @@
-"""The REST API under ``/api/v1``: flask-smorest blueprints with marshmallow schemas."""
+"""The REST API under ``/api/v1``: flask-smorest blueprints with marshmallow schemas.
+
+Errors are JSON: ``{"code", "status", "message", "errors": {field: [messages]}}``.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, jsonify
 from flask_smorest import Api
+from werkzeug.http import HTTP_STATUS_CODES
 
 from zhibu import __version__
+from zhibu.errors import ServiceError
+from zhibu.tenancy.scope import TenantScopeError
 
 api = Api()
 
@@ -16,9 +22,59 @@ def init_api(app: Flask) -> None:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    app.config.setdefault("API_SPEC_OPTIONS", {"info": {"x-zhibu-version": __version__}})
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "info": {"x-zhibu-version": __version__},
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}],
+        },
+    )
     api.init_app(app)
 
-    from zhibu.api import schemes
+    from zhibu.api import auth, orgs, schemes, tenants
 
-    api.register_blueprint(schemes.blp)
+    for module in (auth, schemes, tenants, orgs):
+        api.register_blueprint(module.blp)
+    _register_optional(app)
+    app.register_error_handler(ServiceError, _service_error)
+    app.register_error_handler(TenantScopeError, _scope_error)
+
+
+def _register_optional(app: Flask) -> None:
+    """Blueprints whose modules land in later steps register here when present."""
+    import importlib
+
+    for name in ("members", "users", "audit", "docs"):
+        try:
+            module = importlib.import_module(f"zhibu.api.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"zhibu.api.{name}":
+                raise
+            continue
+        if hasattr(module, "blp"):
+            api.register_blueprint(module.blp)
+        if hasattr(module, "init_app"):
+            module.init_app(app)
+
+
+def error_body(status: int, message: str, errors=None) -> dict:
+    body = {"code": status, "status": HTTP_STATUS_CODES.get(status, ""), "message": message}
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def _service_error(exc: ServiceError):
+    from zhibu.db import db
+
+    db.session.rollback()
+    details = exc.as_dict()
+    return jsonify(error_body(exc.status, details["message"], details.get("errors"))), exc.status
+
+
+def _scope_error(exc: TenantScopeError):
+    from zhibu.db import db
+
+    db.session.rollback()
+    return jsonify(error_body(403, str(exc))), 403

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import traceback
 import uuid
 from collections.abc import Callable
@@ -62,10 +63,29 @@ def enqueue(
     :param tenant_id: the tenant the job works for, kept in the job's meta.
     """
     tenant = str(tenant_id) if tenant_id is not None else None
+    path = func if isinstance(func, str) else f"{func.__module__}.{func.__qualname__}"
     if not current_app.config.get("ZHIBU_REDIS_URL"):
-        return _run_inline(func, args, kwargs, tenant)
-    job = _queue().enqueue(func, *args, job_timeout=timeout, meta={"tenant_id": tenant}, **kwargs)
+        return _run_inline(path, args, kwargs, tenant)
+    job = _queue().enqueue(
+        run_job, path, tenant, args, kwargs, job_timeout=timeout, meta={"tenant_id": tenant}
+    )
     return _handle(job)
+
+
+def run_job(path: str, tenant_id: str | None, args: tuple, kwargs: dict) -> Any:
+    """What a worker (or the inline runner) executes: the job's function inside the scope
+    of its tenant — that tenant alone, or every tenant for a platform-wide job."""
+    from zhibu.tenancy.scope import Scope, system_scope, use_scope
+
+    module, _, name = path.rpartition(".")
+    func = getattr(importlib.import_module(module), name)
+    if tenant_id is None:
+        scope = system_scope(username="job")
+    else:
+        tenant = uuid.UUID(tenant_id)
+        scope = Scope.for_tenants([tenant], [tenant], username="job")
+    with use_scope(scope):
+        return func(*args, **kwargs)
 
 
 def fetch(job_id: str) -> JobHandle | None:
@@ -95,14 +115,11 @@ def _handle(job: Job) -> JobHandle:
     )
 
 
-def _run_inline(func, args, kwargs, tenant: str | None) -> JobHandle:
-    if isinstance(func, str):
-        module, _, name = func.rpartition(".")
-        func = getattr(__import__(module, fromlist=[name]), name)
+def _run_inline(path: str, args, kwargs, tenant: str | None) -> JobHandle:
     handle = JobHandle(id=str(uuid.uuid4()), status="started", tenant_id=tenant)
     current_app.extensions.setdefault(INLINE_JOBS_KEY, {})[handle.id] = handle
     try:
-        handle.result = func(*args, **kwargs)
+        handle.result = run_job(path, tenant, args, kwargs)
         handle.status = "finished"
     except Exception:
         handle.status = "failed"

@@ -70,16 +70,29 @@ def require_redis() -> str:
     return url
 
 
+APP_ROLE = "zhibu_test_app"
+
+
 @contextmanager
 def temporary_postgres_database(server_url: str | None = None) -> Iterator[str]:
-    """Create an empty database on the server, yield its URL, drop it afterwards."""
+    """Create an empty database on the server, yield its URL, drop it afterwards.
+
+    The database belongs to, and the URL connects as, a role without SUPERUSER or
+    BYPASSRLS, as the app does in production: row-level security applies in tests too.
+    """
     server_url = server_url or postgres_url()
     name = f"zhibu_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}
+            ).scalar()
+            if not exists:
+                connection.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
+            connection.execute(text(f'CREATE DATABASE "{name}" OWNER {APP_ROLE}'))
+        url = make_url(server_url).set(database=name, username=APP_ROLE, password=None)
+        yield url.render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -17,10 +17,12 @@ from flask import (
 )
 from sqlalchemy import select
 
-from zhibu.accounts.passwords import verify_password
+from zhibu.accounts.access import visible_tenant_ids
+from zhibu.accounts.auth import LoginError, authenticate
 from zhibu.app import plugin_registry
 from zhibu.db import db
 from zhibu.models import Tenant, User
+from zhibu.tenancy.scope import Scope, set_scope, system_scope
 
 bp = Blueprint(
     "pages",
@@ -46,6 +48,17 @@ def init_session_timeout(app: Flask) -> None:
             return
         session["seen"] = now
         g.user = db.session.get(User, _uuid(user_id))
+        if g.user is not None:
+            set_scope(_page_scope(g.user), db.session())
+
+
+def _page_scope(user: User) -> Scope:
+    """Pages read what the user can see; writes go through the API's per-tenant checks."""
+    if user.is_platform_admin:
+        return system_scope(username=user.username, user_id=user.id)
+    return Scope.for_tenants(
+        visible_tenant_ids(user) or [], user_id=user.id, username=user.username
+    )
 
 
 def _uuid(value: str):
@@ -62,7 +75,11 @@ def index():
     registry = plugin_registry()
     tenants = []
     if g.user is not None:
-        tenants = db.session.scalars(select(Tenant).order_by(Tenant.code)).all()
+        query = select(Tenant).order_by(Tenant.code)
+        visible = visible_tenant_ids(g.user)
+        if visible is not None:
+            query = query.where(Tenant.id.in_(visible))
+        tenants = db.session.scalars(query).all()
     return render_template("index.html", schemes=list(registry.schemes.values()), tenants=tenants)
 
 
@@ -71,9 +88,10 @@ def login():
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
-        user = db.session.scalar(select(User).where(User.username == username))
-        if user is None or not user.active or not verify_password(user.password_hash, password):
-            flash("用户名或密码错误 / wrong user name or password")
+        try:
+            user = authenticate(username, password)
+        except LoginError as exc:
+            flash(str(exc))
             return render_template("login.html", username=username), 401
         session.clear()
         session["user_id"] = str(user.id)

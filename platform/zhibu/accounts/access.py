@@ -1,0 +1,131 @@
+"""What a user may do in a tenant, from their roles there and oversight links."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from zhibu.db import db
+from zhibu.models import OrgUnit, OversightLink, RoleAssignment, Tenant, User
+from zhibu.tenancy.scope import Scope, system_scope, use_scope
+
+WRITE_ROLES = {"tenant_admin", "branch_secretary"}
+
+
+@dataclass(frozen=True)
+class TenantAccess:
+    """A user's standing in one tenant.
+
+    :param roles: roles held in the tenant itself (empty when access is by oversight only).
+    :param subtrees: org paths a branch secretary is confined to (empty: the whole tree).
+    :param member_ids: the members a ``member`` role may see (themselves).
+    :param overseer: reads the tenant through an oversight link, without editing it and
+        without members' personal data beyond name, branch and results.
+    """
+
+    tenant_id: uuid.UUID
+    user: User
+    roles: frozenset[str]
+    subtrees: tuple[str, ...] = ()
+    member_ids: frozenset[uuid.UUID] = frozenset()
+    overseer: bool = False
+
+    @property
+    def platform_admin(self) -> bool:
+        return self.user.is_platform_admin
+
+    @property
+    def is_admin(self) -> bool:
+        return self.platform_admin or "tenant_admin" in self.roles
+
+    @property
+    def whole_tree(self) -> bool:
+        """Sees every unit and member (not confined to a subtree or to oneself)."""
+        return self.is_admin or bool(self.roles & {"assessor", "overseer"}) or self.overseer
+
+    @property
+    def can_write_registry(self) -> bool:
+        return self.is_admin or "branch_secretary" in self.roles
+
+    @property
+    def personal_data(self) -> bool:
+        """May see members' personal data (birth date, phone, …)."""
+        return self.is_admin or bool(self.roles - {"overseer"})
+
+    def scope(self) -> Scope:
+        writes = [self.tenant_id] if (self.is_admin or self.roles & WRITE_ROLES) else []
+        return Scope.for_tenants(
+            [self.tenant_id], writes, user_id=self.user.id, username=self.user.username
+        )
+
+
+def access_for(user: User, tenant_id: uuid.UUID) -> TenantAccess | None:
+    """The user's access to the tenant, or None when they may not see it at all."""
+    with use_scope(system_scope(username=user.username, user_id=user.id)):
+        tenant = db.session.get(Tenant, tenant_id)
+        if tenant is None:
+            return None
+        if user.is_platform_admin:
+            return TenantAccess(tenant_id, user, frozenset({"tenant_admin"}))
+        assignments = db.session.scalars(
+            select(RoleAssignment).where(
+                RoleAssignment.user_id == user.id, RoleAssignment.tenant_id == tenant_id
+            )
+        ).all()
+        if assignments:
+            return _from_assignments(tenant_id, user, assignments)
+        if _oversees(user, tenant_id):
+            return TenantAccess(tenant_id, user, frozenset(), overseer=True)
+        return None
+
+
+def _from_assignments(tenant_id, user, assignments) -> TenantAccess:
+    roles = frozenset(a.role for a in assignments)
+    org_ids = [a.org_id for a in assignments if a.role == "branch_secretary"]
+    subtrees: tuple[str, ...] = ()
+    if org_ids and not roles & {"tenant_admin", "assessor"}:
+        subtrees = tuple(
+            db.session.scalars(
+                select(OrgUnit.path).where(OrgUnit.tenant_id == tenant_id, OrgUnit.id.in_(org_ids))
+            )
+        )
+    members = frozenset(a.member_id for a in assignments if a.role == "member")
+    return TenantAccess(tenant_id, user, roles, subtrees, members)
+
+
+def _oversees(user: User, tenant_id: uuid.UUID) -> bool:
+    overseer_tenants = select(RoleAssignment.tenant_id).where(
+        RoleAssignment.user_id == user.id, RoleAssignment.role == "overseer"
+    )
+    link = db.session.scalar(
+        select(OversightLink).where(
+            OversightLink.overseen_id == tenant_id, OversightLink.overseer_id.in_(overseer_tenants)
+        )
+    )
+    return link is not None
+
+
+def visible_tenant_ids(user: User) -> list[uuid.UUID] | None:
+    """Tenants the user can see at all (None: every tenant, for the platform admin)."""
+    if user.is_platform_admin:
+        return None
+    with use_scope(system_scope(username=user.username, user_id=user.id)):
+        own = set(
+            db.session.scalars(
+                select(RoleAssignment.tenant_id).where(RoleAssignment.user_id == user.id)
+            )
+        )
+        overseen = set(
+            db.session.scalars(
+                select(OversightLink.overseen_id).where(
+                    OversightLink.overseer_id.in_(
+                        select(RoleAssignment.tenant_id).where(
+                            RoleAssignment.user_id == user.id, RoleAssignment.role == "overseer"
+                        )
+                    )
+                )
+            )
+        )
+    return sorted(own | overseen)

@@ -1,0 +1,15 @@
+"""Pagination for flask-smorest's ``@blp.paginate()`` over a SQLAlchemy query."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, func, select
+
+from zhibu.db import db
+
+
+def paginate_query(query: Select, pagination_parameters) -> list:
+    """One page of ``query``; sets the total for the ``X-Pagination`` header."""
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    pagination_parameters.item_count = total
+    page = query.offset(pagination_parameters.first_item).limit(pagination_parameters.page_size)
+    return db.session.scalars(page).all()

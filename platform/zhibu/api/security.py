@@ -1,0 +1,90 @@
+"""Who is calling (bearer token or page session) and what they may do in a tenant.
+
+Every tenant endpoint starts with :func:`authorize`, which also sets the request's scope:
+the scoping layer then filters every query to that tenant.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import g, request
+from flask_smorest import abort
+
+from zhibu.accounts.access import TenantAccess, access_for
+from zhibu.accounts.auth import user_for_token
+from zhibu.db import db
+from zhibu.models import User
+from zhibu.tenancy.scope import set_scope
+
+NEEDS = ("read", "registry", "admin")
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def current_user() -> User:
+    """The caller; 401 when there is none. Writes need a bearer token (no CSRF via cookies)."""
+    if "api_user" in g:
+        return g.api_user
+    token = bearer_token()
+    user = None
+    if token:
+        user = user_for_token(token)
+        if user is None:
+            abort(401, message="the bearer token is unknown, expired or revoked")
+    elif request.method in SAFE_METHODS and getattr(g, "user", None) is not None:
+        user = g.user  # a logged-in page session may read the API
+    if user is None:
+        abort(
+            401,
+            message="log in first: POST /api/v1/auth/tokens, then send "
+            "'Authorization: Bearer <token>'",
+        )
+    g.api_user = user
+    return user
+
+
+def require_platform_admin() -> User:
+    user = current_user()
+    if not user.is_platform_admin:
+        abort(403, message="only a platform administrator may do this")
+    set_scope_for_platform(user)
+    return user
+
+
+def set_scope_for_platform(user: User) -> None:
+    from zhibu.tenancy.scope import system_scope
+
+    set_scope(system_scope(username=user.username, user_id=user.id), db.session())
+
+
+def authorize(tenant_id: uuid.UUID, need: str = "read") -> TenantAccess:
+    """The caller's access to the tenant, or 404 (cannot see it) / 403 (cannot do this).
+
+    :param need: ``read``, ``registry`` (edit orgs and members) or ``admin``.
+    """
+    assert need in NEEDS, need
+    user = current_user()
+    access = access_for(user, tenant_id)
+    if access is None:
+        abort(404, message=f"no tenant {tenant_id}")
+    if need != "read" and request.method in SAFE_METHODS:
+        need = "read"
+    if need == "registry" and not access.can_write_registry:
+        abort(403, message=_refusal(access, "edit the org tree or the roster"))
+    if need == "admin" and not access.is_admin:
+        abort(403, message=_refusal(access, "administer this tenant"))
+    set_scope(access.scope(), db.session())
+    g.access = access
+    return access
+
+
+def _refusal(access: TenantAccess, what: str) -> str:
+    if access.overseer or access.roles == {"overseer"}:
+        return f"oversight is read-only: an overseer cannot {what}"
+    return f"your roles ({', '.join(sorted(access.roles)) or 'none'}) cannot {what}"

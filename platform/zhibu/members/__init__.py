@@ -1,0 +1,1 @@
+"""Member registry: people, transfers, roster import and export."""

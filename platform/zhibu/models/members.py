@@ -1,0 +1,67 @@
+"""The member registry and transfers between branches (组织关系转接)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from zhibu.db import db
+from zhibu.models.base import TenantOwned, Timestamps, tenant_fk
+
+MEMBER_STATUSES = ("full", "probationary")  # 正式党员, 预备党员
+MEMBER_CATEGORIES = ("serving", "retired", "mobile")  # 在职, 离退休, 流动
+
+
+class Member(TenantOwned, Timestamps, db.Model):
+    """A Party member. Results key on the member, so they follow the member on transfer."""
+
+    __tablename__ = "members"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "archive_code"),
+        UniqueConstraint("tenant_id", "id_card_digest"),
+        tenant_fk("org_id", "org_units"),
+        Index("ix_members_org", "tenant_id", "org_id"),
+        CheckConstraint("status IN ('full', 'probationary')", name="status"),
+        CheckConstraint("category IN ('serving', 'retired', 'mobile')", name="category"),
+    )
+
+    org_id: Mapped[uuid.UUID]
+    name: Mapped[str] = mapped_column(String(100))
+    gender: Mapped[str | None] = mapped_column(String(4))
+    ethnicity: Mapped[str | None] = mapped_column(String(32))
+    birth_date: Mapped[date | None]
+    joined_on: Mapped[date | None]  # 入党时间
+    full_member_on: Mapped[date | None]  # 转正时间
+    status: Mapped[str] = mapped_column(String(16), default="full")
+    category: Mapped[str] = mapped_column(String(16), default="serving")
+    position: Mapped[str | None] = mapped_column(String(64))  # 党内职务
+    education: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    archive_code: Mapped[str] = mapped_column(String(64))  # 一人一档一码
+    id_card_cipher: Mapped[str | None] = mapped_column(Text)  # encrypted, only if enabled
+    id_card_digest: Mapped[str | None] = mapped_column(String(64))  # keyed hash, for lookups
+    exempt: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    left_on: Mapped[date | None]
+
+
+class MemberTransfer(TenantOwned, db.Model):
+    """A move of a member from one unit to another; the history is kept."""
+
+    __tablename__ = "member_transfers"
+    __table_args__ = (
+        tenant_fk("member_id", "members"),
+        tenant_fk("from_org_id", "org_units"),
+        tenant_fk("to_org_id", "org_units"),
+        Index("ix_member_transfers_member", "tenant_id", "member_id"),
+    )
+
+    member_id: Mapped[uuid.UUID]
+    from_org_id: Mapped[uuid.UUID]
+    to_org_id: Mapped[uuid.UUID]
+    transferred_on: Mapped[date]
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    user_id: Mapped[uuid.UUID | None]

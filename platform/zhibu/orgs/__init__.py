@@ -1,0 +1,1 @@
+"""The org tree: units, their history, and subtree queries."""

@@ -1,0 +1,210 @@
+"""Create, change, move, upgrade and dissolve units; a subtree is one range query.
+
+Every change leaves an :class:`~zhibu.models.OrgEvent`, so a unit's history (and the
+results keyed on it) survive moves, upgrades and dissolution.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import Select, func, literal, select, update
+
+from zhibu.audit import json_value
+from zhibu.db import db
+from zhibu.errors import Conflict, NotFound, ServiceError
+from zhibu.models import ORG_KINDS, Member, OrgEvent, OrgUnit
+from zhibu.models.orgs import UPGRADES
+from zhibu.tenancy.scope import current_scope
+
+EDITABLE = ("code", "name", "retired", "exempt")
+PATH_END = "~"  # sorts after the hex digits and "/" of every path below a prefix
+
+
+def _event(org: OrgUnit, kind: str, before: dict | None, after: dict | None) -> None:
+    db.session.add(
+        OrgEvent(
+            tenant_id=org.tenant_id,
+            org_id=org.id,
+            kind=kind,
+            user_id=current_scope().user_id,
+            before=before,
+            after=after,
+        )
+    )
+
+
+def get_org(tenant_id: uuid.UUID, org_id: uuid.UUID) -> OrgUnit:
+    org = db.session.get(OrgUnit, (tenant_id, org_id))
+    if org is None:
+        raise NotFound(f"no org unit {org_id} in this tenant")
+    return org
+
+
+def org_by_code(tenant_id: uuid.UUID, code: str) -> OrgUnit:
+    org = db.session.scalar(
+        select(OrgUnit).where(OrgUnit.tenant_id == tenant_id, OrgUnit.code == code)
+    )
+    if org is None:
+        raise NotFound(f"no org unit with code {code!r}", field="code")
+    return org
+
+
+def subtree_query(tenant_id: uuid.UUID, root_paths: list[str] | tuple[str, ...]) -> Select:
+    """Units under (and including) the units with ``root_paths``: one indexed range scan."""
+    from sqlalchemy import or_
+
+    ranges = [OrgUnit.path.between(p, p + PATH_END) for p in root_paths]
+    return select(OrgUnit).where(OrgUnit.tenant_id == tenant_id, or_(*ranges))
+
+
+def _check_unique_code(tenant_id, code: str, exclude: uuid.UUID | None = None) -> None:
+    query = select(OrgUnit.id).where(OrgUnit.tenant_id == tenant_id, OrgUnit.code == code)
+    found = db.session.scalar(query)
+    if found is not None and found != exclude:
+        raise Conflict(f"code {code!r} is already used in this tenant", field="code")
+
+
+def create_org(
+    tenant_id: uuid.UUID,
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    parent_id: uuid.UUID | None = None,
+    retired: bool = False,
+    exempt: bool = False,
+) -> OrgUnit:
+    if kind not in ORG_KINDS:
+        raise ServiceError(f"kind must be one of {', '.join(ORG_KINDS)}", field="kind")
+    _check_unique_code(tenant_id, code)
+    org_id = uuid.uuid4()
+    path, depth = f"/{org_id.hex}/", 0
+    if parent_id is not None:
+        parent = get_org(tenant_id, parent_id)
+        if parent.status != "active":
+            raise ServiceError(f"parent {parent.code} is dissolved", field="parent_id")
+        path, depth = f"{parent.path}{org_id.hex}/", parent.depth + 1
+    org = OrgUnit(
+        tenant_id=tenant_id,
+        id=org_id,
+        code=code,
+        name=name,
+        kind=kind,
+        parent_id=parent_id,
+        path=path,
+        depth=depth,
+        retired=retired,
+        exempt=exempt,
+    )
+    db.session.add(org)
+    db.session.flush()  # the unit before its history
+    _event(org, "created", None, {"code": code, "name": name, "kind": kind})
+    db.session.commit()
+    return org
+
+
+def update_org(org: OrgUnit, **changes) -> OrgUnit:
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ServiceError(
+            f"cannot change {', '.join(sorted(unknown))} here", field=sorted(unknown)[0]
+        )
+    if "code" in changes and changes["code"] != org.code:
+        _check_unique_code(org.tenant_id, changes["code"], exclude=org.id)
+    before = {f: getattr(org, f) for f in changes if getattr(org, f) != changes[f]}
+    if before:
+        for field, value in changes.items():
+            setattr(org, field, value)
+        _event(org, "changed", before, {f: changes[f] for f in before})
+        db.session.commit()
+    return org
+
+
+def move_org(org: OrgUnit, new_parent_id: uuid.UUID) -> OrgUnit:
+    """Move ``org`` and everything under it below ``new_parent_id`` in one statement."""
+    parent = get_org(org.tenant_id, new_parent_id)
+    if parent.path.startswith(org.path):
+        raise ServiceError(
+            f"cannot move {org.code} under its own subtree ({parent.code})", field="parent_id"
+        )
+    old_prefix, new_prefix = org.path, f"{parent.path}{org.id.hex}/"
+    shift = parent.depth + 1 - org.depth
+    before = {"parent_id": json_value(org.parent_id)}
+    db.session.execute(
+        update(OrgUnit)
+        .where(
+            OrgUnit.tenant_id == org.tenant_id,
+            OrgUnit.path.between(old_prefix, old_prefix + PATH_END),
+        )
+        .values(
+            path=literal(new_prefix) + func.substr(OrgUnit.path, len(old_prefix) + 1),
+            depth=OrgUnit.depth + shift,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    org.parent_id = parent.id
+    _event(org, "moved", before, {"parent_id": str(parent.id)})
+    db.session.commit()
+    db.session.refresh(org)
+    return org
+
+
+def upgrade_org(org: OrgUnit) -> OrgUnit:
+    """支部 → 总支 → 党委: the unit keeps its id, so its history and results stay."""
+    target = UPGRADES.get(org.kind)
+    if target is None:
+        raise ServiceError(
+            f"a {org.kind} cannot be upgraded (only branch → general_branch → committee)",
+            field="kind",
+        )
+    _event(org, "upgraded", {"kind": org.kind}, {"kind": target})
+    org.kind = target
+    db.session.commit()
+    return org
+
+
+def dissolve_org(org: OrgUnit, on: date) -> OrgUnit:
+    """Mark the unit dissolved; it keeps its history and results. Its members and its
+    active sub-units must have moved first."""
+    if org.status == "dissolved":
+        raise Conflict(f"{org.code} is already dissolved")
+    members = db.session.scalar(
+        select(func.count())
+        .select_from(Member)
+        .where(Member.tenant_id == org.tenant_id, Member.org_id == org.id, Member.active)
+    )
+    children = db.session.scalar(
+        select(func.count())
+        .select_from(OrgUnit)
+        .where(
+            OrgUnit.tenant_id == org.tenant_id,
+            OrgUnit.parent_id == org.id,
+            OrgUnit.status == "active",
+        )
+    )
+    if members or children:
+        raise Conflict(
+            f"{org.code} still has {members} active members and {children} active "
+            "sub-units; transfer or dissolve them first"
+        )
+    org.status, org.dissolved_on = "dissolved", on
+    _event(
+        org,
+        "dissolved",
+        {"status": "active"},
+        {"status": "dissolved", "dissolved_on": on.isoformat()},
+    )
+    db.session.commit()
+    return org
+
+
+def org_history(org: OrgUnit) -> list[OrgEvent]:
+    return list(
+        db.session.scalars(
+            select(OrgEvent)
+            .where(OrgEvent.tenant_id == org.tenant_id, OrgEvent.org_id == org.id)
+            .order_by(OrgEvent.at, OrgEvent.kind)
+        )
+    )
