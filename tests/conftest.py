@@ -112,3 +112,12 @@ def install_plugin(tmp_path, monkeypatch):
     yield install
     for module in installed:
         sys.modules.pop(module, None)
+
+
+@pytest.fixture
+def world(app):
+    """Tenants A and B, county C overseeing A, users of every role (see tests/world.py)."""
+    from world import build_world
+
+    with app.app_context():
+        return build_world()

@@ -22,3 +22,12 @@ def test_an_unknown_scheme_is_a_json_404_naming_it(client):
     response = client.get("/api/v1/schemes/nope")
     assert response.status_code == 404
     assert "no scheme 'nope' is loaded" in response.json["message"]
+
+
+def test_interactive_docs_are_served_without_a_cdn(client):
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text.lower() and "https://" not in page.text
+    assert "/api/swagger-ui/swagger-ui-bundle.js" in page.text
+    bundle = client.get("/api/swagger-ui/swagger-ui-bundle.js")
+    assert bundle.status_code == 200 and len(bundle.data) > 100_000

@@ -48,7 +48,7 @@ def upgrade():
     sa.Column('username', sa.String(length=80), nullable=False),
     sa.Column('action', sa.String(length=16), nullable=False),
     sa.Column('entity', sa.String(length=64), nullable=False),
-    sa.Column('entity_id', sa.String(length=64), nullable=False),
+    sa.Column('entity_id', sa.String(length=200), nullable=False),
     sa.Column('before', sa.JSON(), nullable=True),
     sa.Column('after', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_audit_log_tenant_id_tenants')),

@@ -97,8 +97,9 @@ def issue_token(user: User, name: str = "") -> tuple[str, ApiToken]:
     token = ApiToken(
         user_id=user.id, digest=_digest(plain), name=name, expires_at=now() + timedelta(days=days)
     )
-    db.session.add(token)
-    db.session.commit()
+    with use_scope(system_scope(username=user.username, user_id=user.id)):
+        db.session.add(token)
+        db.session.commit()
     return plain, token
 
 
@@ -114,6 +115,7 @@ def revoke_token(plain: str) -> bool:
     token = db.session.scalar(select(ApiToken).where(ApiToken.digest == _digest(plain)))
     if token is None or token.revoked_at is not None:
         return False
-    token.revoked_at = now()
-    db.session.commit()
+    with use_scope(system_scope(username="token owner", user_id=token.user_id)):
+        token.revoked_at = now()
+        db.session.commit()
     return True

@@ -17,6 +17,8 @@ api = Api()
 
 
 def init_api(app: Flask) -> None:
+    from zhibu.api import audit, auth, docs, orgs, schemes, tenants, users
+
     app.config.setdefault("API_TITLE", "Zhibu API")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
@@ -30,32 +32,25 @@ def init_api(app: Flask) -> None:
             "security": [{"bearer": []}],
         },
     )
+    docs.configure(app)
     api.init_app(app)
-
-    from zhibu.api import auth, orgs, schemes, tenants
-
-    for module in (auth, schemes, tenants, orgs):
+    docs.init_app(app)
+    for module in (auth, schemes, tenants, orgs, users, audit, *_members_api()):
         api.register_blueprint(module.blp)
-    _register_optional(app)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(TenantScopeError, _scope_error)
 
 
-def _register_optional(app: Flask) -> None:
-    """Blueprints whose modules land in later steps register here when present."""
+def _members_api() -> list:
+    """The member registry API (lands with its service; see zhibu.members)."""
     import importlib
 
-    for name in ("members", "users", "audit", "docs"):
-        try:
-            module = importlib.import_module(f"zhibu.api.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"zhibu.api.{name}":
-                raise
-            continue
-        if hasattr(module, "blp"):
-            api.register_blueprint(module.blp)
-        if hasattr(module, "init_app"):
-            module.init_app(app)
+    try:
+        return [importlib.import_module("zhibu.api.members")]
+    except ModuleNotFoundError as exc:
+        if exc.name != "zhibu.api.members":
+            raise
+        return []
 
 
 def error_body(status: int, message: str, errors=None) -> dict:

@@ -73,8 +73,6 @@ def authorize(tenant_id: uuid.UUID, need: str = "read") -> TenantAccess:
     access = access_for(user, tenant_id)
     if access is None:
         abort(404, message=f"no tenant {tenant_id}")
-    if need != "read" and request.method in SAFE_METHODS:
-        need = "read"
     if need == "registry" and not access.can_write_registry:
         abort(403, message=_refusal(access, "edit the org tree or the roster"))
     if need == "admin" and not access.is_admin:

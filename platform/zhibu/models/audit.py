@@ -27,6 +27,6 @@ class AuditEntry(TenantScoped, db.Model):
     username: Mapped[str] = mapped_column(String(80), default="")
     action: Mapped[str] = mapped_column(String(16))  # create, update, delete, or a verb
     entity: Mapped[str] = mapped_column(String(64))
-    entity_id: Mapped[str] = mapped_column(String(64), default="")
+    entity_id: Mapped[str] = mapped_column(String(200), default="")
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
