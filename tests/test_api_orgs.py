@@ -17,8 +17,8 @@ def test_list_is_paginated_and_filtered(client, world):
     admin = world.headers["admin_a"]
     page = client.get(url(world, rest="?page_size=2&kind=branch"), headers=admin)
     assert page.status_code == 200
-    assert [o["code"] for o in page.json] == ["A-Z01", "A-Z02"] or len(page.json) == 2
-    assert page.headers["X-Pagination"].find('"total": 3') != -1
+    assert [o["code"] for o in page.json] == ["A-Z01", "A-Z02"]
+    assert '"total": 3' in page.headers["X-Pagination"]
     found = client.get(url(world, rest="?q=离退休"), headers=admin).json
     assert [o["code"] for o in found] == ["A-Z09"] and found[0]["retired"] is True
 
@@ -36,10 +36,7 @@ def test_create_under_a_parent_and_query_the_subtree(client, world):
     )
     assert group["depth"] == 3
     subtree = client.get(url(world, rest=f"/{world.id('A-ZZ1')}/subtree"), headers=admin).json
-    assert [o["code"] for o in subtree] == sorted(
-        ["A-ZZ1", "A-Z01", "A-Z01-G1", "A-Z02"], key=[o["code"] for o in subtree].index
-    )
-    assert {o["code"] for o in subtree} == {"A-ZZ1", "A-Z01", "A-Z01-G1", "A-Z02"}
+    assert [o["code"] for o in subtree] == ["A-ZZ1", "A-Z01", "A-Z01-G1", "A-Z02"]
 
 
 def test_codes_are_unique_within_a_tenant_only(client, world):

@@ -81,4 +81,6 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
 
 
 def core_commands() -> list[click.Command]:
-    return [plugins_command, demo_command, worker_command]
+    from zhibu.tenancy.cli import commands as registry_commands
+
+    return [plugins_command, demo_command, worker_command, *registry_commands()]

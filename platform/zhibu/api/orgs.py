@@ -87,7 +87,7 @@ class Orgs(MethodView):
         if "q" in filters:
             like = f"%{filters['q']}%"
             query = query.where(OrgUnit.name.like(like) | OrgUnit.code.like(like))
-        return paginate_query(query.order_by(OrgUnit.path), pagination_parameters)
+        return paginate_query(query.order_by(OrgUnit.code), pagination_parameters)
 
     @blp.arguments(OrgSchema)
     @blp.response(201, OrgSchema)
@@ -114,13 +114,12 @@ class OrgDetail(MethodView):
 @blp.route("/<uuid:org_id>/subtree")
 class Subtree(MethodView):
     @blp.response(200, OrgSchema(many=True))
-    @blp.paginate()
-    def get(self, tenant_id: uuid.UUID, org_id: uuid.UUID, pagination_parameters):
-        """The unit and every unit below it (one query)."""
+    def get(self, tenant_id: uuid.UUID, org_id: uuid.UUID):
+        """The unit and every unit below it, depth first (one query)."""
         access = authorize(tenant_id)
         org = _visible(access, org_id)
-        query = service.subtree_query(tenant_id, [org.path]).order_by(OrgUnit.path)
-        return paginate_query(query, pagination_parameters)
+        units = db.session.scalars(service.subtree_query(tenant_id, [org.path])).all()
+        return service.in_tree_order(list(units))
 
 
 @blp.route("/<uuid:org_id>/move")

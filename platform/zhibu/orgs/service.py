@@ -208,3 +208,19 @@ def org_history(org: OrgUnit) -> list[OrgEvent]:
             .order_by(OrgEvent.at, OrgEvent.kind)
         )
     )
+
+
+def in_tree_order(units: list[OrgUnit]) -> list[OrgUnit]:
+    """Depth first, siblings by code: how people read a tree (the rows came in one query)."""
+    present = {unit.id for unit in units}
+    children: dict[uuid.UUID | None, list[OrgUnit]] = {}
+    for unit in units:
+        parent = unit.parent_id if unit.parent_id in present else None
+        children.setdefault(parent, []).append(unit)
+    ordered: list[OrgUnit] = []
+    stack = sorted(children.get(None, []), key=lambda u: u.code, reverse=True)
+    while stack:
+        unit = stack.pop()
+        ordered.append(unit)
+        stack.extend(sorted(children.get(unit.id, []), key=lambda u: u.code, reverse=True))
+    return ordered

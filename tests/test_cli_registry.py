@@ -1,0 +1,80 @@
+"""The operator's commands: tenants, oversight, users, the org tree."""
+
+import json
+
+from sqlalchemy import select
+
+from zhibu.db import db
+from zhibu.models import AuditEntry, OversightLink
+from zhibu.tenancy import system_scope, use_scope
+
+
+def run(runner, *args, input=None):
+    result = runner.invoke(args=list(args), input=input)
+    return result
+
+
+def test_create_list_and_disable_tenants(runner):
+    created = run(
+        runner,
+        "tenants",
+        "create",
+        "AKS",
+        "阿克苏职院党委",
+        "--kind",
+        "college",
+        "--scheme",
+        "akesu_college",
+    )
+    assert created.exit_code == 0, created.output
+    listed = json.loads(run(runner, "tenants", "list", "--json").output)
+    assert [(t["code"], t["schemes"], t["active"]) for t in listed] == [
+        ("AKS", ["akesu_college"], True)
+    ]
+    assert run(runner, "tenants", "disable", "AKS").exit_code == 0
+    assert "(disabled)" in run(runner, "tenants", "list").output
+
+
+def test_errors_are_clean_messages(runner):
+    run(runner, "tenants", "create", "AKS", "甲")
+    again = run(runner, "tenants", "create", "AKS", "乙")
+    assert again.exit_code == 1 and "a tenant with code 'AKS' exists" in again.output
+    unknown = run(runner, "tenants", "create", "X", "丙", "--scheme", "nope")
+    assert unknown.exit_code == 1 and "no scheme 'nope' is loaded" in unknown.output
+    missing = run(runner, "tenants", "disable", "NOPE")
+    assert missing.exit_code == 2 and "no tenant with code 'NOPE'" in missing.output
+
+
+def test_oversight_and_users(runner, app):
+    for code in ("COUNTY", "T1", "T2"):
+        run(runner, "tenants", "create", code, code)
+    assert run(runner, "tenants", "oversee", "COUNTY", "T1", "T2").exit_code == 0
+    made = run(
+        runner,
+        "users",
+        "create",
+        "kz",
+        "--tenant",
+        "COUNTY",
+        "--role",
+        "overseer",
+        input="long enough pw\nlong enough pw\n",
+    )
+    assert made.exit_code == 0, made.output
+    weak = run(runner, "users", "create", "weak", "--platform-admin", input="short\nshort\n")
+    assert weak.exit_code == 1 and "至少 10 位" in weak.output
+    with app.app_context(), use_scope(system_scope()):
+        assert len(db.session.scalars(select(OversightLink)).all()) == 2
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.username == "cli"))
+        assert {"tenants", "oversight_links", "users", "role_assignments"} <= {
+            e.entity for e in entries
+        }
+
+
+def test_org_tree_is_printed_by_depth(runner, world):
+    out = run(runner, "orgs", "tree", "--tenant", "A").output.splitlines()
+    assert out[0].startswith("A-DW  甲学院党委  (committee)")
+    assert "    A-Z01  机电系第一党支部  (branch)" in out
+    assert any(line.endswith("[retired]") for line in out)
+    sub = run(runner, "orgs", "tree", "--tenant", "A", "--root", "A-ZZ1").output.splitlines()
+    assert [line.split()[0] for line in sub] == ["A-ZZ1", "A-Z01", "A-Z02"]
