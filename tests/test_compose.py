@@ -58,6 +58,9 @@ def test_production_shape():
     assert set(SERVICES) == {"postgres", "redis", "web", "worker"}
     assert all("healthcheck" in service for service in SERVICES.values())
     assert "pgdata:/var/lib/postgresql/data" in SERVICES["postgres"]["volumes"]
+    init = next(v for v in SERVICES["postgres"]["volumes"] if "docker-entrypoint-initdb.d" in v)
+    script = (ROOT / init.split(":")[0]).read_text(encoding="utf-8")
+    assert "NOSUPERUSER NOBYPASSRLS" in script and "OWNER zhibu" in script
     assert "pgdata" in COMPOSE["volumes"]
     assert SERVICES["web"]["environment"]["ZHIBU_DATABASE_URL"].startswith("postgresql://")
     assert SERVICES["worker"]["environment"] == SERVICES["web"]["environment"]
