@@ -120,3 +120,14 @@ def test_overseer_cannot_read_the_audit_log(client, world):
         f"/api/v1/tenants/{world.id('A')}/audit", headers=world.headers["overseer_c"]
     )
     assert response.status_code == 403 and "read-only" in response.json["message"]
+
+
+def test_a_disabled_tenant_is_closed_to_its_users_but_kept(client, world):
+    url = f"/api/v1/tenants/{world.id('A')}"
+    refused = client.patch(url, json={"active": False}, headers=world.headers["admin_a"])
+    assert refused.status_code == 403
+    done = client.patch(url, json={"active": False}, headers=world.headers["root"])
+    assert done.status_code == 200 and done.json["active"] is False
+    assert client.get(url + "/orgs", headers=world.headers["admin_a"]).status_code == 404
+    assert len(client.get(url + "/orgs", headers=world.headers["root"]).json) == 5
+    assert client.get("/api/v1/me", headers=world.headers["admin_a"]).json["tenant_ids"] == []

@@ -69,6 +69,8 @@ def access_for(user: User, tenant_id: uuid.UUID) -> TenantAccess | None:
             return None
         if user.is_platform_admin:
             return TenantAccess(tenant_id, user, frozenset({"tenant_admin"}))
+        if not tenant.active:
+            return None  # a disabled tenant is closed to its users; its data stays
         assignments = db.session.scalars(
             select(RoleAssignment).where(
                 RoleAssignment.user_id == user.id, RoleAssignment.tenant_id == tenant_id
@@ -128,4 +130,9 @@ def visible_tenant_ids(user: User) -> list[uuid.UUID] | None:
                 )
             )
         )
-    return sorted(own | overseen)
+        active = set(
+            db.session.scalars(
+                select(Tenant.id).where(Tenant.id.in_(own | overseen), Tenant.active)
+            )
+        )
+    return sorted(active)
