@@ -1,5 +1,48 @@
-"""The pure evaluation core: plain data in, plain data out. No Flask, no database, no clock."""
+"""The pure evaluation core: plain data in, plain data out. No Flask, no database, no clock.
 
-from zhibu.engine.scheme import Scheme
+definition = scheme.definition(scheme.resolve_settings(overrides))
+results = evaluate(definition, cycle)
+"""
 
-__all__ = ["Scheme"]
+from zhibu.engine.compute import Context, Definition, evaluate
+from zhibu.engine.model import (
+    Band,
+    Cycle,
+    Deduction,
+    Incident,
+    Indicator,
+    Line,
+    Past,
+    Record,
+    Result,
+    Rubric,
+    ScoreRow,
+    Source,
+    Subject,
+    Track,
+)
+from zhibu.engine.scheme import Adjustable, Scheme
+from zhibu.engine.sheets import InputError
+
+__all__ = [
+    "Adjustable",
+    "Band",
+    "Context",
+    "Cycle",
+    "Deduction",
+    "Definition",
+    "Incident",
+    "Indicator",
+    "InputError",
+    "Line",
+    "Past",
+    "Record",
+    "Result",
+    "Rubric",
+    "Scheme",
+    "ScoreRow",
+    "Source",
+    "Subject",
+    "Track",
+    "evaluate",
+]

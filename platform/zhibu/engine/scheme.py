@@ -1,11 +1,50 @@
-"""What a scheme plugin contributes: its identity and, as later parts land, its rules."""
+"""What a scheme plugin contributes: identity, adjustable settings and its definition."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from zhibu.engine.compute import Definition
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+
+
+@dataclass(frozen=True)
+class Adjustable:
+    """A number or choice a tenant may change (a weight, a threshold, indicator points).
+
+    Values are checked against the default's type and the bounds; a tenant's overrides
+    make a new scheme version.
+    """
+
+    key: str
+    default: Any
+    title: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[Any, ...] | None = None
+
+    def check(self, value: Any) -> Any:
+        if isinstance(self.default, bool):
+            if not isinstance(value, bool):
+                raise ValueError(f"{self.key}: expected true or false, got {value!r}")
+            return value
+        if isinstance(self.default, int | float):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"{self.key}: expected a number, got {value!r}")
+            if self.minimum is not None and value < self.minimum:
+                raise ValueError(f"{self.key}: at least {self.minimum}, got {value}")
+            if self.maximum is not None and value > self.maximum:
+                raise ValueError(f"{self.key}: at most {self.maximum}, got {value}")
+        if self.choices is not None and value not in self.choices:
+            raise ValueError(
+                f"{self.key}: one of {', '.join(map(str, self.choices))}, got {value!r}"
+            )
+        return value
 
 
 @dataclass(frozen=True)
@@ -16,9 +55,14 @@ class Scheme:
         (``akesu_college``); lowercase letters, digits and ``_``.
     :param title: the Chinese title users see.
     :param title_en: the English title.
-    :param seed: the source document the rules come from (a file name in ``shared/seeds``
-        or a citation).
+    :param seed: the source document the rules come from.
     :param description: one or two sentences on what the scheme rates.
+    :param settings: what a tenant may adjust, with the scheme's defaults.
+    :param define: builds the engine's :class:`~zhibu.engine.compute.Definition` (tracks,
+        rubrics, rules) from the settings; pure.
+    :param incident_kinds: incident kind → its Chinese name (veto and downgrade events).
+    :param periods: the cycle lengths the scheme runs: ``year``, ``half``, ``quarter``,
+        ``month``.
     """
 
     key: str
@@ -26,6 +70,10 @@ class Scheme:
     title_en: str
     seed: str
     description: str = ""
+    settings: tuple[Adjustable, ...] = ()
+    define: Callable[[Mapping[str, Any]], Definition] | None = None
+    incident_kinds: Mapping[str, str] = field(default_factory=dict)
+    periods: tuple[str, ...] = ("year",)
 
     def __post_init__(self) -> None:
         if not _KEY.match(self.key):
@@ -35,3 +83,22 @@ class Scheme:
             )
         if not self.title.strip():
             raise ValueError(f"scheme {self.key!r} needs a title")
+
+    def resolve_settings(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The defaults with ``overrides`` applied; an unknown key or bad value is a
+        :class:`ValueError` naming it."""
+        known = {s.key: s for s in self.settings}
+        values = {s.key: s.default for s in self.settings}
+        for key, value in (overrides or {}).items():
+            if key not in known:
+                raise ValueError(
+                    f"{key}: not an adjustable setting of {self.key} "
+                    f"(adjustable: {', '.join(sorted(known)) or 'none'})"
+                )
+            values[key] = known[key].check(value)
+        return values
+
+    def definition(self, settings: Mapping[str, Any]) -> Definition:
+        if self.define is None:
+            raise ValueError(f"scheme {self.key!r} defines no rules yet")
+        return self.define(settings)

@@ -1,0 +1,249 @@
+"""The engine's plain data: what a scheme defines, what a cycle feeds in, what comes out.
+
+Everything here is a frozen dataclass or a plain value, so the engine is a pure function
+of its inputs: no Flask, no database, no clock, no randomness.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Aggregation = Literal["mean", "trimmed_mean"]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One line of a rubric (考核指标).
+
+    :param mode: ``additive`` (points awarded up to ``max_points``) or ``deduction``
+        (the line starts full and deductions, each with a reason, come off it).
+    """
+
+    code: str
+    title: str
+    max_points: float
+    mode: Literal["additive", "deduction"] = "additive"
+    category: str = ""
+    guidance: str = ""  # 考核内容 / what the assessor looks for
+    evidence: str = ""  # what to show (台账, 记录 …)
+
+
+@dataclass(frozen=True)
+class Rubric:
+    key: str
+    title: str
+    indicators: tuple[Indicator, ...]
+
+    @property
+    def max_points(self) -> float:
+        return sum(i.max_points for i in self.indicators)
+
+    def indicator(self, code: str) -> Indicator | None:
+        return next((i for i in self.indicators if i.code == code), None)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a score comes from (民主测评, 考核组 …) and its share of the total.
+
+    :param weight: share of the composite total (0.3 for 30 %); ignored if not ``counted``.
+    :param counted: False for a score kept and shown but not counted (自评).
+    :param periodic: rows carry sub-periods (months); the source score is the mean of
+        the periods the subject belonged to.
+    :param rubric: key of the rubric that ``items`` and ``deductions`` refer to.
+    :param trim_from: with ``trimmed_mean``, drop the highest and lowest rater from this
+        many raters on.
+    """
+
+    key: str
+    title: str
+    weight: float
+    aggregation: Aggregation = "mean"
+    trim_from: int = 5
+    counted: bool = True
+    periodic: bool = False
+    rubric: str | None = None
+    scale: float = 100.0
+
+
+@dataclass(frozen=True)
+class Band:
+    """Totals from ``minimum`` up (inclusive) get these stars and/or this grade."""
+
+    minimum: float
+    stars: int | None = None
+    grade: str | None = None
+
+
+@dataclass(frozen=True)
+class Track:
+    """What one kind of subject is rated on: its sources and bands (a branch track and a
+    member track in most schemes)."""
+
+    key: str
+    title: str
+    subject_kinds: tuple[str, ...]
+    sources: tuple[Source, ...]
+    bands: tuple[Band, ...]
+    floor: Band | None = None  # below every band (e.g. one star, or weak and lax)
+
+    def source(self, key: str) -> Source | None:
+        return next((s for s in self.sources if s.key == key), None)
+
+
+# -- a cycle's inputs -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A unit or a member the scheme covers.
+
+    :param unit: for a member, the code of their branch; for a unit, its parent's code.
+    :param periods: sub-periods (``2021-03``) the subject belonged for; None means all.
+    """
+
+    code: str
+    kind: str
+    name: str = ""
+    unit: str | None = None
+    retired: bool = False
+    exempt: bool = False
+    periods: frozenset[str] | None = None
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Deduction:
+    item: str
+    points: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """One rater's score for one subject from one source (and sub-period).
+
+    Exactly one of ``score`` (a total on the source's scale), ``items`` (points per
+    indicator) or ``deductions`` (off the rubric's maximum) is the usual case; ``items``
+    and ``deductions`` may come together. ``ref`` says where the row came from (a line of
+    a scenario file, a sheet id) so that errors can point at it.
+    """
+
+    subject: str
+    source: str
+    rater: str = ""
+    score: float | None = None
+    items: Mapping[str, float] | None = None
+    deductions: tuple[Deduction, ...] = ()
+    period: str | None = None
+    ref: str = ""
+
+
+@dataclass(frozen=True)
+class Incident:
+    subject: str
+    kind: str
+    date: str  # ISO date; the engine compares strings, it reads no clock
+    note: str = ""
+    ref: str = ""
+
+
+@dataclass(frozen=True)
+class Past:
+    """A result of an earlier cycle, for rules over history."""
+
+    period: str
+    subject: str
+    stars: int | None = None
+    total: float | None = None
+    grade: str | None = None
+    titles: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Record:
+    """An activity record (meeting, lecture, training, dues) for automatic indicators."""
+
+    org: str
+    kind: str
+    date: str
+    attendees: tuple[str, ...] = ()
+    member: str | None = None
+    month: str | None = None
+    hours: float | None = None
+    lecturer: str | None = None
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """Everything one evaluation needs, in one value.
+
+    :param start: first day of the cycle (ISO); :param end: last day.
+    :param previous: labels of earlier cycles of the same length, newest first
+        (``("2020", "2019")``) — what "two years running" reads.
+    """
+
+    period: str
+    start: str
+    end: str
+    subjects: tuple[Subject, ...]
+    scores: tuple[ScoreRow, ...] = ()
+    incidents: tuple[Incident, ...] = ()
+    records: tuple[Record, ...] = ()
+    history: tuple[Past, ...] = ()
+    previous: tuple[str, ...] = ()
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+# -- results ----------------------------------------------------------------------------
+
+
+@dataclass
+class Line:
+    """One step of an explanation: where points came from or what a rule did."""
+
+    text: str
+    points: float | None = None
+    source: str | None = None
+    rater: str | None = None
+    indicator: str | None = None
+    reason: str | None = None
+    rule: str | None = None
+
+
+@dataclass
+class Result:
+    subject: str
+    subject_kind: str
+    track: str | None
+    rated: bool = True
+    total: float | None = None
+    stars: int | None = None
+    grade: str | None = None
+    titles: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    source_scores: dict[str, float] = field(default_factory=dict)
+    explanation: list[Line] = field(default_factory=list)
+    gap: str | None = None
+
+    def note(
+        self, text: str, points: float | None = None, source: str | None = None, **details: Any
+    ) -> None:
+        self.explanation.append(Line(text, points, source, **details))
+
+    def flag(self, flag: str, text: str, rule: str) -> None:
+        if flag not in self.flags:
+            self.flags.append(flag)
+        self.note(text, rule=rule)
+
+    def act(self, action: str, text: str, rule: str) -> None:
+        if action not in self.actions:
+            self.actions.append(action)
+        self.note(text, rule=rule)
+
+
+Rule = Callable[["Context"], None]  # noqa: F821 (defined in zhibu.engine.compute)

@@ -1,0 +1,137 @@
+"""From score rows to one value per rater, with the lines that explain it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from zhibu.engine.model import Deduction, Line, Rubric, ScoreRow, Source
+from zhibu.engine.numbers import fmt
+
+
+class InputError(ValueError):
+    """Input the engine refuses; ``problems`` name the subject and the row at fault."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class RaterSheet:
+    """Everything one rater gave one subject for one source (and sub-period)."""
+
+    subject: str
+    source: str
+    rater: str
+    period: str | None
+    score: float | None = None
+    items: dict[str, float] = field(default_factory=dict)
+    deductions: list[tuple[Deduction, str]] = field(default_factory=list)
+    refs: list[str] = field(default_factory=list)
+
+
+def merge_rows(rows: Iterable[ScoreRow]) -> dict[tuple, RaterSheet]:
+    """Rows of the same subject, source, rater and period form one sheet."""
+    sheets: dict[tuple, RaterSheet] = {}
+    for row in rows:
+        key = (row.subject, row.source, row.rater, row.period)
+        sheet = sheets.get(key)
+        if sheet is None:
+            sheet = sheets[key] = RaterSheet(row.subject, row.source, row.rater, row.period)
+        if row.score is not None:
+            sheet.score = row.score
+        sheet.items.update(row.items or {})
+        sheet.deductions.extend((d, row.ref) for d in row.deductions)
+        sheet.refs.append(row.ref)
+    return sheets
+
+
+def check_sheet(sheet: RaterSheet, source: Source, rubric: Rubric | None) -> list[str]:
+    """What is wrong with a sheet: every problem names the subject and the row."""
+    where = f"{sheet.subject}" + (
+        f" ({', '.join(r for r in sheet.refs if r)})" if any(sheet.refs) else ""
+    )
+    problems = []
+    if sheet.score is not None and not 0 <= sheet.score <= source.scale:
+        problems.append(f"{where}: score {fmt(sheet.score)} is outside 0–{fmt(source.scale)}")
+    if (sheet.items or sheet.deductions) and rubric is None:
+        problems.append(f"{where}: source {source.key} takes a total score, not items")
+        return problems
+    for code, points in sheet.items.items():
+        indicator = rubric.indicator(code) if rubric else None
+        if indicator is None:
+            problems.append(f"{where}: unknown indicator {code!r}")
+        elif not 0 <= points <= indicator.max_points:
+            problems.append(
+                f"{where}: {code} is worth at most {fmt(indicator.max_points)}, got {fmt(points)}"
+            )
+    taken: dict[str, float] = {}
+    for deduction, ref in sheet.deductions:
+        at = f"{sheet.subject}" + (f" ({ref})" if ref else "")
+        indicator = rubric.indicator(deduction.item) if rubric else None
+        if indicator is None:
+            problems.append(f"{at}: unknown indicator {deduction.item!r}")
+            continue
+        if not (deduction.reason or "").strip():
+            problems.append(
+                f"{at}: the deduction from {deduction.item} has no reason (扣分须注明原因)"
+            )
+        if deduction.points <= 0:
+            problems.append(f"{at}: a deduction from {deduction.item} must be positive")
+        taken[deduction.item] = taken.get(deduction.item, 0) + deduction.points
+        if taken[deduction.item] > indicator.max_points + 1e-9:
+            problems.append(
+                f"{at}: deductions from {deduction.item} ({fmt(taken[deduction.item])})"
+                f" exceed its {fmt(indicator.max_points)} points"
+            )
+    return problems
+
+
+def sheet_value(
+    sheet: RaterSheet, source: Source, rubric: Rubric | None
+) -> tuple[float, list[Line]]:
+    """The rater's score on the source's scale, and the lines that make it up."""
+    label = f"{source.title}" + (f" · {sheet.rater}" if sheet.rater else "")
+    if sheet.score is not None and not sheet.items and not sheet.deductions:
+        return sheet.score, [
+            Line(f"{label}: {fmt(sheet.score)}", sheet.score, source.key, sheet.rater or None)
+        ]
+    lines: list[Line] = []
+    total = 0.0
+    for indicator in rubric.indicators:
+        taken = [(d, ref) for d, ref in sheet.deductions if d.item == indicator.code]
+        if indicator.code in sheet.items:
+            points = sheet.items[indicator.code]
+        elif indicator.mode == "deduction" or taken:
+            points = indicator.max_points
+        else:
+            continue
+        for deduction, _ in taken:
+            points -= deduction.points
+            lines.append(
+                Line(
+                    f"{label}: {indicator.code} {indicator.title} "
+                    f"−{fmt(deduction.points)}({deduction.reason})",
+                    -deduction.points,
+                    source.key,
+                    sheet.rater or None,
+                    indicator.code,
+                    deduction.reason,
+                )
+            )
+        points = max(points, 0.0)
+        total += points
+        lines.append(
+            Line(
+                f"{label}: {indicator.code} {indicator.title} {fmt(points)}"
+                f"/{fmt(indicator.max_points)}",
+                points,
+                source.key,
+                sheet.rater or None,
+                indicator.code,
+            )
+        )
+    if rubric.max_points and rubric.max_points != source.scale:
+        total = total * source.scale / rubric.max_points
+    return total, lines

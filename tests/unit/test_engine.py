@@ -1,0 +1,264 @@
+"""The engine on a small scheme defined here: every kind of rule and its boundaries."""
+
+import pytest
+from tiny_scheme import TINY
+
+from zhibu.engine import Cycle, Deduction, Incident, InputError, Past, ScoreRow, Subject, evaluate
+from zhibu.engine.numbers import round2, trimmed_mean
+
+
+def run(subjects, scores=(), incidents=(), history=(), **settings):
+    values = TINY.resolve_settings(settings)
+    cycle = Cycle(
+        "2021",
+        "2021-01-01",
+        "2021-12-31",
+        tuple(subjects),
+        tuple(scores),
+        tuple(incidents),
+        history=tuple(history),
+        previous=("2020", "2019"),
+        settings=values,
+    )
+    return {r.subject: r for r in evaluate(TINY.definition(values), cycle)}
+
+
+def branch(code="Z1", **kw):
+    return Subject(code, "branch", unit="DW", **kw)
+
+
+def member(code, unit="Z1", **kw):
+    return Subject(code, "member", unit=unit, **kw)
+
+
+def both(code, panel, sheet_deductions=(), ref=""):
+    """A branch scored ``panel`` by the panel and the sheet minus ``sheet_deductions``."""
+    return [
+        ScoreRow(code, "panel", "R1", score=panel, ref=ref),
+        ScoreRow(code, "sheet", "R1", deductions=tuple(sheet_deductions), ref=ref),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("panel", "stars"),
+    [
+        (59.99, 1),
+        (60, 2),
+        (69.99, 2),
+        (70, 3),
+        (79.99, 3),
+        (80, 4),
+        (89.99, 4),
+        (90, 5),
+    ],
+)
+def test_star_boundaries_include_the_minimum(panel, stars):
+    # the sheet alone scores 100 - deductions; make the total equal ``panel``
+    missing = round2(100 - panel)
+    deductions = [Deduction("A2", missing, "台账不全")] if missing else []
+    result = run([branch()], both("Z1", panel, deductions))["Z1"]
+    assert result.total == panel
+    assert result.stars == stars
+
+
+def test_totals_round_to_two_decimals_half_up_before_the_bands():
+    assert round2(89.995) == 90.0 and round2(89.994) == 89.99
+    result = run([branch()], both("Z1", 89.99, [Deduction("A1", 10.01, "缺记录")]))["Z1"]
+    assert result.total == 89.99 and result.stars == 4  # (89.99 + 89.99) / 2
+    result = run(
+        [branch()],
+        [ScoreRow("Z1", "panel", "R1", score=89.995), ScoreRow("Z1", "sheet", "R1", score=89.995)],
+    )["Z1"]
+    assert result.total == 90.0 and result.stars == 5
+
+
+def test_trimmed_mean_drops_highest_and_lowest_from_five_raters():
+    assert trimmed_mean([80, 90, 70, 100, 60], 5) == (80.0, [60, 100])
+    assert trimmed_mean([80, 90, 70, 100], 5) == (85.0, [])
+    rows = [ScoreRow("Z1", "panel", f"R{i}", score=s) for i, s in enumerate([60, 80, 90, 70, 100])]
+    rows.append(ScoreRow("Z1", "sheet", "R1", score=80))
+    result = run([branch()], rows)["Z1"]
+    assert result.source_scores["panel"] == 80.0
+    assert any("去掉最高 100、最低 60" in line.text for line in result.explanation)
+
+
+def test_a_missing_source_leaves_the_subject_unrated_and_says_which():
+    result = run([branch()], [ScoreRow("Z1", "panel", "R1", score=95)])["Z1"]
+    assert result.total is None and result.stars is None
+    assert "missing_source" in result.flags
+    assert any("检查表" in line.text for line in result.explanation)
+
+
+def test_deductions_are_traced_to_rater_indicator_and_reason():
+    result = run([branch()], both("Z1", 90, [Deduction("A1", 3, "组织生活会未按时召开")]))["Z1"]
+    line = next(x for x in result.explanation if x.reason)
+    assert (line.source, line.rater, line.indicator, line.points) == ("sheet", "R1", "A1", -3)
+    assert line.reason == "组织生活会未按时召开"
+    assert result.source_scores["sheet"] == 97 and result.total == 93.5
+
+
+@pytest.mark.parametrize(
+    ("deduction", "message"),
+    [
+        (Deduction("A1", 2, ""), "no reason"),
+        (Deduction("A1", 41, "太多"), "exceed its 40 points"),
+        (Deduction("A9", 1, "无此项"), "unknown indicator 'A9'"),
+    ],
+)
+def test_bad_deductions_are_refused_naming_subject_and_line(deduction, message):
+    with pytest.raises(InputError) as excinfo:
+        run([branch()], both("Z1", 90, [deduction], ref="line 12"))
+    assert "Z1 (line 12)" in str(excinfo.value) and message in str(excinfo.value)
+
+
+def test_deductions_of_several_rows_add_up_against_the_item():
+    rows = [
+        ScoreRow("Z1", "sheet", "R1", deductions=(Deduction("A1", 30, "a"),), ref="l1"),
+        ScoreRow("Z1", "sheet", "R1", deductions=(Deduction("A1", 11, "b"),), ref="l2"),
+    ]
+    with pytest.raises(InputError, match=r"Z1 \(l2\): deductions from A1 \(41\) exceed"):
+        run([branch()], rows)
+
+
+def test_unknown_subject_and_source_are_refused():
+    with pytest.raises(InputError) as excinfo:
+        run(
+            [branch()],
+            [
+                ScoreRow("Z9", "panel", score=90, ref="line 3"),
+                ScoreRow("Z1", "monthly", score=90, ref="line 4"),
+            ],
+        )
+    problems = excinfo.value.problems
+    assert "Z9 (line 3): no such subject in this cycle" in problems
+    assert "Z1 (line 4): source 'monthly' does not rate a branch" in problems
+
+
+def test_retired_and_exempt_are_listed_not_rated():
+    results = run([branch("Z9", retired=True), member("M1", exempt=True)])
+    assert results["Z9"].rated is False and results["Z9"].flags == ["retired"]
+    assert results["M1"].rated is False and results["M1"].flags == ["exempt"]
+
+
+def test_a_veto_beats_everything():
+    results = run(
+        [branch()],
+        both("Z1", 100),
+        [
+            Incident("Z1", "veto.disunity", "2021-05-01"),
+            Incident("Z1", "down.petition", "2021-06-01"),
+        ],
+    )
+    assert results["Z1"].stars is None and results["Z1"].total == 100
+    assert "vetoed" in results["Z1"].flags and results["Z1"].gap is None
+    assert any("班子不团结(2021-05-01)" in line.text for line in results["Z1"].explanation)
+
+
+def test_incidents_outside_the_cycle_do_not_count():
+    results = run([branch()], both("Z1", 100), [Incident("Z1", "veto.disunity", "2020-12-31")])
+    assert results["Z1"].stars == 5
+
+
+def test_downgrades_stop_at_the_floor_and_say_so():
+    incidents = [Incident("Z1", "down.petition", f"2021-0{m}-01") for m in (1, 2, 3)]
+    result = run([branch()], both("Z1", 100), incidents)["Z1"]
+    assert result.stars == 3 and result.gap is None
+    assert "downgrade_floor" in result.flags
+    already = run([branch()], both("Z1", 70, [Deduction("A2", 30, "缺")]), incidents[:1])["Z1"]
+    assert already.stars == 3 and "downgrade_floor" in already.flags
+
+
+def members_with(totals, peer=None):
+    subjects = [branch()] + [member(f"M{i}") for i in range(len(totals))]
+    rows = both("Z1", 90)
+    for i, total in enumerate(totals):
+        rows.append(ScoreRow(f"M{i}", "monthly", score=total, period="2021-01"))
+        rows.append(ScoreRow(f"M{i}", "peer", score=(peer or {}).get(i, total)))
+    return subjects, rows
+
+
+def test_quota_keeps_the_top_thirty_percent_of_five_stars():
+    subjects, rows = members_with([99, 98, 97, 96, 80, 80, 80, 80, 80, 80])
+    results = run(subjects, rows)
+    five = sorted(
+        code for code, r in results.items() if r.subject_kind == "member" and r.stars == 5
+    )
+    assert five == ["M0", "M1", "M2"]
+    assert results["M3"].stars == 4 and "quota_demoted" in results["M3"].flags
+    assert "quota_exceeded" in results["Z1"].flags
+
+
+def test_quota_ties_are_broken_by_the_tiebreak_source_then_flagged():
+    subjects, rows = members_with(
+        [95, 95, 95, 95, 80, 80, 80, 80, 80, 80], peer={0: 95, 1: 95, 2: 95, 3: 90}
+    )
+    results = run(subjects, rows)
+    # M3's total is lower now (peer 90); the first three tie on total and peer: all kept
+    assert results["M3"].stars == 4
+    subjects, rows = members_with([95] * 4 + [80] * 6)
+    results = run(subjects, rows)
+    tied = [c for c, r in results.items() if "quota_tie" in r.flags]
+    assert sorted(tied) == ["M0", "M1", "M2", "M3"]
+    assert all(results[c].stars == 5 for c in tied)
+
+
+def test_quota_only_warns_when_not_enforced():
+    subjects, rows = members_with([99, 98, 97, 96, 80, 80, 80, 80, 80, 80])
+    results = run(subjects, rows, enforce=False)
+    assert results["M3"].stars == 5 and "quota_exceeded" in results["Z1"].flags
+
+
+def test_vetoed_members_do_not_count_under_the_quota():
+    subjects, rows = members_with([99, 98, 97, 96, 80, 80, 80, 80, 80, 80])
+    results = run(subjects, rows, [Incident("M0", "veto.disunity", "2021-03-01")])
+    assert results["M0"].stars is None
+    # 9 counted members: at most 2 five-star
+    assert sorted(c for c, r in results.items() if r.stars == 5 and c != "Z1") == ["M1", "M2"]
+
+
+def test_months_outside_the_branch_are_left_out_not_zero():
+    subjects = [member("M1", periods=frozenset({"2021-03", "2021-04"}))]
+    rows = [
+        ScoreRow("M1", "monthly", score=s, period=p)
+        for p, s in [("2021-01", 0), ("2021-03", 90), ("2021-04", 80)]
+    ]
+    rows.append(ScoreRow("M1", "peer", score=85))
+    result = run(subjects, rows)["M1"]
+    assert result.source_scores["monthly"] == 85 and result.source_scores["monthly.periods"] == 2
+    assert result.total == 85.0
+    assert any("2021-01" in line.text and "不计入" in line.text for line in result.explanation)
+
+
+def test_a_self_assessment_is_shown_but_not_counted():
+    rows = [
+        ScoreRow("M1", "monthly", score=80, period="2021-01"),
+        ScoreRow("M1", "peer", score=80),
+        ScoreRow("M1", "self", score=100),
+    ]
+    result = run([member("M1")], rows)["M1"]
+    assert result.source_scores["self"] == 100 and result.total == 80
+
+
+def test_two_low_cycles_running_trigger_the_action():
+    rows = both("Z1", 60, [Deduction("A2", 40, "无台账")])
+    low = [Past("2020", "Z1", stars=2, total=65)]
+    assert run([branch()], rows, history=low)["Z1"].actions == ["interview"]
+    assert run([branch()], rows)["Z1"].actions == []  # no earlier result: no run
+    high = [Past("2020", "Z1", stars=4, total=85)]
+    assert run([branch()], rows, history=high)["Z1"].actions == []
+
+
+def test_gap_to_the_next_star_names_the_points_per_source():
+    result = run([branch()], both("Z1", 80, [Deduction("A2", 7, "缺")]))["Z1"]
+    assert result.total == 86.5 and result.stars == 4
+    assert result.gap.startswith("距5★还差 3.5 分")
+    assert "考核组 +7" in result.gap and "3.5 more points for 5★" in result.gap
+
+
+def test_settings_are_checked_and_change_the_weights():
+    with pytest.raises(ValueError, match="panel_weight: at most 1"):
+        TINY.resolve_settings({"panel_weight": 2})
+    with pytest.raises(ValueError, match="colour: not an adjustable setting of tiny"):
+        TINY.resolve_settings({"colour": "red"})
+    result = run([branch()], both("Z1", 80), panel_weight=0.8)["Z1"]
+    assert result.total == 84.0
