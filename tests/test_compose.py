@@ -36,7 +36,8 @@ def _check_project_command(argv: list[str]) -> None:
         ctx = cli.make_context(
             "zhibu", ["--help"], resilient_parsing=True, obj=ScriptInfo(create_app=_app)
         )
-        assert cli.get_command(ctx, argv[1]) is not None, f"no command `zhibu {argv[1]}`"
+        with ctx:  # closing it pops the app context get_command pushed
+            assert cli.get_command(ctx, argv[1]) is not None, f"no command `zhibu {argv[1]}`"
     elif program == "gunicorn":
         module, _, attribute = argv[-1].partition(":")
         assert importlib.util.find_spec(module) is not None, f"{module} is not importable"

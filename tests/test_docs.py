@@ -22,3 +22,73 @@ def test_plugin_guide_fixture_example_passes(zhibu_app):
     namespace: dict = {}
     exec(python_blocks("plugins.md")[1], namespace)
     namespace["test_my_scheme_is_loaded"](zhibu_app)
+
+
+def test_api_curl_session_runs_against_a_live_server(tmp_path):
+    """docs/api.md's session, as a user would paste it, against `zhibu run`."""
+    import os
+    import subprocess
+    import sys
+
+    from test_demo import _free_port, _wait_for
+
+    from zhibu.members.roster import write_roster
+
+    zhibu = str(Path(sys.executable).with_name("zhibu"))
+    env = {**os.environ, "ZHIBU_INSTANCE_PATH": str(tmp_path), "ZHIBU_PASSWORD": "api-doc-pass-1"}
+    env.pop("ZHIBU_DATABASE_URL", None)
+    subprocess.run([zhibu, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [
+            zhibu,
+            "users",
+            "create",
+            "admin",
+            "--platform-admin",
+            "--password",
+            env["ZHIBU_PASSWORD"],
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    (tmp_path / "roster.xlsx").write_bytes(
+        write_roster(
+            [
+                {"name": "张三", "branch": "机电系第一党支部", "archive_code": "DA-001"},
+                {"name": "李四", "branch": "机电系第二党支部", "archive_code": "DA-002"},
+            ]
+        )
+    )
+    port = _free_port()
+    env["BASE"] = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [zhibu, "run", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(env["BASE"] + "/healthz")
+        script = "set -euo pipefail\n" + "\n".join(shell_blocks("api.md"))
+        done = subprocess.run(
+            ["bash", "-c", script],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [x for x in lines if x in {"ZZ1", "Z01", "Z02"}] == ["ZZ1", "Z01", "Z02"]
+    assert "张三 DA-001" in lines and "李四 DA-002" in lines
+    assert '"to_create": 2' in done.stdout and '"errors": []' in done.stdout
+
+
+def shell_blocks(name: str) -> list[str]:
+    text = (DOCS / name).read_text(encoding="utf-8")
+    return re.findall(r"```sh\n(.*?)```", text, flags=re.DOTALL)

@@ -63,6 +63,8 @@ def sample(schema: dict, spec: dict, world, name: str = ""):
     if fmt == "uuid":
         by_name = {"member_id": "A-M2", "overseen_id": "B"}
         return world.id(by_name.get(name, "A-Z02"))
+    if name == "month":
+        return "2024-06"
     if fmt == "date":
         return "2024-06-30"
     if fmt == "date-time":

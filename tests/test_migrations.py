@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect
 
+import zhibu.models  # noqa: F401  (every table on the metadata)
 from zhibu.app import create_app
 from zhibu.db import db
 from zhibu.testing import require_postgres, temporary_postgres_database

@@ -13,7 +13,15 @@ from datetime import date
 from zhibu.accounts.auth import issue_token
 from zhibu.accounts.passwords import hash_password
 from zhibu.db import db
-from zhibu.models import Member, OrgUnit, OversightLink, RoleAssignment, Tenant, User
+from zhibu.models import (
+    Member,
+    OrgUnit,
+    OversightLink,
+    RoleAssignment,
+    Tenant,
+    TenantScheme,
+    User,
+)
 from zhibu.tenancy import system_scope, use_scope
 
 PASSWORD = "correct horse battery"
@@ -98,6 +106,7 @@ def build_world() -> World:
         db.session.add_all([a, b, c])
         db.session.flush()
         db.session.add(OversightLink(overseer_id=c.id, overseen_id=a.id))
+        db.session.add(TenantScheme(tenant_id=a.id, scheme_key="akesu_college"))
         world.tenants.update(A=a, B=b, C=c)
         _org(world, a, "A-DW", "甲学院党委", "committee")
         _org(world, a, "A-ZZ1", "机电系党总支", "general_branch", "A-DW")

@@ -81,6 +81,15 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
 
 
 def core_commands() -> list[click.Command]:
+    from zhibu.evaluations.cli import scenario_group
+    from zhibu.members.cli import members_command
     from zhibu.tenancy.cli import commands as registry_commands
 
-    return [plugins_command, demo_command, worker_command, *registry_commands()]
+    return [
+        plugins_command,
+        demo_command,
+        worker_command,
+        *registry_commands(),
+        members_command,
+        scenario_group,
+    ]

@@ -11,7 +11,7 @@ from zhibu.db import db
 from zhibu.models import OrgUnit, OversightLink, RoleAssignment, Tenant, User
 from zhibu.tenancy.scope import Scope, system_scope, use_scope
 
-WRITE_ROLES = {"tenant_admin", "branch_secretary"}
+WRITE_ROLES = {"tenant_admin", "branch_secretary", "assessor"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,11 @@ class TenantAccess:
     @property
     def can_write_registry(self) -> bool:
         return self.is_admin or "branch_secretary" in self.roles
+
+    @property
+    def can_score(self) -> bool:
+        """May enter score sheets (assessors; secretaries for their self-assessment)."""
+        return self.is_admin or bool(self.roles & {"assessor", "branch_secretary"})
 
     @property
     def personal_data(self) -> bool:

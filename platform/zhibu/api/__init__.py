@@ -17,7 +17,19 @@ api = Api()
 
 
 def init_api(app: Flask) -> None:
-    from zhibu.api import audit, auth, docs, orgs, schemes, tenants, users
+    from zhibu.api import (
+        audit,
+        auth,
+        cycles,
+        docs,
+        facts,
+        ledger,
+        orgs,
+        schemes,
+        tenants,
+        users,
+        versions,
+    )
 
     app.config.setdefault("API_TITLE", "Zhibu API")
     app.config.setdefault("API_VERSION", "v1")
@@ -35,7 +47,8 @@ def init_api(app: Flask) -> None:
     docs.configure(app)
     api.init_app(app)
     docs.init_app(app)
-    for module in (auth, schemes, tenants, orgs, users, audit, *_members_api()):
+    resources = (auth, schemes, tenants, orgs, users, audit, versions, cycles, facts, ledger)
+    for module in (*resources, *_members_api()):
         api.register_blueprint(module.blp)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(TenantScopeError, _scope_error)

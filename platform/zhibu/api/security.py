@@ -17,7 +17,7 @@ from zhibu.db import db
 from zhibu.models import User
 from zhibu.tenancy.scope import set_scope
 
-NEEDS = ("read", "registry", "admin")
+NEEDS = ("read", "score", "registry", "admin")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -66,13 +66,16 @@ def set_scope_for_platform(user: User) -> None:
 def authorize(tenant_id: uuid.UUID, need: str = "read") -> TenantAccess:
     """The caller's access to the tenant, or 404 (cannot see it) / 403 (cannot do this).
 
-    :param need: ``read``, ``registry`` (edit orgs and members) or ``admin``.
+    :param need: ``read``, ``score`` (enter score sheets), ``registry`` (edit orgs and
+        members) or ``admin``.
     """
     assert need in NEEDS, need
     user = current_user()
     access = access_for(user, tenant_id)
     if access is None:
         abort(404, message=f"no tenant {tenant_id}")
+    if need == "score" and not access.can_score:
+        abort(403, message=_refusal(access, "enter scores"))
     if need == "registry" and not access.can_write_registry:
         abort(403, message=_refusal(access, "edit the org tree or the roster"))
     if need == "admin" and not access.is_admin:

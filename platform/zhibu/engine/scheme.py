@@ -63,6 +63,8 @@ class Scheme:
     :param incident_kinds: incident kind → its Chinese name (veto and downgrade events).
     :param periods: the cycle lengths the scheme runs: ``year``, ``half``, ``quarter``,
         ``month``.
+    :param cycle_options: choices made per cycle rather than per tenant (the observation
+        round of a county); the rules read them with the settings.
     """
 
     key: str
@@ -74,6 +76,7 @@ class Scheme:
     define: Callable[[Mapping[str, Any]], Definition] | None = None
     incident_kinds: Mapping[str, str] = field(default_factory=dict)
     periods: tuple[str, ...] = ("year",)
+    cycle_options: tuple[Adjustable, ...] = ()
 
     def __post_init__(self) -> None:
         if not _KEY.match(self.key):

@@ -3,21 +3,44 @@
 from zhibu.models.accounts import ROLES, ApiToken, RoleAssignment, User
 from zhibu.models.audit import AuditEntry
 from zhibu.models.base import TenantOwned, TenantScoped
+from zhibu.models.evaluations import (
+    PHASES,
+    ActivityRecord,
+    Cycle,
+    EvaluationResult,
+    Incident,
+    ResultSet,
+    SchemeVersion,
+    ScoreItem,
+    ScoreSheet,
+)
 from zhibu.models.members import Member, MemberTransfer
 from zhibu.models.orgs import ORG_KINDS, OrgEvent, OrgUnit
+from zhibu.models.rectification import FollowUp, RectificationItem
 from zhibu.models.tenancy import OversightLink, Tenant, TenantScheme
 
 __all__ = [
     "ORG_KINDS",
+    "PHASES",
     "ROLES",
+    "ActivityRecord",
     "ApiToken",
     "AuditEntry",
+    "Cycle",
+    "EvaluationResult",
+    "FollowUp",
+    "Incident",
     "Member",
     "MemberTransfer",
     "OrgEvent",
     "OrgUnit",
     "OversightLink",
+    "RectificationItem",
+    "ResultSet",
     "RoleAssignment",
+    "SchemeVersion",
+    "ScoreItem",
+    "ScoreSheet",
     "Tenant",
     "TenantOwned",
     "TenantScheme",

@@ -1,0 +1,89 @@
+"""``/api/v1/tenants/<id>/incidents`` and ``/records``: facts the rules read."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from zhibu.api.pagination import paginate_query
+from zhibu.api.security import authorize
+from zhibu.evaluations import facts
+from zhibu.models import ActivityRecord, Incident
+from zhibu.tenancy.service import get_tenant
+
+blp = Blueprint(
+    "facts",
+    __name__,
+    url_prefix="/api/v1/tenants/<uuid:tenant_id>",
+    description="Incidents (veto, downgrade) and activity records",
+)
+
+
+class IncidentSchema(Schema):
+    id = fields.UUID(dump_only=True)
+    subject_kind = fields.String(required=True, validate=validate.OneOf(("org", "member")))
+    subject_id = fields.UUID(required=True)
+    kind = fields.String(required=True)
+    occurred_on = fields.Date(required=True)
+    note = fields.String(load_default="")
+
+
+class RecordSchema(Schema):
+    id = fields.UUID(dump_only=True)
+    org_id = fields.UUID(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(tuple(facts.RECORD_KINDS)))
+    held_on = fields.Date(required=True)
+    attendees = fields.List(fields.UUID(), load_default=list)
+    member_id = fields.UUID(allow_none=True, load_default=None)
+    month = fields.String(
+        allow_none=True, load_default=None, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$")
+    )
+    hours = fields.Float(allow_none=True, load_default=None)
+    topic = fields.String(load_default="")
+
+
+@blp.route("/incidents")
+class Incidents(MethodView):
+    @blp.response(200, IncidentSchema(many=True))
+    @blp.paginate()
+    def get(self, tenant_id: uuid.UUID, pagination_parameters):
+        authorize(tenant_id)
+        query = (
+            select(Incident)
+            .where(Incident.tenant_id == tenant_id)
+            .order_by(Incident.occurred_on.desc())
+        )
+        return paginate_query(query, pagination_parameters)
+
+    @blp.arguments(IncidentSchema)
+    @blp.response(201, IncidentSchema)
+    def post(self, data, tenant_id: uuid.UUID):
+        """Record a veto or downgrade event (kinds come from the enabled schemes)."""
+        authorize(tenant_id, "admin")
+        return facts.add_incident(get_tenant(tenant_id), **data)
+
+
+@blp.route("/records")
+class Records(MethodView):
+    @blp.response(200, RecordSchema(many=True))
+    @blp.paginate()
+    def get(self, tenant_id: uuid.UUID, pagination_parameters):
+        authorize(tenant_id)
+        query = (
+            select(ActivityRecord)
+            .where(ActivityRecord.tenant_id == tenant_id)
+            .order_by(ActivityRecord.held_on.desc())
+        )
+        return paginate_query(query, pagination_parameters)
+
+    @blp.arguments(RecordSchema)
+    @blp.response(201, RecordSchema)
+    def post(self, data, tenant_id: uuid.UUID):
+        """Record a meeting, lecture, training or dues payment of a unit."""
+        authorize(tenant_id, "registry")
+        org_id, kind, held_on = data.pop("org_id"), data.pop("kind"), data.pop("held_on")
+        return facts.add_record(get_tenant(tenant_id), org_id, kind, held_on, **data)

@@ -1,0 +1,140 @@
+"""Cycles and their phases: self-assessment → assessment → review → publicity → final.
+
+The final phase freezes the cycle: its sheets, incidents and results no longer change.
+Changing them again needs an explicit reopen, which is audited with its reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from zhibu.audit import record
+from zhibu.db import db
+from zhibu.errors import Conflict, NotFound, ServiceError
+from zhibu.evaluations.periods import parse_period
+from zhibu.evaluations.versions import latest_version, scheme_of
+from zhibu.models import PHASES, Cycle, Tenant
+
+PHASE_NAMES = {
+    "self_assessment": "自评",
+    "assessment": "考核评分",
+    "review": "审核评定",
+    "publicity": "结果公示",
+    "final": "确定结果",
+}
+
+
+def get_cycle(tenant_id: uuid.UUID, cycle_id: uuid.UUID) -> Cycle:
+    cycle = db.session.get(Cycle, (tenant_id, cycle_id))
+    if cycle is None:
+        raise NotFound(f"no cycle {cycle_id} in this tenant")
+    return cycle
+
+
+def open_cycle(
+    tenant: Tenant,
+    scheme_key: str,
+    period: str,
+    *,
+    round: str | None = None,
+    options: dict[str, Any] | None = None,
+    deadlines: dict[str, str] | None = None,
+) -> Cycle:
+    """Open a cycle on the scheme's newest version (it keeps that version)."""
+    scheme = scheme_of(tenant, scheme_key)
+    try:
+        parsed = parse_period(period)
+    except ValueError as exc:
+        raise ServiceError(str(exc), field="period") from None
+    if parsed.kind not in scheme.periods:
+        raise ServiceError(
+            f"{scheme_key} runs {', '.join(scheme.periods)} cycles, not {parsed.kind}",
+            field="period",
+        )
+    label = f"{period}-{round}" if round else period
+    if db.session.scalar(
+        select(Cycle.id).where(
+            Cycle.tenant_id == tenant.id, Cycle.scheme_key == scheme_key, Cycle.label == label
+        )
+    ):
+        raise Conflict(f"{scheme_key} already has a cycle {label}", field="period")
+    cycle = Cycle(
+        tenant_id=tenant.id,
+        id=uuid.uuid4(),
+        scheme_key=scheme_key,
+        version_id=latest_version(tenant, scheme_key).id,
+        label=label,
+        period=period,
+        period_kind=parsed.kind,
+        starts_on=parsed.start,
+        ends_on=parsed.end,
+        options={**(options or {}), **({"round": round} if round else {})},
+        deadlines=_checked_deadlines(deadlines or {}),
+    )
+    db.session.add(cycle)
+    db.session.commit()
+    return cycle
+
+
+def _checked_deadlines(deadlines: dict[str, str]) -> dict[str, str]:
+    for phase, value in deadlines.items():
+        if phase not in PHASES:
+            raise ServiceError(f"deadline for unknown phase {phase!r}", field="deadlines")
+        try:
+            date.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise ServiceError(
+                f"deadline of {phase}: {value!r} is not a date", field="deadlines"
+            ) from None
+    return dict(deadlines)
+
+
+def set_deadlines(cycle: Cycle, deadlines: dict[str, str]) -> Cycle:
+    cycle.deadlines = {**cycle.deadlines, **_checked_deadlines(deadlines)}
+    db.session.commit()
+    return cycle
+
+
+def advance(cycle: Cycle, to: str | None = None) -> Cycle:
+    """Move to the next phase (or to ``to``, which must lie ahead)."""
+    position = PHASES.index(cycle.phase)
+    if position == len(PHASES) - 1:
+        raise Conflict("the cycle is final; reopen it to change anything")
+    target = to or PHASES[position + 1]
+    if target not in PHASES or PHASES.index(target) <= position:
+        raise ServiceError(f"cannot move from {cycle.phase} to {target}", field="phase")
+    cycle.phase = target
+    db.session.commit()
+    return cycle
+
+
+def reopen(cycle: Cycle, reason: str, to: str = "review") -> Cycle:
+    """Leave the final phase again, for a stated reason (audited)."""
+    if cycle.phase != "final":
+        raise Conflict("only a final cycle needs reopening")
+    if not reason.strip():
+        raise ServiceError("say why the cycle is reopened", field="reason")
+    if to not in PHASES[:-1]:
+        raise ServiceError(f"reopen into one of {', '.join(PHASES[:-1])}", field="to")
+    cycle.phase = to
+    record(
+        db.session,
+        action="reopen",
+        entity="cycles",
+        entity_id=str(cycle.id),
+        tenant_id=cycle.tenant_id,
+        before={"phase": "final"},
+        after={"phase": to, "reason": reason},
+    )
+    db.session.commit()
+    return cycle
+
+
+def ensure_open(cycle: Cycle) -> None:
+    """Refuse changes to a final (frozen) cycle."""
+    if cycle.phase == "final":
+        raise Conflict(f"cycle {cycle.label} is final: reopen it (with a reason) to change it")

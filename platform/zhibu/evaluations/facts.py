@@ -1,0 +1,97 @@
+"""Incidents (veto and downgrade events) and activity records: facts the rules read."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from zhibu.app import plugin_registry
+from zhibu.db import db
+from zhibu.errors import ServiceError
+from zhibu.evaluations.sheets import subject_row
+from zhibu.models import ActivityRecord, Incident, Tenant
+from zhibu.tenancy.scope import current_scope
+
+RECORD_KINDS = {
+    "general_meeting": "党员大会",
+    "committee_meeting": "支委会",
+    "group_meeting": "党小组会",
+    "party_lecture": "党课",
+    "theme_party_day": "主题党日",
+    "org_life_meeting": "组织生活会",
+    "member_appraisal": "民主评议党员",
+    "training": "培训",
+    "dues": "党费",
+}
+
+
+def incident_kinds(tenant: Tenant) -> dict[str, str]:
+    kinds: dict[str, str] = {}
+    for key in tenant.scheme_keys:
+        kinds.update(plugin_registry().scheme(key).incident_kinds)
+    return kinds
+
+
+def add_incident(
+    tenant: Tenant,
+    subject_kind: str,
+    subject_id: uuid.UUID,
+    kind: str,
+    occurred_on: date,
+    note: str = "",
+) -> Incident:
+    known = incident_kinds(tenant)
+    if kind not in known:
+        raise ServiceError(
+            f"unknown incident kind {kind!r} (known: {', '.join(sorted(known))})", field="kind"
+        )
+    subject_row(tenant.id, subject_kind, subject_id)
+    incident = Incident(
+        tenant_id=tenant.id,
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        kind=kind,
+        occurred_on=occurred_on,
+        note=note,
+        user_id=current_scope().user_id,
+    )
+    db.session.add(incident)
+    db.session.commit()
+    return incident
+
+
+def add_record(
+    tenant: Tenant,
+    org_id: uuid.UUID,
+    kind: str,
+    held_on: date,
+    *,
+    attendees: list[uuid.UUID] = (),
+    member_id: uuid.UUID | None = None,
+    month: str | None = None,
+    hours: float | None = None,
+    topic: str = "",
+) -> ActivityRecord:
+    if kind not in RECORD_KINDS:
+        raise ServiceError(
+            f"unknown record kind {kind!r} (known: {', '.join(RECORD_KINDS)})", field="kind"
+        )
+    subject_row(tenant.id, "org", org_id)
+    if kind == "dues" and (member_id is None or not month):
+        raise ServiceError("a dues record names the member and the month", field="member_id")
+    if kind == "training" and hours is None:
+        raise ServiceError("a training record gives its hours", field="hours")
+    record = ActivityRecord(
+        tenant_id=tenant.id,
+        org_id=org_id,
+        kind=kind,
+        held_on=held_on,
+        attendees=[str(a) for a in attendees],
+        member_id=member_id,
+        month=month,
+        hours=hours,
+        topic=topic,
+    )
+    db.session.add(record)
+    db.session.commit()
+    return record

@@ -1,0 +1,143 @@
+"""Read a scenario file (YAML or JSON), keeping the line of every entry for error messages.
+
+The format is described in ``SCHEMES.md`` ("Scenario files") and ``docs/scenarios.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LINE = "__line__"
+TOP_KEYS = {
+    "scheme",
+    "period",
+    "settings",
+    "orgs",
+    "members",
+    "scores",
+    "incidents",
+    "records",
+    "history",
+}
+ENTRY_KEYS = {
+    "orgs": {"code", "name", "kind", "parent", "retired", "exempt"},
+    "members": {
+        "code",
+        "name",
+        "org",
+        "status",
+        "joined",
+        "exempt",
+        "birth",
+        "full_since",
+        "position",
+        "category",
+        "gender",
+        "left",
+    },
+    "scores": {"subject", "source", "rater", "score", "items", "deductions", "period"},
+    "incidents": {"subject", "kind", "date", "note"},
+    "records": {
+        "org",
+        "kind",
+        "date",
+        "attendees",
+        "lecturer",
+        "member",
+        "month",
+        "hours",
+        "topic",
+    },
+    "history": {"period", "subject", "stars", "total", "grade", "titles", "flags", "actions"},
+}
+REQUIRED = {
+    "orgs": {"code", "name", "kind"},
+    "members": {"code", "name", "org"},
+    "scores": {"subject", "source"},
+    "incidents": {"subject", "kind", "date"},
+    "records": {"org", "kind", "date"},
+    "history": {"period", "subject"},
+}
+
+
+class ScenarioError(ValueError):
+    """A scenario the runner refuses; ``problems`` each name the line (and subject)."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that records the line of each mapping."""
+
+    def construct_mapping(self, node, deep=False):
+        mapping = super().construct_mapping(node, deep=True)
+        mapping[LINE] = node.start_mark.line + 1
+        return mapping
+
+
+@dataclass
+class Scenario:
+    doc: dict[str, Any]
+    name: str
+
+    def entries(self, key: str) -> list[dict[str, Any]]:
+        return self.doc.get(key) or []
+
+
+def where(entry: dict[str, Any], subject: str | None = None) -> str:
+    text = f"line {entry.get(LINE, '?')}"
+    return f"{text} ({subject})" if subject else text
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    path = Path(path)
+    try:
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise ScenarioError([f"{path.name}: not valid YAML or JSON: {exc}"]) from None
+    return parse_scenario(doc, path.name)
+
+
+def parse_scenario(doc: Any, name: str = "scenario") -> Scenario:
+    if not isinstance(doc, dict):
+        raise ScenarioError([f"{name}: a scenario is a mapping with scheme, period, orgs …"])
+    problems = [
+        f"line {doc.get(LINE, 1)}: unknown key {k!r} (known: {', '.join(sorted(TOP_KEYS))})"
+        for k in doc
+        if k not in TOP_KEYS | {LINE}
+    ]
+    for key in ("scheme", "period"):
+        if not doc.get(key):
+            problems.append(f"{name}: {key!r} is required")
+    for section, allowed in ENTRY_KEYS.items():
+        problems += _check_section(doc.get(section) or [], section, allowed)
+    if problems:
+        raise ScenarioError(problems)
+    doc["period"] = str(doc["period"])
+    return Scenario(doc, name)
+
+
+def _check_section(entries: Any, section: str, allowed: set[str]) -> list[str]:
+    if not isinstance(entries, list):
+        return [f"{section}: expected a list"]
+    problems = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            problems.append(f"{section}: every entry is a mapping, got {entry!r}")
+            continue
+        label = entry.get("subject") or entry.get("code") or entry.get("org")
+        unknown = sorted(set(entry) - allowed - {LINE})
+        if unknown:
+            problems.append(
+                f"{where(entry, label)}: unknown key(s) {', '.join(unknown)} in {section}"
+            )
+        missing = sorted(REQUIRED[section] - set(entry))
+        if missing:
+            problems.append(f"{where(entry, label)}: {section} entry needs {', '.join(missing)}")
+    return problems

@@ -1,0 +1,155 @@
+"""Score sheets: one rater's scores of one subject from one source, checked as they come
+in (a deduction needs a reason and cannot exceed its item)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select
+
+from zhibu import engine
+from zhibu.db import db
+from zhibu.engine.sheets import RaterSheet, check_sheet
+from zhibu.errors import NotFound, ServiceError
+from zhibu.evaluations.compute import definition_for
+from zhibu.evaluations.cycles import ensure_open
+from zhibu.models import Cycle, Member, OrgUnit, ScoreItem, ScoreSheet
+from zhibu.tenancy.scope import current_scope
+
+
+@dataclass
+class SheetInput:
+    subject_kind: str  # org | member
+    subject_id: uuid.UUID
+    source: str
+    rater: str = ""
+    period: str = ""
+    score: float | None = None
+    items: dict[str, float] = field(default_factory=dict)
+    deductions: list[dict] = field(default_factory=list)  # {item, points, reason}
+
+
+def subject_row(tenant_id: uuid.UUID, kind: str, subject_id: uuid.UUID) -> OrgUnit | Member:
+    model = {"org": OrgUnit, "member": Member}.get(kind)
+    row = db.session.get(model, (tenant_id, subject_id)) if model else None
+    if row is None:
+        raise NotFound(f"no {kind} {subject_id} in this tenant", field="subject_id")
+    return row
+
+
+def _engine_subject(row: OrgUnit | Member) -> engine.Subject:
+    if isinstance(row, Member):
+        return engine.Subject(row.archive_code, "member")
+    return engine.Subject(row.code, row.kind)
+
+
+def check(cycle: Cycle, data: SheetInput) -> engine.Source:
+    """The sheet's source, or a ServiceError listing every problem of the sheet."""
+    definition, _, _ = definition_for(cycle)
+    subject = _engine_subject(subject_row(cycle.tenant_id, data.subject_kind, data.subject_id))
+    track = definition.track_for(subject)
+    source = track.source(data.source) if track else None
+    if source is None:
+        raise ServiceError(
+            f"source {data.source!r} does not rate a {subject.kind} in {cycle.scheme_key}",
+            field="source",
+        )
+    if source.periodic and not data.period:
+        raise ServiceError(f"{source.title} is entered per month: give the period", field="period")
+    sheet = RaterSheet(
+        subject.code,
+        data.source,
+        data.rater,
+        data.period or None,
+        data.score,
+        dict(data.items),
+        [
+            (engine.Deduction(d["item"], d["points"], d.get("reason", "")), "")
+            for d in data.deductions
+        ],
+    )
+    problems = check_sheet(sheet, source, definition.rubric(source.rubric))
+    if problems:
+        raise ServiceError(problems[0], errors={"sheet": problems})
+    return source
+
+
+def save_sheet(cycle: Cycle, data: SheetInput) -> ScoreSheet:
+    """Create or replace the sheet of (subject, source, rater, period)."""
+    ensure_open(cycle)
+    check(cycle, data)
+    sheet = db.session.scalar(
+        select(ScoreSheet).where(
+            ScoreSheet.tenant_id == cycle.tenant_id,
+            ScoreSheet.cycle_id == cycle.id,
+            ScoreSheet.subject_id == data.subject_id,
+            ScoreSheet.source == data.source,
+            ScoreSheet.rater == data.rater,
+            ScoreSheet.period == data.period,
+        )
+    )
+    if sheet is None:
+        sheet = ScoreSheet(
+            tenant_id=cycle.tenant_id,
+            id=uuid.uuid4(),
+            cycle_id=cycle.id,
+            subject_kind=data.subject_kind,
+            subject_id=data.subject_id,
+            source=data.source,
+            rater=data.rater,
+            period=data.period,
+        )
+        db.session.add(sheet)
+    sheet.score = data.score
+    sheet.user_id = current_scope().user_id
+    db.session.flush()
+    db.session.execute(
+        delete(ScoreItem)
+        .where(ScoreItem.tenant_id == cycle.tenant_id, ScoreItem.sheet_id == sheet.id)
+        .execution_options(synchronize_session=False)
+    )
+    for code, points in data.items.items():
+        db.session.add(
+            ScoreItem(
+                tenant_id=cycle.tenant_id,
+                sheet_id=sheet.id,
+                indicator=code,
+                kind="points",
+                points=points,
+            )
+        )
+    for d in data.deductions:
+        db.session.add(
+            ScoreItem(
+                tenant_id=cycle.tenant_id,
+                sheet_id=sheet.id,
+                indicator=d["item"],
+                kind="deduction",
+                points=d["points"],
+                reason=d["reason"],
+            )
+        )
+    db.session.commit()
+    return sheet
+
+
+def sheets_of(cycle: Cycle, subject_id: uuid.UUID | None = None) -> list[ScoreSheet]:
+    query = select(ScoreSheet).where(
+        ScoreSheet.tenant_id == cycle.tenant_id, ScoreSheet.cycle_id == cycle.id
+    )
+    if subject_id is not None:
+        query = query.where(ScoreSheet.subject_id == subject_id)
+    return list(
+        db.session.scalars(query.order_by(ScoreSheet.source, ScoreSheet.rater, ScoreSheet.period))
+    )
+
+
+def items_of(sheet: ScoreSheet) -> list[ScoreItem]:
+    return list(
+        db.session.scalars(
+            select(ScoreItem).where(
+                ScoreItem.tenant_id == sheet.tenant_id, ScoreItem.sheet_id == sheet.id
+            )
+        )
+    )

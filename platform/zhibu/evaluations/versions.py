@@ -1,0 +1,98 @@
+"""Scheme versions: a tenant's settings of a scheme, versioned on every change."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+
+from zhibu.app import plugin_registry
+from zhibu.db import db
+from zhibu.errors import NotFound, ServiceError
+from zhibu.models import SchemeVersion, Tenant
+from zhibu.tenancy.scope import current_scope
+
+
+def scheme_of(tenant: Tenant, key: str):
+    if key not in tenant.scheme_keys:
+        raise ServiceError(f"scheme {key!r} is not enabled for {tenant.code}", field="scheme")
+    try:
+        return plugin_registry().scheme(key)
+    except KeyError as exc:
+        raise ServiceError(exc.args[0], field="scheme") from None
+
+
+def latest_version(tenant: Tenant, key: str) -> SchemeVersion:
+    """The newest version; the scheme's defaults become version 1 on first use."""
+    version = db.session.scalar(
+        select(SchemeVersion)
+        .where(SchemeVersion.tenant_id == tenant.id, SchemeVersion.scheme_key == key)
+        .order_by(SchemeVersion.number.desc())
+        .limit(1)
+    )
+    return version or save_settings(tenant, key, {}, note="默认设置 / defaults")
+
+
+def save_settings(
+    tenant: Tenant, key: str, overrides: dict[str, Any], note: str = ""
+) -> SchemeVersion:
+    """A new version when the resolved settings change; the same version otherwise."""
+    scheme = scheme_of(tenant, key)
+    try:
+        settings = scheme.resolve_settings(overrides)
+    except ValueError as exc:
+        raise ServiceError(str(exc), field=str(exc).split(":")[0]) from None
+    current = db.session.scalar(
+        select(SchemeVersion)
+        .where(SchemeVersion.tenant_id == tenant.id, SchemeVersion.scheme_key == key)
+        .order_by(SchemeVersion.number.desc())
+        .limit(1)
+    )
+    if current is not None and current.settings == settings:
+        return current
+    number = (
+        db.session.scalar(
+            select(func.max(SchemeVersion.number)).where(
+                SchemeVersion.tenant_id == tenant.id, SchemeVersion.scheme_key == key
+            )
+        )
+        or 0
+    ) + 1
+    defaults = scheme.resolve_settings({})
+    version = SchemeVersion(
+        tenant_id=tenant.id,
+        id=uuid.uuid4(),
+        scheme_key=key,
+        number=number,
+        settings=settings,
+        overrides={k: v for k, v in settings.items() if defaults.get(k) != v},
+        note=note,
+        user_id=current_scope().user_id,
+    )
+    db.session.add(version)
+    db.session.commit()
+    return version
+
+
+def get_version(tenant: Tenant, key: str, number: int) -> SchemeVersion:
+    version = db.session.scalar(
+        select(SchemeVersion).where(
+            SchemeVersion.tenant_id == tenant.id,
+            SchemeVersion.scheme_key == key,
+            SchemeVersion.number == number,
+        )
+    )
+    if version is None:
+        raise NotFound(f"{key} has no version {number} in {tenant.code}")
+    return version
+
+
+def diff(old: SchemeVersion, new: SchemeVersion) -> dict[str, dict[str, Any]]:
+    """Settings that differ: ``{key: {"from": …, "to": …}}``."""
+    keys = sorted(set(old.settings) | set(new.settings))
+    return {
+        k: {"from": old.settings.get(k), "to": new.settings.get(k)}
+        for k in keys
+        if old.settings.get(k) != new.settings.get(k)
+    }

@@ -1,0 +1,193 @@
+"""Evaluation workflow: scheme versions, cycles, score sheets, incidents, activity records
+and stored results."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from zhibu.db import db
+from zhibu.models.base import TenantOwned, tenant_fk
+
+PHASES = ("self_assessment", "assessment", "review", "publicity", "final")
+PERIOD_KINDS = ("year", "half", "quarter", "month")
+SUBJECT_KINDS = ("org", "member")
+
+
+class SchemeVersion(TenantOwned, db.Model):
+    """A tenant's settings of a scheme. Each change of the adjustable settings makes a new
+    version; a cycle keeps the version it started with."""
+
+    __tablename__ = "scheme_versions"
+    __table_args__ = (UniqueConstraint("tenant_id", "scheme_key", "number"),)
+
+    scheme_key: Mapped[str] = mapped_column(String(64))
+    number: Mapped[int]
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)  # every setting, resolved
+    overrides: Mapped[dict[str, Any]] = mapped_column(JSON)  # what differs from the defaults
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Cycle(TenantOwned, db.Model):
+    """One evaluation of a scheme over a period (``2021``, ``2021H1``, ``2021Q3``,
+    ``2021-05``), moving through the phases; final freezes its results."""
+
+    __tablename__ = "cycles"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "scheme_key", "label"),
+        tenant_fk("version_id", "scheme_versions"),
+        CheckConstraint(f"phase IN ({', '.join(repr(p) for p in PHASES)})", name="phase"),
+        CheckConstraint(
+            f"period_kind IN ({', '.join(repr(p) for p in PERIOD_KINDS)})", name="period_kind"
+        ),
+    )
+
+    scheme_key: Mapped[str] = mapped_column(String(64))
+    version_id: Mapped[uuid.UUID]
+    label: Mapped[str] = mapped_column(String(64))  # period, plus a round if any
+    period: Mapped[str] = mapped_column(String(16))
+    period_kind: Mapped[str] = mapped_column(String(8))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    phase: Mapped[str] = mapped_column(String(24), default="self_assessment")
+    deadlines: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # phase → ISO date
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # e.g. the round
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ScoreSheet(TenantOwned, db.Model):
+    """One rater's score of one subject from one source (and sub-period) in a cycle."""
+
+    __tablename__ = "score_sheets"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "cycle_id", "subject_id", "source", "rater", "period"),
+        tenant_fk("cycle_id", "cycles"),
+        Index("ix_score_sheets_cycle", "tenant_id", "cycle_id"),
+        CheckConstraint("subject_kind IN ('org', 'member')", name="subject_kind"),
+    )
+
+    cycle_id: Mapped[uuid.UUID]
+    subject_kind: Mapped[str] = mapped_column(String(8))
+    subject_id: Mapped[uuid.UUID]
+    source: Mapped[str] = mapped_column(String(32))
+    rater: Mapped[str] = mapped_column(String(64), default="")
+    period: Mapped[str] = mapped_column(String(16), default="")  # sub-period, '' if none
+    score: Mapped[float | None] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ScoreItem(TenantOwned, db.Model):
+    """Points for one indicator on a sheet, or a deduction from it with its reason."""
+
+    __tablename__ = "score_items"
+    __table_args__ = (
+        tenant_fk("sheet_id", "score_sheets", ondelete="CASCADE"),
+        Index("ix_score_items_sheet", "tenant_id", "sheet_id"),
+        CheckConstraint("kind IN ('points', 'deduction')", name="kind"),
+        CheckConstraint("kind <> 'deduction' OR length(reason) > 0", name="deduction_reason"),
+    )
+
+    sheet_id: Mapped[uuid.UUID]
+    indicator: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(12))
+    points: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Incident(TenantOwned, db.Model):
+    """A veto or downgrade event about a unit or a member, on a date."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_subject", "tenant_id", "subject_id"),)
+
+    subject_kind: Mapped[str] = mapped_column(String(8))
+    subject_id: Mapped[uuid.UUID]
+    kind: Mapped[str] = mapped_column(String(64))
+    occurred_on: Mapped[date]
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ActivityRecord(TenantOwned, db.Model):
+    """A meeting, lecture, training or dues payment of a unit (组织生活记录)."""
+
+    __tablename__ = "activity_records"
+    __table_args__ = (
+        tenant_fk("org_id", "org_units"),
+        Index("ix_activity_records_org_date", "tenant_id", "org_id", "held_on"),
+    )
+
+    org_id: Mapped[uuid.UUID]
+    kind: Mapped[str] = mapped_column(String(32))
+    held_on: Mapped[date]
+    attendees: Mapped[list[str]] = mapped_column(JSON, default=list)  # member ids
+    member_id: Mapped[uuid.UUID | None]  # dues: who paid; lecture: the lecturer
+    month: Mapped[str | None] = mapped_column(String(7))  # dues: the month paid for
+    hours: Mapped[float | None] = mapped_column(Float)
+    topic: Mapped[str] = mapped_column(String(200), default="")
+
+
+class ResultSet(TenantOwned, db.Model):
+    """One computation of a cycle. The current set is switched in at the end of a
+    recompute, so a failed or killed one leaves the previous results whole."""
+
+    __tablename__ = "result_sets"
+    __table_args__ = (
+        tenant_fk("cycle_id", "cycles"),
+        tenant_fk("version_id", "scheme_versions"),
+        Index("ix_result_sets_cycle", "tenant_id", "cycle_id"),
+    )
+
+    cycle_id: Mapped[uuid.UUID]
+    version_id: Mapped[uuid.UUID]
+    input_hash: Mapped[str] = mapped_column(String(64))
+    current: Mapped[bool] = mapped_column(default=False)
+    subjects: Mapped[int] = mapped_column(default=0)
+    computed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class EvaluationResult(TenantOwned, db.Model):
+    """A subject's result in a result set, with the explanation that traces each point."""
+
+    __tablename__ = "results"
+    __table_args__ = (
+        tenant_fk("result_set_id", "result_sets", ondelete="CASCADE"),
+        Index("ix_results_set", "tenant_id", "result_set_id"),
+        Index("ix_results_subject", "tenant_id", "subject_id"),
+    )
+
+    result_set_id: Mapped[uuid.UUID]
+    cycle_id: Mapped[uuid.UUID]
+    subject_kind: Mapped[str] = mapped_column(String(8))
+    subject_id: Mapped[uuid.UUID]
+    subject_code: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))  # org kind or "member"
+    track: Mapped[str | None] = mapped_column(String(32))
+    rated: Mapped[bool] = mapped_column(default=True)
+    total: Mapped[float | None] = mapped_column(Float)
+    stars: Mapped[int | None]
+    grade: Mapped[str | None] = mapped_column(String(32))
+    titles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    actions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    source_scores: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    explanation: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    gap: Mapped[str | None] = mapped_column(Text)

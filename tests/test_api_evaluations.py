@@ -1,0 +1,200 @@
+"""The evaluation workflow through the API: versions, cycle phases, sheets, recompute,
+freezing and reopening, and the rectification ledger."""
+
+import pytest
+from tiny_scheme import TINY
+
+from zhibu.app import plugin_registry
+from zhibu.db import db
+from zhibu.models import TenantScheme
+from zhibu.tenancy import system_scope, use_scope
+
+
+@pytest.fixture
+def tiny(app, world):
+    plugin_registry(app).schemes["tiny"] = TINY
+    with app.app_context(), use_scope(system_scope()):
+        db.session.add(TenantScheme(tenant_id=world.ids["A"], scheme_key="tiny"))
+        db.session.commit()
+    return f"/api/v1/tenants/{world.id('A')}"
+
+
+def open_cycle(client, base, world, period="2021"):
+    response = client.post(
+        f"{base}/cycles",
+        json={"scheme_key": "tiny", "period": period},
+        headers=world.headers["admin_a"],
+    )
+    assert response.status_code == 201, response.json
+    return f"{base}/cycles/{response.json['id']}"
+
+
+def sheet(world, org="A-Z01", **body):
+    return {"subject_kind": "org", "subject_id": world.id(org), **body}
+
+
+def test_versions_are_made_by_changes_and_can_be_diffed(client, world, tiny):
+    admin = world.headers["admin_a"]
+    assert client.get(f"{tiny}/schemes/tiny/versions", headers=admin).json == []
+    client.post(f"{tiny}/cycles", json={"scheme_key": "tiny", "period": "2020"}, headers=admin)
+    first = client.get(f"{tiny}/schemes/tiny/versions", headers=admin).json
+    assert [v["number"] for v in first] == [1]  # the defaults, made by the first cycle
+    changed = client.post(
+        f"{tiny}/schemes/tiny/versions",
+        json={"overrides": {"quota": 0.2}, "note": "2022 起五星 20%"},
+        headers=admin,
+    )
+    assert changed.status_code == 201 and changed.json["number"] == 2
+    same = client.post(
+        f"{tiny}/schemes/tiny/versions", json={"overrides": {"quota": 0.2}}, headers=admin
+    )
+    assert same.json["number"] == 2
+    diff = client.get(f"{tiny}/schemes/tiny/versions/1/diff/2", headers=admin).json
+    assert diff == {"changes": {"quota": {"from": 0.3, "to": 0.2}}}
+    bad = client.post(
+        f"{tiny}/schemes/tiny/versions", json={"overrides": {"quota": 3}}, headers=admin
+    )
+    assert bad.status_code == 400 and "quota: at most 1" in bad.json["message"]
+
+
+def test_a_cycle_keeps_its_version(client, world, tiny):
+    admin = world.headers["admin_a"]
+    cycle = client.get(open_cycle(client, tiny, world), headers=admin).json
+    client.post(f"{tiny}/schemes/tiny/versions", json={"overrides": {"quota": 0.2}}, headers=admin)
+    versions = client.get(f"{tiny}/schemes/tiny/versions", headers=admin).json
+    assert cycle["version_id"] == versions[0]["id"] != versions[1]["id"]
+
+
+def test_sheets_recompute_results_and_explanations(client, world, tiny):
+    cycle = open_cycle(client, tiny, world)
+    assessor = world.headers["assessor_a"]
+    for body in (
+        sheet(world, source="panel", rater="R1", score=90),
+        sheet(
+            world,
+            source="sheet",
+            rater="R1",
+            deductions=[{"item": "A1", "points": 4, "reason": "会议记录缺失"}],
+        ),
+    ):
+        assert client.post(f"{cycle}/sheets", json=body, headers=assessor).status_code == 201
+    refused = client.post(
+        f"{cycle}/sheets",
+        headers=assessor,
+        json=sheet(
+            world,
+            source="sheet",
+            rater="R2",
+            deductions=[{"item": "A1", "points": 50, "reason": "过多"}],
+        ),
+    )
+    assert refused.status_code == 400
+    assert "exceed its 40 points" in refused.json["errors"]["sheet"][0]
+    no_reason = client.post(
+        f"{cycle}/sheets",
+        headers=assessor,
+        json=sheet(world, source="sheet", deductions=[{"item": "A1", "points": 1, "reason": ""}]),
+    )
+    assert no_reason.status_code == 422 and "reason" in str(no_reason.json["errors"])
+    results = client.post(f"{cycle}/recompute", headers=world.headers["admin_a"]).json
+    z01 = next(r for r in results if r["subject_code"] == "A-Z01")
+    assert (z01["total"], z01["stars"]) == (93.0, 5)
+    assert any(line.get("reason") == "会议记录缺失" for line in z01["explanation"])
+    listed = client.get(f"{cycle}/results?stars=5", headers=world.headers["overseer_c"]).json
+    assert [r["subject_code"] for r in listed] == ["A-Z01"]
+
+
+def test_final_freezes_and_reopen_is_audited(client, world, tiny):
+    admin = world.headers["admin_a"]
+    cycle = open_cycle(client, tiny, world)
+    client.post(f"{cycle}/sheets", json=sheet(world, source="panel", score=80), headers=admin)
+    final = client.post(f"{cycle}/advance", json={"to": "final"}, headers=admin)
+    assert final.json["phase"] == "final"
+    frozen = client.post(
+        f"{cycle}/sheets", json=sheet(world, source="panel", score=99), headers=admin
+    )
+    assert frozen.status_code == 409 and "reopen" in frozen.json["message"]
+    assert client.post(f"{cycle}/recompute", headers=admin).status_code == 409
+    no_reason = client.post(f"{cycle}/reopen", json={"reason": " "}, headers=admin)
+    assert no_reason.status_code == 400
+    reopened = client.post(f"{cycle}/reopen", json={"reason": "考核组复核更正分数"}, headers=admin)
+    assert reopened.json["phase"] == "review"
+    log = client.get(f"{tiny}/audit?action=reopen", headers=admin).json
+    assert log[0]["after"] == {"phase": "review", "reason": "考核组复核更正分数"}
+
+
+def test_phases_only_move_forward(client, world, tiny):
+    admin = world.headers["admin_a"]
+    cycle = open_cycle(client, tiny, world)
+    assert client.post(f"{cycle}/advance", json={}, headers=admin).json["phase"] == "assessment"
+    back = client.post(f"{cycle}/advance", json={"to": "self_assessment"}, headers=admin)
+    assert back.status_code == 400
+
+
+def test_ledger_from_deduction_follow_up_and_sign_off(client, world, tiny, app):
+    cycle = open_cycle(client, tiny, world)
+    assessor, admin = world.headers["assessor_a"], world.headers["admin_a"]
+    client.post(
+        f"{cycle}/sheets",
+        headers=assessor,
+        json=sheet(
+            world, source="sheet", deductions=[{"item": "A2", "points": 5, "reason": "台账不全"}]
+        ),
+    )
+    from sqlalchemy import select
+
+    from zhibu.models import ScoreItem
+
+    with app.app_context(), use_scope(system_scope()):
+        deduction = db.session.scalar(select(ScoreItem.id).where(ScoreItem.kind == "deduction"))
+    ledger = f"{tiny}/rectification"
+    item = client.post(
+        f"{ledger}/from-deduction",
+        headers=assessor,
+        json={
+            "deduction_id": str(deduction),
+            "deadline": "2020-01-31",
+            "measure": "补齐会议记录",
+            "responsible": "张书记",
+        },
+    )
+    assert item.status_code == 201, item.json
+    assert item.json["issue"] == "A2 扣 5 分:台账不全" and item.json["overdue"] is True
+    again = client.post(
+        f"{ledger}/from-deduction",
+        headers=assessor,
+        json={"deduction_id": str(deduction), "deadline": "2020-01-31"},
+    )
+    assert again.status_code == 409
+    url = f"{ledger}/{item.json['id']}"
+    early = client.post(f"{url}/sign-off", headers=admin)
+    assert early.status_code == 409 and "回头看" in early.json["message"]
+    check = client.post(
+        f"{url}/follow-ups",
+        headers=assessor,
+        json={"checked_on": "2020-02-10", "finding": "记录已补齐", "satisfactory": True},
+    )
+    assert check.status_code == 201
+    assert [i["id"] for i in client.get(f"{ledger}?overdue=true", headers=admin).json] == [
+        item.json["id"]
+    ]
+    done = client.post(f"{url}/sign-off", headers=admin)
+    assert done.status_code == 200 and done.json["status"] == "signed_off"
+    assert client.get(f"{ledger}?overdue=true", headers=admin).json == []
+
+
+def test_the_raiser_cannot_sign_off_their_own_item(client, world, tiny):
+    admin = world.headers["admin_a"]
+    ledger = f"{tiny}/rectification"
+    item = client.post(
+        ledger,
+        headers=admin,
+        json={"org_id": world.id("A-Z02"), "issue": "党小组会不规范", "deadline": "2030-01-01"},
+    ).json
+    client.post(
+        f"{ledger}/{item['id']}/follow-ups",
+        headers=admin,
+        json={"checked_on": "2029-01-01", "finding": "已规范", "satisfactory": True},
+    )
+    refused = client.post(f"{ledger}/{item['id']}/sign-off", headers=admin)
+    assert refused.status_code == 409 and "someone other" in refused.json["message"]

@@ -1,0 +1,128 @@
+"""The scenario runner, end to end, with a scheme defined in the tests (not a plugin)."""
+
+import json
+from pathlib import Path
+
+import pytest
+from tiny_scheme import TINY
+
+from zhibu.app import plugin_registry
+from zhibu.evaluations.scenario import run_scenario
+from zhibu.evaluations.scenario_file import ScenarioError, load_scenario, parse_scenario
+
+SCENARIOS = Path(__file__).parent / "scenarios" / "tiny"
+
+
+@pytest.fixture
+def tiny_app(app):
+    plugin_registry(app).schemes["tiny"] = TINY
+    return app
+
+
+def by_subject(results):
+    return {r["subject"]: r for r in results}
+
+
+def test_full_scenario_end_to_end(tiny_app):
+    results = by_subject(run_scenario(load_scenario(SCENARIOS / "full.yaml"), tiny_app))
+    assert set(results) == {"Z01", "Z02", "Z09", "M001", "M002"}
+    z01 = results["Z01"]
+    assert (z01["total"], z01["stars"]) == (93.5, 5)  # panel mean 90, sheet 97
+    assert any("组织生活会记录不全" in line for line in z01["explanation"])
+    z02 = results["Z02"]
+    assert z02["stars"] == 2 and "downgrade_floor" in z02["flags"]  # already below the floor
+    assert z02["actions"] == ["interview"]  # ≤2★ in 2020 and 2021
+    assert results["Z09"]["flags"] == ["retired"] and results["Z09"]["stars"] is None
+    assert results["M001"]["total"] == 85.0
+    m002 = results["M002"]
+    assert any("2021-03" in line and "不计入" in line for line in m002["explanation"])
+    assert m002["total"] == 70.0  # only November counts: joined 2021-10-15
+
+
+def test_recompute_is_idempotent(tiny_app):
+    from zhibu.db import db
+    from zhibu.evaluations import compute
+    from zhibu.models import Cycle, ResultSet
+    from zhibu.tenancy import system_scope, use_scope
+
+    run_scenario(load_scenario(SCENARIOS / "full.yaml"), tiny_app)
+    with tiny_app.app_context(), use_scope(system_scope()):
+        cycle = db.session.query(Cycle).filter_by(period="2021").one()
+        first = compute.current_set(cycle).id
+        assert compute.recompute(cycle).id == first
+        assert db.session.query(ResultSet).filter_by(cycle_id=cycle.id).count() == 1
+
+
+def write(tmp_path, text):
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+BASE = """scheme: tiny
+period: "2021"
+orgs:
+  - {code: Z01, name: 支部, kind: branch}
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            "scores:\n  - {subject: Z01, source: sheet, deductions: [{item: A1, points: 2}]}\n",
+            "line 6 (Z01): Z01: the deduction from A1 has no reason",
+        ),
+        (
+            "scores:\n  - {subject: Z01, source: sheet,\n"
+            "     deductions: [{item: A1, points: 50, reason: x}]}\n",
+            "line 6 (Z01): Z01: deductions from A1 (50) exceed its 40 points",
+        ),
+        (
+            "scores:\n  - {subject: Z99, source: panel, score: 90}\n",
+            "line 6 (Z99): unknown subject 'Z99'",
+        ),
+        (
+            "scores:\n  - {subject: Z01, source: monthly, score: 90}\n",
+            "line 6 (Z01): source 'monthly' does not rate a branch",
+        ),
+        (
+            "incidents:\n  - {subject: Z01, kind: veto.nope, date: '2021-01-01'}\n",
+            "line 6 (Z01): unknown incident kind 'veto.nope'",
+        ),
+        ("colour: red\n", "unknown key 'colour'"),
+        (
+            "scores:\n  - {subject: Z01, source: panel, scroe: 90}\n",
+            "line 6 (Z01): unknown key(s) scroe in scores",
+        ),
+    ],
+)
+def test_refusals_name_the_line_and_the_subject(tiny_app, tmp_path, extra, message):
+    with pytest.raises(ScenarioError) as excinfo:
+        run_scenario(load_scenario(write(tmp_path, BASE + extra)), tiny_app)
+    assert any(message in problem for problem in excinfo.value.problems), excinfo.value.problems
+
+
+def test_unknown_org_kind_and_parent(tiny_app):
+    doc = {
+        "scheme": "tiny",
+        "period": "2021",
+        "orgs": [
+            {"code": "A", "name": "a", "kind": "club", "__line__": 4},
+            {"code": "B", "name": "b", "kind": "branch", "parent": "X", "__line__": 5},
+        ],
+    }
+    with pytest.raises(ScenarioError) as excinfo:
+        run_scenario(parse_scenario(doc), tiny_app)
+    assert excinfo.value.problems[0].startswith("line 4 (A): unknown kind 'club'")
+    assert excinfo.value.problems[1].startswith("line 5 (B): unknown parent 'X'")
+
+
+def test_cli_prints_json_on_a_throwaway_database(tiny_app, tmp_path):
+    runner = tiny_app.test_cli_runner()
+    result = runner.invoke(args=["scenario", "run", str(SCENARIOS / "full.yaml"), "--json"])
+    assert result.exit_code == 0, result.output
+    out = by_subject(json.loads(result.output))
+    assert out["Z01"]["stars"] == 5 and out["Z01"]["subject_kind"] == "branch"
+    table = runner.invoke(args=["scenario", "run", str(SCENARIOS / "full.yaml")])
+    assert "Z01" in table.output and "93.5" in table.output
