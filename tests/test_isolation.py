@@ -189,3 +189,37 @@ def test_row_level_security_refuses_writes_into_another_tenant(app, world):
                 )
             )
         db.session.rollback()
+
+
+def test_bulk_writes_into_another_tenant_are_refused_on_every_backend(app, world):
+    """Bulk INSERT and bulk UPDATE by primary key pass rows as parameters; the scoping
+    layer checks each row's tenant (PostgreSQL's RLS would too, SQLite has none)."""
+    from sqlalchemy import insert, update
+
+    from zhibu.tenancy import Scope, TenantScopeError
+
+    b_scope = Scope.for_tenants([world.ids["B"]], [world.ids["B"]])
+    with app.app_context(), use_scope(b_scope):
+        with pytest.raises(TenantScopeError, match="bulk write names tenant"):
+            db.session.execute(
+                update(Member),
+                [{"tenant_id": world.ids["A"], "id": world.ids["A-M1"], "name": "入侵"}],
+            )
+        db.session.rollback()
+        with pytest.raises(TenantScopeError):
+            db.session.execute(
+                insert(OrgUnit),
+                [
+                    {
+                        "tenant_id": world.ids["A"],
+                        "code": "X",
+                        "name": "x",
+                        "kind": "branch",
+                        "path": "/x/",
+                        "depth": 0,
+                    }
+                ],
+            )
+        db.session.rollback()
+    with app.app_context(), use_scope(system_scope()):
+        assert db.session.get(Member, (world.ids["A"], world.ids["A-M1"])).name == "张三"

@@ -436,11 +436,6 @@ def test_the_members_command_previews_imports_and_exports(runner, world, app, tm
     good = tmp_path / "good.xlsx"
     good.write_bytes(write_roster([NEW_ONE]))
     preview = runner.invoke(args=["members", "import", str(good), "--tenant", "A"])
-    if preview.exc_info:
-        import traceback
-
-        with open("/tmp/zleak/trace.txt", "a") as fh:
-            fh.write("".join(traceback.format_exception(*preview.exc_info)) + "\n=====\n")
     assert preview.exit_code == 0, preview.output
     assert "create: 1" in preview.output and "preview only" in preview.output
     assert count(app, Member, world.ids["A"]) == 2

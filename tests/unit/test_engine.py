@@ -262,3 +262,43 @@ def test_settings_are_checked_and_change_the_weights():
         TINY.resolve_settings({"colour": "red"})
     result = run([branch()], both("Z1", 80), panel_weight=0.8)["Z1"]
     assert result.total == 84.0
+
+
+def test_automatic_indicators_count_records_and_say_which():
+    from zhibu.engine import (
+        AutomaticIndicator,
+        Band,
+        Computed,
+        Definition,
+        Record,
+        Source,
+        Track,
+    )
+
+    def monthly_committee(subject, records, cycle):
+        months = sorted({r.date[:7] for r in records if r.kind == "committee_meeting"})
+        return Computed(len(months), 12, tuple(months), "每月至少一次支委会")
+
+    meetings = AutomaticIndicator("committee_monthly", "支委会每月召开", monthly_committee)
+    track = Track(
+        "branch",
+        "支部",
+        ("branch",),
+        (Source("auto", "组织生活", 1.0, automatic=("committee_monthly",)),),
+        (Band(90, 5), Band(60, 3)),
+        floor=Band(0, 1),
+    )
+    records = tuple(Record("Z1", "committee_meeting", f"2021-{m:02d}-10") for m in range(1, 12))
+    records += (
+        Record("Z1", "committee_meeting", "2021-03-20"),
+        Record("Z2", "committee_meeting", "2021-12-01"),
+    )
+    cycle = Cycle("2021", "2021-01-01", "2021-12-31", (branch("Z1"), branch("Z2")), records=records)
+    results = {r.subject: r for r in evaluate(Definition((track,), automatic=(meetings,)), cycle)}
+    assert results["Z1"].source_scores["auto"] == round2(11 / 12 * 100)
+    assert results["Z1"].stars == 5
+    line = next(x for x in results["Z1"].explanation if x.indicator == "committee_monthly")
+    assert "11/12" in line.text and "2021-03" in line.text
+    assert results["Z2"].source_scores["auto"] == round2(100 / 12) and results["Z2"].stars == 1
+    with pytest.raises(ValueError, match=r"branch.auto: no automatic indicator committee_monthly"):
+        evaluate(Definition((track,)), cycle)

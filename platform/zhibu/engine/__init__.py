@@ -6,7 +6,9 @@ results = evaluate(definition, cycle)
 
 from zhibu.engine.compute import Context, Definition, evaluate
 from zhibu.engine.model import (
+    AutomaticIndicator,
     Band,
+    Computed,
     Cycle,
     Deduction,
     Incident,
@@ -26,7 +28,9 @@ from zhibu.engine.sheets import InputError
 
 __all__ = [
     "Adjustable",
+    "AutomaticIndicator",
     "Band",
+    "Computed",
     "Context",
     "Cycle",
     "Deduction",

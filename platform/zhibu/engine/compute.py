@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zhibu.engine.model import (
+    AutomaticIndicator,
     Band,
     Cycle,
     Incident,
@@ -16,6 +17,7 @@ from zhibu.engine.model import (
     Result,
     Rubric,
     Rule,
+    ScoreRow,
     Source,
     Subject,
     Track,
@@ -31,12 +33,22 @@ class Definition:
     tracks: tuple[Track, ...]
     rubrics: tuple[Rubric, ...] = ()
     rules: tuple[Rule, ...] = ()
+    automatic: tuple[AutomaticIndicator, ...] = ()
+
+    def __post_init__(self) -> None:
+        # lookups the evaluation makes per subject and per source, made once
+        kinds = {kind: t for t in reversed(self.tracks) for kind in t.subject_kinds}
+        object.__setattr__(self, "_by_kind", kinds)
+        object.__setattr__(self, "_rubrics", {r.key: r for r in self.rubrics})
 
     def track_for(self, subject: Subject) -> Track | None:
-        return next((t for t in self.tracks if subject.kind in t.subject_kinds), None)
+        return self._by_kind.get(subject.kind)
+
+    def track_of_kind(self, kind: str) -> Track | None:
+        return self._by_kind.get(kind)
 
     def rubric(self, key: str | None) -> Rubric | None:
-        return next((r for r in self.rubrics if r.key == key), None)
+        return self._rubrics.get(key)
 
 
 @dataclass
@@ -79,13 +91,18 @@ def evaluate(definition: Definition, cycle: Cycle) -> list[Result]:
     :raises InputError: listing every row the engine refuses (unknown subject or source,
         a deduction without a reason or above its item, a score out of range).
     """
+    _check_definition(definition)
     subjects = {s.code: s for s in cycle.subjects}
     sheets = merge_rows(cycle.scores)
     _check(definition, subjects, sheets)
     by_subject: dict[str, list[RaterSheet]] = defaultdict(list)
     for sheet in sheets.values():
         by_subject[sheet.subject].append(sheet)
-    results = {s.code: _rate(definition, s, by_subject.get(s.code, [])) for s in cycle.subjects}
+    records = _records_by_subject(cycle)
+    results = {
+        s.code: _rate(definition, cycle, s, by_subject.get(s.code, []), records.get(s.code, ()))
+        for s in cycle.subjects
+    }
     context = Context(
         cycle, definition, results, subjects, _group(cycle.incidents), _history(cycle.history)
     )
@@ -98,6 +115,28 @@ def evaluate(definition: Definition, cycle: Cycle) -> list[Result]:
             if band is not None and band.stars == result.stars:  # no rule moved the stars
                 result.gap = gap_text(track, result)
     return list(results.values())
+
+
+def _check_definition(definition: Definition) -> None:
+    known = {i.key for i in definition.automatic}
+    for track in definition.tracks:
+        for source in track.sources:
+            missing = [key for key in source.automatic if key not in known]
+            if missing:
+                raise ValueError(
+                    f"{track.key}.{source.key}: no automatic indicator {', '.join(missing)}"
+                )
+
+
+def _records_by_subject(cycle: Cycle) -> dict[str, tuple]:
+    """A unit's records, and for a member those that name them (attendee, payer, lecturer)."""
+    grouped: dict[str, list] = defaultdict(list)
+    for record in cycle.records:
+        grouped[record.org].append(record)
+        people = set(record.attendees) | {record.member, record.lecturer}
+        for person in people - {None, record.org}:
+            grouped[person].append(record)
+    return {code: tuple(rows) for code, rows in grouped.items()}
 
 
 def _group(incidents) -> dict[str, list[Incident]]:
@@ -116,24 +155,32 @@ def _history(history) -> dict[str, dict[str, Past]]:
 
 def _check(definition: Definition, subjects: dict[str, Subject], sheets) -> None:
     problems: list[str] = []
+    sources = {
+        (kind, source.key): source
+        for kind in {s.kind for s in subjects.values()}
+        if (track := definition.track_of_kind(kind)) is not None
+        for source in track.sources
+    }
     for sheet in sheets.values():
+        subject = subjects.get(sheet.subject)
+        source = sources.get((subject.kind, sheet.source)) if subject is not None else None
+        if source is not None and type(sheet) is ScoreRow and 0 <= sheet.score <= source.scale:
+            continue  # the common case: a plain score in range, checked without messages
         refs = ", ".join(r for r in sheet.refs if r)
         where = sheet.subject + (f" ({refs})" if refs else "")
-        subject = subjects.get(sheet.subject)
         if subject is None:
             problems.append(f"{where}: no such subject in this cycle")
-            continue
-        track = definition.track_for(subject)
-        source = track.source(sheet.source) if track else None
-        if source is None:
+        elif source is None:
             problems.append(f"{where}: source {sheet.source!r} does not rate a {subject.kind}")
-            continue
-        problems += check_sheet(sheet, source, definition.rubric(source.rubric))
+        else:
+            problems += check_sheet(sheet, source, definition.rubric(source.rubric))
     if problems:
         raise InputError(problems)
 
 
-def _rate(definition: Definition, subject: Subject, sheets: list[RaterSheet]) -> Result:
+def _rate(
+    definition: Definition, cycle: Cycle, subject: Subject, sheets: list[RaterSheet], records: tuple
+) -> Result:
     track = definition.track_for(subject)
     result = Result(subject.code, subject.kind, track.key if track else None)
     if track is None or subject.retired or subject.exempt:
@@ -150,8 +197,11 @@ def _rate(definition: Definition, subject: Subject, sheets: list[RaterSheet]) ->
         )
         return result
     for source in track.sources:
-        own = [s for s in sheets if s.source == source.key]
-        score = _source_score(definition, subject, source, own, result)
+        if source.automatic:
+            score = _automatic_score(definition, cycle, subject, source, records, result)
+        else:
+            own = [s for s in sheets if s.source == source.key]
+            score = _source_score(definition, subject, source, own, result)
         if score is not None:
             result.source_scores[source.key] = round2(score)
     _composite(track, result)
@@ -162,28 +212,83 @@ def _source_score(definition, subject, source: Source, sheets, result: Result) -
     rubric = definition.rubric(source.rubric)
     if not source.periodic:
         return _raters(source, rubric, sheets, result, "")
-    periods = sorted({s.period for s in sheets if s.period})
-    kept = [p for p in periods if subject.periods is None or p in subject.periods]
-    for period in periods:
-        if period not in kept:
-            result.note(
-                f"{source.title} {period}: 不在本支部,不计入 / left out: not in the unit "
-                "that month",
-                source=source.key,
-            )
-    values = [
-        _raters(source, rubric, [s for s in sheets if s.period == p], result, f"{p} ") for p in kept
-    ]
+    if _one_plain_score_per_period(sheets):
+        values, shown = _plain_periods(subject, source, sheets, result)
+    else:
+        values, shown = _rated_periods(subject, source, rubric, sheets, result), ""
     result.source_scores[f"{source.key}.periods"] = len(values)
     if not values:
         return None
     value = mean(values)
     result.note(
-        f"{source.title}: {len(values)} 个月平均 / mean of {len(values)} months = {fmt(value)}",
+        f"{source.title}: {len(values)} 个月平均 / mean of {len(values)} months "
+        f"= {fmt(value)} {shown}".rstrip(),
         round2(value),
         source.key,
     )
     return value
+
+
+def _one_plain_score_per_period(sheets) -> bool:
+    return all(type(s) is ScoreRow for s in sheets) and len({s.period for s in sheets}) == len(
+        sheets
+    )
+
+
+def _plain_periods(subject, source: Source, sheets, result: Result) -> tuple[list, str]:
+    """The common case (one score per month), without building anything per month but
+    the one line that lists them."""
+    ordered = sorted(sheets, key=_period_of)
+    if subject.periods is not None:
+        for sheet in ordered:
+            if sheet.period not in subject.periods:
+                _left_out(result, source, sheet.period)
+        ordered = [s for s in ordered if s.period in subject.periods]
+    shown = "; ".join(f"{s.period[-2:]}月 {s.score:.1f}" for s in ordered)
+    return [s.score for s in ordered], f"({shown})" if shown else ""
+
+
+def _rated_periods(subject, source: Source, rubric, sheets, result: Result) -> list[float]:
+    by_period: dict[str, list] = defaultdict(list)
+    for sheet in sheets:
+        by_period[sheet.period or ""].append(sheet)
+    values = []
+    for period in sorted(by_period):
+        if subject.periods is not None and period not in subject.periods:
+            _left_out(result, source, period)
+            continue
+        values.append(_raters(source, rubric, by_period[period], result, f"{period} "))
+    return values
+
+
+def _period_of(sheet) -> str:
+    return sheet.period or ""
+
+
+def _left_out(result: Result, source: Source, period: str) -> None:
+    result.note(
+        f"{source.title} {period}: 不在本支部,不计入 / left out: not in the unit that month",
+        source=source.key,
+    )
+
+
+def _automatic_score(definition, cycle, subject, source: Source, records, result) -> float:
+    """Points of the source's automatic indicators over their maxima, on its scale."""
+    indicators = {i.key: i for i in definition.automatic}
+    points = maximum = 0.0
+    for key in source.automatic:
+        found = indicators[key].compute(subject, records, cycle)
+        points, maximum = points + found.points, maximum + found.max_points
+        counted = f"(计入 {len(found.counted)} 条:{'、'.join(found.counted[:6])}"
+        counted += "…)" if len(found.counted) > 6 else ")"
+        result.note(
+            f"{source.title}: {indicators[key].title} {fmt(found.points)}/"
+            f"{fmt(found.max_points)} {counted} {found.note}".rstrip(),
+            found.points,
+            source.key,
+            indicator=key,
+        )
+    return points * source.scale / maximum if maximum else 0.0
 
 
 def _raters(source: Source, rubric, sheets, result: Result, prefix: str) -> float | None:

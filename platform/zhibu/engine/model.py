@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Aggregation = Literal["mean", "trimmed_mean"]
 
@@ -55,6 +55,8 @@ class Source:
     :param rubric: key of the rubric that ``items`` and ``deductions`` refer to.
     :param trim_from: with ``trimmed_mean``, drop the highest and lowest rater from this
         many raters on.
+    :param automatic: the source is computed from activity records by these automatic
+        indicators (their points over their maxima, on the source's scale).
     """
 
     key: str
@@ -66,6 +68,7 @@ class Source:
     periodic: bool = False
     rubric: str | None = None
     scale: float = 100.0
+    automatic: tuple[str, ...] = ()  # keys of automatic indicators that make the score
 
 
 @dataclass(frozen=True)
@@ -114,21 +117,20 @@ class Subject:
     attrs: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Deduction:
+class Deduction(NamedTuple):
     item: str
     points: float
     reason: str
 
 
-@dataclass(frozen=True)
-class ScoreRow:
+class ScoreRow(NamedTuple):
     """One rater's score for one subject from one source (and sub-period).
 
     Exactly one of ``score`` (a total on the source's scale), ``items`` (points per
     indicator) or ``deductions`` (off the rubric's maximum) is the usual case; ``items``
     and ``deductions`` may come together. ``ref`` says where the row came from (a line of
-    a scenario file, a sheet id) so that errors can point at it.
+    a scenario file, a sheet id) so that errors can point at it. A named tuple: a city's
+    year is most of a million of these.
     """
 
     subject: str
@@ -139,6 +141,15 @@ class ScoreRow:
     deductions: tuple[Deduction, ...] = ()
     period: str | None = None
     ref: str = ""
+
+    @property
+    def plain(self) -> bool:
+        """Only a total score: the row is its rater's whole sheet."""
+        return self.score is not None and not self.items and not self.deductions
+
+    @property
+    def refs(self) -> tuple[str, ...]:
+        return (self.ref,)
 
 
 @dataclass(frozen=True)
@@ -163,8 +174,7 @@ class Past:
     flags: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     """An activity record (meeting, lecture, training, dues) for automatic indicators."""
 
     org: str
@@ -196,6 +206,33 @@ class Cycle:
     history: tuple[Past, ...] = ()
     previous: tuple[str, ...] = ()
     settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Computed:
+    """What an automatic indicator found: its points, and the records it counted."""
+
+    points: float
+    max_points: float
+    counted: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AutomaticIndicator:
+    """An indicator computed from activity records instead of scored by a person.
+
+    :param key: unique indicator key (``enterprise_5std.committee_monthly``).
+    :param title: the Chinese title shown next to the computed value.
+    :param compute: pure function ``(subject, records, cycle) -> Computed``; ``records``
+        are the subject's own (its unit's, or those naming the member).
+    :param schemes: scheme keys the indicator applies to; empty means every scheme.
+    """
+
+    key: str
+    title: str
+    compute: Callable[[Subject, tuple[Record, ...], Cycle], Computed]
+    schemes: tuple[str, ...] = ()
 
 
 # -- results ----------------------------------------------------------------------------

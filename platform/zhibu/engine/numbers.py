@@ -7,8 +7,19 @@ from decimal import ROUND_HALF_UP, Decimal
 
 
 def round2(value: float) -> float:
-    """Two decimals, halves away from zero (what people do on paper: 89.995 → 90.00)."""
-    return float(Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    """Two decimals, halves away from zero (what people do on paper: 89.995 → 90.00).
+
+    Only an exact half in the third decimal needs decimal arithmetic; every other value
+    rounds the same with the float ``round`` (and much faster, for a city's members).
+    """
+    thousandths = value * 1000
+    nearest = round(thousandths)
+    if abs(thousandths - nearest) > 1e-6 or nearest % 10 != 5:
+        return round(value, 2)
+    return float(Decimal(repr(value)).quantize(HUNDREDTHS, rounding=ROUND_HALF_UP))
+
+
+HUNDREDTHS = Decimal("0.01")
 
 
 def mean(values: Sequence[float]) -> float:
@@ -25,5 +36,5 @@ def trimmed_mean(values: Sequence[float], trim_from: int) -> tuple[float, list[f
 
 
 def fmt(value: float) -> str:
-    """89.5 → '89.5', 90.0 → '90'."""
-    return f"{round2(value):.2f}".rstrip("0").rstrip(".")
+    """89.5 → '89.5', 90.0 → '90' (for reading; totals are rounded with :func:`round2`)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")

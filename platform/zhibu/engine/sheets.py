@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from zhibu.engine.model import Deduction, Line, Rubric, ScoreRow, Source
 from zhibu.engine.numbers import fmt
@@ -17,38 +16,66 @@ class InputError(ValueError):
         self.problems = problems
 
 
-@dataclass
 class RaterSheet:
     """Everything one rater gave one subject for one source (and sub-period)."""
 
-    subject: str
-    source: str
-    rater: str
-    period: str | None
-    score: float | None = None
-    items: dict[str, float] = field(default_factory=dict)
-    deductions: list[tuple[Deduction, str]] = field(default_factory=list)
-    refs: list[str] = field(default_factory=list)
+    __slots__ = ("deductions", "items", "period", "rater", "refs", "score", "source", "subject")
+
+    def __init__(
+        self,
+        subject: str,
+        source: str,
+        rater: str,
+        period: str | None,
+        score: float | None = None,
+        items: dict[str, float] | None = None,
+        deductions: list[tuple[Deduction, str]] | None = None,
+    ):
+        self.subject, self.source, self.rater, self.period = subject, source, rater, period
+        self.score = score
+        self.items = items if items is not None else {}
+        self.deductions = deductions if deductions is not None else []
+        self.refs: list[str] = []
+
+    @property
+    def plain(self) -> bool:
+        """Only a total score (the common case: a month's score, a survey result)."""
+        return self.score is not None and not self.items and not self.deductions
 
 
-def merge_rows(rows: Iterable[ScoreRow]) -> dict[tuple, RaterSheet]:
-    """Rows of the same subject, source, rater and period form one sheet."""
-    sheets: dict[tuple, RaterSheet] = {}
+def merge_rows(rows: Iterable[ScoreRow]) -> dict[tuple, RaterSheet | ScoreRow]:
+    """Rows of the same subject, source, rater and period form one sheet. A plain row (one
+    total score) that is alone under its key stays as it is: most rows are such."""
+    sheets: dict[tuple, RaterSheet | ScoreRow] = {}
     for row in rows:
         key = (row.subject, row.source, row.rater, row.period)
         sheet = sheets.get(key)
-        if sheet is None:
-            sheet = sheets[key] = RaterSheet(row.subject, row.source, row.rater, row.period)
-        if row.score is not None:
-            sheet.score = row.score
-        sheet.items.update(row.items or {})
-        sheet.deductions.extend((d, row.ref) for d in row.deductions)
-        sheet.refs.append(row.ref)
+        if sheet is None and row.score is not None and not row.items and not row.deductions:
+            sheets[key] = row
+            continue
+        if sheet is None or isinstance(sheet, ScoreRow):
+            merged = RaterSheet(row.subject, row.source, row.rater, row.period)
+            if sheet is not None:
+                _add(merged, sheet)
+            sheet = sheets[key] = merged
+        _add(sheet, row)
     return sheets
 
 
-def check_sheet(sheet: RaterSheet, source: Source, rubric: Rubric | None) -> list[str]:
+def _add(sheet: RaterSheet, row: ScoreRow) -> None:
+    if row.score is not None:
+        sheet.score = row.score
+    if row.items:
+        sheet.items.update(row.items)
+    if row.deductions:
+        sheet.deductions.extend((d, row.ref) for d in row.deductions)
+    sheet.refs.append(row.ref)
+
+
+def check_sheet(sheet: RaterSheet | ScoreRow, source: Source, rubric: Rubric | None) -> list[str]:
     """What is wrong with a sheet: every problem names the subject and the row."""
+    if sheet.plain and 0 <= sheet.score <= source.scale:
+        return []
     where = f"{sheet.subject}" + (
         f" ({', '.join(r for r in sheet.refs if r)})" if any(sheet.refs) else ""
     )
@@ -93,7 +120,7 @@ def sheet_value(
 ) -> tuple[float, list[Line]]:
     """The rater's score on the source's scale, and the lines that make it up."""
     label = f"{source.title}" + (f" · {sheet.rater}" if sheet.rater else "")
-    if sheet.score is not None and not sheet.items and not sheet.deductions:
+    if sheet.plain:
         return sheet.score, [
             Line(f"{label}: {fmt(sheet.score)}", sheet.score, source.key, sheet.rater or None)
         ]

@@ -6,10 +6,12 @@ Recomputing unchanged inputs is a no-op: the inputs' hash matches the current se
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import uuid
-from dataclasses import asdict
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -31,21 +33,60 @@ class InputRefused(ServiceError):
 
 def definition_for(cycle: Cycle) -> tuple[engine.Definition, dict[str, Any], SchemeVersion]:
     version = db.session.get(SchemeVersion, (cycle.tenant_id, cycle.version_id))
-    scheme = plugin_registry().scheme(cycle.scheme_key)
+    registry = plugin_registry()
+    scheme = registry.scheme(cycle.scheme_key)
     settings = {**version.settings, **cycle.options}
-    return scheme.definition(settings), settings, version
+    definition = scheme.definition(settings)
+    shared = tuple(
+        i
+        for i in registry.contributions["indicators"].values()
+        if not i.schemes or cycle.scheme_key in i.schemes
+    )
+    if shared:  # indicators other plugins contribute through zhibu_automatic_indicators
+        own = {i.key for i in definition.automatic}
+        extra = tuple(i for i in shared if i.key not in own)
+        definition = replace(definition, automatic=definition.automatic + extra)
+    return definition, settings, version
 
 
-def input_hash(cycle: Cycle, loaded: inputs.Loaded, version: SchemeVersion) -> str:
+def input_hash(cycle: Cycle, loaded: inputs.Loaded, version: SchemeVersion, fingerprint) -> str:
+    """A fingerprint of everything the computation reads: the score rows were hashed as
+    they streamed in (in index order); the rest is small and hashed here, sorted."""
     plugin = plugin_registry().pm.get_plugin(cycle.scheme_key)
-    payload = {
-        "scheme": cycle.scheme_key,
-        "plugin": getattr(plugin, "__version__", ""),
-        "settings": version.settings,
-        "cycle": asdict(loaded.cycle),
-    }
-    text = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    data = loaded.cycle
+    head = (
+        cycle.scheme_key,
+        getattr(plugin, "__version__", ""),
+        version.settings,
+        data.period,
+        data.start,
+        data.end,
+        data.previous,
+        data.settings,
+    )
+    fingerprint.update(repr(head).encode())
+    for part in (data.subjects, data.incidents, data.records, data.history):
+        for text in sorted(map(_row_text, part)):
+            fingerprint.update(text.encode())
+        fingerprint.update(b"|")
+    return fingerprint.hexdigest()
+
+
+def _row_text(row) -> str:
+    """A stable text of a row: sets and mappings in sorted order (a set's own order
+    changes from one process to the next)."""
+    values = (
+        tuple(row) if isinstance(row, tuple) else tuple(v for _, v in sorted(vars(row).items()))
+    )
+    return repr(tuple(_stable(v) for v in values))
+
+
+def _stable(value):
+    if isinstance(value, set | frozenset):
+        return tuple(sorted(value))
+    if isinstance(value, dict):
+        return tuple(sorted(value.items()))
+    return value
 
 
 def current_set(cycle: Cycle) -> ResultSet | None:
@@ -61,9 +102,28 @@ def current_set(cycle: Cycle) -> ResultSet | None:
 def recompute(cycle: Cycle) -> ResultSet:
     """Compute and store the cycle's results; returns the current result set."""
     ensure_open(cycle)
+    with bulk_work():
+        return _recompute(cycle)
+
+
+@contextmanager
+def bulk_work():
+    """Pause the cyclic garbage collector while a cycle's million small objects are built:
+    nothing they make is cyclic, and each full collection would scan them all again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _recompute(cycle: Cycle) -> ResultSet:
     definition, settings, version = definition_for(cycle)
-    loaded = inputs.load(cycle, definition, settings)
-    digest = input_hash(cycle, loaded, version)
+    fingerprint = hashlib.sha256()
+    loaded = inputs.load(cycle, definition, settings, fingerprint)
+    digest = input_hash(cycle, loaded, version, fingerprint)
     current = current_set(cycle)
     if current is not None and current.input_hash == digest:
         return current
@@ -86,8 +146,7 @@ def _store(cycle, version, digest, results, loaded) -> ResultSet:
     db.session.add(result_set)
     db.session.flush()
     rows = [_row(cycle, result_set.id, r, loaded.ids[r.subject]) for r in results]
-    if rows:
-        db.session.execute(insert(EvaluationResult), rows)
+    insert_results(rows)
     db.session.execute(
         update(ResultSet)
         .where(
@@ -103,8 +162,44 @@ def _store(cycle, version, digest, results, loaded) -> ResultSet:
     return result_set
 
 
+LINE_FIELDS = ("text", "points", "source", "rater", "indicator", "reason", "rule")
+
+
+JSON_COLUMNS = ("titles", "flags", "actions", "source_scores", "explanation")
+
+
+def insert_results(rows: list[dict[str, Any]]) -> None:
+    """Write result rows with one pipelined ``executemany`` on PostgreSQL (tens of
+    thousands of rows; COPY is not allowed under row-level security, which checks every
+    row here; multi-row VALUES measured slower), the ORM's bulk insert elsewhere."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        db.session.execute(insert(EvaluationResult), rows)
+        return
+    columns = list(rows[0])
+    marks = ", ".join("%s::json" if c in JSON_COLUMNS else "%s" for c in columns)
+    sql = f"INSERT INTO results ({', '.join(columns)}) VALUES ({marks})"
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    values = [
+        tuple(dumps(row[c]) if c in JSON_COLUMNS else row[c] for c in columns) for row in rows
+    ]
+    with connection.connection.driver_connection.cursor() as cursor:
+        cursor.executemany(sql, values)
+
+
 def _line(line: engine.Line) -> dict[str, Any]:
-    return {k: v for k, v in asdict(line).items() if v is not None}
+    values = (
+        line.text,
+        line.points,
+        line.source,
+        line.rater,
+        line.indicator,
+        line.reason,
+        line.rule,
+    )
+    return {k: v for k, v in zip(LINE_FIELDS, values, strict=True) if v is not None}
 
 
 def _row(cycle, set_id, result: engine.Result, ref) -> dict[str, Any]:

@@ -3,8 +3,10 @@ subject), and turn it into the engine's plain data."""
 
 from __future__ import annotations
 
+import marshal
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -41,7 +43,7 @@ def subject_kinds(definition: engine.Definition) -> set[str]:
     return {kind for track in definition.tracks for kind in track.subject_kinds}
 
 
-def load(cycle: Cycle, definition: engine.Definition, settings: dict) -> Loaded:
+def load(cycle: Cycle, definition: engine.Definition, settings: dict, fingerprint=None) -> Loaded:
     kinds = subject_kinds(definition)
     units = db.session.scalars(select(OrgUnit).where(OrgUnit.tenant_id == cycle.tenant_id)).all()
     unit_code = {u.id: u.code for u in units}
@@ -83,44 +85,102 @@ def _existed(status: str, dissolved_on: date | None, cycle: Cycle) -> bool:
     return status == "active" or (dissolved_on is not None and dissolved_on >= cycle.ends_on)
 
 
+MEMBER_COLUMNS = (
+    Member.id,
+    Member.archive_code,
+    Member.name,
+    Member.org_id,
+    Member.category,
+    Member.exempt,
+    Member.active,
+    Member.joined_on,
+    Member.left_on,
+    Member.position,
+    Member.status,
+)
+
+
 def _add_members(cycle: Cycle, unit_code, subjects, ids) -> None:
+    """Members as plain rows (a city has tens of thousands: no ORM objects)."""
     months = parse_period(cycle.period).months()
-    members = db.session.scalars(select(Member).where(Member.tenant_id == cycle.tenant_id)).all()
-    for member in members:
-        if not member.active and (member.left_on is None or member.left_on < cycle.starts_on):
+    rows = db.session.execute(select(*MEMBER_COLUMNS).where(Member.tenant_id == cycle.tenant_id))
+    for ident, code, name, org_id, category, exempt, active, joined, left, position, status in rows:
+        if not active and (left is None or left < cycle.starts_on):
             continue
-        if member.archive_code in ids:
+        if code in ids:
             raise ServiceError(
-                f"code {member.archive_code!r} is both a unit code and a "
-                "member's archive code; rename one",
+                f"code {code!r} is both a unit code and a member's archive code; rename one",
                 field="archive_code",
             )
         subjects.append(
             engine.Subject(
-                member.archive_code,
+                code,
                 "member",
-                member.name,
-                unit_code.get(member.org_id),
-                retired=member.category == "retired",
-                exempt=member.exempt,
-                periods=_member_months(member, months),
-                attrs={"position": member.position or "", "status": member.status},
+                name,
+                unit_code.get(org_id),
+                retired=category == "retired",
+                exempt=exempt,
+                periods=_member_months(joined, left, months),
+                attrs={"position": position or "", "status": status},
             )
         )
-        ids[member.archive_code] = ("member", member.id)
+        ids[code] = ("member", ident)
 
 
-def _member_months(member: Member, months: list[str]) -> frozenset[str] | None:
+def _member_months(
+    joined_on: date | None, left_on: date | None, months: list[str]
+) -> frozenset[str] | None:
     """Months the person was a member of the organization (joined, not yet left)."""
-    joined = member.joined_on.strftime("%Y-%m") if member.joined_on else None
-    left = member.left_on.strftime("%Y-%m") if member.left_on else None
+    joined, left = _month(joined_on), _month(left_on)
     kept = [m for m in months if (joined is None or m >= joined) and (left is None or m <= left)]
     return None if len(kept) == len(months) else frozenset(kept)
 
 
-def _scores(cycle: Cycle, ids) -> tuple[engine.ScoreRow, ...]:
-    code_of = {ident: code for code, (_, ident) in ids.items()}
-    items: dict[uuid.UUID, list[ScoreItem]] = defaultdict(list)
+def _month(day: date | None) -> str | None:
+    return f"{day.year:04d}-{day.month:02d}" if day else None
+
+
+SHEET_SQL = (
+    "SELECT {id}, {subject}, source, rater, period, score FROM score_sheets"
+    " WHERE tenant_id = {p} AND cycle_id = {p}"
+    " ORDER BY subject_id, source, rater, period"
+)
+CHUNK = 50_000
+
+
+def sheet_rows(cycle: Cycle, fingerprint=None, with_ids: bool = True) -> Iterator[tuple]:
+    """The cycle's score rows as plain tuples, straight from the driver: a city's year is
+    most of a million rows, and ORM rows would cost more than the whole evaluation.
+
+    Runs on the session's own connection, so the transaction's tenant settings (and
+    PostgreSQL's row-level security) hold; ordered by the unique index, so that
+    ``fingerprint`` sees the same sequence whenever the data is the same.
+    """
+    connection = db.session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    sheet_id = ("id::text" if postgres else "id") if with_ids else "NULL"  # text: no UUIDs
+    sql = SHEET_SQL.format(
+        id=sheet_id,
+        subject="subject_id::text" if postgres else "subject_id",
+        p="%s" if postgres else "?",
+    )
+    params = (cycle.tenant_id, cycle.id) if postgres else (cycle.tenant_id.hex, cycle.id.hex)
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(CHUNK):
+            if fingerprint is not None:
+                fingerprint.update(marshal.dumps([row[1:] for row in chunk]))
+            yield from chunk
+    finally:
+        cursor.close()
+
+
+def _scores(cycle: Cycle, ids, fingerprint=None) -> tuple[engine.ScoreRow, ...]:
+    """Every score row of the cycle, with the items of the few sheets that have them."""
+    code_of = {str(ident): code for code, (_, ident) in ids.items()}
+    code_of.update({ident.hex: code for code, (_, ident) in ids.items()})  # SQLite's form
+    items: dict[str, list[ScoreItem]] = defaultdict(list)
     for item in db.session.scalars(
         select(ScoreItem)
         .join(
@@ -128,26 +188,29 @@ def _scores(cycle: Cycle, ids) -> tuple[engine.ScoreRow, ...]:
             (ScoreSheet.tenant_id == ScoreItem.tenant_id) & (ScoreSheet.id == ScoreItem.sheet_id),
         )
         .where(ScoreSheet.tenant_id == cycle.tenant_id, ScoreSheet.cycle_id == cycle.id)
+        .order_by(ScoreItem.sheet_id, ScoreItem.indicator, ScoreItem.kind, ScoreItem.points)
     ):
-        items[item.sheet_id].append(item)
-    rows = db.session.execute(
-        select(
-            ScoreSheet.id,
-            ScoreSheet.subject_id,
-            ScoreSheet.source,
-            ScoreSheet.rater,
-            ScoreSheet.period,
-            ScoreSheet.score,
-        ).where(ScoreSheet.tenant_id == cycle.tenant_id, ScoreSheet.cycle_id == cycle.id)
-    ).all()
+        items[str(item.sheet_id)].append(item)
+        items[item.sheet_id.hex] = items[str(item.sheet_id)]
+        if fingerprint is not None:
+            fingerprint.update(
+                repr(
+                    (str(item.sheet_id), item.indicator, item.kind, item.points, item.reason)
+                ).encode()
+            )
     out = []
+    row_type = engine.ScoreRow
+    rows = sheet_rows(cycle, fingerprint, with_ids=bool(items))  # ids only to find items
     for sheet_id, subject_id, source, rater, period, score in rows:
         code = code_of.get(subject_id)
         if code is None:
             continue  # a subject no longer covered (dissolved, left) keeps its sheets
-        own = items.get(sheet_id, [])
+        own = items.get(sheet_id) if items else None
+        if own is None:
+            out.append(row_type(code, source, rater, score, None, (), period or None))
+            continue
         out.append(
-            engine.ScoreRow(
+            row_type(
                 code,
                 source,
                 rater,

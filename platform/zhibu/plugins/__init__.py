@@ -11,9 +11,17 @@ Names exported here keep their meaning across minor releases; see ``docs/plugins
 
 import pluggy
 
-from zhibu.engine.scheme import Scheme
-from zhibu.plugins.contributions import AutomaticIndicator, ReportBuilder
+from zhibu.engine.model import AutomaticIndicator, Computed
+from zhibu.engine.scheme import Adjustable, Scheme
+from zhibu.plugins.contributions import ReportBuilder
 
 hookimpl = pluggy.HookimplMarker("zhibu")
 
-__all__ = ["AutomaticIndicator", "ReportBuilder", "Scheme", "hookimpl"]
+__all__ = [
+    "Adjustable",
+    "AutomaticIndicator",
+    "Computed",
+    "ReportBuilder",
+    "Scheme",
+    "hookimpl",
+]

@@ -1,9 +1,10 @@
-"""The plain types plugins return from the registry hooks (schemes live in the engine)."""
+"""The plain types plugins return from the registry hooks (schemes and automatic
+indicators are the engine's own types)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -21,19 +22,3 @@ class ReportBuilder:
     title: str
     build: Callable[..., Any]
     schemes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class AutomaticIndicator:
-    """An indicator computed from activity records.
-
-    :param key: unique indicator key (``enterprise_5std.committee_monthly``).
-    :param title: the Chinese title shown next to the computed value.
-    :param compute: pure function from records to points and the records it counted.
-    :param schemes: scheme keys the indicator applies to; empty means every scheme.
-    """
-
-    key: str
-    title: str
-    compute: Callable[..., Any]
-    schemes: tuple[str, ...] = field(default=())

@@ -17,8 +17,9 @@ if TYPE_CHECKING:
     import click
     from flask import Blueprint
 
+    from zhibu.engine.model import AutomaticIndicator
     from zhibu.engine.scheme import Scheme
-    from zhibu.plugins.contributions import AutomaticIndicator, ReportBuilder
+    from zhibu.plugins.contributions import ReportBuilder
 
 hookspec = pluggy.HookspecMarker("zhibu")
 

@@ -129,12 +129,14 @@ def _on_begin(session, transaction, connection) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _filter_by_tenant(state) -> None:
-    if not (state.is_select or state.is_update or state.is_delete):
-        return
     if state.execution_options.get("zhibu_unscoped"):
         return
     scope = current_scope()
     if scope.all_tenants:
+        return
+    if state.is_insert or state.is_update:
+        _check_bulk_rows(state, scope)
+    if not (state.is_select or state.is_update or state.is_delete):
         return
     ids = sorted(scope.read if state.is_select else scope.write)
     if ids:
@@ -144,6 +146,20 @@ def _filter_by_tenant(state) -> None:
     else:
         criteria = with_loader_criteria(TenantScoped, lambda cls: false(), include_aliases=True)
     state.statement = state.statement.options(criteria)
+
+
+def _check_bulk_rows(state, scope: Scope) -> None:
+    """Bulk INSERT and bulk UPDATE by primary key carry their rows as parameters, where no
+    WHERE clause can filter them: every row's tenant must be one the scope may write."""
+    params = state.parameters
+    rows = params if isinstance(params, list) else [params] if params else []
+    for row in rows:
+        tenant = row.get("tenant_id") if isinstance(row, dict) else None
+        if tenant is not None and not scope.can_write(tenant):
+            raise TenantScopeError(
+                f"a bulk write names tenant {tenant}, outside what "
+                f"{scope.username or 'this request'} may write"
+            )
 
 
 @event.listens_for(Session, "before_flush")
