@@ -351,3 +351,27 @@ def test_export_holds_what_the_caller_may_read(client, world, user, names):
     response = client.get(url(world, rest="/export"), headers=world.headers[user])
     assert response.status_code == 200
     assert sorted(r.values["name"] for r in read_roster(response.data).rows) == sorted(names)
+
+
+def test_a_secretary_who_is_also_assessor_reads_all_and_writes_their_branch(client, world, app):
+    from zhibu.db import db
+    from zhibu.models import RoleAssignment
+    from zhibu.tenancy import system_scope, use_scope
+
+    with app.app_context(), use_scope(system_scope()):
+        db.session.add(
+            RoleAssignment(
+                tenant_id=world.ids["A"], user_id=world.ids["secretary_a"], role="assessor"
+            )
+        )
+        db.session.commit()
+    headers = world.headers["secretary_a"]
+    base = f"/api/v1/tenants/{world.id('A')}/members"
+    names = {m["name"] for m in client.get(base, headers=headers).json}
+    assert names == {"张三", "李四"}
+    own = client.patch(f"{base}/{world.id('A-M1')}", json={"phone": "13800000000"}, headers=headers)
+    assert own.status_code == 200
+    other = client.patch(
+        f"{base}/{world.id('A-M2')}", json={"phone": "13800000000"}, headers=headers
+    )
+    assert other.status_code == 403

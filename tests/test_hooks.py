@@ -59,15 +59,16 @@ def test_hook_zhibu_report_builders(plugin_app):
 
 def test_hook_zhibu_automatic_indicators(install_plugin):
     source = (
-        "from zhibu.plugins import AutomaticIndicator, hookimpl\n"
+        "from zhibu.plugins import AutomaticIndicator, Computed, hookimpl\n"
         "@hookimpl\n"
         "def zhibu_automatic_indicators():\n"
         "    return [AutomaticIndicator(key='meetings', title='会议次数',\n"
-        "                               compute=lambda records: len(records))]\n"
+        "        compute=lambda subject, records, cycle: Computed(len(records), 12))]\n"
     )
     install_plugin("one", source, module="indicator_one")
     registry = build_plugin_manager(["one"])
-    assert registry.contributions["indicators"]["meetings"].compute([{}, {}, {}]) == 3
+    found = registry.contributions["indicators"]["meetings"].compute(None, (1, 2, 3), None)
+    assert (found.points, found.max_points) == (3, 12)
     install_plugin("two", source, module="indicator_two")
     with pytest.raises(PluginError, match="duplicate indicator name 'meetings'"):
         build_plugin_manager(["one", "two"])

@@ -19,7 +19,8 @@ class TenantAccess:
     """A user's standing in one tenant.
 
     :param roles: roles held in the tenant itself (empty when access is by oversight only).
-    :param subtrees: org paths a branch secretary is confined to (empty: the whole tree).
+    :param subtrees: org paths of a branch secretary's units: all they may write, and all
+        they may read unless another role (assessor, admin) lets them read the whole tree.
     :param member_ids: the members a ``member`` role may see (themselves).
     :param overseer: reads the tenant through an oversight link, without editing it and
         without members' personal data beyond name, branch and results.
@@ -92,7 +93,7 @@ def _from_assignments(tenant_id, user, assignments) -> TenantAccess:
     roles = frozenset(a.role for a in assignments)
     org_ids = [a.org_id for a in assignments if a.role == "branch_secretary"]
     subtrees: tuple[str, ...] = ()
-    if org_ids and not roles & {"tenant_admin", "assessor"}:
+    if org_ids:  # what a secretary may write, even when another role lets them read more
         subtrees = tuple(
             db.session.scalars(
                 select(OrgUnit.path).where(OrgUnit.tenant_id == tenant_id, OrgUnit.id.in_(org_ids))
