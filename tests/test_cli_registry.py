@@ -78,3 +78,29 @@ def test_org_tree_is_printed_by_depth(runner, world):
     assert any(line.endswith("[retired]") for line in out)
     sub = run(runner, "orgs", "tree", "--tenant", "A", "--root", "A-ZZ1").output.splitlines()
     assert [line.split()[0] for line in sub] == ["A-ZZ1", "A-Z01", "A-Z02"]
+
+
+def test_cycles_from_the_console(runner, app, world):
+    from tiny_scheme import TINY
+
+    from zhibu.app import plugin_registry
+    from zhibu.models import TenantScheme
+
+    plugin_registry(app).schemes["tiny"] = TINY
+    with app.app_context(), use_scope(system_scope()):
+        db.session.add(TenantScheme(tenant_id=world.ids["A"], scheme_key="tiny"))
+        db.session.commit()
+    assert "2021-01-01" in run(runner, "cycles", "open", "--tenant", "A", "tiny", "2021").output
+    assert run(runner, "cycles", "advance", "--tenant", "A", "tiny", "2021").output.strip() == (
+        "assessment"
+    )
+    done = run(runner, "cycles", "recompute", "--tenant", "A", "tiny", "2021")
+    assert done.exit_code == 0 and "results" in done.output
+    rows = json.loads(
+        run(runner, "cycles", "results", "--tenant", "A", "tiny", "2021", "--json").output
+    )
+    assert {r["subject"] for r in rows} >= {"A-Z01", "A-M1"}
+    assert all("missing_source" in r["flags"] for r in rows if r["subject"] == "A-Z01")
+    missing = run(runner, "cycles", "advance", "--tenant", "A", "tiny", "1999")
+    assert missing.exit_code == 2 and "no tiny cycle '1999'" in missing.output
+    assert run(runner, "cycles", "list", "--tenant", "A").output.startswith("tiny\t2021")

@@ -54,6 +54,15 @@ def two_low_years(ctx):
             result.act("interview", "连续两年两星及以下 / two low years", rule="tiny.run")
 
 
+def model(ctx):
+    """Test rule: a five-star branch with a five-star member is a model branch."""
+    for result in ctx.rated("branch"):
+        members = ctx.members_of(result.subject, "member")
+        if result.stars == 5 and any(m.stars == 5 for m in members):
+            result.titles.append("model")
+            result.note("五星支部且有五星党员 → 样板 / model", rule="tiny.model")
+
+
 def define(settings):
     stars = (Band(90, 5), Band(80, 4), Band(70, 3), Band(60, 2))
     branch = Track(
@@ -79,7 +88,7 @@ def define(settings):
         stars,
         floor=Band(0, 1),
     )
-    return Definition((branch, member), (SHEET,), (veto, downgrade, quota, two_low_years))
+    return Definition((branch, member), (SHEET,), (veto, downgrade, quota, two_low_years, model))
 
 
 TINY = Scheme(

@@ -82,6 +82,7 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
 
 def core_commands() -> list[click.Command]:
     from zhibu.evaluations.cli import scenario_group
+    from zhibu.evaluations.cycles_cli import commands as workflow_commands
     from zhibu.members.cli import members_command
     from zhibu.tenancy.cli import commands as registry_commands
 
@@ -92,4 +93,5 @@ def core_commands() -> list[click.Command]:
         *registry_commands(),
         members_command,
         scenario_group,
+        *workflow_commands(),
     ]

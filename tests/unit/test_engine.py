@@ -302,3 +302,10 @@ def test_automatic_indicators_count_records_and_say_which():
     assert results["Z2"].source_scores["auto"] == round2(100 / 12) and results["Z2"].stars == 1
     with pytest.raises(ValueError, match=r"branch.auto: no automatic indicator committee_monthly"):
         evaluate(Definition((track,)), cycle)
+
+
+def test_titles_come_from_the_results_after_the_quota():
+    subjects, rows = members_with([99, 98, 97, 96, 80, 80, 80, 80, 80, 80])
+    assert run(subjects, rows)["Z1"].titles == ["model"]
+    subjects, rows = members_with([80] * 10)
+    assert run(subjects, rows)["Z1"].titles == []
