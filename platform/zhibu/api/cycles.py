@@ -72,8 +72,11 @@ class ResultSchema(Schema):
     flags = fields.List(fields.String())
     actions = fields.List(fields.String())
     source_scores = fields.Dict()
-    explanation = fields.List(fields.Dict())
+    explanation = fields.Method("_explanation")
     gap = fields.String(allow_none=True)
+
+    def _explanation(self, result) -> list[dict]:
+        return compute.explanation_of(result)
 
 
 class ResultFilterSchema(Schema):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from zhibu.engine.model import (
@@ -345,8 +346,13 @@ def _composite(track: Track, result: Result) -> None:
     apply_band(track, result)
 
 
+@lru_cache(maxsize=64)
+def _ascending(track: Track) -> tuple[Band, ...]:
+    return tuple(sorted(track.bands, key=lambda b: b.minimum))
+
+
 def band_for(track: Track, total: float) -> Band | None:
-    for band in sorted(track.bands, key=lambda b: b.minimum, reverse=True):
+    for band in reversed(_ascending(track)):
         if total >= band.minimum:
             return band
     return track.floor

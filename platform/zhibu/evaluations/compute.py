@@ -12,6 +12,7 @@ import json
 import uuid
 from contextlib import contextmanager
 from dataclasses import replace
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -168,10 +169,14 @@ LINE_FIELDS = ("text", "points", "source", "rater", "indicator", "reason", "rule
 JSON_COLUMNS = ("titles", "flags", "actions", "source_scores", "explanation")
 
 
+EMPTY_LIST = "[]"
+
+
 def insert_results(rows: list[dict[str, Any]]) -> None:
     """Write result rows with one pipelined ``executemany`` on PostgreSQL (tens of
     thousands of rows; COPY is not allowed under row-level security, which checks every
-    row here; multi-row VALUES measured slower), the ORM's bulk insert elsewhere."""
+    row here; multi-row VALUES and json_populate_recordset measured slower), the ORM's
+    bulk insert elsewhere."""
     if not rows:
         return
     connection = db.session.connection()
@@ -182,15 +187,25 @@ def insert_results(rows: list[dict[str, Any]]) -> None:
     marks = ", ".join("%s::json" if c in JSON_COLUMNS else "%s" for c in columns)
     sql = f"INSERT INTO results ({', '.join(columns)}) VALUES ({marks})"
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    values = [
-        tuple(dumps(row[c]) if c in JSON_COLUMNS else row[c] for c in columns) for row in rows
-    ]
+    positions = [columns.index(c) for c in JSON_COLUMNS]
+    pick = itemgetter(*columns)
+    values = []
+    for row in rows:
+        value = list(pick(row))
+        for at in positions:
+            value[at] = dumps(value[at]) if value[at] else EMPTY_LIST
+        values.append(value)
     with connection.connection.driver_connection.cursor() as cursor:
         cursor.executemany(sql, values)
 
 
-def _line(line: engine.Line) -> dict[str, Any]:
-    values = (
+LINE_FIELDS = ("text", "points", "source", "rater", "indicator", "reason", "rule")
+
+
+def stored_line(line: engine.Line) -> list[Any]:
+    """An explanation line as stored: ``[text, points, source, rater, indicator, reason,
+    rule]`` without trailing nulls (compact: a city's results hold ~400,000 lines)."""
+    values = [
         line.text,
         line.points,
         line.source,
@@ -198,8 +213,18 @@ def _line(line: engine.Line) -> dict[str, Any]:
         line.indicator,
         line.reason,
         line.rule,
-    )
-    return {k: v for k, v in zip(LINE_FIELDS, values, strict=True) if v is not None}
+    ]
+    while values[-1] is None:
+        values.pop()
+    return values
+
+
+def explanation_of(result: EvaluationResult) -> list[dict[str, Any]]:
+    """The stored explanation as readers want it: one dict per line."""
+    return [
+        dict(zip(LINE_FIELDS, line, strict=False)) if isinstance(line, list) else line
+        for line in result.explanation
+    ]
 
 
 def _row(cycle, set_id, result: engine.Result, ref) -> dict[str, Any]:
@@ -222,7 +247,7 @@ def _row(cycle, set_id, result: engine.Result, ref) -> dict[str, Any]:
         "flags": result.flags,
         "actions": result.actions,
         "source_scores": result.source_scores,
-        "explanation": [_line(x) for x in result.explanation],
+        "explanation": [stored_line(x) for x in result.explanation],
         "gap": result.gap,
     }
 
@@ -280,7 +305,7 @@ def store_history(cycle: Cycle, entries: list[dict[str, Any]]) -> ResultSet:
                 "flags": list(entry.get("flags") or []),
                 "actions": list(entry.get("actions") or []),
                 "source_scores": {},
-                "explanation": [{"text": "历史结果 / result of an earlier cycle"}],
+                "explanation": [["历史结果 / result of an earlier cycle"]],
                 "gap": None,
             }
         )

@@ -111,7 +111,7 @@ def results_command(tenant: str, scheme: str, label: str, as_json: bool) -> None
             "titles": r.titles,
             "flags": r.flags,
             "actions": r.actions,
-            "explanation": [x["text"] for x in r.explanation],
+            "explanation": [x["text"] for x in compute.explanation_of(r)],
         }
         for r in compute.results_of(_cycle(tenant, scheme, label))
     ]

@@ -341,7 +341,7 @@ class _Run:
             "titles": result.titles,
             "flags": result.flags,
             "actions": result.actions,
-            "explanation": [line["text"] for line in result.explanation]
+            "explanation": [line["text"] for line in compute.explanation_of(result)]
             + ([result.gap] if result.gap else []),
         }
 
