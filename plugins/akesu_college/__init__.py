@@ -1,12 +1,14 @@
 """Akesu college: 样板党支部 — branch 评星定级 and member 星级评定 (seed 000).
 
 Source: 《关于全面推行"样板党支部"建设的实施方案》(2020-04-26),
-``shared/seeds/000_349132acc0aca766.txt``. Rules arrive with issue 5.
+``shared/seeds/000_349132acc0aca766.txt``. Rules: :mod:`akesu_college.rules`; the
+rubric, sources, bands and targets: :mod:`akesu_college.scheme`.
 """
 
+from akesu_college.scheme import INCIDENT_KINDS, SETTINGS, TARGETS, deadlines, define
 from zhibu.plugins import Scheme, hookimpl
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 SCHEME = Scheme(
     key="akesu_college",
@@ -14,6 +16,12 @@ SCHEME = Scheme(
     title_en="Model branch building: branch and member star ratings (Akesu college)",
     seed="000_349132acc0aca766.txt 《关于全面推行“样板党支部”建设的实施方案》",
     description="学院党支部评星定级、党员星级评定与样板党支部命名。",
+    settings=SETTINGS,
+    define=define,
+    incident_kinds=INCIDENT_KINDS,
+    periods=("year",),
+    targets=TARGETS,
+    deadlines=deadlines,
 )
 
 

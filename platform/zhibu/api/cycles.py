@@ -232,3 +232,18 @@ def _sheet(sheet) -> dict:
             if i.kind == "deduction"
         ],
     }
+
+
+class SummarySchema(Schema):
+    cycle = fields.String()
+    phase = fields.String()
+    tracks = fields.Dict()
+    targets = fields.List(fields.Dict())
+
+
+@blp.route("/<uuid:cycle_id>/summary")
+class Summary(MethodView):
+    @blp.response(200, SummarySchema)
+    def get(self, tenant_id: uuid.UUID, cycle_id: uuid.UUID):
+        """Stars and grades per track, and the scheme's targets against the actual shares."""
+        return compute.summary(_cycle(tenant_id, cycle_id))

@@ -25,6 +25,7 @@ from zhibu.engine.model import (
 )
 from zhibu.engine.scheme import Adjustable, Scheme
 from zhibu.engine.sheets import InputError
+from zhibu.engine.targets import Target, TargetStatus, measure
 
 __all__ = [
     "Adjustable",
@@ -47,6 +48,9 @@ __all__ = [
     "ScoreRow",
     "Source",
     "Subject",
+    "Target",
+    "TargetStatus",
     "Track",
     "evaluate",
+    "measure",
 ]

@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from zhibu.engine.targets import Target
+
 if TYPE_CHECKING:
     from zhibu.engine.compute import Definition
 
@@ -65,6 +67,9 @@ class Scheme:
         ``month``.
     :param cycle_options: choices made per cycle rather than per tenant (the observation
         round of a county); the rules read them with the settings.
+    :param targets: shares the scheme aims at, by period (see :mod:`zhibu.engine.targets`).
+    :param deadlines: the default deadline of each phase for a period label
+        (``{"self_assessment": "2021-11-30", …}``), used when a cycle is opened without.
     """
 
     key: str
@@ -77,6 +82,8 @@ class Scheme:
     incident_kinds: Mapping[str, str] = field(default_factory=dict)
     periods: tuple[str, ...] = ("year",)
     cycle_options: tuple[Adjustable, ...] = ()
+    targets: tuple[Target, ...] = ()
+    deadlines: Callable[[str], dict[str, str]] | None = None
 
     def __post_init__(self) -> None:
         if not _KEY.match(self.key):

@@ -26,7 +26,7 @@ def run_command(file: Path, as_json: bool) -> None:
     """Load FILE into a fresh database, compute its cycle and print the results."""
     from zhibu.db import db
     from zhibu.evaluations.scenario import run_scenario, throwaway_app
-    from zhibu.evaluations.scenario_file import ScenarioError, load_scenario
+    from zhibu.evaluations.scenario_file import ScenarioError, load_scenario, unmet
 
     try:
         scenario = load_scenario(file)
@@ -40,10 +40,16 @@ def run_command(file: Path, as_json: bool) -> None:
                     db.engine.dispose()
     except ScenarioError as exc:
         raise click.ClickException(f"{file.name}:\n  " + "\n  ".join(exc.problems)) from None
-    if as_json:
-        click.echo(json.dumps(results, ensure_ascii=False, indent=2))
-        return
-    click.echo(_table(results))
+    click.echo(json.dumps(results, ensure_ascii=False, indent=2) if as_json else _table(results))
+    expected = scenario.entries("expect")
+    if expected:
+        failed = unmet(scenario, results)
+        if failed:
+            raise click.ClickException(
+                f"{file.name}: {len(failed)} of {len(expected)} "
+                "expectations not met:\n  " + "\n  ".join(failed)
+            )
+        click.echo(f"{len(expected)} expectations met", err=True)
 
 
 def _table(results: list[dict]) -> str:

@@ -313,3 +313,37 @@ def store_history(cycle: Cycle, entries: list[dict[str, Any]]) -> ResultSet:
     cycle.phase = "final"
     db.session.commit()
     return result_set
+
+
+def summary(cycle: Cycle) -> dict[str, Any]:
+    """Star and grade distribution per track, and the scheme's targets against the actual
+    shares, from the current results."""
+    results = results_of(cycle)
+    scheme = plugin_registry().scheme(cycle.scheme_key)
+    engine_results = [
+        engine.Result(
+            r.subject_code, r.kind, r.track, r.rated, r.total, r.stars, r.grade, list(r.titles)
+        )
+        for r in results
+    ]
+    tracks: dict[str, dict[str, Any]] = {}
+    for r in results:
+        if r.track is None:
+            continue
+        track = tracks.setdefault(
+            r.track, {"rated": 0, "not_rated": 0, "stars": {}, "grades": {}, "titles": {}}
+        )
+        track["rated" if (r.rated and r.stars is not None) or r.grade else "not_rated"] += 1
+        if r.stars is not None:
+            track["stars"][str(r.stars)] = track["stars"].get(str(r.stars), 0) + 1
+        if r.grade:
+            track["grades"][r.grade] = track["grades"].get(r.grade, 0) + 1
+        for title in r.titles:
+            track["titles"][title] = track["titles"].get(title, 0) + 1
+    targets = engine.measure(scheme.targets, cycle.period, engine_results)
+    return {
+        "cycle": cycle.label,
+        "phase": cycle.phase,
+        "tracks": tracks,
+        "targets": [vars(t) for t in targets],
+    }

@@ -22,6 +22,7 @@ TOP_KEYS = {
     "incidents",
     "records",
     "history",
+    "expect",
 }
 ENTRY_KEYS = {
     "orgs": {"code", "name", "kind", "parent", "retired", "exempt"},
@@ -53,6 +54,20 @@ ENTRY_KEYS = {
         "topic",
     },
     "history": {"period", "subject", "stars", "total", "grade", "titles", "flags", "actions"},
+    "expect": {
+        "subject",
+        "total",
+        "stars",
+        "grade",
+        "titles",
+        "flags",
+        "actions",
+        "has_flags",
+        "lacks_flags",
+        "has_actions",
+        "explains",
+        "why",
+    },
 }
 REQUIRED = {
     "orgs": {"code", "name", "kind"},
@@ -61,6 +76,7 @@ REQUIRED = {
     "incidents": {"subject", "kind", "date"},
     "records": {"org", "kind", "date"},
     "history": {"period", "subject"},
+    "expect": {"subject"},
 }
 
 
@@ -141,3 +157,54 @@ def _check_section(entries: Any, section: str, allowed: set[str]) -> list[str]:
         if missing:
             problems.append(f"{where(entry, label)}: {section} entry needs {', '.join(missing)}")
     return problems
+
+
+EXACT = ("total", "stars", "grade", "titles", "flags", "actions")
+
+
+def unmet(scenario: Scenario, results: list[dict[str, Any]]) -> list[str]:
+    """The ``expect`` entries the results do not meet, each naming its line.
+
+    An entry names a subject and any of: ``total``, ``stars``, ``grade``, ``titles``,
+    ``flags``, ``actions`` (equal; lists in any order), ``has_flags``, ``lacks_flags``,
+    ``has_actions`` (contained or not), ``explains`` (text found in the explanation), and
+    ``why`` (a comment, shown when the entry fails).
+    """
+    by_subject = {r["subject"]: r for r in results}
+    problems = []
+    for entry in scenario.entries("expect"):
+        result = by_subject.get(str(entry["subject"]))
+        if result is None:
+            problems.append(f"{where(entry, entry['subject'])}: no result for this subject")
+            continue
+        for wrong in _mismatches(entry, result):
+            why = f" — {entry['why']}" if entry.get("why") else ""
+            problems.append(f"{where(entry, entry['subject'])}: {wrong}{why}")
+    return problems
+
+
+def _mismatches(entry: dict[str, Any], result: dict[str, Any]) -> list[str]:
+    wrong = []
+    for key in EXACT:
+        if key in entry:
+            want, got = entry[key], result[key]
+            if isinstance(want, list):
+                want, got = sorted(want), sorted(got)
+            if want != got:
+                wrong.append(f"expected {key} {entry[key]!r}, got {result[key]!r}")
+    for key, field, present in (
+        ("has_flags", "flags", True),
+        ("lacks_flags", "flags", False),
+        ("has_actions", "actions", True),
+    ):
+        for item in entry.get(key) or []:
+            if (item in result[field]) != present:
+                wrong.append(
+                    f"expected {field} {'with' if present else 'without'} {item!r}, "
+                    f"got {result[field]!r}"
+                )
+    text = "\n".join(result["explanation"])
+    for needle in entry.get("explains") or []:
+        if needle not in text:
+            wrong.append(f"expected the explanation to mention {needle!r}")
+    return wrong

@@ -41,6 +41,8 @@ def save_settings(
     scheme = scheme_of(tenant, key)
     try:
         settings = scheme.resolve_settings(overrides)
+        if scheme.define is not None:
+            scheme.definition(settings)  # settings that cannot make a definition are refused
     except ValueError as exc:
         raise ServiceError(str(exc), field=str(exc).split(":")[0]) from None
     current = db.session.scalar(

@@ -1,0 +1,59 @@
+"""Targets a scheme sets for a cycle (the share of model branches, of five-star branches,
+no three-star branches …), measured on the cycle's results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from zhibu.engine.model import Result
+
+
+@dataclass(frozen=True)
+class Target:
+    """``share`` of the rated subjects on ``track`` that have ``title`` (or ``stars``),
+    by period; ``at_most`` for a ceiling (no three-star branches: at most 0)."""
+
+    key: str
+    title: str
+    track: str
+    by_period: Mapping[str, float]
+    title_key: str | None = None
+    stars: int | None = None
+    at_most: bool = False
+
+    def counts(self, result: Result) -> bool:
+        if self.title_key is not None:
+            return self.title_key in result.titles
+        return result.stars == self.stars
+
+
+@dataclass(frozen=True)
+class TargetStatus:
+    key: str
+    title: str
+    target: float
+    actual: float
+    count: int
+    rated: int
+    met: bool
+
+
+def measure(
+    targets: Iterable[Target], period: str, results: Iterable[Result]
+) -> list[TargetStatus]:
+    """Each target set for ``period`` (by its year for shorter cycles), against the results."""
+    results = list(results)
+    out = []
+    for target in targets:
+        goal = target.by_period.get(period, target.by_period.get(period[:4]))
+        if goal is None:
+            continue
+        rated = [r for r in results if r.track == target.track and r.rated and r.stars is not None]
+        count = sum(1 for r in rated if target.counts(r))
+        actual = count / len(rated) if rated else 0.0
+        met = actual <= goal + 1e-9 if target.at_most else actual >= goal - 1e-9
+        out.append(
+            TargetStatus(target.key, target.title, goal, round(actual, 4), count, len(rated), met)
+        )
+    return out
