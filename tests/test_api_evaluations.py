@@ -198,3 +198,33 @@ def test_the_raiser_cannot_sign_off_their_own_item(client, world, tiny):
     )
     refused = client.post(f"{ledger}/{item['id']}/sign-off", headers=admin)
     assert refused.status_code == 409 and "someone other" in refused.json["message"]
+
+
+def test_save_many_checks_every_sheet_before_writing_any(client, world, tiny, app):
+    import dataclasses
+
+    from sqlalchemy import func, select
+
+    from zhibu.evaluations import cycles, sheets
+    from zhibu.models import ScoreSheet
+
+    open_cycle(client, tiny, world)
+    with app.app_context(), use_scope(system_scope()):
+        cycle = db.session.scalar(select(cycles.Cycle))
+        good = sheets.SheetInput("org", world.ids["A-Z01"], "panel", "R1", score=90)
+        bad = sheets.SheetInput(
+            "org",
+            world.ids["A-Z02"],
+            "sheet",
+            "R1",
+            deductions=[{"item": "A1", "points": 99, "reason": "x"}],
+        )
+        with pytest.raises(sheets.ServiceError) as excinfo:
+            sheets.save_many(cycle, [good, bad])
+        assert excinfo.value.errors["sheets"][0].startswith("sheet 2:")
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(ScoreSheet)) == 0
+        assert sheets.save_many(cycle, [good]) == 1
+        assert sheets.save_many(cycle, [dataclasses.replace(good, score=95)]) == 1
+        rows = db.session.scalars(select(ScoreSheet)).all()
+        assert [(r.score, r.rater) for r in rows] == [(95, "R1")]  # replaced, not doubled

@@ -40,6 +40,7 @@ def test_demo_serves_a_page_and_the_printed_login_works(tmp_path):
     out = subprocess.run(
         [ZHIBU, "demo"], env=env, check=True, capture_output=True, text=True
     ).stdout
+    assert "26 个党支部" in out  # the college of akesu_college's demo data
     found = re.search(r"user: (\S+)\s+password: (\S+)", out)
     assert found, out
     username, password = found.groups()

@@ -123,3 +123,30 @@ def test_every_hook_has_a_docstring_and_a_section_in_the_docs():
     for name in HOOKS:
         doc = inspect.getdoc(getattr(hookspecs, name)) or ""
         assert ":return:" in doc, f"{name}: the docstring must say what it returns"
+
+
+def test_hook_zhibu_demo_data(install_plugin, tmp_path):
+    install_plugin(
+        "fifth",
+        (
+            "from zhibu.orgs.service import create_org\n"
+            "from zhibu.plugins import DemoData, Scheme, hookimpl\n"
+            "@hookimpl\n"
+            "def zhibu_schemes():\n"
+            "    return [Scheme(key='fifth', title='第五方案', title_en='Fifth', seed='doc')]\n"
+            "def build(context):\n"
+            "    create_org(context.tenant.id, code='DW', name='示范党委', kind='committee')\n"
+            "    return 'one unit'\n"
+            "@hookimpl\n"
+            "def zhibu_demo_data():\n"
+            "    return [DemoData(key='fifth.demo', scheme='fifth', build=build)]\n"
+        ),
+    )
+    from zhibu.testing.fixtures import make_test_app
+
+    app = make_test_app(f"sqlite:///{tmp_path / 'demo.sqlite3'}", tmp_path, ZHIBU_PLUGINS=["fifth"])
+    first = app.test_cli_runner().invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "one unit" in first.output
+    again = app.test_cli_runner().invoke(args=["demo"])
+    assert "one unit" not in again.output  # a tenant that has data is left alone

@@ -16,7 +16,7 @@ def test_the_four_schemes_load_through_their_entry_points():
     infos = {info.name: info for info in registry.describe()}
     for name in FOUR:
         assert infos[name].distribution == "zhibu"
-        assert infos[name].contributes == {"schemes": [name]}
+        assert infos[name].contributes["schemes"] == [name]
         assert infos[name].path.endswith(f"plugins/{name}/__init__.py")
     assert infos[BUILTIN_NAME].distribution is None
 

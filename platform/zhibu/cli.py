@@ -60,6 +60,8 @@ def demo_command(password: str | None, base_url: str) -> None:
     with use_scope(system_scope(username="zhibu demo")):
         login = load_demo(password=password)
     click.echo("演示数据已就绪 / demo data ready")
+    for note in login.notes:
+        click.echo(f"  {note}")
     click.echo(
         f"  登录 / log in: {base_url.rstrip('/')}/login   user: {login.username}   "
         f"password: {login.password}"

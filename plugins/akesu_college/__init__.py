@@ -6,7 +6,7 @@ rubric, sources, bands and targets: :mod:`akesu_college.scheme`.
 """
 
 from akesu_college.scheme import INCIDENT_KINDS, SETTINGS, TARGETS, deadlines, define
-from zhibu.plugins import Scheme, hookimpl
+from zhibu.plugins import DemoData, Scheme, hookimpl
 
 __version__ = "0.2.0"
 
@@ -28,3 +28,10 @@ SCHEME = Scheme(
 @hookimpl
 def zhibu_schemes():
     return [SCHEME]
+
+
+@hookimpl
+def zhibu_demo_data():
+    from akesu_college.demo import build
+
+    return [DemoData(key="akesu_college.college", scheme="akesu_college", build=build)]

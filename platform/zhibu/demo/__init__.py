@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
@@ -24,6 +24,7 @@ DEMO_TENANTS = {
 class DemoLogin:
     username: str
     password: str
+    notes: list[str] = field(default_factory=list)
 
 
 def load_demo(password: str | None = None) -> DemoLogin:
@@ -46,4 +47,23 @@ def load_demo(password: str | None = None) -> DemoLogin:
         db.session.add(admin)
     admin.password_hash = hash_password(password)
     db.session.commit()
-    return DemoLogin(username="admin", password=password)
+    notes = _fill_empty_tenants(admin, password)
+    return DemoLogin(username="admin", password=password, notes=notes)
+
+
+def _fill_empty_tenants(admin: User, password: str) -> list[str]:
+    """Each scheme's demo data (``zhibu_demo_data``), into its tenant while still empty."""
+    from zhibu.accounts.access import access_for
+    from zhibu.models import OrgUnit
+    from zhibu.plugins import DemoContext
+
+    notes = []
+    for demo in plugin_registry().contributions["demos"].values():
+        code = DEMO_TENANTS.get(demo.scheme, (demo.scheme.upper(),))[0]
+        tenant = db.session.scalar(select(Tenant).where(Tenant.code == code))
+        if tenant is None or db.session.scalar(
+            select(OrgUnit.id).where(OrgUnit.tenant_id == tenant.id).limit(1)
+        ):
+            continue
+        notes.append(demo.build(DemoContext(tenant, access_for(admin, tenant.id), password)))
+    return notes

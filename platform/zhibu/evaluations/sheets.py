@@ -6,9 +6,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from zhibu import engine
+from zhibu.audit import record
 from zhibu.db import db
 from zhibu.engine.sheets import RaterSheet, check_sheet
 from zhibu.errors import NotFound, ServiceError
@@ -153,3 +154,87 @@ def items_of(sheet: ScoreSheet) -> list[ScoreItem]:
             )
         )
     )
+
+
+def save_many(cycle: Cycle, inputs: list[SheetInput]) -> int:
+    """Save many sheets at once (a branch's month, a demo, an upload): every sheet is
+    checked first and nothing is written if one is refused; then the sheets of the same
+    keys are replaced in a few bulk statements. Returns the number saved."""
+    ensure_open(cycle)
+    problems = []
+    for position, data in enumerate(inputs, start=1):
+        try:
+            check(cycle, data)
+        except ServiceError as exc:
+            details = exc.errors.get("sheet") if isinstance(exc.errors, dict) else None
+            problems += [f"sheet {position}: {p}" for p in (details or [exc.message])]
+    if problems:
+        raise ServiceError(problems[0], errors={"sheets": problems})
+    user = current_scope().user_id
+    keys = {(d.subject_id, d.source, d.rater, d.period) for d in inputs}
+    old = [s.id for s in sheets_of(cycle) if (s.subject_id, s.source, s.rater, s.period) in keys]
+    if old:
+        db.session.execute(
+            delete(ScoreItem).where(
+                ScoreItem.tenant_id == cycle.tenant_id, ScoreItem.sheet_id.in_(old)
+            )
+        )
+        db.session.execute(
+            delete(ScoreSheet).where(
+                ScoreSheet.tenant_id == cycle.tenant_id, ScoreSheet.id.in_(old)
+            )
+        )
+    sheets, items = [], []
+    for data in inputs:
+        sheet_id = uuid.uuid4()
+        sheets.append(
+            {
+                "tenant_id": cycle.tenant_id,
+                "id": sheet_id,
+                "cycle_id": cycle.id,
+                "subject_kind": data.subject_kind,
+                "subject_id": data.subject_id,
+                "source": data.source,
+                "rater": data.rater,
+                "period": data.period,
+                "score": data.score,
+                "user_id": user,
+            }
+        )
+        items += [
+            {
+                "tenant_id": cycle.tenant_id,
+                "id": uuid.uuid4(),
+                "sheet_id": sheet_id,
+                "indicator": code,
+                "kind": "points",
+                "points": points,
+                "reason": "",
+            }
+            for code, points in data.items.items()
+        ]
+        items += [
+            {
+                "tenant_id": cycle.tenant_id,
+                "id": uuid.uuid4(),
+                "sheet_id": sheet_id,
+                "indicator": d["item"],
+                "kind": "deduction",
+                "points": d["points"],
+                "reason": d["reason"],
+            }
+            for d in data.deductions
+        ]
+    db.session.execute(insert(ScoreSheet), sheets)
+    if items:
+        db.session.execute(insert(ScoreItem), items)
+    record(
+        db.session,
+        action="save_many",
+        entity="score_sheets",
+        entity_id=str(cycle.id),
+        tenant_id=cycle.tenant_id,
+        after={"sheets": len(sheets), "items": len(items)},
+    )
+    db.session.commit()
+    return len(sheets)

@@ -13,7 +13,7 @@ import pluggy
 
 from zhibu.engine.model import AutomaticIndicator, Computed
 from zhibu.engine.scheme import Adjustable, Scheme
-from zhibu.plugins.contributions import ReportBuilder
+from zhibu.plugins.contributions import DemoContext, DemoData, ReportBuilder
 
 hookimpl = pluggy.HookimplMarker("zhibu")
 
@@ -21,6 +21,8 @@ __all__ = [
     "Adjustable",
     "AutomaticIndicator",
     "Computed",
+    "DemoContext",
+    "DemoData",
     "ReportBuilder",
     "Scheme",
     "hookimpl",

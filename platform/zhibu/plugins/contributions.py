@@ -22,3 +22,28 @@ class ReportBuilder:
     title: str
     build: Callable[..., Any]
     schemes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DemoData:
+    """Demo data a plugin can load into a fresh tenant of its scheme.
+
+    :param key: unique key (``akesu_college.college``).
+    :param scheme: the scheme whose demo tenant it fills.
+    :param build: ``build(context: DemoContext) -> str``: creates the data through the
+        services and returns one line saying what it made.
+    """
+
+    key: str
+    scheme: str
+    build: Callable[[Any], str]
+
+
+@dataclass
+class DemoContext:
+    """What a demo builder gets: the tenant, a tenant administrator's access, and the
+    administrator's password (to create further demo users with it)."""
+
+    tenant: Any
+    access: Any
+    password: str

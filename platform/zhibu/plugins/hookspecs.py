@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from zhibu.engine.model import AutomaticIndicator
     from zhibu.engine.scheme import Scheme
-    from zhibu.plugins.contributions import ReportBuilder
+    from zhibu.plugins.contributions import DemoData, ReportBuilder
 
 hookspec = pluggy.HookspecMarker("zhibu")
 
@@ -75,4 +75,17 @@ def zhibu_blueprints() -> list[Blueprint]:
     Blueprint names must be unique.
 
     :return: a list of :class:`flask.Blueprint`.
+    """
+
+
+@hookspec
+def zhibu_demo_data() -> list[DemoData]:
+    """Demo data for a scheme, loaded by ``zhibu demo`` (and so by ``make demo``).
+
+    Called once while the app is built. ``zhibu demo`` makes a tenant for each loaded
+    scheme and, while that tenant is still empty, calls each of the scheme's ``build``
+    functions with a :class:`zhibu.plugins.DemoContext`; they create data through the
+    same services as the web app. Keys must be unique.
+
+    :return: a list of :class:`zhibu.plugins.DemoData`.
     """

@@ -54,6 +54,7 @@ REGISTRIES: dict[str, tuple[str, Any]] = {
     "zhibu_automatic_indicators": ("indicators", lambda item: item.key),
     "zhibu_cli_commands": ("commands", lambda item: item.name),
     "zhibu_blueprints": ("blueprints", lambda item: item.name),
+    "zhibu_demo_data": ("demos", lambda item: item.key),
 }
 
 
