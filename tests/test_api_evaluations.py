@@ -228,3 +228,11 @@ def test_save_many_checks_every_sheet_before_writing_any(client, world, tiny, ap
         assert sheets.save_many(cycle, [dataclasses.replace(good, score=95)]) == 1
         rows = db.session.scalars(select(ScoreSheet)).all()
         assert [(r.score, r.rater) for r in rows] == [(95, "R1")]  # replaced, not doubled
+
+
+def test_stored_json_keeps_its_shape_on_every_backend(client, world, tiny, app):
+    """An unrated subject has no source scores: an empty mapping, never a list."""
+    cycle = open_cycle(client, tiny, world)
+    results = client.post(f"{cycle}/recompute", headers=world.headers["admin_a"]).json
+    retired = next(r for r in results if r["subject_code"] == "A-Z09")
+    assert retired["source_scores"] == {} and retired["titles"] == [] and not retired["rated"]

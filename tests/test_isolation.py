@@ -45,7 +45,8 @@ def fill(rule: str, world) -> str:
         name = match.group(2)
         return values.get(name, "00000000-0000-4000-8000-000000000000")
 
-    return re.sub(r"<(?:(\w+):)?(\w+)>", value, rule)
+    values["fmt"] = "xlsx"
+    return re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", value, rule)
 
 
 def sample(schema: dict, spec: dict, world, name: str = ""):
@@ -80,7 +81,7 @@ def sample(schema: dict, spec: dict, world, name: str = ""):
 
 def request_kwargs(app, client, rule: str, method: str, world) -> dict:
     spec = client.get("/api/openapi.json").json
-    path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)
+    path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"{\1}", rule)
     operation = spec["paths"].get(path, {}).get(method.lower(), {})
     content = operation.get("requestBody", {}).get("content", {})
     if "multipart/form-data" in content:

@@ -35,3 +35,10 @@ def zhibu_demo_data():
     from akesu_college.demo import build
 
     return [DemoData(key="akesu_college.college", scheme="akesu_college", build=build)]
+
+
+@hookimpl
+def zhibu_report_builders():
+    from akesu_college.reports import REPORTS
+
+    return list(REPORTS)

@@ -84,20 +84,33 @@ def was_named(ctx: Context, subject: str) -> bool:
     return any(MODEL in past.titles for past in ctx.history.get(subject, {}).values())
 
 
+def holds_title(ctx: Context, subject: str) -> bool:
+    """Named and not revoked: the previous cycle's result carries the title."""
+    (previous,) = ctx.past(subject, 1) or (None,)
+    return previous is not None and MODEL in previous.titles
+
+
 def model_recheck(ctx: Context) -> None:
-    """复查复验: a branch named before that now scores under 90 loses the title.
+    """复查复验: a branch holding the title keeps it at 90 or more, loses it under 90.
 
     Seed: "每年12月,结合年度党建工作考核及新一批“样板党支部”认定工作,对往年已命名为“样板党
-    支部”的党组织进行复查复验,考核结果为90分以下的取消“样板党支部”称号" A vetoed year has
-    no rating, so it cannot keep the title either (this project's reading).
+    支部”的党组织进行复查复验,考核结果为90分以下的取消“样板党支部”称号" So a branch that
+    holds the title and scores 90 or more keeps it, even if its five-star members fell under
+    20 %; a vetoed year has no rating, so it cannot keep the title (this project's reading).
     """
     for branch in ctx.rated(BRANCH):
-        if not was_named(ctx, branch.subject):
+        if not holds_title(ctx, branch.subject):
             continue
-        if r.vetoed(branch) or (branch.total is not None and branch.total < 90):
+        if r.vetoed(branch) or branch.total is None or branch.total < 90:
             branch.flag(
                 "model_branch_revoked",
                 "复查复验 90 分以下,取消样板党支部称号 / model branch title revoked",
+                rule="akesu.model_recheck",
+            )
+        elif MODEL not in branch.titles:
+            branch.titles.append(MODEL)
+            branch.note(
+                "复查复验 90 分以上,保留样板党支部称号 / re-checked: title kept",
                 rule="akesu.model_recheck",
             )
 

@@ -25,6 +25,7 @@ def init_api(app: Flask) -> None:
         facts,
         ledger,
         orgs,
+        reports,
         schemes,
         tenants,
         users,
@@ -47,7 +48,19 @@ def init_api(app: Flask) -> None:
     docs.configure(app)
     api.init_app(app)
     docs.init_app(app)
-    resources = (auth, schemes, tenants, orgs, users, audit, versions, cycles, facts, ledger)
+    resources = (
+        auth,
+        schemes,
+        tenants,
+        orgs,
+        users,
+        audit,
+        versions,
+        cycles,
+        facts,
+        ledger,
+        reports,
+    )
     for module in (*resources, *_members_api()):
         api.register_blueprint(module.blp)
     app.register_error_handler(ServiceError, _service_error)

@@ -11,8 +11,9 @@ from zhibu.engine.model import Result
 
 @dataclass(frozen=True)
 class Target:
-    """``share`` of the rated subjects on ``track`` that have ``title`` (or ``stars``),
-    by period; ``at_most`` for a ceiling (no three-star branches: at most 0)."""
+    """``share`` of the subjects on ``track`` in star management (rated: not retired, not
+    exempt; vetoed ones included) that have ``title`` (or ``stars``), by period;
+    ``at_most`` for a ceiling (no three-star branches: at most 0)."""
 
     key: str
     title: str

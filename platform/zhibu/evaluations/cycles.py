@@ -73,7 +73,9 @@ def open_cycle(
         starts_on=parsed.start,
         ends_on=parsed.end,
         options={**(options or {}), **({"round": round} if round else {})},
-        deadlines=_checked_deadlines(deadlines or {}),
+        deadlines=_checked_deadlines(
+            deadlines or (scheme.deadlines(period) if scheme.deadlines else {})
+        ),
     )
     db.session.add(cycle)
     db.session.commit()

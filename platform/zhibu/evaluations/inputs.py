@@ -103,6 +103,11 @@ MEMBER_COLUMNS = (
 def _add_members(cycle: Cycle, unit_code, subjects, ids) -> None:
     """Members as plain rows (a city has tens of thousands: no ORM objects)."""
     months = parse_period(cycle.period).months()
+    retired_units = set(
+        db.session.scalars(
+            select(OrgUnit.id).where(OrgUnit.tenant_id == cycle.tenant_id, OrgUnit.retired)
+        )
+    )
     rows = db.session.execute(select(*MEMBER_COLUMNS).where(Member.tenant_id == cycle.tenant_id))
     for ident, code, name, org_id, category, exempt, active, joined, left, position, status in rows:
         if not active and (left is None or left < cycle.starts_on):
@@ -118,7 +123,7 @@ def _add_members(cycle: Cycle, unit_code, subjects, ids) -> None:
                 "member",
                 name,
                 unit_code.get(org_id),
-                retired=category == "retired",
+                retired=category == "retired" or org_id in retired_units,  # 离退休党支部的党员
                 exempt=exempt,
                 periods=_member_months(joined, left, months),
                 attrs={"position": position or "", "status": status},

@@ -14,14 +14,18 @@ class ReportBuilder:
 
     :param key: unique report key (``akesu_college.branch_register``).
     :param title: the Chinese title printed on the report.
-    :param build: callable producing the report from the data the core passes in.
+    :param build: ``build(data: zhibu.reports.ReportData) -> list[ReportTable]``: pure,
+        from the data the core passes in.
     :param schemes: scheme keys the report applies to; empty means every scheme.
+    :param personal: shows members' personal data (birth date, ethnicity …): not for
+        overseers.
     """
 
     key: str
     title: str
     build: Callable[..., Any]
     schemes: tuple[str, ...] = ()
+    personal: bool = False
 
 
 @dataclass(frozen=True)
