@@ -91,7 +91,7 @@ def test_plugins_command_json_lists_name_version_module_and_contributions(runner
     listed = {entry["name"]: entry for entry in json.loads(result.output)}
     assert set(listed) >= FOUR
     entry = listed["county_observation"]
-    assert entry["version"] == "0.1.0"  # county_observation
+    assert entry["version"] == "0.2.0"
     assert entry["module"] == "county_observation"
     assert entry["contributes"] == {"schemes": ["county_observation"]}
     assert set(listed[BUILTIN_NAME]["contributes"]["commands"]) >= {"plugins", "demo", "worker"}
@@ -100,5 +100,5 @@ def test_plugins_command_json_lists_name_version_module_and_contributions(runner
 def test_plugins_command_table(runner):
     result = runner.invoke(args=["plugins"])
     assert result.exit_code == 0
-    assert "county_observation 0.1.0" in result.output
+    assert "enterprise_5std 0.1.0" in result.output
     assert "schemes: dujiangyan_quantified" in result.output

@@ -74,6 +74,7 @@ class ResultSchema(Schema):
     source_scores = fields.Dict()
     explanation = fields.Method("_explanation")
     gap = fields.String(allow_none=True)
+    rank = fields.Integer(allow_none=True)
 
     def _explanation(self, result) -> list[dict]:
         return compute.explanation_of(result)

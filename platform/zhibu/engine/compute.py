@@ -320,6 +320,8 @@ def _raters(source: Source, rubric, sheets, result: Result, prefix: str) -> floa
 
 
 def _composite(track: Track, result: Result) -> None:
+    if not track.sources:
+        return  # a track the scheme's rules compute (a township from its sites)
     counted = [s for s in track.sources if s.counted]
     missing = [s for s in counted if s.key not in result.source_scores]
     if missing:

@@ -266,6 +266,7 @@ class Result:
     source_scores: dict[str, float] = field(default_factory=dict)
     explanation: list[Line] = field(default_factory=list)
     gap: str | None = None
+    rank: int | None = None  # place within its group (a township's villages …), 1 = best
 
     def note(
         self, text: str, points: float | None = None, source: str | None = None, **details: Any

@@ -144,3 +144,23 @@ def below(total: float) -> Callable[[Result | Past], bool]:
         return r.total is not None and r.total < total
 
     return check
+
+
+def rank_within(results: list[Result], group: str, rule: str) -> None:
+    """Rank results by total, best first; equal totals share a place (1, 2, 2, 4).
+    Results without a total (vetoed, unrated) get no place."""
+    ranked = sorted(
+        (r for r in results if r.total is not None and not vetoed(r)),
+        key=lambda r: r.total,
+        reverse=True,
+    )
+    place = 0
+    for position, result in enumerate(ranked, start=1):
+        if position == 1 or result.total != ranked[position - 2].total:
+            place = position
+        result.rank = place
+        result.note(
+            f"{group}第 {place} 名(共 {len(ranked)} 个)/ ranked {place} of "
+            f"{len(ranked)} in {group}",
+            rule=rule,
+        )

@@ -249,6 +249,7 @@ def _row(cycle, set_id, result: engine.Result, ref) -> dict[str, Any]:
         "source_scores": result.source_scores,
         "explanation": [stored_line(x) for x in result.explanation],
         "gap": result.gap,
+        "rank": result.rank,
     }
 
 
@@ -307,6 +308,7 @@ def store_history(cycle: Cycle, entries: list[dict[str, Any]]) -> ResultSet:
                 "source_scores": {},
                 "explanation": [["历史结果 / result of an earlier cycle"]],
                 "gap": None,
+                "rank": None,
             }
         )
     db.session.execute(insert(EvaluationResult), rows)

@@ -55,6 +55,7 @@ def open_cycle(
             f"{scheme_key} runs {', '.join(scheme.periods)} cycles, not {parsed.kind}",
             field="period",
         )
+    options = _checked_options(scheme, {**(options or {}), **({"round": round} if round else {})})
     label = f"{period}-{round}" if round else period
     if db.session.scalar(
         select(Cycle.id).where(
@@ -72,7 +73,7 @@ def open_cycle(
         period_kind=parsed.kind,
         starts_on=parsed.start,
         ends_on=parsed.end,
-        options={**(options or {}), **({"round": round} if round else {})},
+        options=options,
         deadlines=_checked_deadlines(
             deadlines or (scheme.deadlines(period) if scheme.deadlines else {})
         ),
@@ -80,6 +81,23 @@ def open_cycle(
     db.session.add(cycle)
     db.session.commit()
     return cycle
+
+
+def _checked_options(scheme, options: dict[str, Any]) -> dict[str, Any]:
+    """A scheme's cycle options (the observation round …), checked; defaults filled in."""
+    known = {o.key: o for o in scheme.cycle_options}
+    for key, value in options.items():
+        if key not in known:
+            raise ServiceError(
+                f"{key}: not a cycle option of {scheme.key} "
+                f"(options: {', '.join(known) or 'none'})",
+                field="options",
+            )
+        try:
+            known[key].check(value)
+        except ValueError as exc:
+            raise ServiceError(str(exc), field="options") from None
+    return {**{o.key: o.default for o in scheme.cycle_options}, **options}
 
 
 def _checked_deadlines(deadlines: dict[str, str]) -> dict[str, str]:

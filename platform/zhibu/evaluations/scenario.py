@@ -341,6 +341,7 @@ class _Run:
             "titles": result.titles,
             "flags": result.flags,
             "actions": result.actions,
+            "rank": result.rank,
             "explanation": [line["text"] for line in compute.explanation_of(result)]
             + ([result.gap] if result.gap else []),
         }

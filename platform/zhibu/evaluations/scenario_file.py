@@ -62,6 +62,7 @@ ENTRY_KEYS = {
         "titles",
         "flags",
         "actions",
+        "rank",
         "has_flags",
         "lacks_flags",
         "has_actions",
@@ -159,7 +160,7 @@ def _check_section(entries: Any, section: str, allowed: set[str]) -> list[str]:
     return problems
 
 
-EXACT = ("total", "stars", "grade", "titles", "flags", "actions")
+EXACT = ("total", "stars", "grade", "titles", "flags", "actions", "rank")
 
 
 def unmet(scenario: Scenario, results: list[dict[str, Any]]) -> list[str]:

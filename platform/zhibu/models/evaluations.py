@@ -191,3 +191,4 @@ class EvaluationResult(TenantOwned, db.Model):
     source_scores: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     explanation: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     gap: Mapped[str | None] = mapped_column(Text)
+    rank: Mapped[int | None]

@@ -1,0 +1,532 @@
+"""The two deduction sheets of the county observation scheme (观摩、检查、测评得分表).
+
+Source: 《基层党建观摩、检查、测评工作实施方案》(2020-08-26),
+``shared/seeds/001_57e792133185ab55.txt``, the two tables at its end (附件1、附件2):
+
+- 「村(社区)党建观摩、检查、测评得分表」 → :data:`VILLAGE_COMMUNITY` (100 points);
+- 「“两新”组织党建观摩、检查、测评得分表」 → :data:`TWO_NEW` (100 points).
+
+Each table has five categories (考核指标), in the seed's order 党建基础, 组织建设, 党员管理,
+活动开展, 工作保障, lettered ``A`` … ``E`` (:data:`CATEGORIES`). Each numbered item (考核内容)
+becomes one :class:`~zhibu.engine.Indicator` whose code is its category letter followed by
+its number within the category, as printed in the seed: ``A1`` is the village sheet's
+"1.村(社区)党群服务中心…", ``C11`` its last 党员管理 item. Every item is scored by deduction
+(扣分, with a reason, 扣分原因) from its printed points.
+
+``guidance`` is the item's full text as printed, converted from the seed's Traditional to
+Simplified characters, without the leading item number and the trailing "(N分)"; the seed's
+punctuation is kept. ``title`` is a short label of our own for score sheets.
+
+One gap in the seed: the text breaks off in the last item of the “两新” sheet (工作保障 2,
+"…单独列支,足额保障;") before its points. The category is printed as 10 points and item 1 as
+5, so item 2 is taken as 5 points.
+"""
+
+from zhibu.engine import Indicator, Rubric
+
+CATEGORIES = (
+    ("A", "党建基础"),
+    ("B", "组织建设"),
+    ("C", "党员管理"),
+    ("D", "活动开展"),
+    ("E", "工作保障"),
+)
+
+VILLAGE_COMMUNITY = Rubric(
+    "county.village_community",
+    "村(社区)党建观摩、检查、测评得分表",
+    (
+        # 一、党建基础 (25分)
+        Indicator(
+            "A1",
+            "党群服务中心规范化",
+            3,
+            mode="deduction",
+            category="党建基础",
+            guidance="村(社区)党群服务中心按照“普及、规范、提升”要求,统一标识、统一口号,"
+            "科学设置服务项目",
+        ),
+        Indicator(
+            "A2",
+            "班子健全按时换届",
+            3,
+            mode="deduction",
+            category="党建基础",
+            guidance="基层党组织班子健全,能够按时换届,程序规范,台账完整,未出现不良反映",
+        ),
+        Indicator(
+            "A3",
+            "网格党支部、楼院党小组",
+            3,
+            mode="deduction",
+            category="党建基础",
+            guidance="优化党组织设置,建立健全网格党支部、楼院党小组,实现社区党建纵向管理,"
+            "上下贯通,建强基层堡垒",
+        ),
+        Indicator(
+            "A4",
+            "后备干部队伍",
+            3,
+            mode="deduction",
+            category="党建基础",
+            guidance="建立3—7人的后备干部队伍,有台账记录,有培养机制和措施",
+        ),
+        Indicator(
+            "A5",
+            "书记抓党建工作台账",
+            2,
+            mode="deduction",
+            category="党建基础",
+            guidance="建立书记抓基层党建工作台账,措施有力,按时上报推进情况",
+        ),
+        Indicator(
+            "A6",
+            "党建“三个清单”",
+            4,
+            mode="deduction",
+            category="党建基础",
+            guidance="制定基层党建问题、任务、责任“三个清单”,建立台账,扎实有序推进",
+        ),
+        Indicator(
+            "A7",
+            "书记带头讲党课",
+            2,
+            mode="deduction",
+            category="党建基础",
+            guidance="基层党组织书记每人至少带头授课1次,党课教育能够结合不同党员进行分类实施,"
+            "并借助现代媒体积极创新教育形式,效果良好",
+        ),
+        Indicator(
+            "A8",
+            "“三务”公开",
+            2,
+            mode="deduction",
+            category="党建基础",
+            guidance="“三务”按照要求公开及时",
+        ),
+        Indicator(
+            "A9",
+            "“四位一体”平台党建信息",
+            3,
+            mode="deduction",
+            category="党建基础",
+            guidance="“四位一体”综合信息服务平台中党建信息上传及时,日常管理有效,明确党建信息员",
+        ),
+        # 二、组织建设 (30分)
+        Indicator(
+            "B1",
+            "不忘初心牢记使命常态化",
+            4,
+            mode="deduction",
+            category="组织建设",
+            guidance="扎实推进不忘初心、牢记使命常态化制度化,认真落实专题学习、集中研讨等各项内容",
+        ),
+        Indicator(
+            "B2",
+            "“三会一课”规范记录",
+            3,
+            mode="deduction",
+            category="组织建设",
+            guidance="严格落实“三会一课”制度,使用县委统一印制的记录本规范记录,"
+            "其中支委会、党员大会会议记录需由党支部书记和记录人在记录内容结尾处签字,"
+            "上级党组织每季度调阅一次",
+        ),
+        Indicator(
+            "B3",
+            "组织生活会与民主评议",
+            3,
+            mode="deduction",
+            category="组织建设",
+            guidance="规范召开民主生活会、组织生活会、民主评议党员、经常性谈心谈话等,程序规范,"
+            "记录完整,有图片资料和归档材料",
+        ),
+        Indicator(
+            "B4",
+            "党建示范点建设",
+            4,
+            mode="deduction",
+            category="组织建设",
+            guidance="村(社区)党建示范点建设扎实推进,工作富有成效,特色鲜明,品牌效应明显",
+        ),
+        Indicator(
+            "B5",
+            "区域化大党建“大党委”",
+            4,
+            mode="deduction",
+            category="组织建设",
+            guidance="树立区域化大党建理念,巩固提升社区“大党委”,完善工作机制,创新活动载体,"
+            "搭建工作平台",
+        ),
+        Indicator(
+            "B6",
+            "“大党委”会议与联席会议",
+            3,
+            mode="deduction",
+            category="组织建设",
+            guidance="每月召开1次“大党委”会议,每季度召开1次党建联席会议,会议记录规范",
+        ),
+        Indicator(
+            "B7",
+            "“两新”党组织应建尽建",
+            3,
+            mode="deduction",
+            category="组织建设",
+            guidance="“两新”党组织应建尽建,党建指导员根据工作需要及时调整,作用发挥明显,"
+            "党的工作覆盖率达100%",
+        ),
+        Indicator(
+            "B8",
+            "指导“两新”星级创评",
+            3,
+            mode="deduction",
+            category="组织建设",
+            guidance="指导辖区“两新”组织积极开展“星级创评、分类定级”工作,"
+            "并组织对“两新”组织开展星级创评工作进行半年初评,工作措施扎实有效",
+        ),
+        Indicator(
+            "B9",
+            "“四议两公开”工作法",
+            3,
+            mode="deduction",
+            category="组织建设",
+            guidance="“四议两公开”“一征三议两公开”工作法应用尽用,记录规范,有具体事例和成效",
+        ),
+        # 三、党员管理 (20分)
+        Indicator(
+            "C1",
+            "发展党员程序规范",
+            3,
+            mode="deduction",
+            category="党员管理",
+            guidance="严格发展党员工作程序,落实“双推双评三全程”制度,记录规范",
+        ),
+        Indicator(
+            "C2",
+            "党员花名册更新",
+            2,
+            mode="deduction",
+            category="党员管理",
+            guidance="党员花名册及时更新、内容准确",
+        ),
+        Indicator(
+            "C3",
+            "党费收缴管理",
+            2,
+            mode="deduction",
+            category="党员管理",
+            guidance="党费按月收缴,使用、管理规范",
+        ),
+        Indicator(
+            "C4",
+            "无职党员设岗定责",
+            1,
+            mode="deduction",
+            category="党员管理",
+            guidance="开展无职党员设岗定责,并及时进行公开",
+        ),
+        Indicator(
+            "C5",
+            "流动党员管理",
+            2,
+            mode="deduction",
+            category="党员管理",
+            guidance="流动党员管理有措施,有具体分包联系人,确保无失联党员",
+        ),
+        Indicator(
+            "C6",
+            "年老体弱党员送学上门",
+            1,
+            mode="deduction",
+            category="党员管理",
+            guidance="对年老体弱党员开展送学上门活动,并开展有针对性的帮扶活动",
+        ),
+        Indicator(
+            "C7",
+            "信息化联系服务党员群众",
+            3,
+            mode="deduction",
+            category="党员管理",
+            guidance="通过党建信息平台、党建网、微信公众号等信息化手段联系服务党员群众",
+        ),
+        Indicator(
+            "C8",
+            "党员积分管理",
+            1,
+            mode="deduction",
+            category="党员管理",
+            guidance="探索党员“积分管理制度”",
+        ),
+        Indicator(
+            "C9",
+            "党员轮训与集中培训",
+            3,
+            mode="deduction",
+            category="党员管理",
+            guidance="创新方式方法,年内实现党员轮训1遍,年度集中培训不少于32个学时",
+        ),
+        Indicator(
+            "C10",
+            "远程教育站点",
+            1,
+            mode="deduction",
+            category="党员管理",
+            guidance="畅通远程教育站点,建立每月调阅制度",
+        ),
+        Indicator(
+            "C11",
+            "红色网络教育家园",
+            1,
+            mode="deduction",
+            category="党员管理",
+            guidance="红色网络教育家园运行良好,示范点建设扎实有序推进",
+        ),
+        # 四、活动开展 (15分)
+        Indicator(
+            "D1",
+            "每月主题党日",
+            4,
+            mode="deduction",
+            category="活动开展",
+            guidance="每月开展党支部主题党日,有活动计划、主题、记录等图文资料",
+        ),
+        Indicator(
+            "D2",
+            "“亮身份、当先锋”活动",
+            4,
+            mode="deduction",
+            category="活动开展",
+            guidance="扎实开展“亮身份、当先锋”活动,设置“党员示范岗”“党员责任区”,"
+            "活动开展能够结合工作实际,特色鲜明,成效明显",
+        ),
+        Indicator(
+            "D3",
+            "开放式组织生活基地活动",
+            2,
+            mode="deduction",
+            category="活动开展",
+            guidance="每季度组织党员到开放式组织生活基地至少开展一次活动",
+        ),
+        Indicator(
+            "D4",
+            "地企党建联系平台",
+            2,
+            mode="deduction",
+            category="活动开展",
+            guidance="与驻地国有企业建立地企党建联系平台,每月至少开展一次活动",
+        ),
+        Indicator(
+            "D5",
+            "在职党员社区报到",
+            3,
+            mode="deduction",
+            category="活动开展",
+            guidance="在职党员向社区报到联系服务群众,能够结合在职党员工作实际和自身特长"
+            "进行设岗定责,活动开展经常,成效明显",
+        ),
+        # 五、工作保障 (10分)
+        Indicator(
+            "E1",
+            "活动阵地与宣传氛围",
+            4,
+            mode="deduction",
+            category="工作保障",
+            guidance="抓好社区活动阵地建设,道路沿线、党建活动阵地有醒目党建宣传标语,宣传氛围浓厚",
+        ),
+        Indicator(
+            "E2",
+            "三项经费不低于10万元",
+            3,
+            mode="deduction",
+            category="工作保障",
+            guidance="每个社区每年三项经费合计不低于10万元,有文件或支付凭证",
+        ),
+        Indicator(
+            "E3",
+            "党组织工作经费纳入预算",
+            3,
+            mode="deduction",
+            category="工作保障",
+            guidance="社区党组织工作经费按照每户不低于10元标准纳入预算,有文件或支付凭证",
+        ),
+    ),
+)
+
+TWO_NEW = Rubric(
+    "county.two_new",
+    "“两新”组织党建观摩、检查、测评得分表",
+    (
+        # 一、党建基础 (15分)
+        Indicator(
+            "A1",
+            "选优配强书记、交叉任职",
+            5,
+            mode="deduction",
+            category="党建基础",
+            guidance="选优配强党组织书记,配齐专职党务工作人员,党组织班子和公司行政管理层交叉任职,"
+            "优化队伍结构",
+        ),
+        Indicator(
+            "A2",
+            "书记参训与党员全员轮训",
+            2,
+            mode="deduction",
+            category="党建基础",
+            guidance="党组织书记能够按要求参加上级组织培训,完成对党员的全员轮训",
+        ),
+        Indicator(
+            "A3",
+            "书记抓党建工作台账",
+            5,
+            mode="deduction",
+            category="党建基础",
+            guidance="建立书记抓基层党建工作台账,措施有力,按要求上报推进情况",
+        ),
+        Indicator(
+            "A4",
+            "党建微信群",
+            3,
+            mode="deduction",
+            category="党建基础",
+            guidance="建立党建微信群,经常发布相关学习内容,开展交流,作用发挥良好",
+        ),
+        # 二、组织建设 (30分)
+        Indicator(
+            "B1",
+            "不忘初心牢记使命常态化",
+            5,
+            mode="deduction",
+            category="组织建设",
+            guidance="扎实推进不忘初心、牢记使命常态化制度化,认真落实专题学习、集中研讨等各项内容",
+        ),
+        Indicator(
+            "B2",
+            "“三会一课”规范记录",
+            5,
+            mode="deduction",
+            category="组织建设",
+            guidance="党组织“三会一课”开展及时、记录规范,需使用区委统一印制的记录本,"
+            "其中支委会、党员大会会议记录,需由党支部书记和记录人在记录内容结尾处签字,"
+            "上级党组织每季度调阅一次",
+        ),
+        Indicator(
+            "B3",
+            "组织生活会与民主评议",
+            5,
+            mode="deduction",
+            category="组织建设",
+            guidance="规范召开民主生活会、组织生活会、民主评议党员、经常性谈心谈话等,记录规范",
+        ),
+        Indicator(
+            "B4",
+            "星级创评、分类定级",
+            10,
+            mode="deduction",
+            category="组织建设",
+            guidance="深化“两新”组织党组织“星级创评、分类定级”工作,有关资料规范齐全",
+        ),
+        Indicator(
+            "B5",
+            "按时换届程序规范",
+            5,
+            mode="deduction",
+            category="组织建设",
+            guidance="党组织能够按时换届,程序规范,台账完整",
+        ),
+        # 三、党员管理 (25分)
+        Indicator(
+            "C1",
+            "发展党员程序与教育培养",
+            5,
+            mode="deduction",
+            category="党员管理",
+            guidance="严格发展党员工作程序,落实“双推双评三全程”制度,记录规范,教育培养制度落实严格",
+        ),
+        Indicator(
+            "C2",
+            "党员花名册更新",
+            5,
+            mode="deduction",
+            category="党员管理",
+            guidance="党员花名册及时更新、内容准确",
+        ),
+        Indicator(
+            "C3",
+            "党费收缴管理",
+            5,
+            mode="deduction",
+            category="党员管理",
+            guidance="党费按月收缴,使用、管理规范",
+        ),
+        Indicator(
+            "C4",
+            "党员轮训与书记授课",
+            5,
+            mode="deduction",
+            category="党员管理",
+            guidance="创新方式方法,年内实现党员轮训1遍,年度集中培训不少于32个学时,"
+            "党组织书记至少带头授课1次",
+        ),
+        Indicator(
+            "C5",
+            "组织关系接转无隐身党员",
+            5,
+            mode="deduction",
+            category="党员管理",
+            guidance="在职员工组织关系能够及时接转,无隐身党员",
+        ),
+        # 四、活动开展 (20分)
+        Indicator(
+            "D1",
+            "党建与生产经营融合",
+            5,
+            mode="deduction",
+            category="活动开展",
+            guidance="结合企业实际,开展与生产经营深度融合的党建载体活动",
+        ),
+        Indicator(
+            "D2",
+            "亮身份当先锋、双培双创",
+            5,
+            mode="deduction",
+            category="活动开展",
+            guidance="开展“亮身份、当先锋”“双培双创”活动,设置“党员示范岗”“党员责任区”等",
+        ),
+        Indicator(
+            "D3",
+            "每月主题党日",
+            5,
+            mode="deduction",
+            category="活动开展",
+            guidance="每月开展支部主题党日活动,有活动计划、主题、记录等图文资料,"
+            "活动形式新颖灵活,效果明显,深受党员欢迎",
+        ),
+        Indicator(
+            "D4",
+            "开放式组织生活基地活动",
+            5,
+            mode="deduction",
+            category="活动开展",
+            guidance="积极组织党员到开放式组织生活基地开展活动,每季度不少于1次",
+        ),
+        # 五、工作保障 (10分)
+        Indicator(
+            "E1",
+            "党建氛围与活动阵地",
+            5,
+            mode="deduction",
+            category="工作保障",
+            guidance="“两新”组织党建氛围浓厚,党员活动阵地健全完善,标识规范清楚",
+        ),
+        Indicator(
+            "E2",
+            "工作经费纳入预算",
+            5,  # not printed: the seed breaks off here; 10 (category) − 5 (E1)
+            mode="deduction",
+            category="工作保障",
+            guidance="社会组织党组织工作经费纳入预算,单独列支,足额保障",
+        ),
+    ),
+)
+
+# org kind → the sheet its units are scored on
+SHEETS = {"village": VILLAGE_COMMUNITY, "community": VILLAGE_COMMUNITY, "two_new": TWO_NEW}
