@@ -93,7 +93,11 @@ def test_plugins_command_json_lists_name_version_module_and_contributions(runner
     entry = listed["county_observation"]
     assert entry["version"] == "0.2.0"
     assert entry["module"] == "county_observation"
-    assert entry["contributes"] == {"schemes": ["county_observation"]}
+    assert entry["contributes"]["schemes"] == ["county_observation"]
+    assert entry["contributes"]["reports"] == [
+        "county_observation.notice",
+        "county_observation.ranking",
+    ]
     assert set(listed[BUILTIN_NAME]["contributes"]["commands"]) >= {"plugins", "demo", "worker"}
 
 

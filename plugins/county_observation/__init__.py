@@ -7,7 +7,7 @@ rounds and settings: :mod:`.scheme`.
 """
 
 from county_observation.scheme import CYCLE_OPTIONS, SETTINGS, deadlines, define
-from zhibu.plugins import Scheme, hookimpl
+from zhibu.plugins import DemoData, Scheme, hookimpl
 
 __version__ = "0.2.0"
 
@@ -28,3 +28,17 @@ SCHEME = Scheme(
 @hookimpl
 def zhibu_schemes():
     return [SCHEME]
+
+
+@hookimpl
+def zhibu_report_builders():
+    from county_observation.reports import REPORTS
+
+    return list(REPORTS)
+
+
+@hookimpl
+def zhibu_demo_data():
+    from county_observation.demo import build
+
+    return [DemoData(key="county_observation.county", scheme="county_observation", build=build)]

@@ -74,20 +74,21 @@ class Items(MethodView):
     @blp.response(200, ItemSchema(many=True))
     @blp.paginate()
     def get(self, filters, tenant_id: uuid.UUID, pagination_parameters):
-        """Items by deadline (filters: status, overdue)."""
-        authorize(tenant_id)
+        """Items by deadline (filters: status, overdue); a township's staff see their own."""
+        access = authorize(tenant_id)
         query = ledger.items_query(
             tenant_id,
             status=filters.get("status"),
             overdue_on=date.today() if filters.get("overdue") else None,
         )
-        return paginate_query(query, pagination_parameters)
+        return paginate_query(_within_reach(access, query), pagination_parameters)
 
     @blp.arguments(ItemSchema)
     @blp.response(201, ItemSchema)
     def post(self, data, tenant_id: uuid.UUID):
         """Raise an item by hand."""
-        authorize(tenant_id, "score")
+        access = authorize(tenant_id, "score")
+        _check_reach(access, data["org_id"])
         return ledger.raise_item(tenant_id, **data)
 
 
@@ -135,3 +136,29 @@ class SignOff(MethodView):
         """销号, by someone other than whoever raised the item."""
         authorize(tenant_id, "admin")
         return ledger.sign_off(ledger.get_item(tenant_id, item_id))
+
+
+def _units_in_reach(access):
+    """The units a branch secretary (a township's staff) works on: their subtrees."""
+    from zhibu.models import OrgUnit
+    from zhibu.orgs.service import subtree_query
+
+    return subtree_query(access.tenant_id, access.subtrees).with_only_columns(OrgUnit.id)
+
+
+def _within_reach(access, query):
+    from zhibu.models import RectificationItem
+
+    if access.whole_tree or not access.subtrees:
+        return query
+    return query.where(RectificationItem.org_id.in_(_units_in_reach(access)))
+
+
+def _check_reach(access, org_id: uuid.UUID) -> None:
+    from zhibu.db import db
+    from zhibu.errors import Forbidden
+
+    if access.whole_tree or not access.subtrees:
+        return
+    if org_id not in set(db.session.scalars(_units_in_reach(access))):
+        raise Forbidden("this unit is outside your part of the tree", field="org_id")

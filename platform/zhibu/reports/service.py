@@ -82,6 +82,7 @@ def report_data(cycle: Cycle, today: date | None = None) -> ReportData:
             "flags": r.flags,
             "actions": r.actions,
             "scores": r.source_scores,
+            "rank": r.rank,
             "explanation": compute.explanation_of(r),
         }
         for r in compute.results_of(cycle)

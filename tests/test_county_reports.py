@@ -1,0 +1,71 @@
+"""county_observation on the demo county: the ranking and 整改通知单 reports, and a township's
+staff seeing only their own township's rectification items."""
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from zhibu.accounts.auth import issue_token
+from zhibu.db import db
+from zhibu.models import Cycle, Tenant, User
+from zhibu.tenancy import system_scope, use_scope
+
+
+@pytest.fixture
+def county(app):
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    with app.app_context(), use_scope(system_scope()):
+        tenant = db.session.scalar(select(Tenant).where(Tenant.code == "DEMO-COUNTY"))
+        cycle = db.session.scalar(select(Cycle).where(Cycle.tenant_id == tenant.id))
+        base, cycle_id = f"/api/v1/tenants/{tenant.id}", cycle.id
+        tokens = {
+            name: issue_token(db.session.scalar(select(User).where(User.username == name)))[0]
+            for name in ("admin", "t02_zzw")
+        }
+    return base, cycle_id, {k: {"Authorization": f"Bearer {v}"} for k, v in tokens.items()}
+
+
+def test_ranking_report_per_township(client, county):
+    base, cycle_id, auth = county
+    response = client.get(
+        f"{base}/cycles/{cycle_id}/reports/county_observation.ranking.xlsx", headers=auth["admin"]
+    )
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["T01", "T02", "T03", "T04"]
+    sheet = book["T02"]
+    assert sheet["A2"].value.startswith("填报单位:南山乡党委")
+    rows = [r for r in sheet.iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)]
+    assert [r[4] for r in rows] == sorted(r[4] for r in rows)  # ranks in order
+    assert {r[5] for r in rows} <= {"先进", "达标", "落后"}
+
+
+def test_notice_lists_each_deduction_with_its_reason(client, county):
+    base, cycle_id, auth = county
+    page = client.get(
+        f"{base}/cycles/{cycle_id}/reports/county_observation.notice.html", headers=auth["admin"]
+    )
+    assert page.status_code == 200
+    assert "整改通知单" in page.text and "整改措施" in page.text and "扣分原因" in page.text
+    assert "回头看" in page.text
+
+
+def test_township_staff_see_only_their_townships_items(client, county):
+    base, _, auth = county
+    everything = client.get(f"{base}/rectification?page_size=100", headers=auth["admin"]).json
+    own = client.get(f"{base}/rectification?page_size=100", headers=auth["t02_zzw"]).json
+    assert 0 < len(own) < len(everything)
+    units = {
+        o["id"]: o["code"]
+        for o in client.get(f"{base}/orgs?page_size=100", headers=auth["admin"]).json
+    }
+    assert all(units[i["org_id"]].startswith("T02") for i in own)
+    elsewhere = next(i for i in everything if not units[i["org_id"]].startswith("T02"))
+    refused = client.post(
+        f"{base}/rectification",
+        headers=auth["t02_zzw"],
+        json={"org_id": elsewhere["org_id"], "issue": "越界", "deadline": "2030-01-01"},
+    )
+    assert refused.status_code == 403
