@@ -69,3 +69,51 @@ def test_township_staff_see_only_their_townships_items(client, county):
         json={"org_id": elsewhere["org_id"], "issue": "越界", "deadline": "2030-01-01"},
     )
     assert refused.status_code == 403
+
+
+def test_township_staff_follow_up_and_sign_off_only_at_home(client, county):
+    base, _, auth = county
+    items = client.get(f"{base}/rectification?page_size=100", headers=auth["admin"]).json
+    units = {
+        o["id"]: o["code"]
+        for o in client.get(f"{base}/orgs?page_size=100", headers=auth["admin"]).json
+    }
+    home = next(i for i in items if units[i["org_id"]].startswith("T02") and i["status"] == "open")
+    away = next(i for i in items if not units[i["org_id"]].startswith("T02"))
+    check = {"checked_on": "2021-11-01", "finding": "回头看:已整改", "satisfactory": True}
+    assert (
+        client.post(
+            f"{base}/rectification/{away['id']}/follow-ups", json=check, headers=auth["t02_zzw"]
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"{base}/rectification/{home['id']}/follow-ups", json=check, headers=auth["t02_zzw"]
+        ).status_code
+        == 201
+    )
+    done = client.post(f"{base}/rectification/{home['id']}/sign-off", headers=auth["t02_zzw"])
+    assert done.status_code == 200 and done.json["status"] == "signed_off"
+
+
+def test_township_staff_score_only_their_townships_organizations(client, county):
+    base, cycle_id, auth = county
+    units = client.get(f"{base}/orgs?page_size=100", headers=auth["admin"]).json
+    away = next(o for o in units if o["code"].startswith("T01-"))
+    home = next(o for o in units if o["code"].startswith("T02-") and o["kind"] == "village")
+    sheet = {
+        "subject_kind": "org",
+        "source": "observer",
+        "rater": "乡组织委员",
+        "deductions": [{"item": "A1", "points": 1, "reason": "标识不统一"}],
+    }
+    url = f"{base}/cycles/{cycle_id}/sheets"
+    assert (
+        client.post(
+            url, json={**sheet, "subject_id": away["id"]}, headers=auth["t02_zzw"]
+        ).status_code
+        == 403
+    )
+    saved = client.post(url, json={**sheet, "subject_id": home["id"]}, headers=auth["t02_zzw"])
+    assert saved.status_code == 201 and saved.json["deductions"][0]["id"]

@@ -26,9 +26,9 @@ def rank_in_township(ctx: Context) -> None:
     for track in SITES:
         for result in ctx.rated(track):
             by_township[ctx.subjects[result.subject].unit or ""].append(result)
-    for township, results in by_township.items():
-        name = ctx.subjects[township].name if township in ctx.subjects else township
-        r.rank_within(results, name or "本乡镇", rule="county.rank_in_township")
+    for results in by_township.values():
+        name = ctx.subjects[results[0].subject].attrs.get("unit_name") or "本乡镇"
+        r.rank_within(results, name, rule="county.rank_in_township")
 
 
 def township_from_sites(ctx: Context) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -87,6 +88,7 @@ class ResultFilterSchema(Schema):
 
 
 class DeductionSchema(Schema):
+    id = fields.UUID(dump_only=True, metadata={"description": "to raise a ledger item from"})
     item = fields.String(required=True)
     points = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False))
     reason = fields.String(required=True, validate=validate.Length(min=1))
@@ -210,10 +212,19 @@ class Sheets(MethodView):
     @blp.arguments(SheetSchema)
     @blp.response(201, SheetSchema)
     def post(self, data, tenant_id: uuid.UUID, cycle_id: uuid.UUID):
-        """Save one rater's sheet for a subject (replaces the same rater's earlier one)."""
+        """Save one rater's sheet for a subject (replaces the same rater's earlier one); a
+        branch secretary scores only within their part of the tree."""
         cycle = _cycle(tenant_id, cycle_id, "score")
+        _check_subject_reach(g.access, data["subject_kind"], data["subject_id"])
         saved = sheets.save_sheet(cycle, sheets.SheetInput(**data))
         return _sheet(saved)
+
+
+def _check_subject_reach(access, kind: str, subject_id: uuid.UUID) -> None:
+    from zhibu.api.ledger import _check_reach
+
+    row = sheets.subject_row(access.tenant_id, kind, subject_id)
+    _check_reach(access, row.org_id if kind == "member" else row.id)
 
 
 def _sheet(sheet) -> dict:
@@ -228,7 +239,7 @@ def _sheet(sheet) -> dict:
         "score": sheet.score,
         "items": {i.indicator: i.points for i in items if i.kind == "points"},
         "deductions": [
-            {"item": i.indicator, "points": i.points, "reason": i.reason}
+            {"id": i.id, "item": i.indicator, "points": i.points, "reason": i.reason}
             for i in items
             if i.kind == "deduction"
         ],

@@ -98,7 +98,8 @@ class FromDeduction(MethodView):
     @blp.response(201, ItemSchema)
     def post(self, data, tenant_id: uuid.UUID):
         """Raise an item from a deduction, with its reason (once per deduction)."""
-        authorize(tenant_id, "score")
+        access = authorize(tenant_id, "score")
+        _check_reach(access, ledger.unit_of_deduction(tenant_id, data["deduction_id"]))
         return ledger.raise_from_deduction(tenant_id, data.pop("deduction_id"), **data)
 
 
@@ -125,17 +126,22 @@ class FollowUps(MethodView):
     @blp.response(201, FollowUpSchema)
     def post(self, data, tenant_id: uuid.UUID, item_id: uuid.UUID):
         """Record a 回头看 check; a satisfactory one marks the item rectified."""
-        authorize(tenant_id, "score")
-        return ledger.follow_up(ledger.get_item(tenant_id, item_id), **data)
+        access = authorize(tenant_id, "score")
+        item = ledger.get_item(tenant_id, item_id)
+        _check_reach(access, item.org_id)
+        return ledger.follow_up(item, **data)
 
 
 @blp.route("/<uuid:item_id>/sign-off")
 class SignOff(MethodView):
     @blp.response(200, ItemSchema)
     def post(self, tenant_id: uuid.UUID, item_id: uuid.UUID):
-        """销号, by someone other than whoever raised the item."""
-        authorize(tenant_id, "admin")
-        return ledger.sign_off(ledger.get_item(tenant_id, item_id))
+        """销号, by someone other than whoever raised the item (the county, or the
+        township's staff within their township)."""
+        access = authorize(tenant_id, "score")
+        item = ledger.get_item(tenant_id, item_id)
+        _check_reach(access, item.org_id)
+        return ledger.sign_off(item)
 
 
 def _units_in_reach(access):

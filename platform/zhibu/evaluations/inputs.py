@@ -47,6 +47,7 @@ def load(cycle: Cycle, definition: engine.Definition, settings: dict, fingerprin
     kinds = subject_kinds(definition)
     units = db.session.scalars(select(OrgUnit).where(OrgUnit.tenant_id == cycle.tenant_id)).all()
     unit_code = {u.id: u.code for u in units}
+    unit_name = {u.id: u.name for u in units}
     subjects, ids = [], {}
     for unit in units:
         if unit.kind in kinds and _existed(unit.status, unit.dissolved_on, cycle):
@@ -58,6 +59,7 @@ def load(cycle: Cycle, definition: engine.Definition, settings: dict, fingerprin
                     unit_code.get(unit.parent_id),
                     unit.retired,
                     unit.exempt,
+                    attrs={"unit_name": unit_name.get(unit.parent_id, "")},
                 )
             )
             ids[unit.code] = ("org", unit.id)

@@ -107,6 +107,15 @@ def raise_from_deduction(
     )
 
 
+def unit_of_deduction(tenant_id: uuid.UUID, deduction_id: uuid.UUID) -> uuid.UUID:
+    """The unit a deduction was made against (a member's: their unit)."""
+    deduction = db.session.get(ScoreItem, (tenant_id, deduction_id))
+    if deduction is None or deduction.kind != "deduction":
+        raise NotFound(f"no deduction {deduction_id} in this tenant", field="deduction_id")
+    sheet = db.session.get(ScoreSheet, (tenant_id, deduction.sheet_id))
+    return _unit_of(tenant_id, sheet.subject_kind, sheet.subject_id)[0]
+
+
 def raise_from_result(
     tenant_id: uuid.UUID,
     result_id: uuid.UUID,
