@@ -128,36 +128,46 @@ def _observations(rng: random.Random, site) -> list[sheets.SheetInput]:
 
 
 def _rectification(rng: random.Random, tenant_id, cycle) -> int:
+    """Three items in every township, from its deductions in a stable order (unit code,
+    rater, item), so that every run raises the same ones."""
     from sqlalchemy import select
 
     from zhibu.db import db
-    from zhibu.models import ScoreItem, ScoreSheet
+    from zhibu.models import OrgUnit, ScoreItem, ScoreSheet
 
-    deductions = db.session.scalars(
-        select(ScoreItem.id)
+    rows = db.session.execute(
+        select(ScoreItem.id, OrgUnit.code)
         .join(
             ScoreSheet,
             (ScoreSheet.tenant_id == ScoreItem.tenant_id) & (ScoreSheet.id == ScoreItem.sheet_id),
         )
-        .where(ScoreSheet.cycle_id == cycle.id, ScoreItem.kind == "deduction")
-        .order_by(ScoreItem.id)
-    ).all()
-    raised = 0
-    for deduction in rng.sample(deductions, min(12, len(deductions))):
-        deadline = date(2021, 10, 31) + timedelta(days=rng.choice((-40, 0, 30, 60)))
-        item = ledger.raise_from_deduction(
-            tenant_id,
-            deduction,
-            deadline=deadline,
-            measure="对照标准逐项整改,完善台账资料",
-            responsible="支部书记",
+        .join(
+            OrgUnit,
+            (OrgUnit.tenant_id == ScoreSheet.tenant_id) & (OrgUnit.id == ScoreSheet.subject_id),
         )
-        raised += 1
-        if rng.random() < 0.4:
-            ledger.follow_up(
-                item,
-                checked_on=deadline - timedelta(days=5),
-                finding="回头看:已按要求整改",
-                satisfactory=True,
+        .where(ScoreSheet.cycle_id == cycle.id, ScoreItem.kind == "deduction")
+        .order_by(OrgUnit.code, ScoreSheet.rater, ScoreItem.indicator)
+    ).all()
+    by_township: dict[str, list] = {}
+    for deduction_id, code in rows:
+        by_township.setdefault(code.split("-")[0], []).append(deduction_id)
+    raised = 0
+    for township in sorted(by_township):
+        for deduction in rng.sample(by_township[township], min(3, len(by_township[township]))):
+            deadline = date(2021, 10, 31) + timedelta(days=rng.choice((-40, 0, 30, 60)))
+            item = ledger.raise_from_deduction(
+                tenant_id,
+                deduction,
+                deadline=deadline,
+                measure="对照标准逐项整改,完善台账资料",
+                responsible="支部书记",
             )
+            raised += 1
+            if raised % 3 == 1:  # a third of them checked already, still to be signed off
+                ledger.follow_up(
+                    item,
+                    checked_on=deadline - timedelta(days=5),
+                    finding="回头看:已按要求整改",
+                    satisfactory=True,
+                )
     return raised
