@@ -24,6 +24,7 @@ def init_api(app: Flask) -> None:
         docs,
         facts,
         ledger,
+        members,
         orgs,
         reports,
         schemes,
@@ -53,6 +54,7 @@ def init_api(app: Flask) -> None:
         schemes,
         tenants,
         orgs,
+        members,
         users,
         audit,
         versions,
@@ -61,22 +63,10 @@ def init_api(app: Flask) -> None:
         ledger,
         reports,
     )
-    for module in (*resources, *_members_api()):
+    for module in resources:
         api.register_blueprint(module.blp)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(TenantScopeError, _scope_error)
-
-
-def _members_api() -> list:
-    """The member registry API (lands with its service; see zhibu.members)."""
-    import importlib
-
-    try:
-        return [importlib.import_module("zhibu.api.members")]
-    except ModuleNotFoundError as exc:
-        if exc.name != "zhibu.api.members":
-            raise
-        return []
 
 
 def error_body(status: int, message: str, errors=None) -> dict:
