@@ -104,5 +104,5 @@ def test_plugins_command_json_lists_name_version_module_and_contributions(runner
 def test_plugins_command_table(runner):
     result = runner.invoke(args=["plugins"])
     assert result.exit_code == 0
-    assert "enterprise_5std 0.1.0" in result.output
+    assert "dujiangyan_quantified 0.1.0" in result.output
     assert "schemes: dujiangyan_quantified" in result.output
