@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from zhibu.engine import Context, Past, Result
+from zhibu.engine import Context, Result
 from zhibu.engine import rules as r
 
 BRANCH, MEMBER = "branch", "member"
@@ -187,4 +187,4 @@ RULES = (
     two_low_years_member,
 )
 
-__all__ = ["RULES", "VETO_KINDS", "Past"]
+__all__ = ["RULES", "VETO_KINDS"]

@@ -46,6 +46,15 @@ class TenantAccess:
         """Sees every unit and member (not confined to a subtree or to oneself)."""
         return self.is_admin or bool(self.roles & {"assessor", "overseer"}) or self.overseer
 
+    def reaches(self, path: str) -> bool:
+        """The unit at ``path`` is within the caller's part of the tree (a branch
+        secretary's subtrees; everything for whoever sees the whole tree)."""
+        return (
+            self.whole_tree
+            or not self.subtrees
+            or any(path.startswith(root) for root in self.subtrees)
+        )
+
     @property
     def can_write_registry(self) -> bool:
         return self.is_admin or "branch_secretary" in self.roles

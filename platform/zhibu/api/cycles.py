@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from zhibu.api.pagination import paginate_query
-from zhibu.api.security import authorize
+from zhibu.api.security import authorize, require_reach
 from zhibu.evaluations import compute, cycles, sheets
 from zhibu.models import PHASES, Cycle, EvaluationResult
 from zhibu.tenancy.service import get_tenant
@@ -221,10 +221,8 @@ class Sheets(MethodView):
 
 
 def _check_subject_reach(access, kind: str, subject_id: uuid.UUID) -> None:
-    from zhibu.api.ledger import _check_reach
-
     row = sheets.subject_row(access.tenant_id, kind, subject_id)
-    _check_reach(access, row.org_id if kind == "member" else row.id)
+    require_reach(access, row.org_id if kind == "member" else row.id)
 
 
 def _sheet(sheet) -> dict:

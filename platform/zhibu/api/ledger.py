@@ -10,8 +10,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from zhibu.api.pagination import paginate_query
-from zhibu.api.security import authorize
+from zhibu.api.security import authorize, require_reach, within_reach
 from zhibu.evaluations import ledger
+from zhibu.models import RectificationItem
 from zhibu.models.rectification import ITEM_STATUSES
 
 blp = Blueprint(
@@ -81,14 +82,16 @@ class Items(MethodView):
             status=filters.get("status"),
             overdue_on=date.today() if filters.get("overdue") else None,
         )
-        return paginate_query(_within_reach(access, query), pagination_parameters)
+        return paginate_query(
+            within_reach(access, query, RectificationItem.org_id), pagination_parameters
+        )
 
     @blp.arguments(ItemSchema)
     @blp.response(201, ItemSchema)
     def post(self, data, tenant_id: uuid.UUID):
         """Raise an item by hand."""
         access = authorize(tenant_id, "score")
-        _check_reach(access, data["org_id"])
+        require_reach(access, data["org_id"])
         return ledger.raise_item(tenant_id, **data)
 
 
@@ -99,7 +102,7 @@ class FromDeduction(MethodView):
     def post(self, data, tenant_id: uuid.UUID):
         """Raise an item from a deduction, with its reason (once per deduction)."""
         access = authorize(tenant_id, "score")
-        _check_reach(access, ledger.unit_of_deduction(tenant_id, data["deduction_id"]))
+        require_reach(access, ledger.unit_of_deduction(tenant_id, data["deduction_id"]))
         return ledger.raise_from_deduction(tenant_id, data.pop("deduction_id"), **data)
 
 
@@ -128,7 +131,7 @@ class FollowUps(MethodView):
         """Record a 回头看 check; a satisfactory one marks the item rectified."""
         access = authorize(tenant_id, "score")
         item = ledger.get_item(tenant_id, item_id)
-        _check_reach(access, item.org_id)
+        require_reach(access, item.org_id)
         return ledger.follow_up(item, **data)
 
 
@@ -140,31 +143,5 @@ class SignOff(MethodView):
         township's staff within their township)."""
         access = authorize(tenant_id, "score")
         item = ledger.get_item(tenant_id, item_id)
-        _check_reach(access, item.org_id)
+        require_reach(access, item.org_id)
         return ledger.sign_off(item)
-
-
-def _units_in_reach(access):
-    """The units a branch secretary (a township's staff) works on: their subtrees."""
-    from zhibu.models import OrgUnit
-    from zhibu.orgs.service import subtree_query
-
-    return subtree_query(access.tenant_id, access.subtrees).with_only_columns(OrgUnit.id)
-
-
-def _within_reach(access, query):
-    from zhibu.models import RectificationItem
-
-    if access.whole_tree or not access.subtrees:
-        return query
-    return query.where(RectificationItem.org_id.in_(_units_in_reach(access)))
-
-
-def _check_reach(access, org_id: uuid.UUID) -> None:
-    from zhibu.db import db
-    from zhibu.errors import Forbidden
-
-    if access.whole_tree or not access.subtrees:
-        return
-    if org_id not in set(db.session.scalars(_units_in_reach(access))):
-        raise Forbidden("this unit is outside your part of the tree", field="org_id")

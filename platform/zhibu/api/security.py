@@ -89,3 +89,23 @@ def _refusal(access: TenantAccess, what: str) -> str:
     if access.overseer or access.roles == {"overseer"}:
         return f"oversight is read-only: an overseer cannot {what}"
     return f"your roles ({', '.join(sorted(access.roles)) or 'none'}) cannot {what}"
+
+
+def require_reach(access: TenantAccess, org_id: uuid.UUID) -> None:
+    """403 unless the unit is within the caller's part of the tree."""
+    from zhibu.errors import Forbidden
+    from zhibu.orgs.service import get_org
+
+    if not access.reaches(get_org(access.tenant_id, org_id).path):
+        raise Forbidden("this unit is outside your part of the tree", field="org_id")
+
+
+def within_reach(access: TenantAccess, query, org_column):
+    """``query`` limited to units within the caller's part of the tree."""
+    if access.whole_tree or not access.subtrees:
+        return query
+    from zhibu.models import OrgUnit
+    from zhibu.orgs.service import subtree_query
+
+    units = subtree_query(access.tenant_id, access.subtrees).with_only_columns(OrgUnit.id)
+    return query.where(org_column.in_(units))

@@ -193,7 +193,7 @@ def insert_results(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         value = list(pick(row))
         for at in positions:
-            value[at] = dumps(value[at]) if value[at] or value[at] != [] else EMPTY_LIST
+            value[at] = EMPTY_LIST if value[at] == [] else dumps(value[at])
         values.append(value)
     with connection.connection.driver_connection.cursor() as cursor:
         cursor.executemany(sql, values)

@@ -45,10 +45,22 @@ def _engine_subject(row: OrgUnit | Member) -> engine.Subject:
     return engine.Subject(row.code, row.kind)
 
 
-def check(cycle: Cycle, data: SheetInput) -> engine.Source:
-    """The sheet's source, or a ServiceError listing every problem of the sheet."""
-    definition, _, _ = definition_for(cycle)
-    subject = _engine_subject(subject_row(cycle.tenant_id, data.subject_kind, data.subject_id))
+def check(
+    cycle: Cycle,
+    data: SheetInput,
+    definition: engine.Definition | None = None,
+    row: OrgUnit | Member | None = None,
+) -> engine.Source:
+    """The sheet's source, or a ServiceError listing every problem of the sheet.
+
+    :param definition: the cycle's, when the caller checks many sheets (made once).
+    :param row: the subject's row, when the caller loaded it already.
+    """
+    if definition is None:
+        definition, _, _ = definition_for(cycle)
+    if row is None:
+        row = subject_row(cycle.tenant_id, data.subject_kind, data.subject_id)
+    subject = _engine_subject(row)
     track = definition.track_for(subject)
     source = track.source(data.source) if track else None
     if source is None:
@@ -135,6 +147,19 @@ def save_sheet(cycle: Cycle, data: SheetInput) -> ScoreSheet:
     return sheet
 
 
+def _subject_rows(tenant_id: uuid.UUID, inputs: list[SheetInput]) -> dict:
+    """The units and members the sheets are about, in one query each."""
+    rows: dict = {}
+    for kind, model in (("org", OrgUnit), ("member", Member)):
+        ids = {d.subject_id for d in inputs if d.subject_kind == kind}
+        if ids:
+            found = db.session.scalars(
+                select(model).where(model.tenant_id == tenant_id, model.id.in_(ids))
+            )
+            rows.update({(kind, r.id): r for r in found})
+    return rows
+
+
 def sheets_of(cycle: Cycle, subject_id: uuid.UUID | None = None) -> list[ScoreSheet]:
     query = select(ScoreSheet).where(
         ScoreSheet.tenant_id == cycle.tenant_id, ScoreSheet.cycle_id == cycle.id
@@ -161,10 +186,12 @@ def save_many(cycle: Cycle, inputs: list[SheetInput]) -> int:
     checked first and nothing is written if one is refused; then the sheets of the same
     keys are replaced in a few bulk statements. Returns the number saved."""
     ensure_open(cycle)
+    definition, _, _ = definition_for(cycle)
+    rows = _subject_rows(cycle.tenant_id, inputs)
     problems = []
     for position, data in enumerate(inputs, start=1):
         try:
-            check(cycle, data)
+            check(cycle, data, definition, rows.get((data.subject_kind, data.subject_id)))
         except ServiceError as exc:
             details = exc.errors.get("sheet") if isinstance(exc.errors, dict) else None
             problems += [f"sheet {position}: {p}" for p in (details or [exc.message])]

@@ -6,6 +6,7 @@ administrator) and go through the same services as the API, so they are audited 
 
 from __future__ import annotations
 
+import functools
 import json
 
 import click
@@ -32,6 +33,7 @@ def operator(func):
     """Run the command as the platform operator; a refused request is a clean error."""
 
     @with_appcontext
+    @functools.wraps(func)
     def wrapper(*args, **kwargs):
         with use_scope(system_scope(username="cli")):
             try:
@@ -39,8 +41,6 @@ def operator(func):
             except ServiceError as exc:
                 raise click.ClickException(exc.message) from None
 
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
     return wrapper
 
 
