@@ -56,7 +56,7 @@ def _app():
 
 
 def test_production_shape():
-    assert set(SERVICES) == {"postgres", "redis", "web", "worker"}
+    assert set(SERVICES) == {"postgres", "redis", "web", "worker", "scheduler"}
     assert all("healthcheck" in service for service in SERVICES.values())
     assert "pgdata:/var/lib/postgresql/data" in SERVICES["postgres"]["volumes"]
     init = next(v for v in SERVICES["postgres"]["volumes"] if "docker-entrypoint-initdb.d" in v)
@@ -67,7 +67,7 @@ def test_production_shape():
     assert SERVICES["worker"]["environment"] == SERVICES["web"]["environment"]
 
 
-@pytest.mark.parametrize("service", ["web", "worker"])
+@pytest.mark.parametrize("service", ["web", "worker", "scheduler"])
 def test_every_command_exists_in_the_project(service):
     definition = SERVICES[service]
     commands = [_argv(definition["command"])]

@@ -82,9 +82,21 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
     worker.work(burst=burst, with_scheduler=not burst)
 
 
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run RQ's cron scheduler for the periodic jobs (needs ZHIBU_REDIS_URL)."""
+    from zhibu.jobs.schedule import build_scheduler
+
+    if not current_app.config.get("ZHIBU_REDIS_URL"):
+        raise click.UsageError("ZHIBU_REDIS_URL is not set: the scheduler needs Redis")
+    build_scheduler(current_app._get_current_object()).start()
+
+
 def core_commands() -> list[click.Command]:
     from zhibu.evaluations.cli import scenario_group
     from zhibu.evaluations.cycles_cli import commands as workflow_commands
+    from zhibu.jobs.cli import jobs_group
     from zhibu.members.cli import members_command
     from zhibu.tenancy.cli import commands as registry_commands
 
@@ -92,6 +104,8 @@ def core_commands() -> list[click.Command]:
         plugins_command,
         demo_command,
         worker_command,
+        scheduler_command,
+        jobs_group,
         *registry_commands(),
         members_command,
         scenario_group,

@@ -139,6 +139,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Name of the RQ queue the web app enqueues to and `zhibu worker` listens on.",
     ),
     Setting(
+        "ZHIBU_REMINDER_CRON",
+        "ZHIBU_REMINDER_CRON",
+        str,
+        "0 7 * * *",
+        "When `zhibu scheduler` enqueues the reminders job (cron syntax, server local time).",
+    ),
+    Setting(
+        "ZHIBU_REMINDER_DAYS",
+        "ZHIBU_REMINDER_DAYS",
+        int,
+        7,
+        "Remind of phase deadlines and rectification items due within this many days.",
+    ),
+    Setting(
         "ZHIBU_SQL_ECHO",
         "SQLALCHEMY_ECHO",
         _boolean,

@@ -23,6 +23,7 @@ def init_api(app: Flask) -> None:
         cycles,
         docs,
         facts,
+        jobs,
         ledger,
         members,
         orgs,
@@ -62,6 +63,7 @@ def init_api(app: Flask) -> None:
         facts,
         ledger,
         reports,
+        jobs,
     )
     for module in resources:
         api.register_blueprint(module.blp)

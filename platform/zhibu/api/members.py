@@ -19,10 +19,12 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from zhibu.api import error_body
+from zhibu.api.jobs import JobSchema
 from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize
 from zhibu.db import db
 from zhibu.errors import Forbidden
+from zhibu.jobs import enqueue, uploads
 from zhibu.members import importer, service
 from zhibu.models.members import MEMBER_CATEGORIES, MEMBER_STATUSES
 
@@ -227,6 +229,20 @@ class Import(MethodView):
             db.session.rollback()
             body = error_body(422, exc.message, exc.errors) | {"report": exc.report.as_dict()}
             return jsonify(body), 422
+
+
+@blp.route("/import/job")
+class ImportJob(MethodView):
+    @blp.arguments(UploadSchema, location="files")
+    @blp.response(202, JobSchema)
+    def post(self, files, tenant_id: uuid.UUID):
+        """Import the workbook as a background job (large rosters); follow it at
+        ``GET …/jobs/<id>``: its result is the import report, committed or not."""
+        access = authorize(tenant_id, "registry")
+        upload_id = uploads.stash(files["file"].read())
+        return enqueue(
+            "zhibu.jobs.tasks.import_roster", upload_id, tenant_id=tenant_id, user_id=access.user.id
+        )
 
 
 @blp.route("/export")

@@ -10,6 +10,7 @@ import gc
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import replace
 from operator import itemgetter
@@ -24,6 +25,8 @@ from zhibu.errors import ServiceError
 from zhibu.evaluations import inputs
 from zhibu.evaluations.cycles import ensure_open
 from zhibu.models import Cycle, EvaluationResult, ResultSet, SchemeVersion
+
+STORE_BATCH = 10_000  # result rows per insert; progress is reported between batches
 
 
 class InputRefused(ServiceError):
@@ -100,11 +103,22 @@ def current_set(cycle: Cycle) -> ResultSet | None:
     )
 
 
-def recompute(cycle: Cycle) -> ResultSet:
-    """Compute and store the cycle's results; returns the current result set."""
+Progress = Callable[[int, int, str], None]
+
+
+def recompute(cycle: Cycle, progress: Progress | None = None) -> ResultSet:
+    """Compute and store the cycle's results; returns the current result set.
+
+    :param progress: called as ``progress(done, total, step)`` at each stage and after
+        each batch of stored rows (a job passes :func:`zhibu.jobs.report_progress`).
+    """
     ensure_open(cycle)
     with bulk_work():
-        return _recompute(cycle)
+        return _recompute(cycle, progress or _no_progress)
+
+
+def _no_progress(done: int, total: int, step: str) -> None:
+    pass
 
 
 @contextmanager
@@ -120,22 +134,25 @@ def bulk_work():
             gc.enable()
 
 
-def _recompute(cycle: Cycle) -> ResultSet:
+def _recompute(cycle: Cycle, progress: Progress) -> ResultSet:
+    progress(0, 3, "loading inputs")
     definition, settings, version = definition_for(cycle)
     fingerprint = hashlib.sha256()
     loaded = inputs.load(cycle, definition, settings, fingerprint)
     digest = input_hash(cycle, loaded, version, fingerprint)
     current = current_set(cycle)
     if current is not None and current.input_hash == digest:
+        progress(3, 3, "unchanged")
         return current
+    progress(1, 3, "computing")
     try:
         results = engine.evaluate(definition, loaded.cycle)
     except engine.InputError as exc:
         raise InputRefused("the engine refused some rows", errors=exc.problems) from None
-    return _store(cycle, version, digest, results, loaded)
+    return _store(cycle, version, digest, results, loaded, progress)
 
 
-def _store(cycle, version, digest, results, loaded) -> ResultSet:
+def _store(cycle, version, digest, results, loaded, progress=_no_progress) -> ResultSet:
     result_set = ResultSet(
         tenant_id=cycle.tenant_id,
         id=uuid.uuid4(),
@@ -147,7 +164,9 @@ def _store(cycle, version, digest, results, loaded) -> ResultSet:
     db.session.add(result_set)
     db.session.flush()
     rows = [_row(cycle, result_set.id, r, loaded.ids[r.subject]) for r in results]
-    insert_results(rows)
+    for start in range(0, len(rows), STORE_BATCH):  # all in this one transaction
+        insert_results(rows[start : start + STORE_BATCH])
+        progress(min(start + STORE_BATCH, len(rows)), len(rows), "storing results")
     db.session.execute(
         update(ResultSet)
         .where(
@@ -161,9 +180,6 @@ def _store(cycle, version, digest, results, loaded) -> ResultSet:
     result_set.current = True
     db.session.commit()
     return result_set
-
-
-LINE_FIELDS = ("text", "points", "source", "rater", "indicator", "reason", "rule")
 
 
 JSON_COLUMNS = ("titles", "flags", "actions", "source_scores", "explanation")

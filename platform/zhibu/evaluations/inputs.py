@@ -72,7 +72,7 @@ def load(cycle: Cycle, definition: engine.Definition, settings: dict, fingerprin
             start=cycle.starts_on.isoformat(),
             end=cycle.ends_on.isoformat(),
             subjects=tuple(subjects),
-            scores=_scores(cycle, ids),
+            scores=_scores(cycle, ids, fingerprint),
             incidents=_incidents(cycle, ids),
             records=_records(cycle, unit_code, ids),
             history=_history(cycle, period.previous(HISTORY_CYCLES), ids),

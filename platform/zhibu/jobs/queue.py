@@ -1,4 +1,8 @@
-"""Enqueue a job on RQ, or run it inline when no Redis is configured."""
+"""Enqueue a job on RQ, or run it inline when no Redis is configured.
+
+A job is a dotted path to a function plus plain-data arguments (ids, never ORM objects)
+and the tenant it works for. Both modes answer with the same :class:`JobHandle`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
@@ -14,7 +19,13 @@ from redis import Redis
 from rq import Queue
 from rq.job import Job
 
+from zhibu.errors import Conflict
+from zhibu.jobs.progress import inline_meta
+
 INLINE_JOBS_KEY = "zhibu.inline_jobs"
+INLINE_KEEP = 500  # inline handles kept per process, newest last
+FAILURE_TTL = 30 * 24 * 3600  # a failed job keeps its error (and can be retried) a month
+RESULT_TTL = 7 * 24 * 3600
 
 
 @dataclass
@@ -22,20 +33,32 @@ class JobHandle:
     """What a caller may know of a job, in either mode."""
 
     id: str
-    status: str  # queued, started, finished, failed
+    status: str  # queued, started, finished, failed (RQ's names)
     tenant_id: str | None
+    kind: str = ""
     result: Any = None
     error: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    enqueued_at: datetime | None = None
+    ended_at: datetime | None = None
+    call: tuple[str, tuple, dict] | None = field(default=None, repr=False)  # inline retry
+
+    @property
+    def progress(self) -> dict[str, Any] | None:
+        return self.meta.get("progress")
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "kind": self.kind,
             "status": self.status,
             "tenant_id": self.tenant_id,
+            "progress": self.progress,
             "result": self.result,
             "error": self.error,
             "meta": self.meta,
+            "enqueued_at": self.enqueued_at,
+            "ended_at": self.ended_at,
         }
 
 
@@ -50,40 +73,65 @@ def _queue() -> Queue:
     return Queue(current_app.config["ZHIBU_JOB_QUEUE"], connection=redis_connection())
 
 
+def job_path(func: Callable[..., Any] | str) -> str:
+    return func if isinstance(func, str) else f"{func.__module__}.{func.__qualname__}"
+
+
 def enqueue(
     func: Callable[..., Any] | str,
     *args: Any,
     tenant_id: Any = None,
+    user_id: Any = None,
     timeout: int = 3600,
     **kwargs: Any,
 ) -> JobHandle:
     """Run ``func(*args, **kwargs)`` as a job and return its handle.
 
     :param func: an importable function (or its dotted path); args must be plain data.
-    :param tenant_id: the tenant the job works for, kept in the job's meta.
+    :param tenant_id: the tenant the job works for, kept in the job's meta; None runs the
+        job for the whole platform.
+    :param user_id: the user the job acts for (its writes are audited under their name).
+    :param timeout: seconds after which a worker gives the job up as failed.
     """
     tenant = str(tenant_id) if tenant_id is not None else None
-    path = func if isinstance(func, str) else f"{func.__module__}.{func.__qualname__}"
+    user = str(user_id) if user_id is not None else None
+    path = job_path(func)
+    kind = path.rpartition(".")[2]
     if not current_app.config.get("ZHIBU_REDIS_URL"):
-        return _run_inline(path, args, kwargs, tenant)
+        return _run_inline(path, args, kwargs, tenant, kind, user)
     job = _queue().enqueue(
-        run_job, path, tenant, args, kwargs, job_timeout=timeout, meta={"tenant_id": tenant}
+        run_job,
+        path,
+        tenant,
+        args,
+        kwargs,
+        user,
+        job_timeout=timeout,
+        result_ttl=RESULT_TTL,
+        failure_ttl=FAILURE_TTL,
+        description=kind,
+        meta={"tenant_id": tenant, "kind": kind, "user_id": user},
     )
     return _handle(job)
 
 
-def run_job(path: str, tenant_id: str | None, args: tuple, kwargs: dict) -> Any:
+def run_job(
+    path: str, tenant_id: str | None, args: tuple, kwargs: dict, user_id: str | None = None
+) -> Any:
     """What a worker (or the inline runner) executes: the job's function inside the scope
-    of its tenant — that tenant alone, or every tenant for a platform-wide job."""
+    of its tenant — that tenant alone, or every tenant for a platform-wide job — acting
+    for ``user_id`` when a user started it (parameters added later keep defaults, so jobs
+    queued by an older release still run)."""
     from zhibu.tenancy.scope import Scope, system_scope, use_scope
 
     module, _, name = path.rpartition(".")
     func = getattr(importlib.import_module(module), name)
+    who = {"username": "job", "user_id": uuid.UUID(user_id) if user_id else None}
     if tenant_id is None:
-        scope = system_scope(username="job")
+        scope = system_scope(**who)
     else:
         tenant = uuid.UUID(tenant_id)
-        scope = Scope.for_tenants([tenant], [tenant], username="job")
+        scope = Scope.for_tenants([tenant], [tenant], **who)
     with use_scope(scope):
         return func(*args, **kwargs)
 
@@ -99,29 +147,83 @@ def fetch(job_id: str) -> JobHandle | None:
     return _handle(job)
 
 
+def retry(job_id: str) -> JobHandle | None:
+    """Run a failed job again with the same arguments (jobs are idempotent, so a retry
+    after a partial run is safe). Refuses a job that has not failed."""
+    if not current_app.config.get("ZHIBU_REDIS_URL"):
+        handle = fetch(job_id)
+        if handle is None:
+            return None
+        _refuse_unless_failed(handle.status)
+        path, args, kwargs = handle.call
+        handle.meta["retries"] = handle.meta.get("retries", 0) + 1
+        return _execute_inline(handle, path, args, kwargs)
+    try:
+        job = Job.fetch(job_id, connection=redis_connection())
+    except Exception:
+        return None
+    _refuse_unless_failed(str(job.get_status(refresh=True)))
+    job.meta.pop("progress", None)
+    job.meta["retries"] = job.meta.get("retries", 0) + 1
+    job.save_meta()
+    return _handle(job.requeue())
+
+
+def _refuse_unless_failed(status: str) -> None:
+    if status.rpartition(".")[2].lower() != "failed":
+        raise Conflict(f"only a failed job can be retried; this one is {status}", field="status")
+
+
 def _handle(job: Job) -> JobHandle:
     status = job.get_status(refresh=True)
     error = None
     if status == "failed":
         result = job.latest_result()
         error = result.exc_string if result else "failed"
+    meta = dict(job.get_meta(refresh=True))
     return JobHandle(
         id=job.id,
         status=str(status.value if hasattr(status, "value") else status),
-        tenant_id=job.meta.get("tenant_id"),
+        tenant_id=meta.pop("tenant_id", None),
+        kind=meta.pop("kind", job.description or ""),
         result=job.return_value() if status == "finished" else None,
         error=error,
-        meta={k: v for k, v in job.meta.items() if k != "tenant_id"},
+        meta=meta,
+        enqueued_at=job.enqueued_at,
+        ended_at=job.ended_at,
     )
 
 
-def _run_inline(path: str, args, kwargs, tenant: str | None) -> JobHandle:
-    handle = JobHandle(id=str(uuid.uuid4()), status="started", tenant_id=tenant)
-    current_app.extensions.setdefault(INLINE_JOBS_KEY, {})[handle.id] = handle
+def _run_inline(path: str, args, kwargs, tenant: str | None, kind: str, user) -> JobHandle:
+    handle = JobHandle(
+        id=str(uuid.uuid4()),
+        status="queued",
+        tenant_id=tenant,
+        kind=kind,
+        enqueued_at=datetime.now(UTC),
+        call=(path, tuple(args), dict(kwargs)),
+        meta={"user_id": user},
+    )
+    jobs = current_app.extensions.setdefault(INLINE_JOBS_KEY, {})
+    jobs[handle.id] = handle
+    while len(jobs) > INLINE_KEEP:
+        jobs.pop(next(iter(jobs)))
+    return _execute_inline(handle, path, args, kwargs)
+
+
+def _execute_inline(handle: JobHandle, path: str, args, kwargs) -> JobHandle:
+    handle.status, handle.error, handle.result = "started", None, None
+    handle.meta.pop("progress", None)
     try:
-        handle.result = run_job(path, tenant, args, kwargs)
+        with inline_meta(handle.meta):
+            user = handle.meta.get("user_id")
+            handle.result = run_job(path, handle.tenant_id, args, kwargs, user)
         handle.status = "finished"
     except Exception:
+        from zhibu.db import db
+
+        db.session.rollback()
         handle.status = "failed"
         handle.error = traceback.format_exc()
+    handle.ended_at = datetime.now(UTC)
     return handle

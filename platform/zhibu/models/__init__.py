@@ -15,11 +15,13 @@ from zhibu.models.evaluations import (
     ScoreSheet,
 )
 from zhibu.models.members import Member, MemberTransfer
+from zhibu.models.notifications import NOTIFICATION_KINDS, Notification
 from zhibu.models.orgs import ORG_KINDS, OrgEvent, OrgUnit
 from zhibu.models.rectification import FollowUp, RectificationItem
 from zhibu.models.tenancy import OversightLink, Tenant, TenantScheme
 
 __all__ = [
+    "NOTIFICATION_KINDS",
     "ORG_KINDS",
     "PHASES",
     "ROLES",
@@ -32,6 +34,7 @@ __all__ = [
     "Incident",
     "Member",
     "MemberTransfer",
+    "Notification",
     "OrgEvent",
     "OrgUnit",
     "OversightLink",

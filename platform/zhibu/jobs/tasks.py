@@ -1,0 +1,75 @@
+"""The platform's jobs. Each takes ids and plain values, never ORM objects, runs inside
+the app context and its tenant's scope (see :func:`zhibu.jobs.queue.run_job`), reports
+progress, writes its results to the database and returns ids and counts. All are safe to
+run twice: recompute is idempotent by input hash, an import re-applied changes nothing,
+reports overwrite their files, reminders are unique per thing and day."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from flask import current_app
+
+from zhibu.db import db
+from zhibu.jobs.progress import report_progress
+from zhibu.models import Tenant, User
+from zhibu.tenancy import current_scope
+
+
+def recompute_cycle(cycle_id: str) -> dict[str, Any]:
+    """Recompute one cycle of the job's tenant; the new result set is written in one
+    transaction and switched in at its end, so a killed job leaves the old one whole."""
+    from zhibu.evaluations import compute
+    from zhibu.evaluations.cycles import get_cycle
+
+    cycle = get_cycle(_tenant_id(), uuid.UUID(cycle_id))
+    result_set = compute.recompute(cycle, progress=report_progress)
+    return {"result_set_id": str(result_set.id), "subjects": result_set.subjects}
+
+
+def import_roster(upload_id: str) -> dict[str, Any]:
+    """Commit a roster workbook stashed by :func:`zhibu.jobs.uploads.stash`, as the user
+    who uploaded it (their reach limits what it may touch). All or nothing."""
+    from zhibu.accounts.access import access_for
+    from zhibu.jobs.uploads import take
+    from zhibu.members import importer
+
+    tenant_id = _tenant_id()
+    report_progress(0, 2, "reading the workbook")
+    data = take(upload_id)
+    user = db.session.get(User, current_scope().user_id)
+    access = access_for(user, tenant_id) if user else None
+    if access is None:
+        raise PermissionError("the user who started the import no longer has access")
+    tenant = db.session.get(Tenant, tenant_id)
+    report_progress(1, 2, "importing members")
+    try:
+        report = importer.commit(tenant, access, data)
+    except importer.ImportRejected as exc:  # the file's fault: a retry would not help
+        db.session.rollback()
+        report = exc.report
+    report_progress(2, 2, "done")
+    return report.as_dict()
+
+
+def send_reminders(today: str | None = None) -> dict[str, int]:
+    """The daily job: reminders for phase deadlines and rectification items due within
+    ``ZHIBU_REMINDER_DAYS`` days or overdue, for every active tenant (or the job's one)."""
+    from zhibu.evaluations import reminders
+
+    day = date.fromisoformat(today) if today else date.today()
+    window = current_app.config["ZHIBU_REMINDER_DAYS"]
+    scope = current_scope()
+    if not scope.all_tenants:
+        tenant = db.session.get(Tenant, _tenant_id())
+        return {tenant.code: reminders.remind_tenant(tenant.id, day, window)}
+    return reminders.remind_all(day, window)
+
+
+def _tenant_id() -> uuid.UUID:
+    scope = current_scope()
+    if scope.all_tenants or len(scope.write) != 1:
+        raise ValueError("this job works for one tenant: enqueue it with tenant_id")
+    return next(iter(scope.write))
