@@ -1,12 +1,16 @@
-"""enterprise_5std, part two (star upgrading): every scenario under
-tests/scenarios/enterprise_5std meets its expectations, on SQLite and PostgreSQL."""
+"""enterprise_5std, both parts: every scenario under tests/scenarios/enterprise_5std meets its
+expectations, on SQLite and PostgreSQL; the demo company; refusals that name what is wrong."""
 
+import uuid
+from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
+from zhibu.errors import ServiceError
 from zhibu.evaluations.scenario import run_scenario
-from zhibu.evaluations.scenario_file import load_scenario, unmet
+from zhibu.evaluations.scenario_file import ScenarioError, load_scenario, unmet
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios" / "enterprise_5std").glob("*.yaml"))
 
@@ -29,3 +33,115 @@ def test_targets_follow_the_seeds_years():
     assert (five.target, five.actual, five.met) == (0.7, 0.5, False)
     assert (three.target, three.actual, three.met) == (0.0, 0.25, False)
     assert measure(SCHEME.targets, "2013", results)[0].met is True
+
+
+def test_a_checklist_deduction_without_evidence_is_refused_naming_its_line(app, tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "scheme: enterprise_5std\n"
+        'period: "2021"\n'
+        "orgs:\n"
+        "  - {code: Z1, name: 一支部, kind: branch}\n"
+        "scores:\n"
+        "  - {subject: Z1, source: assessment, deductions: [{item: P3, points: 2}]}\n"
+        "  - {subject: Z1, source: assessment, rater: B, items: {T9: 1}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as refused:
+        run_scenario(load_scenario(path), app)
+    text = "\n".join(refused.value.problems)
+    assert "line 6 (Z1)" in text and "the deduction from P3 has no reason" in text
+    assert "line 7 (Z1)" in text and "unknown indicator 'T9'" in text
+
+
+def _company(app):
+    """A fresh tenant with the demo company built in it, as ``zhibu demo`` does."""
+    from enterprise_5std.demo import build
+    from zhibu.accounts.access import access_for
+    from zhibu.db import db
+    from zhibu.models import RoleAssignment, Tenant, TenantScheme, User
+    from zhibu.plugins import DemoContext
+
+    tenant = Tenant(code="E5-TEST", name="示范集团公司党委", kind="company")
+    db.session.add(tenant)
+    db.session.flush()
+    db.session.add(TenantScheme(tenant_id=tenant.id, scheme_key="enterprise_5std"))
+    admin = User(username="e5-admin", password_hash="!")
+    db.session.add(admin)
+    db.session.flush()
+    db.session.add(RoleAssignment(tenant_id=tenant.id, user_id=admin.id, role="tenant_admin"))
+    db.session.commit()
+    return tenant, build(DemoContext(tenant, access_for(admin, tenant.id), "pw"))
+
+
+def test_the_demo_company_shows_every_standard(app):
+    from zhibu.db import db
+    from zhibu.evaluations import compute
+    from zhibu.models import ActivityRecord, Cycle
+    from zhibu.tenancy import system_scope, use_scope
+
+    with app.app_context(), use_scope(system_scope()):
+        tenant, line = _company(app)
+        assert line.startswith("示范集团公司党委: 12 个党支部, 11 个党小组")
+        cycle = db.session.scalar(
+            select(Cycle).where(Cycle.tenant_id == tenant.id, Cycle.period == "2021")
+        )
+        results = {r.subject_code: r for r in compute.results_of(cycle)}
+        records = db.session.scalar(
+            select(func.count())
+            .select_from(ActivityRecord)
+            .where(ActivityRecord.tenant_id == tenant.id)
+        )
+        explained = {
+            code: "\n".join(x["text"] for x in compute.explanation_of(r))
+            for code, r in results.items()
+        }
+    branches = [r for r in results.values() if r.kind == "branch"]
+    assert len(branches) == 12 and all(r.stars in (3, 4, 5) for r in branches)
+    assert f"{records} 条组织生活、培训与党费记录" in line
+    for code in (r.subject_code for r in branches):
+        checks = [x for x in explained[code].splitlines() if x.startswith("组织考核: ")]
+        assert len([x for x in checks if "/" in x and "(计入" in x]) == 15, code
+    assert "O3 组织建设·按期换届 0/5 (计入 1 条:2015-06-18 换届选举)" in explained["Z02"]
+    assert "任职时党龄不足3年" in explained["Z03"] and "任职时党龄不足3年" in explained["Z09"]
+    assert "支委 4 人:应为3至7人单数" in explained["Z08"]
+    assert results["Z06-G1"].flags == ["group_below_standard"]
+    lapsed = sorted(c for c, r in results.items() if "lapsed_six_months" in r.flags)
+    assert lapsed == ["QY-0408", "QY-0510", "QY-0906"]
+    assert "2021-05至2021-12连续8个月未交党费" in explained["QY-0906"]
+    assert "QY-0408" in explained["Z04"] and "M2 党员管理" in explained["Z04"]
+    assert "downgrade_floor" not in results["Z06"].flags and results["Z06"].stars == 3
+
+
+def test_add_records_checks_every_row_and_writes_nothing_on_a_refusal(app):
+    from zhibu.db import db
+    from zhibu.evaluations import facts
+    from zhibu.models import ActivityRecord, Tenant
+    from zhibu.orgs import service as orgs
+    from zhibu.tenancy import system_scope, use_scope
+
+    with app.app_context(), use_scope(system_scope()):
+        tenant = Tenant(code="E5-FACTS", name="公司", kind="company")
+        db.session.add(tenant)
+        db.session.commit()
+        unit = orgs.create_org(tenant.id, code="Z1", name="一支部", kind="branch")
+        good = {"org_id": unit.id, "kind": "theme_party_day", "held_on": date(2021, 1, 5)}
+        rows = [
+            good,
+            {**good, "kind": "dues"},
+            {**good, "kind": "picnic"},
+            {**good, "org_id": uuid.uuid4()},
+            {**good, "held_on": "2021-01-05"},
+            {**good, "colour": "red"},
+        ]
+        with pytest.raises(ServiceError) as refused:
+            facts.add_records(tenant, rows)
+        problems = refused.value.errors["records"]
+        assert [p.split(":")[0] for p in problems] == [f"record {n}" for n in (2, 3, 4, 5, 6)]
+        assert "names the member and the month" in problems[0]
+        assert "unknown record kind 'picnic'" in problems[1]
+        assert "colour" in problems[4]
+        count = select(func.count()).select_from(ActivityRecord)
+        assert db.session.scalar(count.where(ActivityRecord.tenant_id == tenant.id)) == 0
+        assert facts.add_records(tenant, [good, {**good, "kind": "election"}]) == 2
+        assert db.session.scalar(count.where(ActivityRecord.tenant_id == tenant.id)) == 2

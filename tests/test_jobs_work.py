@@ -251,7 +251,9 @@ def worker_env(app, database_url, redis_url, tmp_path, site: str) -> dict[str, s
         "ZHIBU_REDIS_URL": redis_url,
         "ZHIBU_JOB_QUEUE": app.config["ZHIBU_JOB_QUEUE"],
         "ZHIBU_INSTANCE_PATH": str(tmp_path),
-        "PYTHONPATH": os.pathsep.join([site, str(TESTS)]),
+        "PYTHONPATH": os.pathsep.join(
+            [site, str(TESTS), *filter(None, [os.environ.get("PYTHONPATH")])]
+        ),
     }
 
 

@@ -1,8 +1,10 @@
-"""Star upgrading (星级提升) of a company's Party organizations, each rule citing its sentence
-of seed 003 (《开展星级党组织提升活动方案》, seeds/003_95181908de4be503.txt)."""
+"""The rules of enterprise_5std, each citing its seed sentence: star upgrading (星级提升) of a
+company's Party organizations (seed 003, 《开展星级党组织提升活动方案》), then what part one's
+checks say about each member and party group (seed 002 篇三)."""
 
 from __future__ import annotations
 
+from enterprise_5std import roster
 from zhibu.engine import Context, Past, Result
 from zhibu.engine import rules as r
 
@@ -114,4 +116,85 @@ def targeted_assistance(ctx: Context) -> None:
             )
 
 
-RULES = (downgrade, half_year_review, movement, two_years_not_promoted, targeted_assistance)
+def _months(months) -> str:
+    return "、".join(m[5:] for m in sorted(months)) or "无"
+
+
+def lapsed_six_months(ctx: Context) -> None:
+    """A member without organizational life, or without dues, for six consecutive months is
+    flagged for the branch to look into (whether there was a good reason is its call).
+
+    Seed: "党员如果没有正当理由,连续6个月不参加党的组织生活,或不交纳党费,或不做党分配的工作,
+    按自行脱党处理。" Read from attendance at meetings and from dues records, over the months
+    of the cycle the person belonged.
+    """
+    for result in ctx.rated("member"):
+        member = ctx.subjects[result.subject]
+        records = ctx.cycle.records_of(member.code)
+        attended = roster.attended_months(member, records)
+        paid = roster.paid_months(member, records)
+        wanted = roster.member_months(member, ctx.cycle)
+        result.note(
+            f"组织生活:出勤 {_months(attended & set(wanted))} 月;党费:已交 "
+            f"{_months(paid & set(wanted))} 月 / months attended; months paid",
+            rule="enterprise.lapse",
+        )
+        found = roster.lapse(member, ctx.cycle)
+        if found.lapsed(roster.LAPSE_MONTHS):
+            result.flag(
+                "lapsed_six_months",
+                f"{found.text()}:按规定应予核实,无正当理由的按自行脱党处理 / "
+                "six months without organizational life or dues",
+                rule="enterprise.lapse",
+            )
+
+
+def training_short(ctx: Context) -> None:
+    """A member under the year's training hours (32; 56 for the secretary and committee
+    members, in proportion to the months belonged) is flagged ``training_short``.
+
+    Seed: "党员每一年集中学习培训时间应很多于32学时。党支部书记和党支部委员每一年集中学习培训
+    时间应很多于56学时。"
+    """
+    for result in ctx.rated("member"):
+        member = ctx.subjects[result.subject]
+        hours = roster.training_hours(member, ctx.cycle)
+        needed = roster.required_hours(member, ctx.cycle)
+        text = f"学习培训 {hours:g}/{needed:g} 学时 / training hours"
+        if hours + 1e-9 < needed:
+            result.flag("training_short", f"{text}:未达到", rule="enterprise.training")
+        else:
+            result.note(text, rule="enterprise.training")
+
+
+def party_group_size(ctx: Context) -> None:
+    """A party group of fewer than three members, or without a full member, is flagged
+    ``group_below_standard``.
+
+    Seed: "每一个党小组不应少于3名党员,其中最少有1名正式党员"
+    """
+    last = roster.months(ctx.cycle)[-1]
+    for result in ctx.rated("party_group"):
+        people = [
+            m
+            for m in ctx.cycle.under(result.subject)
+            if m.kind == "member" and (m.periods is None or last in m.periods)
+        ]
+        full = sum(1 for m in people if roster.is_full(m))
+        text = f"党员 {len(people)} 人,其中正式党员 {full} 人 / members, full members"
+        if len(people) < 3 or full < 1:
+            result.flag("group_below_standard", f"{text}:不符合要求", rule="enterprise.group")
+        else:
+            result.note(text, rule="enterprise.group")
+
+
+RULES = (
+    downgrade,
+    half_year_review,
+    movement,
+    two_years_not_promoted,
+    targeted_assistance,
+    lapsed_six_months,
+    training_short,
+    party_group_size,
+)

@@ -309,3 +309,82 @@ def test_titles_come_from_the_results_after_the_quota():
     assert run(subjects, rows)["Z1"].titles == ["model"]
     subjects, rows = members_with([80] * 10)
     assert run(subjects, rows)["Z1"].titles == []
+
+
+def _checked_source(**source):
+    """A track whose one source is an automatic check (3 of 4 committee months) and, when
+    asked, a two-item checklist rubric (10 points, deduction mode)."""
+    from zhibu.engine import (
+        AutomaticIndicator,
+        Band,
+        Computed,
+        Definition,
+        Indicator,
+        Rubric,
+        Source,
+        Track,
+    )
+
+    def months(subject, records, cycle):
+        met = tuple(sorted({r.date[:7] for r in records if r.kind == "committee_meeting"}))
+        return Computed(min(len(met), 4) * 10 / 4, 10, met)
+
+    check = AutomaticIndicator("months", "支委会", months)
+    items = (Indicator("T1", "记录本", 5, "deduction"), Indicator("T2", "活动室", 5, "deduction"))
+    rubric = Rubric("list", "清单", items)
+    track = Track(
+        "branch",
+        "支部",
+        ("branch",),
+        (Source("auto", "组织考核", 1.0, automatic=("months",), **source),),
+        (Band(90, 5), Band(60, 3)),
+        floor=Band(0, 1),
+    )
+    return Definition((track,), (rubric,), automatic=(check,))
+
+
+def test_an_automatic_source_with_a_rubric_adds_the_raters_points_to_the_checks():
+    from zhibu.engine import Record
+
+    records = tuple(Record("Z1", "committee_meeting", f"2021-{m:02d}-03") for m in (1, 2, 3))
+    definition = _checked_source(rubric="list")
+    rows = (
+        ScoreRow("Z1", "auto", "A", deductions=(Deduction("T2", 2, "缺图板"),)),
+        ScoreRow("Z1", "auto", "B"),
+        ScoreRow("Z2", "auto", "A", score=88.5),
+    )
+    cycle = Cycle(
+        "2021", "2021-01-01", "2021-12-31", (branch("Z1"), branch("Z2"), branch("Z3")), rows,
+        records=records,
+    )  # fmt: skip
+    results = {r.subject: r for r in evaluate(definition, cycle)}
+    # checks 7.5/10; raters 8/10 and 10/10, mean 9; (7.5 + 9) / 20
+    assert results["Z1"].total == 82.5
+    text = "\n".join(x.text for x in results["Z1"].explanation)
+    assert "2021-01、2021-02、2021-03" in text and "T2 活动室 −2(缺图板)" in text
+    assert "合计 16.5/20 → 82.5" in text
+    assert results["Z2"].total == 88.5 and "shown, not counted" in "\n".join(
+        x.text for x in results["Z2"].explanation
+    )
+    assert results["Z3"].total is None and results["Z3"].flags == ["missing_source"]
+    cycle = Cycle("2021", "2021-01-01", "2021-12-31", cycle.subjects, records=records)
+    alone = {r.subject: r for r in evaluate(_checked_source(), cycle)}
+    assert alone["Z1"].total == 75.0 and alone["Z3"].total == 0.0, "no rubric: checks alone"
+
+
+def test_a_cycle_indexes_subjects_under_a_unit_and_records_by_subject():
+    from zhibu.engine import Record
+
+    subjects = (branch("Z1"), Subject("G1", "party_group", unit="Z1"), member("M1"))
+    subjects += (member("M2", unit="G1"),)
+    records = (
+        Record("G1", "group_meeting", "2021-02-01", attendees=("M2",)),
+        Record("Z1", "dues", "2021-02-05", member="M1", month="2021-02"),
+        Record("Z1", "party_lecture", "2021-03-01", lecturer="M1", attendees=("M1", "M2")),
+    )
+    cycle = Cycle("2021", "2021-01-01", "2021-12-31", subjects, records=records)
+    assert [s.code for s in cycle.under("Z1")] == ["G1", "M1"]
+    assert [s.code for s in cycle.under("G1")] == ["M2"] and cycle.under("M2") == ()
+    assert cycle.records_of("M1") == records[1:]
+    assert cycle.records_of("M2") == (records[0], records[2])
+    assert cycle.records_of("G1") == records[:1] and cycle.records_of("Z9") == ()

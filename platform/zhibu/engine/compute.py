@@ -99,9 +99,8 @@ def evaluate(definition: Definition, cycle: Cycle) -> list[Result]:
     by_subject: dict[str, list[RaterSheet]] = defaultdict(list)
     for sheet in sheets.values():
         by_subject[sheet.subject].append(sheet)
-    records = _records_by_subject(cycle)
     results = {
-        s.code: _rate(definition, cycle, s, by_subject.get(s.code, []), records.get(s.code, ()))
+        s.code: _rate(definition, cycle, s, by_subject.get(s.code, []), cycle.records_of(s.code))
         for s in cycle.subjects
     }
     context = Context(
@@ -127,17 +126,6 @@ def _check_definition(definition: Definition) -> None:
                 raise ValueError(
                     f"{track.key}.{source.key}: no automatic indicator {', '.join(missing)}"
                 )
-
-
-def _records_by_subject(cycle: Cycle) -> dict[str, tuple]:
-    """A unit's records, and for a member those that name them (attendee, payer, lecturer)."""
-    grouped: dict[str, list] = defaultdict(list)
-    for record in cycle.records:
-        grouped[record.org].append(record)
-        people = set(record.attendees) | {record.member, record.lecturer}
-        for person in people - {None, record.org}:
-            grouped[person].append(record)
-    return {code: tuple(rows) for code, rows in grouped.items()}
 
 
 def _group(incidents) -> dict[str, list[Incident]]:
@@ -198,10 +186,10 @@ def _rate(
         )
         return result
     for source in track.sources:
+        own = [s for s in sheets if s.source == source.key]
         if source.automatic:
-            score = _automatic_score(definition, cycle, subject, source, records, result)
+            score = _automatic_score(definition, cycle, subject, source, records, own, result)
         else:
-            own = [s for s in sheets if s.source == source.key]
             score = _source_score(definition, subject, source, own, result)
         if score is not None:
             result.source_scores[source.key] = round2(score)
@@ -273,15 +261,53 @@ def _left_out(result: Result, source: Source, period: str) -> None:
     )
 
 
-def _automatic_score(definition, cycle, subject, source: Source, records, result) -> float:
-    """Points of the source's automatic indicators over their maxima, on its scale."""
+def _automatic_score(
+    definition, cycle, subject, source: Source, records, sheets, result
+) -> float | None:
+    """Points of the source's automatic indicators over their maxima, on its scale.
+
+    With a rubric as well, the raters' rubric points (their mean) join the automatic
+    points, over both maxima together; no sheet then leaves the source missing. A plain
+    total entered for the source stands for all of it: the automatic lines are shown,
+    marked as not counted.
+    """
+    points, maximum = _automatic_points(definition, cycle, subject, source, records, result)
+    if sheets and all(s.plain for s in sheets):
+        result.note(
+            f"{source.title}: 已录入总分,自动检查仅供参考 / a total was entered: "
+            "the automatic checks above are shown, not counted",
+            source=source.key,
+        )
+        return _raters(source, None, sheets, result, "")
+    rubric = definition.rubric(source.rubric)
+    if rubric is None:
+        return points * source.scale / maximum if maximum else 0.0
+    if not sheets:
+        return None
+    rated = _raters(source, rubric, sheets, result, "") * rubric.max_points / source.scale
+    points, maximum = points + rated, maximum + rubric.max_points
+    value = points * source.scale / maximum if maximum else 0.0
+    result.note(
+        f"{source.title}: 自动检查与评分细则合计 {fmt(points)}/{fmt(maximum)} → {fmt(value)}"
+        f" / automatic checks and the rubric together",
+        round2(value),
+        source.key,
+    )
+    return value
+
+
+SHOWN = 12  # records an automatic line names before "…" (a year of monthly meetings)
+
+
+def _automatic_points(definition, cycle, subject, source: Source, records, result) -> tuple:
     indicators = {i.key: i for i in definition.automatic}
     points = maximum = 0.0
     for key in source.automatic:
         found = indicators[key].compute(subject, records, cycle)
         points, maximum = points + found.points, maximum + found.max_points
-        counted = f"(计入 {len(found.counted)} 条:{'、'.join(found.counted[:6])}"
-        counted += "…)" if len(found.counted) > 6 else ")"
+        counted = f"(计入 {len(found.counted)} 条"
+        counted += f":{'、'.join(found.counted[:SHOWN])}" if found.counted else ""
+        counted += "…)" if len(found.counted) > SHOWN else ")"
         result.note(
             f"{source.title}: {indicators[key].title} {fmt(found.points)}/"
             f"{fmt(found.max_points)} {counted} {found.note}".rstrip(),
@@ -289,7 +315,7 @@ def _automatic_score(definition, cycle, subject, source: Source, records, result
             source.key,
             indicator=key,
         )
-    return points * source.scale / maximum if maximum else 0.0
+    return points, maximum
 
 
 def _raters(source: Source, rubric, sheets, result: Result, prefix: str) -> float | None:

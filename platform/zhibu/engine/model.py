@@ -6,8 +6,10 @@ of its inputs: no Flask, no database, no clock, no randomness.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
 Aggregation = Literal["mean", "trimmed_mean"]
@@ -32,9 +34,18 @@ class Indicator:
 
 @dataclass(frozen=True)
 class Rubric:
+    """Indicator lines and their points.
+
+    :param brief: a sheet's deduction lines that lost nothing are explained together in
+        one line ("其余 49 项未扣分"), not one line each: for long sheets entered often (a
+        member's 50 lines every month), where one line per line would swamp the
+        explanation and the recompute.
+    """
+
     key: str
     title: str
     indicators: tuple[Indicator, ...]
+    brief: bool = False
 
     @property
     def max_points(self) -> float:
@@ -206,6 +217,35 @@ class Cycle:
     history: tuple[Past, ...] = ()
     previous: tuple[str, ...] = ()
     settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def under(self, unit: str) -> tuple[Subject, ...]:
+        """The subjects directly under a unit: its members and its sub-units (a branch's
+        party groups), in the order the subjects were given."""
+        return self._under.get(unit, ())
+
+    def records_of(self, code: str) -> tuple[Record, ...]:
+        """A unit's own records, or for a member those that name them (attendee, payer,
+        lecturer): what an automatic indicator of that subject receives."""
+        return self._records.get(code, ())
+
+    # indexes made on first use (a frozen dataclass still has a __dict__ to cache in)
+    @cached_property
+    def _under(self) -> dict[str, tuple[Subject, ...]]:
+        grouped: dict[str, list[Subject]] = defaultdict(list)
+        for subject in self.subjects:
+            if subject.unit is not None:
+                grouped[subject.unit].append(subject)
+        return {unit: tuple(rows) for unit, rows in grouped.items()}
+
+    @cached_property
+    def _records(self) -> dict[str, tuple[Record, ...]]:
+        grouped: dict[str, list[Record]] = defaultdict(list)
+        for record in self.records:
+            grouped[record.org].append(record)
+            people = set(record.attendees) | {record.member, record.lecturer}
+            for person in people - {None, record.org}:
+                grouped[person].append(record)
+        return {code: tuple(rows) for code, rows in grouped.items()}
 
 
 @dataclass(frozen=True)

@@ -118,14 +118,17 @@ def check_sheet(sheet: RaterSheet | ScoreRow, source: Source, rubric: Rubric | N
 def sheet_value(
     sheet: RaterSheet, source: Source, rubric: Rubric | None
 ) -> tuple[float, list[Line]]:
-    """The rater's score on the source's scale, and the lines that make it up."""
-    label = f"{source.title}" + (f" · {sheet.rater}" if sheet.rater else "")
+    """The rater's score on the source's scale, and the lines that make it up (a sheet of
+    a sub-period names it: "每月记实考评 2021-03: …")."""
+    label = f"{source.title}" + (f" {sheet.period}" if sheet.period else "")
+    label += f" · {sheet.rater}" if sheet.rater else ""
     if sheet.plain:
         return sheet.score, [
             Line(f"{label}: {fmt(sheet.score)}", sheet.score, source.key, sheet.rater or None)
         ]
     lines: list[Line] = []
-    total = 0.0
+    total = untouched = 0.0
+    quiet = 0
     for indicator in rubric.indicators:
         taken = [(d, ref) for d, ref in sheet.deductions if d.item == indicator.code]
         if indicator.code in sheet.items:
@@ -133,6 +136,9 @@ def sheet_value(
         elif indicator.mode == "deduction" or taken:
             points = indicator.max_points
         else:
+            continue
+        if rubric.brief and not taken and points == indicator.max_points:
+            untouched, quiet = untouched + points, quiet + 1
             continue
         for deduction, _ in taken:
             points -= deduction.points
@@ -157,6 +163,17 @@ def sheet_value(
                 source.key,
                 sheet.rater or None,
                 indicator.code,
+            )
+        )
+    if quiet:
+        total += untouched
+        lines.append(
+            Line(
+                f"{label}: 其余 {quiet} 项未扣分 {fmt(untouched)} 分 / "
+                f"{quiet} more lines at full points",
+                untouched,
+                source.key,
+                sheet.rater or None,
             )
         )
     if rubric.max_points and rubric.max_points != source.scale:

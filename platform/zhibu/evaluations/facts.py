@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+from sqlalchemy import insert, select
+
 from zhibu.app import plugin_registry
+from zhibu.audit import record as audit
 from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.evaluations.sheets import subject_row
-from zhibu.models import ActivityRecord, Incident, Tenant
+from zhibu.models import ActivityRecord, Incident, OrgUnit, Tenant
 from zhibu.tenancy.scope import current_scope
 
 RECORD_KINDS = {
@@ -22,6 +25,7 @@ RECORD_KINDS = {
     "member_appraisal": "民主评议党员",
     "training": "培训",
     "dues": "党费",
+    "election": "换届选举",  # member: the secretary elected; read from before the cycle too
 }
 
 
@@ -72,15 +76,8 @@ def add_record(
     hours: float | None = None,
     topic: str = "",
 ) -> ActivityRecord:
-    if kind not in RECORD_KINDS:
-        raise ServiceError(
-            f"unknown record kind {kind!r} (known: {', '.join(RECORD_KINDS)})", field="kind"
-        )
+    _check_record(kind, member_id, month, hours)
     subject_row(tenant.id, "org", org_id)
-    if kind == "dues" and (member_id is None or not month):
-        raise ServiceError("a dues record names the member and the month", field="member_id")
-    if kind == "training" and hours is None:
-        raise ServiceError("a training record gives its hours", field="hours")
     record = ActivityRecord(
         tenant_id=tenant.id,
         org_id=org_id,
@@ -95,3 +92,66 @@ def add_record(
     db.session.add(record)
     db.session.commit()
     return record
+
+
+def _check_record(kind: str, member_id, month, hours) -> None:
+    if kind not in RECORD_KINDS:
+        raise ServiceError(
+            f"unknown record kind {kind!r} (known: {', '.join(RECORD_KINDS)})", field="kind"
+        )
+    if kind == "dues" and (member_id is None or not month):
+        raise ServiceError("a dues record names the member and the month", field="member_id")
+    if kind == "training" and hours is None:
+        raise ServiceError("a training record gives its hours", field="hours")
+
+
+RECORD_FIELDS = ("org_id", "kind", "held_on", "attendees", "member_id", "month", "hours", "topic")
+
+
+def add_records(tenant: Tenant, rows: list[dict]) -> int:
+    """Add many records at once (a year of a company's meetings and dues): every row is
+    checked first, each problem naming its row (``record 12: …``), and nothing is written
+    if one is refused; then one bulk insert and one audit entry. Rows take the keyword
+    arguments of :func:`add_record` (``org_id``, ``kind``, ``held_on`` …)."""
+    units = set(db.session.scalars(select(OrgUnit.id).where(OrgUnit.tenant_id == tenant.id)))
+    problems = []
+    for number, row in enumerate(rows, start=1):
+        unknown = sorted(set(row) - set(RECORD_FIELDS))
+        try:
+            if unknown:
+                raise ServiceError(f"unknown field(s) {', '.join(unknown)}")
+            _check_record(row.get("kind"), row.get("member_id"), row.get("month"), row.get("hours"))
+            if row.get("org_id") not in units:
+                raise ServiceError(f"no org {row.get('org_id')} in this tenant")
+            if not isinstance(row.get("held_on"), date):
+                raise ServiceError("held_on: a date is required")
+        except ServiceError as exc:
+            problems.append(f"record {number}: {exc.message}")
+    if problems:
+        raise ServiceError(problems[0], errors={"records": problems})
+    values = [
+        {
+            "tenant_id": tenant.id,
+            "id": uuid.uuid4(),
+            "org_id": row["org_id"],
+            "kind": row["kind"],
+            "held_on": row["held_on"],
+            "attendees": [str(a) for a in row.get("attendees") or ()],
+            "member_id": row.get("member_id"),
+            "month": row.get("month"),
+            "hours": row.get("hours"),
+            "topic": row.get("topic", ""),
+        }
+        for row in rows
+    ]
+    if values:
+        db.session.execute(insert(ActivityRecord), values)
+    audit(
+        db.session,
+        action="add_records",
+        entity="activity_records",
+        tenant_id=tenant.id,
+        after={"records": len(values)},
+    )
+    db.session.commit()
+    return len(values)

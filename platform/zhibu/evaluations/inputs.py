@@ -29,6 +29,7 @@ from zhibu.models import (
 )
 
 HISTORY_CYCLES = 3
+STANDING_RECORD_KINDS = ("election",)  # facts that hold beyond their cycle
 
 
 @dataclass
@@ -99,6 +100,7 @@ MEMBER_COLUMNS = (
     Member.left_on,
     Member.position,
     Member.status,
+    Member.full_member_on,
 )
 
 
@@ -111,7 +113,20 @@ def _add_members(cycle: Cycle, unit_code, subjects, ids) -> None:
         )
     )
     rows = db.session.execute(select(*MEMBER_COLUMNS).where(Member.tenant_id == cycle.tenant_id))
-    for ident, code, name, org_id, category, exempt, active, joined, left, position, status in rows:
+    for (
+        ident,
+        code,
+        name,
+        org_id,
+        category,
+        exempt,
+        active,
+        joined,
+        left,
+        position,
+        status,
+        full,
+    ) in rows:
         if not active and (left is None or left < cycle.starts_on):
             continue
         if code in ids:
@@ -128,7 +143,12 @@ def _add_members(cycle: Cycle, unit_code, subjects, ids) -> None:
                 retired=category == "retired" or org_id in retired_units,  # 离退休党支部的党员
                 exempt=exempt,
                 periods=_member_months(joined, left, months),
-                attrs={"position": position or "", "status": status},
+                attrs={
+                    "position": position or "",
+                    "status": status,
+                    "joined": joined.isoformat() if joined else "",
+                    "full_since": full.isoformat() if full else "",
+                },
             )
         )
         ids[code] = ("member", ident)
@@ -252,12 +272,15 @@ def _incidents(cycle: Cycle, ids) -> tuple[engine.Incident, ...]:
 
 
 def _records(cycle: Cycle, unit_code, ids) -> tuple[engine.Record, ...]:
-    """Records name members by the same codes as the subjects (archive codes)."""
+    """The cycle's records, and the standing ones (elections: a committee's term runs from
+    its last one) from before it too. Records name members by the same codes as the
+    subjects (archive codes)."""
     member = {str(ident): code for code, (kind, ident) in ids.items() if kind == "member"}
     rows = db.session.scalars(
         select(ActivityRecord).where(
             ActivityRecord.tenant_id == cycle.tenant_id,
-            ActivityRecord.held_on >= cycle.starts_on,
+            (ActivityRecord.held_on >= cycle.starts_on)
+            | ActivityRecord.kind.in_(STANDING_RECORD_KINDS),
             ActivityRecord.held_on <= cycle.ends_on,
         )
     )

@@ -181,6 +181,40 @@ def items_of(sheet: ScoreSheet) -> list[ScoreItem]:
     )
 
 
+CHUNK = 1000  # ids per IN (…) list: well under every backend's limit of parameters
+
+
+def _chunks(ids: list) -> list[list]:
+    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+
+
+def _replaced(cycle: Cycle, inputs: list[SheetInput]) -> list[uuid.UUID]:
+    """Ids of the stored sheets with the keys of ``inputs``: looked up by subject (a few
+    indexed queries), never by reading the whole cycle (a city's year is most of a million
+    sheets, and a branch's month is fifty)."""
+    keys = {(d.subject_id, d.source, d.rater, d.period) for d in inputs}
+    sources, periods = {d.source for d in inputs}, {d.period for d in inputs}
+    found = []
+    for chunk in _chunks(list({d.subject_id for d in inputs})):
+        rows = db.session.execute(
+            select(
+                ScoreSheet.id,
+                ScoreSheet.subject_id,
+                ScoreSheet.source,
+                ScoreSheet.rater,
+                ScoreSheet.period,
+            ).where(
+                ScoreSheet.tenant_id == cycle.tenant_id,
+                ScoreSheet.cycle_id == cycle.id,
+                ScoreSheet.subject_id.in_(chunk),
+                ScoreSheet.source.in_(sources),
+                ScoreSheet.period.in_(periods),
+            )
+        )
+        found += [r.id for r in rows if (r.subject_id, r.source, r.rater, r.period) in keys]
+    return found
+
+
 def save_many(cycle: Cycle, inputs: list[SheetInput]) -> int:
     """Save many sheets at once (a branch's month, a demo, an upload): every sheet is
     checked first and nothing is written if one is refused; then the sheets of the same
@@ -198,17 +232,16 @@ def save_many(cycle: Cycle, inputs: list[SheetInput]) -> int:
     if problems:
         raise ServiceError(problems[0], errors={"sheets": problems})
     user = current_scope().user_id
-    keys = {(d.subject_id, d.source, d.rater, d.period) for d in inputs}
-    old = [s.id for s in sheets_of(cycle) if (s.subject_id, s.source, s.rater, s.period) in keys]
-    if old:
+    old = _replaced(cycle, inputs)
+    for chunk in _chunks(old):
         db.session.execute(
             delete(ScoreItem).where(
-                ScoreItem.tenant_id == cycle.tenant_id, ScoreItem.sheet_id.in_(old)
+                ScoreItem.tenant_id == cycle.tenant_id, ScoreItem.sheet_id.in_(chunk)
             )
         )
         db.session.execute(
             delete(ScoreSheet).where(
-                ScoreSheet.tenant_id == cycle.tenant_id, ScoreSheet.id.in_(old)
+                ScoreSheet.tenant_id == cycle.tenant_id, ScoreSheet.id.in_(chunk)
             )
         )
     sheets, items = [], []
