@@ -1,0 +1,171 @@
+"""``/api/v1/tenants/<id>/dujiangyan``: a unit's month on one sheet, its workbook, and the
+archive-code labels. Contributed through ``zhibu_blueprints``.
+
+Every view authorizes first (404 for a tenant the caller cannot see, 403 for what their
+roles cannot do), then reads the body: what is wrong with a request is told only to those
+allowed to make it. Writes need ``score`` (tenant admin, assessor, branch secretary within
+their subtree); reading a sheet, a workbook or labels shows members' archive codes, so
+overseers and members (who may read only themselves) are refused.
+
+| method | path (under the prefix) | what |
+|---|---|---|
+| GET | ``/branches/<org_id>/months/<month>`` | the month's sheet: members and what is entered |
+| PUT | ``/branches/<org_id>/months/<month>`` | ``{"rows": [...]}``: save all or nothing |
+| GET | ``/branches/<org_id>/months/<month>/workbook`` | the pre-filled .xlsx |
+| POST | ``/branches/<org_id>/months/<month>/workbook/preview`` | upload (``file``): report |
+| POST | ``/branches/<org_id>/months/<month>/workbook`` | upload (``file``): save or 422 |
+| GET | ``/branches/<org_id>/labels`` | printable A4 sheet of QR labels (HTML) |
+"""
+
+from __future__ import annotations
+
+import uuid
+from io import BytesIO
+from urllib.parse import quote
+
+from flask import Blueprint, Response, jsonify, request, send_file
+from marshmallow import Schema, ValidationError, fields, validate
+
+from dujiangyan_quantified import labels, months, workbook
+from zhibu.accounts.access import TenantAccess
+from zhibu.api import error_body
+from zhibu.api.security import authorize, require_reach
+from zhibu.db import db
+from zhibu.errors import Forbidden, ServiceError
+from zhibu.members.service import names_only
+from zhibu.orgs.service import get_org
+
+blp = Blueprint(
+    "dujiangyan_quantified",
+    __name__,
+    url_prefix="/api/v1/tenants/<uuid:tenant_id>/dujiangyan",
+    template_folder="templates",
+)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MONTH = "/branches/<uuid:org_id>/months/<month>"
+
+
+class DeductionSchema(Schema):
+    item = fields.String(required=True)
+    points = fields.Float(required=True)
+    reason = fields.String(load_default="")
+
+
+class RowSchema(Schema):
+    archive_code = fields.String(load_default=None, validate=validate.Length(1, 64))
+    member_id = fields.UUID(load_default=None)
+    score = fields.Float(load_default=None, allow_none=True, allow_nan=False)
+    items = fields.Dict(keys=fields.String(), values=fields.Float(allow_nan=False))
+    deductions = fields.List(fields.Nested(DeductionSchema))
+    name = fields.String(load_default=None)
+
+
+class MonthSchema(Schema):
+    rows = fields.List(fields.Nested(RowSchema), required=True)
+
+
+def _reader(tenant_id: uuid.UUID, org_id: uuid.UUID) -> TenantAccess:
+    """May read the members (with their archive codes) of this unit."""
+    access = authorize(tenant_id)
+    if names_only(access) or not (access.whole_tree or access.subtrees):
+        raise Forbidden(
+            "只有本单位的管理员、考核人员和支部书记可以查看党员档案编码 / "
+            "your roles cannot read members' archive codes"
+        )
+    require_reach(access, org_id)
+    return access
+
+
+def _scorer(tenant_id: uuid.UUID, org_id: uuid.UUID) -> TenantAccess:
+    access = authorize(tenant_id, "score")
+    require_reach(access, org_id)
+    return access
+
+
+@blp.get(MONTH)
+def month_sheet(tenant_id: uuid.UUID, org_id: uuid.UUID, month: str):
+    """The members on the unit's sheet for the month, and what each has entered."""
+    _reader(tenant_id, org_id)
+    return jsonify(months.load_sheet(tenant_id, org_id, month).as_dict())
+
+
+@blp.put(MONTH)
+def save_month(tenant_id: uuid.UUID, org_id: uuid.UUID, month: str):
+    """Save one row per member (score, items or deductions) in one transaction, or none:
+    422 lists every bad row with its field."""
+    _scorer(tenant_id, org_id)
+    try:
+        body = MonthSchema().load(request.get_json(silent=True) or {})
+    except ValidationError as exc:
+        return _invalid(exc)
+    rows = [months.MonthRow(**row) for row in body["rows"]]
+    return jsonify(months.save_month(tenant_id, org_id, month, rows))
+
+
+def _invalid(exc: ValidationError):
+    """marshmallow's nested messages as (row, field, message), like the service's own."""
+    messages = exc.messages if isinstance(exc.messages, dict) else {"": exc.messages}
+    problems = []
+    for row, fields_ in (messages.get("rows") or {}).items():
+        if not isinstance(row, int):
+            continue
+        for name, texts in (fields_ if isinstance(fields_, dict) else {"": fields_}).items():
+            problems.append({"row": row + 1, "field": name, "message": _text(texts)})
+    for name, texts in messages.items():
+        if name != "rows" or not isinstance(texts, dict):
+            problems.append({"row": 0, "field": name, "message": _text(texts)})
+    body = error_body(422, "请求格式不正确,未保存 / the request is not valid; nothing was saved")
+    return jsonify(body | {"errors": problems}), 422
+
+
+def _text(texts) -> str:
+    if isinstance(texts, dict):
+        return "; ".join(f"{k}: {_text(v)}" for k, v in texts.items())
+    return "; ".join(map(str, texts)) if isinstance(texts, list) else str(texts)
+
+
+@blp.get(MONTH + "/workbook")
+def month_workbook(tenant_id: uuid.UUID, org_id: uuid.UUID, month: str):
+    """The month's workbook, pre-filled with the members and what is entered."""
+    _reader(tenant_id, org_id)
+    sheet = months.load_sheet(tenant_id, org_id, month)
+    data = workbook.template(sheet, months.member_rubric(sheet.cycle))
+    name = f"{sheet.unit.name}{month}党员每月记实考评表.xlsx"
+    response = send_file(BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"month-{month}.xlsx\"; filename*=UTF-8''{quote(name, safe='')}"
+    )
+    return response
+
+
+def _upload() -> bytes:
+    upload = request.files.get("file")
+    if upload is None:
+        raise ServiceError("请上传 .xlsx 文件(字段 file)/ upload the workbook as 'file'")
+    return upload.read()
+
+
+@blp.post(MONTH + "/workbook/preview")
+def preview_workbook(tenant_id: uuid.UUID, org_id: uuid.UUID, month: str):
+    """What uploading the workbook would save, with every bad cell; writes nothing."""
+    _scorer(tenant_id, org_id)
+    return jsonify(workbook.preview(tenant_id, org_id, month, _upload()).as_dict())
+
+
+@blp.post(MONTH + "/workbook")
+def commit_workbook(tenant_id: uuid.UUID, org_id: uuid.UUID, month: str):
+    """Save the workbook's month whole, or nothing (422 lists every bad cell)."""
+    _scorer(tenant_id, org_id)
+    try:
+        return jsonify(workbook.commit(tenant_id, org_id, month, _upload()).as_dict())
+    except workbook.WorkbookRejected as exc:
+        db.session.rollback()
+        body = error_body(422, exc.message, exc.errors) | {"report": exc.report.as_dict()}
+        return jsonify(body), 422
+
+
+@blp.get("/branches/<uuid:org_id>/labels")
+def archive_labels(tenant_id: uuid.UUID, org_id: uuid.UUID):
+    """一人一档一盒一码: the QR labels of the unit's members, an A4 page to print."""
+    _reader(tenant_id, org_id)
+    return Response(labels.label_sheet(get_org(tenant_id, org_id)), mimetype="text/html")

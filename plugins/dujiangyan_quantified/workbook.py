@@ -1,0 +1,361 @@
+"""The month workbook (党员每月记实考评表, .xlsx): a pre-filled template of a unit's month,
+and reading it back — a preview with every problem by row and column, then an
+all-or-nothing commit through :func:`dujiangyan_quantified.months.save_month`'s checks.
+
+Layout: a title row; a row naming the unit code (组织编码) and the month (月份), which an
+upload must match; the header row; one row per member on the month's sheet. Columns:
+序号, 档案编码, 姓名, 所在支部, 月度得分, 扣分原因, then one 扣分 column per 四讲四有
+indicator (``P01 坚定理想信念(2分)`` …). A row gives either 月度得分 (0–100), or the points
+taken off some indicators with one reason for the row (the stored month is then the full
+100 less those points; a 月度得分 given as well must be that number). A row with neither is
+not recorded: the month is left out for that member, never counted as zero. Only
+档案编码 is required among the headers; 姓名, when given, must be the member's (it catches
+shifted rows); other columns are ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+from io import BytesIO
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from dujiangyan_quantified import months
+from zhibu import engine
+from zhibu.errors import ServiceError
+from zhibu.evaluations import sheets
+
+HEADER_ROWS = 10
+CODE, NAME, UNIT, SCORE, REASON = "档案编码", "姓名", "所在支部", "月度得分", "扣分原因"
+INDICATOR = re.compile(r"^\s*([A-Z]\d{2})(?![0-9])")
+PRIOR = "按指标得分录入 / entered as indicator points"
+SCORE_COLUMN = 5  # 月度得分; 扣分原因 follows, then the indicators
+_HOW = (
+    "每行二选一:填“月度得分”(0–100),或在指标列填扣分并写明扣分原因;"
+    "都不填表示本月未记录(不计入,不按零分)。"
+)
+
+
+@dataclass
+class WorkbookReport:
+    """What an upload does (preview) or did (commit); errors name the row and column."""
+
+    unit_code: str = ""
+    month: str = ""
+    rows: int = 0
+    to_save: int = 0
+    blank: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    sha256: str = ""
+    committed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"ok": self.ok}
+
+
+class WorkbookRejected(ServiceError):
+    status = 422
+
+    def __init__(self, report: WorkbookReport):
+        count = len(report.errors)
+        super().__init__(
+            f"表格有 {count} 处错误,未导入任何数据 / the workbook has {count} problem"
+            f"{'s' if count != 1 else ''}; nothing was saved",
+            errors=report.errors,
+        )
+        self.report = report
+
+
+# --- the template ------------------------------------------------------------------------
+
+
+def template(sheet: months.MonthSheet, rubric: engine.Rubric) -> bytes:
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet.month
+    headers = [
+        "序号",
+        CODE,
+        NAME,
+        UNIT,
+        SCORE,
+        REASON,
+        *(f"{i.code} {i.title}({i.max_points:g}分)" for i in rubric.indicators),
+    ]
+    year, month = sheet.month.split("-")
+    ws.cell(1, 1, f"{sheet.unit.name}{year}年{int(month)}月党员“四讲四有”每月记实考评表")
+    ws.cell(1, 1).font = Font(bold=True, size=14)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=8)
+    for column, value in enumerate(
+        ("组织编码", sheet.unit.code, "月份", sheet.month, "填写说明", _HOW), start=1
+    ):
+        ws.cell(2, column, value).number_format = "@"
+    for column, header in enumerate(headers, start=1):
+        cell = ws.cell(3, column, header)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for number, person in enumerate(sheet.people, start=1):
+        _write_person(ws, 3 + number, number, person, sheet.entered.get(person.id), rubric)
+    for column, width in zip("ABCDEF", (6, 18, 10, 20, 10, 30), strict=True):
+        ws.column_dimensions[column].width = width
+    for column in range(7, len(headers) + 1):
+        ws.column_dimensions[get_column_letter(column)].width = 9
+    ws.row_dimensions[3].height = 60
+    ws.freeze_panes = "E4"
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _write_person(ws, row: int, number: int, person, entry, rubric: engine.Rubric) -> None:
+    for column, value in enumerate(
+        (number, person.archive_code, person.name, person.unit_name), start=1
+    ):
+        ws.cell(row, column, value)
+    ws.cell(row, 2).number_format = "@"
+    if entry is None:
+        return
+    if not entry.items and not entry.deductions:
+        ws.cell(row, SCORE_COLUMN, entry.score)
+        return
+    lines = {i.code: i for i in rubric.indicators}
+    taken = {c: lines[c].max_points - pts for c, pts in entry.items.items() if c in lines}
+    for d in entry.deductions:
+        taken[d["item"]] = taken.get(d["item"], 0) + d["points"]
+    reasons = [d["reason"] for d in entry.deductions] + ([PRIOR] if entry.items else [])
+    ws.cell(row, SCORE_COLUMN + 1, ";".join(dict.fromkeys(reasons)))
+    for column, indicator in enumerate(rubric.indicators, start=SCORE_COLUMN + 2):
+        if taken.get(indicator.code):
+            ws.cell(row, column, round(taken[indicator.code], 4))
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Layout:
+    header_row: int
+    columns: dict[str, int]  # CODE/NAME/SCORE/REASON → 0-based index
+    indicators: dict[int, str]  # 0-based index → indicator code, in column order
+    headers: dict[int, str]
+
+    def header(self, index: int | None) -> str:
+        return self.headers.get(index, "") if index is not None else ""
+
+
+@dataclass
+class _Read:
+    layout: _Layout | None = None
+    rows: list[months.MonthRow] = field(default_factory=list)
+    spots: list[tuple[int, dict[str, int]]] = field(default_factory=list)  # row, field → col
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    blank: int = 0
+
+
+def read(data: bytes, sheet: months.MonthSheet, rubric: engine.Rubric) -> _Read:
+    """The workbook's rows as :class:`~dujiangyan_quantified.months.MonthRow` values, and
+    every problem the cells themselves have (before the rows are checked against the
+    month's sheet)."""
+    found = _Read()
+    try:
+        book = load_workbook(BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # a damaged or foreign file fails in many ways inside zipfile/openpyxl
+        found.errors.append(_error(0, None, "", "无法读取文件:不是有效的 .xlsx 工作簿 / not .xlsx"))
+        return found
+    try:
+        cells = [tuple(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        book.close()
+    found.layout = _layout(cells, rubric, found)
+    if found.layout is None:
+        return found
+    _check_banner(cells[: found.layout.header_row - 1], sheet, found)
+    for number, row in enumerate(
+        cells[found.layout.header_row :], start=found.layout.header_row + 1
+    ):
+        _read_row(number, row, found.layout, rubric, found)
+    return found
+
+
+def _layout(cells: list[tuple], rubric: engine.Rubric, found: _Read) -> _Layout | None:
+    for number, row in enumerate(cells[:HEADER_ROWS], start=1):
+        texts = ["" if v is None else re.sub(r"\s+", "", str(v)) for v in row]
+        if CODE not in texts:
+            continue
+        columns = {name: texts.index(name) for name in (CODE, NAME, SCORE, REASON) if name in texts}
+        indicators = {}
+        for index, text in enumerate(texts):
+            match = INDICATOR.match(text)
+            if match and rubric.indicator(match[1]) is None:
+                found.errors.append(_error(number, index, text, months.unknown(match[1])))
+            elif match:
+                indicators[index] = match[1]
+        return _Layout(number, columns, indicators, dict(enumerate(texts)))
+    found.errors.append(
+        _error(0, None, CODE, f"前 {HEADER_ROWS} 行中找不到“档案编码”表头 / no 档案编码 header")
+    )
+    return None
+
+
+def _check_banner(rows: list[tuple], sheet: months.MonthSheet, found: _Read) -> None:
+    """The 组织编码 / 月份 row of the template must name this unit and month."""
+    expected = {"组织编码": sheet.unit.code, "月份": sheet.month}
+    for number, row in enumerate(rows, start=1):
+        for index in range(len(row) - 1):
+            label, given = _text(row[index]), _text(row[index + 1]) or ""
+            if label in expected and given != expected[label]:
+                found.errors.append(
+                    _error(
+                        number,
+                        index + 1,
+                        label,
+                        f"此表是 {given} 的,不是 {expected[label]} 的 / this workbook is for "
+                        f"{given}, not {expected[label]}",
+                    )
+                )
+
+
+def _read_row(number: int, row: tuple, layout: _Layout, rubric, found: _Read) -> None:
+    def cell(index: int | None):
+        return row[index] if index is not None and index < len(row) else None
+
+    code, reason = _text(cell(layout.columns.get(CODE))), _text(cell(layout.columns.get(REASON)))
+    raw_score = cell(layout.columns.get(SCORE))
+    given = {i: cell(i) for i in layout.indicators if _text(cell(i)) is not None}
+    if code is None and not given and _text(raw_score) is None:
+        return  # an empty line (perhaps with a 序号 or a name left over)
+    before = len(found.errors)
+    score = _number(number, layout, layout.columns.get(SCORE), raw_score, found)
+    deductions, columns = [], []
+    for index, raw in given.items():
+        points = _number(number, layout, index, raw, found, deduction=True)
+        if points:
+            deductions.append({"item": layout.indicators[index], "points": points})
+            columns.append(index)
+    if code is not None and score is None and not deductions and not reason:
+        found.blank += 1
+        return  # a member with nothing entered: not recorded this month
+    if deductions and not reason:
+        found.errors.append(_at(number, layout, layout.columns.get(REASON, -1), _NO_REASON))
+    if deductions and score is not None:
+        expected = rubric.max_points - sum(d["points"] for d in deductions)
+        if abs(score - expected) > 0.005:
+            found.errors.append(
+                _at(
+                    number,
+                    layout,
+                    layout.columns.get(SCORE),
+                    f"月度得分 {score:g} 与扣分不符,应为 {expected:g} / "
+                    f"{score:g} does not match the deductions ({expected:g})",
+                )
+            )
+        score = None  # the deductions say it all
+    if len(found.errors) > before:
+        return
+    found.rows.append(
+        months.MonthRow(
+            archive_code=code,
+            score=score,
+            deductions=[d | {"reason": reason} for d in deductions],
+            name=_text(cell(layout.columns.get(NAME))) if NAME in layout.columns else None,
+        )
+    )
+    spots = {"archive_code": CODE, "name": NAME, "score": SCORE}
+    found.spots.append(
+        (
+            number,
+            {field: layout.columns.get(header, -1) for field, header in spots.items()}
+            | {f"deductions.{n}": index for n, index in enumerate(columns, start=1)},
+        )
+    )
+
+
+_NO_REASON = "按指标扣分须注明扣分原因 / deductions need a reason (扣分原因)"
+
+
+def _number(number, layout, index, raw, found: _Read, deduction: bool = False) -> float | None:
+    text = _text(raw)
+    if text is None:
+        return None
+    try:
+        value = float(raw) if isinstance(raw, int | float) else float(text)
+    except ValueError:
+        found.errors.append(_at(number, layout, index, f"“{text}”不是数字 / not a number"))
+        return None
+    if deduction and value < 0:
+        found.errors.append(_at(number, layout, index, "扣分不能为负数 / negative deduction"))
+        return None
+    return value
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _at(number: int, layout: _Layout, index: int | None, message: str) -> dict[str, Any]:
+    return _error(number, index, layout.header(index), message)
+
+
+def _error(row: int, index: int | None, header: str, message: str) -> dict[str, Any]:
+    column = get_column_letter(index + 1) if index is not None and index >= 0 else ""
+    return {"row": row, "column": column, "header": header, "message": message}
+
+
+# --- preview and commit ------------------------------------------------------------------
+
+
+def _plan(tenant_id, unit_id, month: str, data: bytes):
+    sheet = months.load_sheet(tenant_id, unit_id, month)
+    rubric = months.member_rubric(sheet.cycle)
+    found = read(data, sheet, rubric)
+    inputs, problems = months.check_rows(sheet, found.rows, rubric)
+    errors = list(found.errors)
+    for problem in problems:
+        number, spots = found.spots[problem.row - 1]
+        errors.append(_at(number, found.layout, spots.get(problem.field, -1), problem.message))
+    errors.sort(key=lambda e: (e["row"], len(e["column"]), e["column"]))
+    bad_rows = (
+        {e["row"] for e in found.errors if e["row"] > found.layout.header_row}
+        if found.layout
+        else set()
+    )
+    report = WorkbookReport(
+        unit_code=sheet.unit.code,
+        month=month,
+        rows=len(found.rows) + found.blank + len(bad_rows),
+        to_save=0 if errors else len(inputs),
+        blank=found.blank,
+        errors=errors,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    return sheet, inputs, report
+
+
+def preview(tenant_id, unit_id, month: str, data: bytes) -> WorkbookReport:
+    """What uploading ``data`` would save, with every problem; nothing is written."""
+    return _plan(tenant_id, unit_id, month, data)[2]
+
+
+def commit(tenant_id, unit_id, month: str, data: bytes) -> WorkbookReport:
+    """Save the workbook's month whole, or nothing (:class:`WorkbookRejected`, 422)."""
+    sheet, inputs, report = _plan(tenant_id, unit_id, month, data)
+    if not report.ok:
+        raise WorkbookRejected(report)
+    if inputs:
+        sheets.save_many(sheet.cycle, inputs)
+    report.committed = True
+    return report
