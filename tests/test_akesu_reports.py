@@ -33,7 +33,8 @@ def college(app):
 def test_the_four_reports_are_offered(client, college):
     url, auth = college
     keys = [r["key"] for r in client.get(url, headers=auth).json]
-    assert keys == sorted(f"akesu_college.{k}" for k in REPORTS)
+    own = [k for k in keys if k.startswith("akesu_college.")]  # the core's are offered too
+    assert own == sorted(f"akesu_college.{k}" for k in REPORTS)
 
 
 def workbook(client, college, key):

@@ -400,3 +400,42 @@ def test_jobs_commands_show_retry_and_send_reminders(app, runner, world, tmp_pat
     assert again.exit_code != 0 and "only a failed job can be retried" in again.output
     missing = runner.invoke(args=["jobs", "show", str(uuid.uuid4())])
     assert missing.exit_code != 0 and "no job" in missing.output
+
+
+def test_the_report_set_is_a_job_with_progress(client, world, cycle):
+    admin, base = world.headers["admin_a"], f"/api/v1/tenants/{world.id('A')}"
+    client.post(f"{base}/cycles/{cycle}/recompute", headers=admin)
+    job = client.post(
+        f"{base}/jobs", json={"kind": "reports", "cycle_id": cycle}, headers=admin
+    ).json
+    assert job["status"] == "finished", job.get("error")
+    assert job["progress"]["done"] == job["progress"]["total"] > 2
+    files = client.get(f"{base}/cycles/{cycle}/reports/files", headers=admin).json
+    assert len(files) == job["result"]["files"] and {f["fmt"] for f in files} == {"xlsx", "html"}
+
+
+@pytest.mark.redis
+def test_a_real_worker_builds_the_report_set(
+    app, client, world, cycle, database_url, redis_url, tmp_path, install_plugin
+):
+    install_plugin("tiny", TINY_PLUGIN)
+    admin, base = world.headers["admin_a"], f"/api/v1/tenants/{world.id('A')}"
+    client.post(f"{base}/cycles/{cycle}/recompute", headers=admin)
+    app.config.update(ZHIBU_REDIS_URL=redis_url, ZHIBU_JOB_QUEUE=f"test-{uuid.uuid4().hex[:8]}")
+    queued = client.post(f"{base}/jobs", json={"kind": "reports", "cycle_id": cycle}, headers=admin)
+    assert queued.status_code == 202 and queued.json["status"] == "queued"
+    with app.app_context():
+        db.session.remove()
+    done = subprocess.run(
+        [ZHIBU, "worker", "--burst"],
+        env=worker_env(app, database_url, redis_url, tmp_path, str(tmp_path / "site-packages")),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    job = client.get(f"{base}/jobs/{queued.json['id']}", headers=admin).json
+    assert job["status"] == "finished", job["error"]
+    assert job["progress"]["done"] == job["progress"]["total"]
+    files = client.get(f"{base}/cycles/{cycle}/reports/files", headers=admin).json
+    assert len(files) == job["result"]["files"] > 0

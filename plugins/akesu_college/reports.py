@@ -305,5 +305,11 @@ REPORTS = (
     ReportBuilder(
         "akesu_college.member_summary", "党员星级评定情况汇总表", member_summary, ("akesu_college",)
     ),
-    ReportBuilder("akesu_college.publicity", "评星定级结果公示", publicity, ("akesu_college",)),
+    ReportBuilder(
+        "akesu_college.publicity",
+        "评星定级结果公示",
+        publicity,
+        ("akesu_college",),
+        replaces=("core.publicity",),
+    ),
 )

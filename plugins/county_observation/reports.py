@@ -127,7 +127,17 @@ def notice(data: ReportData) -> list[ReportTable]:
 
 REPORTS = (
     ReportBuilder(
-        "county_observation.ranking", "排名与分类情况表", ranking, ("county_observation",)
+        "county_observation.ranking",
+        "排名与分类情况表",
+        ranking,
+        ("county_observation",),
+        replaces=("core.ranking",),
     ),
-    ReportBuilder("county_observation.notice", "整改通知单", notice, ("county_observation",)),
+    ReportBuilder(
+        "county_observation.notice",
+        "整改通知单",
+        notice,
+        ("county_observation",),
+        replaces=("core.notice",),
+    ),
 )

@@ -27,6 +27,7 @@ blp = Blueprint(
 # What a user starts through POST …/jobs: the job function and the access it needs.
 JOB_KINDS = {
     "recompute": ("zhibu.jobs.tasks.recompute_cycle", "admin"),
+    "reports": ("zhibu.jobs.tasks.generate_reports", "admin"),
     "reminders": ("zhibu.jobs.tasks.send_reminders", "admin"),
 }
 RETRY_NEEDS = {"import_roster": "registry"}  # other kinds need admin to retry
@@ -55,7 +56,7 @@ class JobSchema(Schema):
 
 class StartSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(sorted(JOB_KINDS)))
-    cycle_id = fields.UUID(load_default=None, metadata={"description": "for recompute"})
+    cycle_id = fields.UUID(load_default=None, metadata={"description": "recompute, reports"})
 
 
 class NotificationSchema(Schema):
@@ -82,7 +83,7 @@ class Jobs(MethodView):
         path, need = JOB_KINDS[data["kind"]]
         access = authorize(tenant_id, need)
         args = ()
-        if data["kind"] == "recompute":
+        if data["kind"] in {"recompute", "reports"}:
             if data["cycle_id"] is None:
                 abort(422, errors={"json": {"cycle_id": ["this job needs a cycle"]}})
             args = (str(get_cycle(tenant_id, data["cycle_id"]).id),)

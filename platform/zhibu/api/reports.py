@@ -1,29 +1,34 @@
-"""``/api/v1/tenants/<id>/cycles/<id>/reports``: a cycle's reports, as .xlsx or HTML."""
+"""Reports: ``/api/v1/tenants/<id>/cycles/<id>/reports`` (a cycle's reports as .xlsx or
+printable HTML, its star chart as SVG, the stored report set) and
+``/api/v1/tenants/<id>/oversight/weakness.<fmt>`` (across the tenants it oversees)."""
 
 from __future__ import annotations
 
 import uuid
 from urllib.parse import quote
 
-from flask import Response
+from flask import Response, g
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from zhibu.api.security import authorize
 from zhibu.evaluations.cycles import get_cycle
-from zhibu.reports import service
+from zhibu.reports import core, oversight, service, store
 from zhibu.reports.html import render_html
 from zhibu.reports.xlsx import render_xlsx
 
 blp = Blueprint(
     "reports",
     __name__,
-    url_prefix="/api/v1/tenants/<uuid:tenant_id>/cycles/<uuid:cycle_id>/reports",
-    description="Reports of a cycle: 登记表, 汇总表, 公示 … as .xlsx or printable HTML",
+    url_prefix="/api/v1/tenants/<uuid:tenant_id>",
+    description="Reports of a cycle: 排名, 星级分布, 公示, 计分表, 整改台账 … as .xlsx or "
+    "printable HTML; the stored report set; weakness across overseen tenants",
 )
 
+CYCLE = "/cycles/<uuid:cycle_id>/reports"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TYPES = {"xlsx": XLSX, "html": "text/html; charset=utf-8"}
 
 
 class ReportSchema(Schema):
@@ -32,33 +37,117 @@ class ReportSchema(Schema):
     personal = fields.Boolean()
 
 
-@blp.route("")
+class ReportArgsSchema(Schema):
+    subject_id = fields.UUID(
+        metadata={"description": "one subject (core.score_sheet: that subject's sheet)"}
+    )
+
+
+class WeaknessArgsSchema(Schema):
+    period = fields.String(
+        validate=validate.Regexp(
+            r"^\d{4}(H[12]|Q[1-4]|-(0[1-9]|1[0-2]))?$",
+            error="a period like 2021, 2021H1, 2021Q3 or 2021-05",
+        ),
+        metadata={"description": "default: the latest period of the overseen tenants"},
+    )
+
+
+class ReportFileSchema(Schema):
+    id = fields.UUID()
+    key = fields.String()
+    fmt = fields.String()
+    title = fields.String()
+    personal = fields.Boolean()
+    size = fields.Integer()
+    result_set_id = fields.UUID(allow_none=True)
+    created_at = fields.DateTime()
+
+
+def send(content: bytes | str, fmt: str, name: str, fallback: str) -> Response:
+    response = Response(content, mimetype=TYPES[fmt].split(";")[0])
+    if fmt == "html":
+        response.headers["Content-Type"] = TYPES["html"]
+        return response
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}.{fmt}\"; filename*=UTF-8''{quote(name)}.{fmt}"
+    )
+    return response
+
+
+def rendered(tables, fmt: str, name: str, fallback: str) -> Response:
+    if fmt == "html":
+        return send(render_html(tables, name), fmt, name, fallback)
+    return send(render_xlsx(tables), fmt, name, fallback)
+
+
+@blp.route(CYCLE)
 class Reports(MethodView):
     @blp.response(200, ReportSchema(many=True))
     def get(self, tenant_id: uuid.UUID, cycle_id: uuid.UUID):
-        """The reports this cycle's scheme offers."""
+        """The reports this cycle's scheme offers (the core's and its plugin's)."""
         authorize(tenant_id)
         return sorted(
             service.builders_for(get_cycle(tenant_id, cycle_id)).values(), key=lambda b: b.key
         )
 
 
-@blp.route("/<string:key>.<any(xlsx, html):fmt>")
+@blp.route(f"{CYCLE}/<string:key>.<any(xlsx, html):fmt>")
 class Report(MethodView):
+    @blp.arguments(ReportArgsSchema, location="query")
     @blp.response(200, content_type=XLSX)
-    def get(self, tenant_id: uuid.UUID, cycle_id: uuid.UUID, key: str, fmt: str):
-        """One report; reports with personal data are not for overseers."""
+    def get(self, args, tenant_id: uuid.UUID, cycle_id: uuid.UUID, key: str, fmt: str):
+        """One report, built now; reports with personal data are not for overseers."""
         access = authorize(tenant_id)
         cycle = get_cycle(tenant_id, cycle_id)
         if service.builder(cycle, key).personal and not access.personal_data:
             abort(403, message="this report shows members' personal data")
-        tables, title = service.build(cycle, key)
-        name = f"{title}-{cycle.label}"
-        if fmt == "html":
-            return Response(render_html(tables, name), mimetype="text/html")
-        response = Response(render_xlsx(tables), mimetype=XLSX)
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="report-{cycle.label}.xlsx"; '
-            f"filename*=UTF-8''{quote(name)}.xlsx"
-        )
-        return response
+        tables, title = service.build(cycle, key, args)
+        return rendered(tables, fmt, f"{title}-{cycle.label}", f"report-{cycle.label}")
+
+
+@blp.route(f"{CYCLE}/charts/stars.svg")
+class StarsChart(MethodView):
+    @blp.response(200, content_type="image/svg+xml")
+    def get(self, tenant_id: uuid.UUID, cycle_id: uuid.UUID):
+        """The star (or grade) distribution of each track, as an SVG bar chart."""
+        authorize(tenant_id)
+        data = service.report_data(get_cycle(tenant_id, cycle_id))
+        return Response(core.stars_chart(data), mimetype="image/svg+xml")
+
+
+@blp.route(f"{CYCLE}/files")
+class StoredReports(MethodView):
+    @blp.response(200, ReportFileSchema(many=True))
+    def get(self, tenant_id: uuid.UUID, cycle_id: uuid.UUID):
+        """The stored report set (made by the ``reports`` job), without personal-data
+        reports for overseers."""
+        access = authorize(tenant_id)
+        return store.stored(get_cycle(tenant_id, cycle_id), personal=access.personal_data)
+
+
+@blp.route(f"{CYCLE}/files/<uuid:file_id>")
+class StoredReport(MethodView):
+    @blp.response(200, content_type=XLSX)
+    def get(self, tenant_id: uuid.UUID, cycle_id: uuid.UUID, file_id: uuid.UUID):
+        """One stored file (.xlsx as a download, HTML as a page)."""
+        access = authorize(tenant_id)
+        cycle = get_cycle(tenant_id, cycle_id)
+        found = store.stored_file(cycle, file_id)
+        if found.personal and not access.personal_data:
+            abort(403, message="this report shows members' personal data")
+        name = f"{found.title}-{cycle.label}"
+        return send(found.content, found.fmt, name, f"report-{cycle.label}")
+
+
+@blp.route("/oversight/weakness.<any(xlsx, html):fmt>")
+class WeaknessAcross(MethodView):
+    @blp.arguments(WeaknessArgsSchema, location="query")
+    @blp.response(200, content_type=XLSX)
+    def get(self, args, tenant_id: uuid.UUID, fmt: str):
+        """Which indicators lose the most points across the tenants this tenant oversees
+        (aggregates and tenant names only)."""
+        authorize(tenant_id)
+        tables = oversight.weakness_across(g.access, args.get("period"))
+        name = tables[0].title
+        return rendered(tables, fmt, name, "weakness")

@@ -333,10 +333,11 @@ def store_history(cycle: Cycle, entries: list[dict[str, Any]]) -> ResultSet:
     return result_set
 
 
-def summary(cycle: Cycle) -> dict[str, Any]:
+def summary(cycle: Cycle, results: list | None = None) -> dict[str, Any]:
     """Star and grade distribution per track, and the scheme's targets against the actual
-    shares, from the current results."""
-    results = results_of(cycle)
+    shares, from the current results (or from ``results`` already loaded: rows with the
+    result columns as attributes)."""
+    results = results_of(cycle) if results is None else results
     scheme = plugin_registry().scheme(cycle.scheme_key)
     engine_results = [
         engine.Result(

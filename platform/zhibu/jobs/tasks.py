@@ -29,6 +29,15 @@ def recompute_cycle(cycle_id: str) -> dict[str, Any]:
     return {"result_set_id": str(result_set.id), "subjects": result_set.subjects}
 
 
+def generate_reports(cycle_id: str) -> dict[str, Any]:
+    """Build and store every report of one cycle (.xlsx and HTML), replacing the cycle's
+    earlier set; the files are listed at ``GET …/reports/files``."""
+    from zhibu.reports.store import generate_all
+
+    files = generate_all(_tenant_id(), uuid.UUID(cycle_id), progress=report_progress)
+    return {"files": len(files), "bytes": sum(f["size"] for f in files)}
+
+
 def import_roster(upload_id: str) -> dict[str, Any]:
     """Commit a roster workbook stashed by :func:`zhibu.jobs.uploads.stash`, as the user
     who uploaded it (their reach limits what it may touch). All or nothing."""

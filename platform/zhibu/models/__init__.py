@@ -18,12 +18,14 @@ from zhibu.models.members import Member, MemberTransfer
 from zhibu.models.notifications import NOTIFICATION_KINDS, Notification
 from zhibu.models.orgs import ORG_KINDS, OrgEvent, OrgUnit
 from zhibu.models.rectification import FollowUp, RectificationItem
+from zhibu.models.reports import REPORT_FORMATS, ReportFile
 from zhibu.models.tenancy import OversightLink, Tenant, TenantScheme
 
 __all__ = [
     "NOTIFICATION_KINDS",
     "ORG_KINDS",
     "PHASES",
+    "REPORT_FORMATS",
     "ROLES",
     "ActivityRecord",
     "ApiToken",
@@ -39,6 +41,7 @@ __all__ = [
     "OrgUnit",
     "OversightLink",
     "RectificationItem",
+    "ReportFile",
     "ResultSet",
     "RoleAssignment",
     "SchemeVersion",

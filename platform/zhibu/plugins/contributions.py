@@ -19,6 +19,8 @@ class ReportBuilder:
     :param schemes: scheme keys the report applies to; empty means every scheme.
     :param personal: shows members' personal data (birth date, ethnicity …): not for
         overseers.
+    :param replaces: keys of reports this one stands in for in its schemes' cycles (a
+        scheme's own 公示 replaces the core's ``core.publicity``).
     """
 
     key: str
@@ -26,6 +28,7 @@ class ReportBuilder:
     build: Callable[..., Any]
     schemes: tuple[str, ...] = ()
     personal: bool = False
+    replaces: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
-"""Reports: tables built by plugins (``zhibu_report_builders``) and the core, rendered as
-``.xlsx`` laid out as an organization department prints it and as printable HTML."""
+"""Reports: tables built by plugins (``zhibu_report_builders``) and the core
+(:mod:`zhibu.reports.registry`), rendered as ``.xlsx`` laid out as an organization
+department prints it and as printable HTML; :func:`zhibu.reports.store.generate_all`
+builds and stores a cycle's whole set (the reports job). See ``docs/reports.md``."""
 
 from zhibu.reports.table import Column, ReportData, ReportTable
 

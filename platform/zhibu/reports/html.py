@@ -1,11 +1,12 @@
 """A report table as a printable HTML page (A4 landscape; the header repeats on every
-printed page)."""
+printed page; category cells span their runs of rows)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from flask import render_template
+from flask import current_app
 
 from zhibu.reports.table import ReportTable
 
@@ -22,6 +23,28 @@ def group_spans(table: ReportTable) -> list[tuple[str, int, bool]]:
     return spans
 
 
+def body_rows(table: ReportTable) -> list[list[tuple[Any, int]]]:
+    """Each row's cells as (value, rowspan); a cell inside a category run is left out."""
+    spans: dict[tuple[int, int], int] = {}
+    for at, column in enumerate(table.columns):
+        if column.category:
+            for start, length in table.runs(column.key):
+                for row in range(start, start + length):
+                    spans[(row, at)] = length if row == start else 0
+    rows = []
+    for index, row in enumerate(table.rows):
+        cells = []
+        for at, column in enumerate(table.columns):
+            span = spans.get((index, at), 1)
+            if span:
+                value = row.get(column.key)
+                cells.append(("" if value is None else value, span))
+        rows.append(cells)
+    return rows
+
+
 def render_html(tables: Iterable[ReportTable], title: str) -> str:
-    tables = list(tables)
-    return render_template("report.html", tables=tables, title=title, spans=group_spans)
+    """The page, from the app's template environment but without the request's context
+    processors: a job renders it too, outside any request."""
+    template = current_app.jinja_env.get_template("report.html")
+    return template.render(tables=list(tables), title=title, spans=group_spans, body_rows=body_rows)

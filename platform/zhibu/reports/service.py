@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
@@ -10,7 +11,15 @@ from zhibu.app import plugin_registry
 from zhibu.db import db
 from zhibu.errors import NotFound
 from zhibu.evaluations import compute
-from zhibu.models import Cycle, Member, OrgUnit, Tenant
+from zhibu.models import (
+    Cycle,
+    EvaluationResult,
+    FollowUp,
+    Member,
+    OrgUnit,
+    RectificationItem,
+    Tenant,
+)
 from zhibu.reports.table import ReportData
 
 UNIT_FIELDS = ("id", "code", "name", "kind", "parent_id", "retired", "exempt", "status")
@@ -29,14 +38,46 @@ MEMBER_FIELDS = (
     "status",
     "category",
 )
+RESULT_FIELDS = (
+    "subject_kind",
+    "subject_id",
+    "subject_code",
+    "kind",
+    "track",
+    "rated",
+    "total",
+    "stars",
+    "grade",
+    "titles",
+    "flags",
+    "actions",
+    "source_scores",
+    "explanation",
+    "rank",
+)
+ITEM_FIELDS = (
+    "id",
+    "org_id",
+    "member_id",
+    "issue",
+    "measure",
+    "deadline",
+    "responsible",
+    "status",
+    "signed_off_at",
+)
 
 
 def builders_for(cycle: Cycle) -> dict:
-    return {
+    """The reports of the cycle's scheme: every builder made for it or for every scheme,
+    less those another one ``replaces``."""
+    found = {
         key: b
         for key, b in plugin_registry().contributions["reports"].items()
         if not b.schemes or cycle.scheme_key in b.schemes
     }
+    replaced = {key for b in found.values() for key in b.replaces}
+    return {key: b for key, b in found.items() if key not in replaced}
 
 
 def builder(cycle: Cycle, key: str):
@@ -49,56 +90,105 @@ def builder(cycle: Cycle, key: str):
     return found
 
 
-def report_data(cycle: Cycle, today: date | None = None) -> ReportData:
-    tenant = db.session.get(Tenant, cycle.tenant_id)
-    units = {
-        row.id: dict(zip(UNIT_FIELDS, row, strict=True))
-        for row in db.session.execute(
-            select(*(getattr(OrgUnit, f) for f in UNIT_FIELDS)).where(
-                OrgUnit.tenant_id == cycle.tenant_id
-            )
+def result_rows(cycle: Cycle) -> list[Any]:
+    """The current results as rows (the result columns as attributes), in one query."""
+    current = compute.current_set(cycle)
+    if current is None:
+        return []
+    return db.session.execute(
+        select(*(getattr(EvaluationResult, f) for f in RESULT_FIELDS))
+        .where(
+            EvaluationResult.tenant_id == cycle.tenant_id,
+            EvaluationResult.result_set_id == current.id,
         )
+        .order_by(EvaluationResult.subject_kind.desc(), EvaluationResult.subject_code)
+    ).all()
+
+
+def as_dict(row) -> dict[str, Any]:
+    return {
+        "subject_kind": row.subject_kind,
+        "subject_id": row.subject_id,
+        "code": row.subject_code,
+        "kind": row.kind,
+        "track": row.track,
+        "rated": row.rated,
+        "total": row.total,
+        "stars": row.stars,
+        "grade": row.grade,
+        "titles": row.titles,
+        "flags": row.flags,
+        "actions": row.actions,
+        "scores": row.source_scores,
+        "rank": row.rank,
+        "explanation": compute.explanation_of(row),
     }
-    members = {
-        row.id: dict(zip(MEMBER_FIELDS, row, strict=True))
-        for row in db.session.execute(
-            select(*(getattr(Member, f) for f in MEMBER_FIELDS)).where(
-                Member.tenant_id == cycle.tenant_id
-            )
-        )
-    }
-    results = [
-        {
-            "subject_kind": r.subject_kind,
-            "subject_id": r.subject_id,
-            "code": r.subject_code,
-            "kind": r.kind,
-            "track": r.track,
-            "rated": r.rated,
-            "total": r.total,
-            "stars": r.stars,
-            "grade": r.grade,
-            "titles": r.titles,
-            "flags": r.flags,
-            "actions": r.actions,
-            "scores": r.source_scores,
-            "rank": r.rank,
-            "explanation": compute.explanation_of(r),
-        }
-        for r in compute.results_of(cycle)
+
+
+def _rows(model, fields, *where) -> list[dict[str, Any]]:
+    columns = [getattr(model, f) for f in fields]
+    return [
+        dict(zip(fields, row, strict=True))
+        for row in db.session.execute(select(*columns).where(*where))
     ]
+
+
+def ledger_of(cycle: Cycle) -> list[dict[str, Any]]:
+    """The cycle's rectification items, each with its last 回头看 (two queries)."""
+    items = _rows(
+        RectificationItem,
+        ITEM_FIELDS,
+        RectificationItem.tenant_id == cycle.tenant_id,
+        RectificationItem.cycle_id == cycle.id,
+    )
+    ids = select(RectificationItem.id).where(
+        RectificationItem.tenant_id == cycle.tenant_id, RectificationItem.cycle_id == cycle.id
+    )
+    last: dict[Any, dict[str, Any]] = {}
+    for check in sorted(
+        _rows(
+            FollowUp,
+            ("item_id", "checked_on", "finding", "satisfactory"),
+            FollowUp.tenant_id == cycle.tenant_id,
+            FollowUp.item_id.in_(ids),
+        ),
+        key=lambda c: c["checked_on"],
+    ):
+        last[check["item_id"]] = check
+    return [{**item, "last_check": last.get(item["id"])} for item in items]
+
+
+def report_data(
+    cycle: Cycle, today: date | None = None, params: dict[str, Any] | None = None
+) -> ReportData:
+    where = (OrgUnit.tenant_id == cycle.tenant_id,)
+    units = {u["id"]: u for u in _rows(OrgUnit, UNIT_FIELDS, *where)}
+    members = {
+        m["id"]: m for m in _rows(Member, MEMBER_FIELDS, Member.tenant_id == cycle.tenant_id)
+    }
+    rows = result_rows(cycle)
+    definition, _, _ = compute.definition_for(cycle)
     return ReportData(
-        tenant,
+        db.session.get(Tenant, cycle.tenant_id),
         cycle,
         units,
         members,
-        results,
-        compute.summary(cycle),
+        [as_dict(r) for r in rows],
+        compute.summary(cycle, rows),
         (today or date.today()).isoformat(),
+        definition=definition,
+        scheme=plugin_registry().scheme(cycle.scheme_key),
+        ledger=ledger_of(cycle),
+        params=dict(params or {}),
     )
 
 
-def build(cycle: Cycle, key: str):
-    """The tables of one report, and its title."""
+def build(cycle: Cycle, key: str, params: dict[str, Any] | None = None):
+    """The tables of one report, and its title. ``params["subject_id"]`` picks one subject
+    (the score sheet); it must have a result in the cycle."""
     found = builder(cycle, key)
-    return found.build(report_data(cycle)), found.title
+    data = report_data(cycle, params=params)
+    subject = data.params.get("subject_id")
+    if subject is not None and not any(r["subject_id"] == subject for r in data.results):
+        raise NotFound(f"no result for subject {subject} in this cycle", field="subject_id")
+    return found.build(data), found.title

@@ -8,12 +8,17 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Column:
-    """A column; columns with the same ``group`` get one merged heading above theirs."""
+    """A column; columns with the same ``group`` get one merged heading above theirs.
+
+    :param category: the column names a category (党组织, 类别 …): equal values in
+        consecutive rows are printed as one merged cell.
+    """
 
     key: str
     header: str
     width: float = 12
     group: str = ""
+    category: bool = False
 
 
 @dataclass
@@ -22,6 +27,7 @@ class ReportTable:
 
     :param sheet: the worksheet (or page section) name, ≤ 31 characters.
     :param notes: lines printed under the table (公示期, 说明 …).
+    :param chart: an SVG drawing shown above the table on the HTML page.
     """
 
     title: str
@@ -31,12 +37,31 @@ class ReportTable:
     issuer: str = ""
     date: str = ""
     notes: list[str] = field(default_factory=list)
+    chart: str = ""
+
+    def runs(self, key: str) -> list[tuple[int, int]]:
+        """(first row index, length) of each run of equal values in column ``key``."""
+        found: list[tuple[int, int]] = []
+        for index, row in enumerate(self.rows):
+            value = row.get(key)
+            if found and value not in (None, "") and self.rows[found[-1][0]].get(key) == value:
+                start, length = found[-1]
+                found[-1] = (start, length + 1)
+            else:
+                found.append((index, 1))
+        return found
 
 
 @dataclass
 class ReportData:
     """What a report builder reads: the tenant, the cycle, its units, members and current
-    results (plain dicts), and the cycle's summary with the scheme's targets."""
+    results (plain dicts), and the cycle's summary with the scheme's targets.
+
+    :param definition: the engine's definition of the cycle's scheme (tracks, rubrics).
+    :param scheme: the :class:`zhibu.engine.Scheme` (its targets, incident kinds …).
+    :param ledger: the cycle's rectification items (plain dicts), with their last 回头看.
+    :param params: what the caller asked for (``subject_id`` for one score sheet).
+    """
 
     tenant: Any
     cycle: Any
@@ -45,6 +70,27 @@ class ReportData:
     results: list[dict[str, Any]]
     summary: dict[str, Any]
     today: str
+    definition: Any = None
+    scheme: Any = None
+    ledger: list[dict[str, Any]] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
 
     def results_of(self, subject_kind: str) -> list[dict[str, Any]]:
         return [r for r in self.results if r["subject_kind"] == subject_kind]
+
+    def name_of(self, result: dict[str, Any]) -> str:
+        """The subject's name (a unit's, or a member's)."""
+        found = (self.units if result["subject_kind"] == "org" else self.members).get(
+            result["subject_id"]
+        )
+        return found["name"] if found else result["code"]
+
+    def parent_name(self, result: dict[str, Any]) -> str:
+        """A unit's parent unit, or a member's unit."""
+        if result["subject_kind"] == "org":
+            unit = self.units.get(result["subject_id"]) or {}
+            parent = self.units.get(unit.get("parent_id")) or {}
+        else:
+            member = self.members.get(result["subject_id"]) or {}
+            parent = self.units.get(member.get("org_id")) or {}
+        return parent.get("name", "")

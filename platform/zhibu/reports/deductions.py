@@ -1,0 +1,236 @@
+"""Reports on where points were lost: a subject's score sheet with every deduction and its
+reason, the 整改通知单 of every unit that lost points, and the 整改台账 of the cycle."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from zhibu.reports import names
+from zhibu.reports.table import Column, ReportData, ReportTable
+
+
+def sources_of(data: ReportData) -> dict[str, tuple[str, Any]]:
+    """Source key → (title, rubric or None), over every track of the scheme."""
+    found: dict[str, tuple[str, Any]] = {}
+    for track in data.definition.tracks if data.definition else ():
+        for source in track.sources:
+            found.setdefault(source.key, (source.title, data.definition.rubric(source.rubric)))
+    return found
+
+
+def indicator_of(sources: dict, source: str | None, code: str | None):
+    rubric = (sources.get(source) or (None, None))[1]
+    return rubric.indicator(code) if rubric is not None and code else None
+
+
+def _line_row(sources: dict, line: dict[str, Any]) -> dict[str, Any]:
+    points, code = line.get("points"), line.get("indicator")
+    indicator = indicator_of(sources, line.get("source"), code)
+    deduction = bool(line.get("reason")) and points is not None and points < 0
+    title = (sources.get(line.get("source")) or ("",))[0]
+    return {
+        "source": title or ("评定" if line.get("rule") else ""),
+        "rater": line.get("rater") or "",
+        "indicator": f"{code} {indicator.title}" if indicator else (code or ""),
+        "max": indicator.max_points if indicator and not deduction else None,
+        "points": None if deduction else points,
+        "deduction": -points if deduction else None,
+        "reason": line.get("reason") or "",
+        "text": line["text"].split(" / ")[0],
+    }
+
+
+SHEET_COLUMNS = [
+    Column("source", "评分来源", 14, category=True),
+    Column("rater", "评分人", 10),
+    Column("indicator", "考核指标", 24),
+    Column("max", "分值", 7),
+    Column("points", "得分", 8),
+    Column("deduction", "扣分", 7),
+    Column("reason", "扣分原因", 28),
+    Column("text", "计分说明", 36),
+]
+
+
+def score_sheet(data: ReportData) -> list[ReportTable]:
+    """One subject's sheet (``params["subject_id"]``): every line of its explanation, each
+    deduction with its reason. Without a subject: every unit's, in one table."""
+    sources = sources_of(data)
+    wanted = data.params.get("subject_id")
+    if wanted is not None:
+        result = next((r for r in data.results if str(r["subject_id"]) == str(wanted)), None)
+        if result is None:
+            return []
+        return [_one_sheet(data, sources, result)]
+    rows = []
+    for r in data.results_of("org"):
+        subject = f"{data.name_of(r)}({r['code']})"
+        rows += [{"subject": subject, **_line_row(sources, line)} for line in r["explanation"]]
+    return [
+        ReportTable(
+            title=f"党组织考评计分明细表({data.cycle.label})",
+            sheet="计分明细",
+            issuer=data.tenant.name,
+            date=data.today,
+            columns=[Column("subject", "党组织", 20, category=True), *SHEET_COLUMNS],
+            rows=rows,
+        )
+    ]
+
+
+def _one_sheet(data: ReportData, sources: dict, result: dict[str, Any]) -> ReportTable:
+    name = data.name_of(result)
+    notes = [
+        f"综合得分:{'—' if result['total'] is None else result['total']};"
+        f"星级(等次):{names.level(result)}"
+        + (f";名次:{result['rank']}" if result.get("rank") else "")
+    ]
+    if names.remarks(result):
+        notes.append(f"备注:{names.remarks(result)}")
+    return ReportTable(
+        title=f"{name}考评计分表({data.cycle.label})",
+        sheet=result["code"] or "计分表",
+        issuer=data.parent_name(result) or data.tenant.name,
+        date=data.today,
+        columns=SHEET_COLUMNS,
+        rows=[_line_row(sources, line) for line in result["explanation"]],
+        notes=notes,
+    )
+
+
+def lost_points(result: dict[str, Any]) -> dict[tuple[str, str, str], list[float]]:
+    """(source, indicator, reason) → the points each rater took off for it."""
+    found: dict[tuple[str, str, str], list[float]] = {}
+    for line in result["explanation"]:
+        if line.get("reason") and line.get("indicator") and (line.get("points") or 0) < 0:
+            key = (line.get("source") or "", line["indicator"], line["reason"])
+            found.setdefault(key, []).append(-line["points"])
+    return found
+
+
+def _order(sources: dict, source: str, indicator) -> tuple[str, int]:
+    """Where an indicator stands: its source, then its line in the rubric."""
+    rubric = (sources.get(source) or (None, None))[1]
+    if rubric is None or indicator is None:
+        return (source, 10_000)
+    return (source, rubric.indicators.index(indicator))
+
+
+def _notice_rows(sources: dict, found: dict) -> list[dict[str, Any]]:
+    """One row per (indicator, reason), by category in the rubric's order."""
+    rows = []
+    for (source, code, reason), points in sorted(found.items()):
+        indicator = indicator_of(sources, source, code)
+        rows.append(
+            {
+                "order": _order(sources, source, indicator),
+                "category": (indicator.category if indicator else "") or code,
+                "item": f"{code} {indicator.title}" if indicator else code,
+                "points": round(sum(points) / len(points), 2),
+                "reason": reason,
+            }
+        )
+    firsts: dict[str, tuple] = {}
+    for row in sorted(rows, key=lambda row: row["order"]):
+        firsts.setdefault(row["category"], row["order"])
+    rows.sort(key=lambda row: (firsts[row["category"]], row["order"]))
+    for number, row in enumerate(rows, start=1):
+        row["no"] = number
+    return rows
+
+
+def notice(data: ReportData) -> list[ReportTable]:
+    """One 整改通知单 per unit that lost points: what and why (the mean of the raters who
+    took the points off), with the columns the unit fills in."""
+    sources = sources_of(data)
+    deadline = (date.fromisoformat(data.today) + timedelta(days=30)).isoformat()
+    tables = []
+    for r in data.results_of("org"):
+        found = lost_points(r)
+        if not found:
+            continue
+        rows = _notice_rows(sources, found)
+        name = data.name_of(r)
+        tables.append(
+            ReportTable(
+                title=f"整改通知单({name})",
+                sheet=r["code"] or name,
+                issuer=data.parent_name(r) or data.tenant.name,
+                date=data.today,
+                columns=[
+                    Column("no", "序号", 6),
+                    Column("category", "考核指标", 14, category=True),
+                    Column("item", "考核内容", 28),
+                    Column("points", "扣分", 8),
+                    Column("reason", "扣分原因", 30),
+                    Column("measure", "整改措施", 24),
+                    Column("deadline", "整改时限", 12),
+                    Column("responsible", "责任人", 10),
+                ],
+                rows=rows,
+                notes=[
+                    f"{name}:经{data.cycle.label}考评,你单位综合得分 "
+                    f"{'—' if r['total'] is None else r['total']},存在以上问题。请逐项制定整改"
+                    f"措施,明确整改时限和责任人,于 {deadline} 前整改到位并书面报告;"
+                    "上级党组织将开展“回头看”,逐项验收销号。"
+                ],
+            )
+        )
+    return tables
+
+
+def ledger(data: ReportData) -> list[ReportTable]:
+    """The cycle's rectification items (整改台账), by unit, with their last 回头看."""
+    today = date.fromisoformat(data.today)
+    items = sorted(
+        data.ledger,
+        key=lambda i: ((data.units.get(i["org_id"]) or {}).get("code", ""), i["deadline"]),
+    )
+    rows = []
+    for number, item in enumerate(items, start=1):
+        check = item.get("last_check")
+        overdue = item["status"] != "signed_off" and item["deadline"] < today
+        rows.append(
+            {
+                "no": number,
+                "unit": (data.units.get(item["org_id"]) or {}).get("name", ""),
+                "issue": item["issue"],
+                "measure": item["measure"],
+                "deadline": item["deadline"].isoformat(),
+                "responsible": item["responsible"],
+                "status": names.STATUSES.get(item["status"], item["status"]),
+                "check": f"{check['checked_on'].isoformat()} {check['finding']}" if check else "",
+                "signed_off": item["signed_off_at"].date().isoformat()
+                if item["signed_off_at"]
+                else "",
+                "overdue": "逾期" if overdue else "",
+            }
+        )
+    done = sum(1 for i in items if i["status"] == "signed_off")
+    late = sum(1 for row in rows if row["overdue"])
+    return [
+        ReportTable(
+            title=f"整改台账({data.cycle.label})",
+            sheet="整改台账",
+            issuer=data.tenant.name,
+            date=data.today,
+            columns=[
+                Column("no", "序号", 6),
+                Column("unit", "党组织名称", 20, category=True),
+                Column("issue", "整改事项", 30),
+                Column("measure", "整改措施", 24),
+                Column("deadline", "整改时限", 11),
+                Column("responsible", "责任人", 9),
+                Column("status", "整改状态", 11),
+                Column("check", "回头看情况", 24),
+                Column("signed_off", "完成销号时间", 11),
+                Column("overdue", "备注", 7),
+            ],
+            rows=rows,
+            notes=[
+                f"共 {len(items)} 项:已销号 {done} 项,未销号 {len(items) - done} 项,"
+                f"其中逾期 {late} 项。"
+            ],
+        )
+    ]

@@ -1,0 +1,57 @@
+"""Chinese names the core reports print for the engine's keys (stars, grades, flags);
+a key without a name here is printed as it is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+STARS = {5: "五星", 4: "四星", 3: "三星", 2: "二星", 1: "一星"}
+GRADES = {
+    "advanced": "先进",
+    "standard": "达标",
+    "lagging": "落后",
+    "excellent": "优秀",
+    "good": "良好",
+    "qualified": "合格",
+    "basically_qualified": "基本合格",
+    "unqualified": "不合格",
+}
+FLAGS = {
+    "vetoed": "一票否决",
+    "retired": "离退休,不评星",
+    "exempt": "暂不列入星级管理",
+    "not_rated": "不参评",
+    "missing_source": "评分不全",
+    "quota_demoted": "超出比例,按排名降级",
+    "quota_tie": "比例线上同分,待研究",
+    "quota_exceeded": "超出比例",
+    "downgrade_floor": "已是最低星级",
+    "rectification_plan": "制定整改方案,限期整改",
+}
+STATUSES = {"open": "整改中", "rectified": "已整改,待销号", "signed_off": "已销号"}
+
+
+def level(result: dict[str, Any]) -> str:
+    """五星 / 先进 / — for a result."""
+    if result.get("stars") is not None:
+        return STARS.get(result["stars"], f"{result['stars']}星")
+    if result.get("grade"):
+        return GRADES.get(result["grade"], result["grade"])
+    return "—"
+
+
+def remarks(result: dict[str, Any]) -> str:
+    return ";".join(FLAGS.get(x, x) for x in [*result["flags"], *result["actions"]])
+
+
+def title_name(scheme: Any, key: str) -> str:
+    """A title's name: from the target that counts it (``样板党支部占比`` → 样板党支部),
+    else the key."""
+    for target in getattr(scheme, "targets", ()):
+        if target.title_key == key:
+            return target.title.removesuffix("占比").removesuffix("比例")
+    return key
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"

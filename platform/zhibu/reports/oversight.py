@@ -1,0 +1,78 @@
+"""Reports across the tenants an overseer oversees: the indicator weakness table of a
+period. Only aggregates and tenant names leave the overseen tenants: no member's data."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from zhibu.accounts.access import TenantAccess, access_for
+from zhibu.app import plugin_registry
+from zhibu.db import db
+from zhibu.evaluations import compute
+from zhibu.models import Cycle, Tenant
+from zhibu.reports import weakness
+from zhibu.reports.service import result_rows
+from zhibu.reports.table import ReportTable
+from zhibu.tenancy.scope import Scope, use_scope
+from zhibu.tenancy.service import overseen_tenants
+
+
+def overseen_by(access: TenantAccess) -> list[Tenant]:
+    """The tenants the caller's tenant oversees that the caller may read through it."""
+    tenant = db.session.get(Tenant, access.tenant_id)
+    return [t for t in overseen_tenants(tenant) if access_for(access.user, t.id) is not None]
+
+
+def latest_cycles(tenant_ids: list[Any], period: str | None) -> tuple[str, list[Cycle]]:
+    """Per tenant and scheme, the newest cycle of ``period`` (default: the latest period
+    any of them has)."""
+    cycles = db.session.scalars(
+        select(Cycle).where(Cycle.tenant_id.in_(tenant_ids)).order_by(Cycle.created_at.desc())
+    ).all()
+    period = period or max((c.period for c in cycles), default="")
+    chosen: dict[tuple[Any, str], Cycle] = {}
+    for cycle in cycles:
+        if cycle.period == period:
+            chosen.setdefault((cycle.tenant_id, cycle.scheme_key), cycle)
+    return period, list(chosen.values())
+
+
+def weakness_across(
+    access: TenantAccess, period: str | None = None, today: date | None = None
+) -> list[ReportTable]:
+    """One weakness table per scheme and rubric, over the overseen tenants' cycles."""
+    overseer = db.session.get(Tenant, access.tenant_id)
+    tenants = {t.id: t for t in overseen_by(access)}
+    scope = Scope.for_tenants(
+        [access.tenant_id, *tenants], user_id=access.user.id, username=access.user.username
+    )
+    found: dict[str, dict] = {}
+    with use_scope(scope):
+        period, cycles = latest_cycles(list(tenants), period)
+        for cycle in sorted(cycles, key=lambda c: tenants[c.tenant_id].code):
+            if cycle.scheme_key not in plugin_registry().schemes:
+                continue
+            definition, _, _ = compute.definition_for(cycle)
+            results = [{"explanation": compute.explanation_of(r)} for r in result_rows(cycle)]
+            name = tenants[cycle.tenant_id].name
+            weakness.losses(definition, results, name, found.setdefault(cycle.scheme_key, {}))
+    day = (today or date.today()).isoformat()
+    tables = []
+    for scheme_key, losses in sorted(found.items()):
+        scheme = plugin_registry().schemes[scheme_key]
+        title = f"{overseer.name}所辖单位指标失分分析表({period} {scheme.title})"
+        tables += weakness.tables(losses, title, overseer.name, day, across=True)
+    return tables or [
+        ReportTable(
+            title=f"{overseer.name}所辖单位指标失分分析表({period or '—'})",
+            sheet="指标失分",
+            issuer=overseer.name,
+            date=day,
+            columns=weakness.columns(True),
+            rows=[],
+            notes=[f"所辖 {len(tenants)} 个单位本期没有按考核指标计分的结果。"],
+        )
+    ]

@@ -1,0 +1,145 @@
+"""Generate every report of a cycle and keep the files: the job behind "generate the
+report set", and the list and downloads of what it stored.
+
+The files live in the ``report_files`` table (the web app and the workers share the
+database and nothing else); a new run replaces the cycle's files in one transaction, so
+readers see the old set or the new one, never half of each.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+
+from zhibu import audit
+from zhibu.db import db
+from zhibu.errors import NotFound
+from zhibu.evaluations import compute
+from zhibu.evaluations.cycles import get_cycle
+from zhibu.models import Cycle, ReportFile
+from zhibu.reports import service
+from zhibu.reports.html import render_html
+from zhibu.reports.xlsx import render_xlsx
+from zhibu.tenancy.scope import current_scope
+
+Progress = Callable[[int, int, str], None]
+LISTED = (
+    ReportFile.id,
+    ReportFile.key,
+    ReportFile.fmt,
+    ReportFile.title,
+    ReportFile.personal,
+    ReportFile.size,
+    ReportFile.result_set_id,
+    ReportFile.created_at,
+)
+
+
+def _quiet(done: int, total: int, step: str) -> None:
+    pass
+
+
+def generate_all(
+    tenant_id: uuid.UUID,
+    cycle_id: uuid.UUID,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> list[dict[str, Any]]:
+    """Build every report of the cycle as .xlsx and HTML and store them, replacing the
+    cycle's earlier set. Runs in the caller's scope (a job's: its tenant).
+
+    :param progress: called as ``progress(done, total, step)`` before each report is
+        built and at the end (``done == total``).
+    :return: what was stored: id, key, fmt, title and size of each file.
+    """
+    progress = progress or _quiet
+    cycle = get_cycle(tenant_id, cycle_id)
+    builders = sorted(service.builders_for(cycle).values(), key=lambda b: b.key)
+    total = len(builders) + 2
+    progress(0, total, "读取考评结果 / loading the results")
+    data = service.report_data(cycle, today)
+    current = compute.current_set(cycle)
+    files = []
+    for done, found in enumerate(builders, start=1):
+        progress(done, total, f"{found.title} / {found.key}")
+        tables = found.build(data)
+        name = f"{found.title}-{cycle.label}"
+        for fmt, content in (
+            ("xlsx", render_xlsx(tables)),
+            ("html", render_html(tables, name).encode("utf-8")),
+        ):
+            files.append(_file(cycle, found, fmt, content, current))
+    progress(total - 1, total, "保存 / storing the files")
+    _replace(cycle, files)
+    progress(total, total, "完成 / done")
+    return [{k: f[k] for k in ("id", "key", "fmt", "title", "size")} for f in files]
+
+
+def _replace(cycle: Cycle, files: list[dict[str, Any]]) -> None:
+    """Swap the cycle's stored files for ``files`` in one transaction (bulk statements:
+    the audit log gets one summary, not the bytes)."""
+    db.session.execute(
+        delete(ReportFile).where(
+            ReportFile.tenant_id == cycle.tenant_id, ReportFile.cycle_id == cycle.id
+        )
+    )
+    db.session.execute(insert(ReportFile), files)
+    audit.record(
+        db.session,
+        action="generate",
+        entity="report_files",
+        entity_id=str(cycle.id),
+        tenant_id=cycle.tenant_id,
+        after={"files": [f"{f['key']}.{f['fmt']}" for f in files]},
+    )
+    db.session.commit()
+    for f in files:
+        f["id"] = str(f["id"])
+
+
+def _file(cycle: Cycle, found, fmt: str, content: bytes, current) -> dict[str, Any]:
+    return {
+        "tenant_id": cycle.tenant_id,
+        "id": uuid.uuid4(),
+        "cycle_id": cycle.id,
+        "key": found.key,
+        "fmt": fmt,
+        "title": found.title,
+        "personal": found.personal,
+        "size": len(content),
+        "content": content,
+        "result_set_id": current.id if current else None,
+        "user_id": current_scope().user_id,
+    }
+
+
+def stored(cycle: Cycle, personal: bool = True) -> list[Any]:
+    """The cycle's stored files (without their content), by key and format; without
+    ``personal``, those with members' personal data are left out."""
+    query = select(*LISTED).where(
+        ReportFile.tenant_id == cycle.tenant_id, ReportFile.cycle_id == cycle.id
+    )
+    if not personal:
+        query = query.where(ReportFile.personal.is_(False))
+    return db.session.execute(query.order_by(ReportFile.key, ReportFile.fmt)).all()
+
+
+def stored_file(cycle: Cycle, file_id: uuid.UUID) -> ReportFile:
+    found = db.session.scalar(
+        select(ReportFile).where(
+            ReportFile.tenant_id == cycle.tenant_id,
+            ReportFile.cycle_id == cycle.id,
+            ReportFile.id == file_id,
+        )
+    )
+    if found is None:
+        raise NotFound(f"no stored report file {file_id} in this cycle", field="file_id")
+    return found
+
+
+def filename(cycle: Cycle, title: str, fmt: str) -> str:
+    return f"{title}-{cycle.label}.{fmt}"
