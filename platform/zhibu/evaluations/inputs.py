@@ -46,7 +46,9 @@ def subject_kinds(definition: engine.Definition) -> set[str]:
 
 def load(cycle: Cycle, definition: engine.Definition, settings: dict, fingerprint=None) -> Loaded:
     kinds = subject_kinds(definition)
-    units = db.session.scalars(select(OrgUnit).where(OrgUnit.tenant_id == cycle.tenant_id)).all()
+    units = db.session.scalars(  # in code order: subjects (and explanations) come out stable
+        select(OrgUnit).where(OrgUnit.tenant_id == cycle.tenant_id).order_by(OrgUnit.code)
+    ).all()
     unit_code = {u.id: u.code for u in units}
     unit_name = {u.id: u.name for u in units}
     subjects, ids = [], {}
@@ -112,7 +114,11 @@ def _add_members(cycle: Cycle, unit_code, subjects, ids) -> None:
             select(OrgUnit.id).where(OrgUnit.tenant_id == cycle.tenant_id, OrgUnit.retired)
         )
     )
-    rows = db.session.execute(select(*MEMBER_COLUMNS).where(Member.tenant_id == cycle.tenant_id))
+    rows = db.session.execute(
+        select(*MEMBER_COLUMNS)
+        .where(Member.tenant_id == cycle.tenant_id)
+        .order_by(Member.archive_code)
+    )
     for (
         ident,
         code,
