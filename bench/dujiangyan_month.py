@@ -199,10 +199,23 @@ def timed(what: str, action):
     return result, took
 
 
+def recompute(cycle, profile: bool):
+    if not profile:
+        return compute.recompute(cycle)
+    import cProfile
+    import pstats
+
+    with cProfile.Profile() as profiler:
+        result = compute.recompute(cycle)
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--branches", type=int, default=400)
     parser.add_argument("--per-branch", type=int, default=50)
+    parser.add_argument("--profile", action="store_true", help="profile the recompute")
     args = parser.parse_args()
     server = require_postgres()
     with temporary_postgres_database(server) as url, tempfile.TemporaryDirectory() as folder:
@@ -242,7 +255,7 @@ def main() -> None:
                 lambda: months.save_month(tenant_id, root, "2021-12", city),
             )
             cycle = cycles.get_cycle(tenant_id, cycle_id)
-            result_set, _ = timed("recompute the year", lambda: compute.recompute(cycle))
+            result_set, _ = timed("recompute the year", lambda: recompute(cycle, args.profile))
             print(f"  {result_set.subjects} results")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory of the process: {peak:.0f} MiB")

@@ -57,7 +57,10 @@ def test_demo_serves_a_page_and_the_printed_login_works(tmp_path):
         base = f"http://127.0.0.1:{port}"
         _wait_for(base + "/healthz")
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-        form = urllib.parse.urlencode({"username": username, "password": password}).encode()
+        login_page = opener.open(base + "/login", timeout=10).read().decode()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login_page).group(1)
+        fields = {"username": username, "password": password, "csrf_token": token}
+        form = urllib.parse.urlencode(fields).encode()
         home = opener.open(base + "/login", data=form, timeout=10).read().decode()
         assert "阿克苏职业技术学院党委" in home
         assert "都江堰市委组织部" in home

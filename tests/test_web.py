@@ -1,5 +1,6 @@
 """Pages served by the app itself: home, login and logout, idle timeout, health check."""
 
+import re
 import time
 import uuid
 
@@ -21,6 +22,15 @@ def _user(app, username="secretary", password="correct horse battery"):
     return username, password
 
 
+def _token(client) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+
+
+def _login(client, username, password):
+    data = {"username": username, "password": password, "csrf_token": _token(client)}
+    return client.post("/login", data=data)
+
+
 def test_home_lists_the_loaded_schemes(client):
     page = client.get("/")
     assert page.status_code == 200
@@ -31,25 +41,25 @@ def test_home_lists_the_loaded_schemes(client):
 
 def test_login_shows_tenants_and_logout_ends_the_session(app, client):
     username, password = _user(app)
-    response = client.post("/login", data={"username": username, "password": password})
+    response = _login(client, username, password)
     assert response.status_code == 302
     home = client.get("/")
     assert "第一学院党委" in home.text and "akesu_college" in home.text
     assert "别的单位" not in home.text  # a tenant the user has no role in
-    client.post("/logout")
+    client.post("/logout", data={"csrf_token": _token(client)})
     assert "第一学院党委" not in client.get("/").text
 
 
 def test_wrong_password_is_refused(app, client):
     username, _ = _user(app)
-    response = client.post("/login", data={"username": username, "password": "nope"})
+    response = _login(client, username, "nope")
     assert response.status_code == 401
     assert "用户名或密码错误" in response.text
 
 
 def test_an_idle_session_times_out(app, client):
     username, password = _user(app)
-    client.post("/login", data={"username": username, "password": password})
+    _login(client, username, password)
     idle = app.config["ZHIBU_SESSION_IDLE_MINUTES"] * 60
     with client.session_transaction() as session:
         session["seen"] = time.time() - idle - 1
@@ -77,3 +87,22 @@ def test_health_check_reports_the_database(app, client):
         else ("not applicable")
     )
     assert checks["row_level_security"] == expected
+
+
+def test_login_without_the_csrf_token_is_refused(app, client):
+    username, password = _user(app)
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302 and response.location.startswith("/login")
+    assert "页面已过期" in client.get(response.location).text
+    assert "第一学院党委" not in client.get("/").text
+
+
+def test_login_returns_to_the_page_asked_for(app, client):
+    username, password = _user(app)
+    data = {"username": username, "password": password, "csrf_token": _token(client)}
+    response = client.post("/login?next=/t/x/", data=data)
+    assert response.location == "/t/x/"
+    elsewhere = client.post(
+        "/login?next=//evil.example/", data=data | {"csrf_token": _token(client)}
+    )
+    assert elsewhere.location == "/"

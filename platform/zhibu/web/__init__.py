@@ -1,13 +1,54 @@
-"""Server-rendered pages (Chinese first). Everything a page needs is served by the app."""
+"""Server-rendered pages (Chinese first, English switchable). Everything a page needs is
+served by the app: no CDN, no JS framework.
+
+One blueprint per area: ``pages`` (home, login), ``admin`` (组织部: dashboard, cycles,
+recompute), ``results`` (results and their explanation, reports), ``registry`` (org tree,
+roster import/export), ``ledger`` (rectification ledger, incidents), ``sheets`` (score
+sheets), ``branch`` (branch secretary), ``member`` (a member's own results), ``oversight``
+(county dashboard). Page forms are CSRF-protected; the ``/api/`` blueprints use bearer
+tokens for writes and are left out.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from zhibu.web import health, pages
+from zhibu.web import health, i18n, pages
+
+csrf = CSRFProtect()
 
 
 def init_web(app: Flask) -> None:
+    from zhibu.web import admin, branch, ledger, member, oversight, registry, results, sheets
+
+    i18n.init_i18n(app)
+    pages.init_session_timeout(app)
+    _init_csrf(app)  # after the session user is loaded: a timed-out form goes to login
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
-    pages.init_session_timeout(app)
+    for module in (admin, results, registry, ledger, sheets, branch, member, oversight):
+        app.register_blueprint(module.bp)
+    app.jinja_env.filters.update(pages.FILTERS)
+
+
+def _init_csrf(app: Flask) -> None:
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked below, outside /api/
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the session's idle limit applies
+    csrf.init_app(app)
+
+    @app.before_request
+    def protect_pages() -> None:
+        if not request.path.startswith("/api/"):
+            csrf.protect()
+
+    @app.errorhandler(CSRFError)
+    def refused(exc: CSRFError):
+        if request.is_json:
+            return {"message": _("页面已过期,请刷新后重试。"), "errors": {}}, 400
+        if g.get("user") is None:  # the session timed out (or never was): log in again
+            flash(_("页面已过期,请刷新后重试。"))
+            return redirect(url_for("pages.login"))
+        message = _("表单已过期或来源不明,请刷新页面后重试。")
+        return render_template("error.html", code=400, message=message), 400

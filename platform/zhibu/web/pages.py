@@ -1,8 +1,9 @@
-"""The home page, login and logout."""
+"""The home page, login and logout, the language switch, each tenant's role home."""
 
 from __future__ import annotations
 
 import time
+import uuid
 
 from flask import (
     Blueprint,
@@ -15,14 +16,19 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from sqlalchemy import select
 
-from zhibu.accounts.access import visible_tenant_ids
+from zhibu.accounts.access import access_for, visible_tenant_ids
 from zhibu.accounts.auth import LoginError, authenticate
 from zhibu.app import plugin_registry
 from zhibu.db import db
 from zhibu.models import Tenant, User
+from zhibu.reports import names
 from zhibu.tenancy.scope import Scope, set_scope, system_scope
+from zhibu.web import i18n
+from zhibu.web.common import ROLE_NAMES
+from zhibu.web.guard import page_access, register_page_errors
 
 bp = Blueprint(
     "pages",
@@ -31,6 +37,7 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/static/zhibu",
 )
+register_page_errors(bp)
 
 
 def init_session_timeout(app: Flask) -> None:
@@ -43,8 +50,11 @@ def init_session_timeout(app: Flask) -> None:
         idle_limit = app.config["ZHIBU_SESSION_IDLE_MINUTES"] * 60
         now = time.time()
         if now - session.get("seen", 0) > idle_limit:
+            lang = session.get("lang")
             session.clear()
-            flash("会话已超时,请重新登录 / session timed out")
+            if lang:
+                session["lang"] = lang
+            flash(_("会话已超时,请重新登录。"))
             return
         session["seen"] = now
         g.user = db.session.get(User, _uuid(user_id))
@@ -53,7 +63,7 @@ def init_session_timeout(app: Flask) -> None:
 
 
 def _page_scope(user: User) -> Scope:
-    """Pages read what the user can see; writes go through the API's per-tenant checks."""
+    """Until a tenant page narrows it (guard.page_access): what the user can see."""
     if user.is_platform_admin:
         return system_scope(username=user.username, user_id=user.id)
     return Scope.for_tenants(
@@ -62,8 +72,6 @@ def _page_scope(user: User) -> Scope:
 
 
 def _uuid(value: str):
-    import uuid
-
     try:
         return uuid.UUID(value)
     except ValueError:
@@ -79,12 +87,36 @@ def index():
         visible = visible_tenant_ids(g.user)
         if visible is not None:
             query = query.where(Tenant.id.in_(visible))
-        tenants = db.session.scalars(query).all()
-    return render_template("index.html", schemes=list(registry.schemes.values()), tenants=tenants)
+        tenants = [(t, access_for(g.user, t.id)) for t in db.session.scalars(query)]
+    return render_template(
+        "index.html",
+        schemes=list(registry.schemes.values()),
+        tenants=tenants,
+        role_names=ROLE_NAMES,
+    )
+
+
+@bp.get("/t/<uuid:tenant_id>/")
+def tenant_home(tenant_id: uuid.UUID):
+    """Each role's page in the tenant: 组织部 and overseers the dashboard, an assessor the
+    score sheets, a branch secretary the branch, a member their own results."""
+    access = page_access(tenant_id)
+    if "overseer" in access.roles and not access.is_admin:
+        return redirect(url_for("oversight.dashboard", tenant_id=tenant_id))
+    if access.is_admin or access.overseer:
+        return redirect(url_for("admin.dashboard", tenant_id=tenant_id))
+    if "assessor" in access.roles:
+        return redirect(url_for("sheets.index", tenant_id=tenant_id))
+    if access.subtrees:
+        return redirect(url_for("branch.home", tenant_id=tenant_id))
+    return redirect(url_for("member.home", tenant_id=tenant_id))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    target = request.values.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("pages.index")
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
@@ -92,15 +124,48 @@ def login():
             user = authenticate(username, password)
         except LoginError as exc:
             flash(str(exc))
-            return render_template("login.html", username=username), 401
+            return render_template("login.html", username=username, next=target), 401
+        lang = session.get("lang")
         session.clear()
-        session["user_id"] = str(user.id)
-        session["seen"] = time.time()
-        return redirect(url_for("pages.index"))
-    return render_template("login.html", username="")
+        session.update(user_id=str(user.id), seen=time.time())
+        if lang:
+            session["lang"] = lang
+        return redirect(target)
+    return render_template("login.html", username="", next=target)
 
 
 @bp.post("/logout")
 def logout():
     session.clear()
     return redirect(url_for("pages.login"))
+
+
+@bp.get("/lang/<code>")
+def language(code: str):
+    return i18n.switch_language(code)
+
+
+def _stars(value) -> str:
+    return "—" if value is None else "★" * value + "☆" * max(0, 5 - value)
+
+
+def _level(result) -> str:
+    if result is None:
+        return "—"
+    if result.stars is not None:
+        return names.STARS.get(result.stars, f"{result.stars}星")
+    return names.GRADES.get(result.grade, result.grade) if result.grade else "—"
+
+
+def _points(value) -> str:
+    return "—" if value is None else f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+FILTERS = {
+    "stars": _stars,
+    "level": _level,
+    "points": _points,
+    "level_of_stars": lambda n: names.STARS.get(n, n),
+    "flag_name": lambda key: names.FLAGS.get(key, key),
+    "status_name": lambda key: names.STATUSES.get(key, key),
+}

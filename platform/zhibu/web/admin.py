@@ -1,0 +1,155 @@
+"""组织部 (tenant admin): the cycle dashboard, cycle management, recompute with a
+progress bar fed by the job. Overseers read the dashboard of a tenant they oversee."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from zhibu.app import plugin_registry
+from zhibu.evaluations import compute, cycles
+from zhibu.jobs import enqueue, fetch
+from zhibu.models import PHASES
+from zhibu.web import queries
+from zhibu.web.common import PHASE_TITLES, cycle_or_404, star_chart, track_titles
+from zhibu.web.guard import register_page_errors, tenant_page
+
+bp = Blueprint("admin", __name__, url_prefix="/t/<uuid:tenant_id>")
+register_page_errors(bp)
+
+
+@bp.get("/dashboard")
+@tenant_page("whole_tree")
+def dashboard(tenant_id: uuid.UUID):
+    """Phase and deadline, score entry, star distribution, targets of the current cycle."""
+    cycle = queries.current_cycle(tenant_id)
+    if cycle is None:
+        return render_template("admin/dashboard.html", cycle=None, today=date.today())
+    definition, _settings, _version = compute.definition_for(cycle)
+    kinds = {k for t in definition.tracks if t.sources for k in t.subject_kinds}
+    summary = compute.summary(cycle)
+    titles = track_titles(cycle)
+    return render_template(
+        "admin/dashboard.html",
+        cycle=cycle,
+        summary=summary,
+        titles=titles,
+        chart=star_chart(summary, titles, _("星级分布")),
+        entered=queries.entered_subjects(cycle),
+        expected=queries.rated_subjects(cycle, kinds),
+        overdue=len(queries.ledger_items(g.access, overdue_on=date.today())),
+        deadline=cycle.deadlines.get(cycle.phase),
+        phases=PHASE_TITLES,
+        today=date.today(),
+    )
+
+
+@bp.route("/cycles", methods=["GET", "POST"])
+@tenant_page("whole_tree")
+def cycle_list(tenant_id: uuid.UUID):
+    if request.method == "POST":
+        if not g.access.is_admin:
+            abort(403)
+        cycle = cycles.open_cycle(
+            g.tenant,
+            request.form.get("scheme_key", ""),
+            request.form.get("period", "").strip(),
+            round=request.form.get("round") or None,
+        )
+        flash(_("已开启考评周期 %(label)s。", label=cycle.label))
+        return redirect(url_for("admin.cycle_detail", tenant_id=tenant_id, cycle_id=cycle.id))
+    schemes = [plugin_registry().scheme(key) for key in g.tenant.scheme_keys]
+    return render_template(
+        "admin/cycles.html",
+        cycles=queries.cycles_of(tenant_id),
+        schemes=schemes,
+        phases=PHASE_TITLES,
+    )
+
+
+@bp.get("/cycles/<uuid:cycle_id>")
+@tenant_page("whole_tree")
+def cycle_detail(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
+    cycle = cycle_or_404(tenant_id, cycle_id)
+    position = PHASES.index(cycle.phase)
+    return render_template(
+        "admin/cycle.html",
+        cycle=cycle,
+        phases=PHASE_TITLES,
+        next_phase=PHASES[position + 1] if position + 1 < len(PHASES) else None,
+        current=compute.current_set(cycle),
+    )
+
+
+@bp.post("/cycles/<uuid:cycle_id>/advance")
+@tenant_page("admin")
+def advance(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
+    """Next phase; 发布 (publish) is the move to 结果公示, 定案 (finalize) the move to final."""
+    cycle = cycles.advance(cycle_or_404(tenant_id, cycle_id), request.form.get("to") or None)
+    flash(_("已进入阶段:%(phase)s。", phase=PHASE_TITLES[cycle.phase]))
+    return redirect(url_for("admin.cycle_detail", tenant_id=tenant_id, cycle_id=cycle_id))
+
+
+@bp.post("/cycles/<uuid:cycle_id>/reopen")
+@tenant_page("admin")
+def reopen(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
+    cycle = cycle_or_404(tenant_id, cycle_id)
+    cycles.reopen(cycle, request.form.get("reason", ""), request.form.get("to") or "review")
+    flash(_("已重新开启,当前阶段:%(phase)s。", phase=PHASE_TITLES[cycle.phase]))
+    return redirect(url_for("admin.cycle_detail", tenant_id=tenant_id, cycle_id=cycle_id))
+
+
+@bp.post("/cycles/<uuid:cycle_id>/recompute")
+@tenant_page("admin")
+def recompute(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
+    """Start the recompute job and follow it on the progress page."""
+    cycle = cycle_or_404(tenant_id, cycle_id)
+    handle = enqueue(
+        "zhibu.jobs.tasks.recompute_cycle", str(cycle.id), tenant_id=tenant_id, user_id=g.user.id
+    )
+    done = url_for("results.results", tenant_id=tenant_id, cycle_id=cycle_id)
+    return redirect(url_for("admin.job", tenant_id=tenant_id, job_id=handle.id, next=done))
+
+
+def _job_or_404(tenant_id: uuid.UUID, job_id: uuid.UUID):
+    handle = fetch(str(job_id))
+    if handle is None or handle.tenant_id != str(tenant_id):
+        abort(404)
+    return handle
+
+
+def job_state(handle) -> dict:
+    progress = handle.progress or {}
+    total = progress.get("total") or 0
+    done = progress.get("done") or 0
+    if handle.status == "finished":
+        done, total = max(done, total, 1), max(total, 1)
+    return {
+        "id": handle.id,
+        "kind": handle.kind,
+        "status": handle.status,
+        "done": done,
+        "total": total,
+        "step": progress.get("step", ""),
+        "error": (handle.error or "").strip().splitlines()[-1:] or None,
+    }
+
+
+@bp.get("/jobs/<uuid:job_id>")
+@tenant_page("read")
+def job(tenant_id: uuid.UUID, job_id: uuid.UUID):
+    """The progress page: a bar the script refreshes from ``/jobs/<id>.json``."""
+    state = job_state(_job_or_404(tenant_id, job_id))
+    target = request.args.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("pages.tenant_home", tenant_id=tenant_id)
+    return render_template("admin/job.html", job=state, next=target)
+
+
+@bp.get("/jobs/<uuid:job_id>.json")
+@tenant_page("read")
+def job_json(tenant_id: uuid.UUID, job_id: uuid.UUID):
+    return jsonify(job_state(_job_or_404(tenant_id, job_id)))

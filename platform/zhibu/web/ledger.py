@@ -1,0 +1,115 @@
+"""The rectification ledger (整改台账) with overdue items highlighted, 回头看 follow-ups
+and sign-off (销号); incidents (veto and downgrade events)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from zhibu.db import db
+from zhibu.errors import ServiceError
+from zhibu.evaluations import facts, ledger
+from zhibu.models import Incident, Member, OrgUnit
+from zhibu.web import queries
+from zhibu.web.guard import register_page_errors, tenant_page
+
+bp = Blueprint("rectification", __name__, url_prefix="/t/<uuid:tenant_id>")
+register_page_errors(bp)
+
+
+def _date(field: str) -> date:
+    raw = request.form.get(field, "").strip()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ServiceError(
+            _("%(field)s:“%(raw)s”不是日期(例如 2021-06-30)。", field=field, raw=raw), field=field
+        ) from None
+
+
+@bp.get("/ledger")
+@tenant_page("read")
+def items(tenant_id: uuid.UUID):
+    today = date.today()
+    only_overdue = request.args.get("overdue") == "1"
+    found = queries.ledger_items(g.access, overdue_on=today if only_overdue else None)
+    return render_template(
+        "ledger/items.html",
+        items=found,
+        today=today,
+        overdue={i.id for i in found if ledger.is_overdue(i, today)},
+        units=queries.subject_names(tenant_id, {i.org_id for i in found}),
+        only_overdue=only_overdue,
+    )
+
+
+@bp.post("/ledger/<uuid:item_id>/follow-up")
+@tenant_page("admin")
+def follow_up(tenant_id: uuid.UUID, item_id: uuid.UUID):
+    item = ledger.get_item(tenant_id, item_id)
+    ledger.follow_up(
+        item,
+        checked_on=_date("checked_on"),
+        finding=request.form.get("finding", ""),
+        satisfactory=request.form.get("satisfactory") == "1",
+    )
+    flash(_("已记录回头看。"))
+    return redirect(url_for("rectification.items", tenant_id=tenant_id))
+
+
+@bp.post("/ledger/<uuid:item_id>/sign-off")
+@tenant_page("admin")
+def sign_off(tenant_id: uuid.UUID, item_id: uuid.UUID):
+    ledger.sign_off(ledger.get_item(tenant_id, item_id))
+    flash(_("已销号。"))
+    return redirect(url_for("rectification.items", tenant_id=tenant_id))
+
+
+@bp.route("/incidents", methods=["GET", "POST"])
+@tenant_page("whole_tree")
+def incidents(tenant_id: uuid.UUID):
+    kinds = facts.incident_kinds(g.tenant)
+    if request.method == "POST":
+        if not g.access.is_admin:
+            return render_template(
+                "error.html", code=403, message=_("您的角色不能进行此操作。")
+            ), 403
+        subject_kind, _sep, subject = request.form.get("subject", "").partition(":")
+        try:
+            subject_id = uuid.UUID(subject)
+        except ValueError:
+            raise ServiceError(_("请选择发生事件的组织或党员。"), field="subject") from None
+        facts.add_incident(
+            g.tenant,
+            subject_kind,
+            subject_id,
+            request.form.get("kind", ""),
+            _date("occurred_on"),
+            request.form.get("note", ""),
+        )
+        flash(_("已登记事件。"))
+        return redirect(url_for("rectification.incidents", tenant_id=tenant_id))
+    rows = db.session.scalars(
+        select(Incident)
+        .where(Incident.tenant_id == tenant_id)
+        .order_by(Incident.occurred_on.desc())
+    ).all()
+    units = db.session.scalars(
+        select(OrgUnit).where(OrgUnit.tenant_id == tenant_id).order_by(OrgUnit.path)
+    ).all()
+    return render_template(
+        "ledger/incidents.html",
+        incidents=rows,
+        kinds=kinds,
+        units=units,
+        names=queries.subject_names(tenant_id, {i.subject_id for i in rows}),
+        members=db.session.scalars(
+            select(Member).where(Member.tenant_id == tenant_id, Member.active).order_by(Member.name)
+        ).all()
+        if g.access.personal_data
+        else [],
+    )

@@ -1,0 +1,223 @@
+"""Read-only queries the pages need that no service offers yet. Each runs inside the
+request's tenant scope (set by :func:`zhibu.web.guard.page_access`)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+
+from zhibu.accounts.access import TenantAccess
+from zhibu.db import db
+from zhibu.evaluations.sheets import items_of
+from zhibu.members.service import visible_members
+from zhibu.models import (
+    Cycle,
+    EvaluationResult,
+    Member,
+    OrgUnit,
+    RectificationItem,
+    ResultSet,
+    ScoreSheet,
+)
+from zhibu.orgs.service import subtree_query
+
+
+def cycles_of(tenant_id: uuid.UUID) -> list[Cycle]:
+    """The tenant's cycles, newest first."""
+    return list(
+        db.session.scalars(
+            select(Cycle)
+            .where(Cycle.tenant_id == tenant_id)
+            .order_by(Cycle.starts_on.desc(), Cycle.created_at.desc(), Cycle.label.desc())
+        )
+    )
+
+
+def current_cycle(tenant_id: uuid.UUID) -> Cycle | None:
+    """The cycle people work on: the newest one not yet final, else the newest."""
+    cycles = cycles_of(tenant_id)
+    return next((c for c in cycles if c.phase != "final"), cycles[0] if cycles else None)
+
+
+def units_in_reach(access: TenantAccess, kinds: set[str] | None = None) -> list[OrgUnit]:
+    """Active units the caller reaches (a secretary's subtrees; else the whole tree)."""
+    if access.whole_tree:
+        query = select(OrgUnit).where(OrgUnit.tenant_id == access.tenant_id)
+    elif access.subtrees:
+        query = subtree_query(access.tenant_id, access.subtrees)
+    else:
+        return []
+    query = query.where(OrgUnit.status == "active")
+    if kinds is not None:
+        query = query.where(OrgUnit.kind.in_(kinds))
+    return list(db.session.scalars(query.order_by(OrgUnit.path)))
+
+
+def org_of(member: Member) -> OrgUnit:
+    return db.session.get(OrgUnit, (member.tenant_id, member.org_id))
+
+
+def members_in_reach(access: TenantAccess, org_ids: list[uuid.UUID] | None = None) -> list:
+    query = visible_members(access).where(Member.active)
+    if org_ids is not None:
+        query = query.where(Member.org_id.in_(org_ids))
+    return list(db.session.scalars(query.order_by(Member.org_id, Member.archive_code)))
+
+
+def entered_subjects(cycle: Cycle) -> int:
+    """How many subjects have at least one score sheet in the cycle."""
+    return db.session.scalar(
+        select(func.count(func.distinct(ScoreSheet.subject_id))).where(
+            ScoreSheet.tenant_id == cycle.tenant_id, ScoreSheet.cycle_id == cycle.id
+        )
+    )
+
+
+def rated_subjects(cycle: Cycle, kinds: set[str]) -> int:
+    """How many active units of ``kinds`` (plus active members, if "member" is one) the
+    cycle rates: what the score entry is measured against."""
+    units = db.session.scalar(
+        select(func.count()).where(
+            OrgUnit.tenant_id == cycle.tenant_id,
+            OrgUnit.status == "active",
+            OrgUnit.kind.in_(kinds),
+        )
+    )
+    members = 0
+    if "member" in kinds:
+        members = db.session.scalar(
+            select(func.count()).where(Member.tenant_id == cycle.tenant_id, Member.active)
+        )
+    return units + members
+
+
+def find_sheet(cycle: Cycle, subject_id: uuid.UUID, source: str, rater: str, period: str = ""):
+    """One rater's sheet (and its items) of a subject and source, or (None, [])."""
+    sheet = db.session.scalar(
+        select(ScoreSheet).where(
+            ScoreSheet.tenant_id == cycle.tenant_id,
+            ScoreSheet.cycle_id == cycle.id,
+            ScoreSheet.subject_id == subject_id,
+            ScoreSheet.source == source,
+            ScoreSheet.rater == rater,
+            ScoreSheet.period == period,
+        )
+    )
+    return sheet, (items_of(sheet) if sheet else [])
+
+
+def sheets_by_subject(cycle: Cycle, source: str, rater: str, period: str = "") -> dict:
+    """subject id → that rater's sheet of the source (and sub-period), in one query."""
+    rows = db.session.scalars(
+        select(ScoreSheet).where(
+            ScoreSheet.tenant_id == cycle.tenant_id,
+            ScoreSheet.cycle_id == cycle.id,
+            ScoreSheet.source == source,
+            ScoreSheet.rater == rater,
+            ScoreSheet.period == period,
+        )
+    )
+    return {s.subject_id: s for s in rows}
+
+
+def result_of(tenant_id: uuid.UUID, result_id: uuid.UUID) -> EvaluationResult | None:
+    return db.session.get(EvaluationResult, (tenant_id, result_id))
+
+
+def current_results_of(tenant_id: uuid.UUID, subject_ids: list[uuid.UUID]) -> list[tuple]:
+    """(cycle, result) of the subjects in every cycle's current result set, newest first."""
+    if not subject_ids:
+        return []
+    rows = db.session.execute(
+        select(Cycle, EvaluationResult)
+        .join(
+            ResultSet,
+            (ResultSet.tenant_id == EvaluationResult.tenant_id)
+            & (ResultSet.id == EvaluationResult.result_set_id),
+        )
+        .join(
+            Cycle,
+            (Cycle.tenant_id == EvaluationResult.tenant_id)
+            & (Cycle.id == EvaluationResult.cycle_id),
+        )
+        .where(
+            EvaluationResult.tenant_id == tenant_id,
+            EvaluationResult.subject_id.in_(subject_ids),
+            ResultSet.current,
+        )
+        .order_by(Cycle.starts_on.desc(), Cycle.label.desc())
+    )
+    return [tuple(r) for r in rows]
+
+
+def subject_names(tenant_id: uuid.UUID, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Names of the units and members with these ids (what a results table shows)."""
+    if not ids:
+        return {}
+    names = dict(
+        db.session.execute(
+            select(OrgUnit.id, OrgUnit.name).where(
+                OrgUnit.tenant_id == tenant_id, OrgUnit.id.in_(ids)
+            )
+        ).all()
+    )
+    names |= dict(
+        db.session.execute(
+            select(Member.id, Member.name).where(Member.tenant_id == tenant_id, Member.id.in_(ids))
+        ).all()
+    )
+    return names
+
+
+def ledger_items(access: TenantAccess, *, overdue_on: date | None = None) -> list:
+    """Rectification items within the caller's part of the tree, by deadline."""
+    query = select(RectificationItem).where(RectificationItem.tenant_id == access.tenant_id)
+    if overdue_on is not None:
+        query = query.where(
+            RectificationItem.status != "signed_off", RectificationItem.deadline < overdue_on
+        )
+    if not access.whole_tree:
+        units = subtree_query(access.tenant_id, access.subtrees or ("-",)).with_only_columns(
+            OrgUnit.id
+        )
+        query = query.where(RectificationItem.org_id.in_(units))
+    return list(db.session.scalars(query.order_by(RectificationItem.deadline)))
+
+
+def overdue_counts(tenant_ids: list[uuid.UUID], today: date) -> dict[uuid.UUID, int]:
+    rows = db.session.execute(
+        select(RectificationItem.tenant_id, func.count())
+        .where(
+            RectificationItem.tenant_id.in_(tenant_ids),
+            RectificationItem.status != "signed_off",
+            RectificationItem.deadline < today,
+        )
+        .group_by(RectificationItem.tenant_id)
+    )
+    return {tenant: count for tenant, count in rows}
+
+
+def results_of_kind(cycles: list[Cycle], kind: str) -> list[dict[str, Any]]:
+    """Current results of units of ``kind`` (e.g. townships) in these cycles, best first."""
+    found = []
+    for cycle in cycles:
+        rows = db.session.execute(
+            select(EvaluationResult, OrgUnit.name)
+            .join(ResultSet, ResultSet.id == EvaluationResult.result_set_id)
+            .join(
+                OrgUnit,
+                (OrgUnit.tenant_id == EvaluationResult.tenant_id)
+                & (OrgUnit.id == EvaluationResult.subject_id),
+            )
+            .where(
+                EvaluationResult.tenant_id == cycle.tenant_id,
+                EvaluationResult.cycle_id == cycle.id,
+                EvaluationResult.kind == kind,
+                ResultSet.current,
+            )
+        )
+        found += [{"cycle": cycle, "result": r, "name": name} for r, name in rows]
+    return sorted(found, key=lambda x: -(x["result"].total or 0))

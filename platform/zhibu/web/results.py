@@ -1,0 +1,107 @@
+"""Results of a cycle, each number drilling down to the explanation that makes it, and
+the reports to download (the report API's own downloads)."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, g, render_template, request
+
+from zhibu.db import db
+from zhibu.evaluations import compute
+from zhibu.models import EvaluationResult, Member, OrgUnit
+from zhibu.reports import service as report_service
+from zhibu.reports import store
+from zhibu.web import queries
+from zhibu.web.common import PHASE_TITLES, cycle_or_404, track_titles
+from zhibu.web.guard import register_page_errors, tenant_page
+
+bp = Blueprint("results", __name__, url_prefix="/t/<uuid:tenant_id>/cycles/<uuid:cycle_id>")
+register_page_errors(bp)
+
+
+@bp.get("/results")
+@tenant_page("whole_tree")
+def results(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
+    """The current results: level, total and each source's score, filterable by track and
+    star; every number links to its explanation."""
+    cycle = cycle_or_404(tenant_id, cycle_id)
+    rows = compute.results_of(cycle)
+    track = request.args.get("track")
+    stars = request.args.get("stars", type=int)
+    if track:
+        rows = [r for r in rows if r.track == track]
+    if stars is not None:
+        rows = [r for r in rows if r.stars == stars]
+    definition, _settings, _version = compute.definition_for(cycle)
+    sources = {t.key: t.sources for t in definition.tracks}
+    return render_template(
+        "results/list.html",
+        cycle=cycle,
+        rows=rows,
+        names=queries.subject_names(tenant_id, {r.subject_id for r in rows}),
+        titles=track_titles(cycle),
+        sources=sources,
+        track=track,
+        stars=stars,
+        phases=PHASE_TITLES,
+        current=compute.current_set(cycle),
+    )
+
+
+def may_read_result(access, result: EvaluationResult) -> bool:
+    """The whole tree; a secretary their units and members; a member themselves."""
+    if access.whole_tree:
+        return True
+    if result.subject_kind == "member" and result.subject_id in access.member_ids:
+        return True
+    if not access.subtrees:
+        return False
+    model = Member if result.subject_kind == "member" else OrgUnit
+    row = db.session.get(model, (access.tenant_id, result.subject_id))
+    if row is None:
+        return False
+    unit = db.session.get(OrgUnit, (access.tenant_id, row.org_id)) if model is Member else row
+    return unit is not None and any(unit.path.startswith(p) for p in access.subtrees)
+
+
+@bp.get("/results/<uuid:result_id>")
+@tenant_page("read")
+def explanation(tenant_id: uuid.UUID, cycle_id: uuid.UUID, result_id: uuid.UUID):
+    """One result and every line that makes it, grouped by source."""
+    cycle = cycle_or_404(tenant_id, cycle_id)
+    result = queries.result_of(tenant_id, result_id)
+    if result is None or result.cycle_id != cycle.id or not may_read_result(g.access, result):
+        abort(404)
+    lines = compute.explanation_of(result)
+    definition, _settings, _version = compute.definition_for(cycle)
+    track = next((t for t in definition.tracks if t.key == result.track), None)
+    groups: dict[str | None, list] = {}
+    for line in lines:
+        groups.setdefault(line.get("source"), []).append(line)
+    return render_template(
+        "results/explanation.html",
+        cycle=cycle,
+        result=result,
+        name=queries.subject_names(tenant_id, {result.subject_id}).get(result.subject_id, ""),
+        track=track,
+        groups=groups,
+        source_titles={s.key: s.title for s in track.sources} if track else {},
+        titles=track_titles(cycle),
+    )
+
+
+@bp.get("/reports")
+@tenant_page("whole_tree")
+def reports(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
+    """The reports of the cycle's scheme (built on download) and the stored report set;
+    reports with personal data are not offered to overseers."""
+    cycle = cycle_or_404(tenant_id, cycle_id)
+    personal = g.access.personal_data
+    builders = sorted(report_service.builders_for(cycle).values(), key=lambda b: b.key)
+    return render_template(
+        "results/reports.html",
+        cycle=cycle,
+        builders=[b for b in builders if personal or not b.personal],
+        stored=store.stored(cycle, personal=personal),
+    )

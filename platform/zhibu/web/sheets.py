@@ -1,0 +1,196 @@
+"""Score sheets: the list of what the caller may score, and one subject's sheet laid out
+like the paper one (序号, 考核指标, 考核内容, 扣分, 扣分原因, 得分), saved as you go.
+
+The checks are the sheet service's (a deduction needs a reason and cannot exceed its
+item); the page's script repeats them as the user types, so the mistake shows at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request
+from flask_babel import gettext as _
+
+from zhibu import engine
+from zhibu.errors import ServiceError
+from zhibu.evaluations import compute, sheets
+from zhibu.models import Cycle, Member, OrgUnit
+from zhibu.web import queries
+from zhibu.web.common import PHASE_TITLES, cycle_or_404
+from zhibu.web.guard import register_page_errors, tenant_page
+
+bp = Blueprint("sheets", __name__, url_prefix="/t/<uuid:tenant_id>")
+register_page_errors(bp)
+
+
+def offered_sources(access, track: engine.Track) -> list[engine.Source]:
+    """The paper sheets the caller fills for a track: sources with a rubric, entered per
+    cycle (monthly ones are on the branch's month sheet). A secretary fills the
+    self-assessment (sources not counted); assessors and admins the others too."""
+    offered = [s for s in track.sources if s.rubric and not s.periodic]
+    if access.is_admin or "assessor" in access.roles:
+        return offered
+    return [s for s in offered if not s.counted]
+
+
+@bp.get("/sheets")
+@tenant_page("score")
+def index(tenant_id: uuid.UUID):
+    """For the cycle (default: the current one), each sheet the caller may fill."""
+    cycle_id = request.args.get("cycle", type=uuid.UUID)
+    cycle = cycle_or_404(tenant_id, cycle_id) if cycle_id else queries.current_cycle(tenant_id)
+    groups = []
+    if cycle is not None:
+        definition, _settings, _version = compute.definition_for(cycle)
+        for track in definition.tracks:
+            sources = offered_sources(g.access, track)
+            if sources:
+                groups.append((track, sources, _subjects(track)))
+    return render_template(
+        "sheets/index.html",
+        cycle=cycle,
+        cycles=queries.cycles_of(tenant_id),
+        groups=groups,
+        phases=PHASE_TITLES,
+    )
+
+
+def _subjects(track: engine.Track) -> list[tuple[str, object]]:
+    kinds = set(track.subject_kinds)
+    found: list[tuple[str, object]] = [("org", u) for u in queries.units_in_reach(g.access, kinds)]
+    if "member" in kinds:
+        found += [("member", m) for m in queries.members_in_reach(g.access)]
+    return found
+
+
+def _reachable_subject(kind: str, subject_id: uuid.UUID) -> OrgUnit | Member:
+    try:
+        row = sheets.subject_row(g.access.tenant_id, kind, subject_id)
+    except ServiceError:
+        abort(404)
+    unit = row if isinstance(row, OrgUnit) else queries.org_of(row)
+    if not g.access.reaches(unit.path):
+        abort(403)
+    return row
+
+
+@dataclass
+class Line:
+    """One row of the paper sheet."""
+
+    number: int
+    indicator: engine.Indicator
+    deducted: float
+    reason: str
+    first_of_category: int  # rows of its category when it is the first one; else 0
+
+    @property
+    def score(self) -> float:
+        return max(self.indicator.max_points - self.deducted, 0.0)
+
+
+def sheet_lines(rubric: engine.Rubric, items: list) -> list[Line]:
+    """The rubric's rows with what the stored sheet deducted (an awarded item below its
+    points counts as a deduction of the difference)."""
+    awarded = {i.indicator: i.points for i in items if i.kind == "points"}
+    lines = []
+    for number, indicator in enumerate(rubric.indicators, start=1):
+        taken = [i for i in items if i.kind == "deduction" and i.indicator == indicator.code]
+        given = awarded.get(indicator.code, indicator.max_points)
+        deducted = indicator.max_points - given + sum(i.points for i in taken)
+        reason = ";".join(i.reason for i in taken if i.reason)
+        lines.append(Line(number, indicator, round(deducted, 4), reason, 0))
+    for position, line in enumerate(lines):
+        category = line.indicator.category
+        if position == 0 or lines[position - 1].indicator.category != category:
+            span = 1
+            while (
+                position + span < len(lines)
+                and lines[position + span].indicator.category == category
+            ):
+                span += 1
+            line.first_of_category = span
+    return lines
+
+
+def _sheet_context(cycle: Cycle, kind: str, subject_id: uuid.UUID, source_key: str):
+    subject = _reachable_subject(kind, subject_id)
+    definition, _settings, _version = compute.definition_for(cycle)
+    track = definition.track_of_kind("member" if kind == "member" else subject.kind)
+    source = track.source(source_key) if track else None
+    if source is None or source not in offered_sources(g.access, track):
+        abort(404)
+    return subject, source, definition.rubric(source.rubric)
+
+
+@bp.get("/cycles/<uuid:cycle_id>/sheets/<any(org, member):kind>/<uuid:subject_id>/<source>")
+@tenant_page("score")
+def sheet(tenant_id: uuid.UUID, cycle_id: uuid.UUID, kind: str, subject_id, source: str):
+    cycle = cycle_or_404(tenant_id, cycle_id)
+    subject, found, rubric = _sheet_context(cycle, kind, subject_id, source)
+    stored, items = queries.find_sheet(cycle, subject_id, source, g.user.username)
+    return render_template(
+        "sheets/sheet.html",
+        cycle=cycle,
+        subject=subject,
+        kind=kind,
+        source=found,
+        rubric=rubric,
+        lines=sheet_lines(rubric, items),
+        stored=stored,
+        frozen=cycle.phase == "final",
+        phases=PHASE_TITLES,
+    )
+
+
+def parse_sheet_form(rubric: engine.Rubric, form) -> tuple[dict, list[dict]]:
+    """Items and deductions from the form (``d-<code>`` points, ``r-<code>`` reason); a
+    value that is not a number is refused naming its row."""
+    items: dict[str, float] = {}
+    deductions = []
+    for number, indicator in enumerate(rubric.indicators, start=1):
+        raw = (form.get(f"d-{indicator.code}") or "").strip()
+        reason = (form.get(f"r-{indicator.code}") or "").strip()
+        try:
+            points = float(raw) if raw else 0.0
+        except ValueError:
+            raise ServiceError(
+                _(
+                    "第 %(n)s 行(%(code)s):扣分“%(raw)s”不是数字。",
+                    n=number,
+                    code=indicator.code,
+                    raw=raw,
+                ),
+                field=f"d-{indicator.code}",
+            ) from None
+        if indicator.mode == "additive":
+            items[indicator.code] = indicator.max_points
+        if points:
+            deductions.append({"item": indicator.code, "points": points, "reason": reason})
+    return items, deductions
+
+
+@bp.post("/cycles/<uuid:cycle_id>/sheets/<any(org, member):kind>/<uuid:subject_id>/<source>")
+@tenant_page("score")
+def save(tenant_id: uuid.UUID, cycle_id: uuid.UUID, kind: str, subject_id, source: str):
+    """Save the sheet (the script posts it as the user types; without a script the button
+    does). JSON answers for the script, a redirect for the form."""
+    cycle = cycle_or_404(tenant_id, cycle_id)
+    _subject, _found, rubric = _sheet_context(cycle, kind, subject_id, source)
+    wants_json = request.accept_mimetypes.best == "application/json"
+    try:
+        items, deductions = parse_sheet_form(rubric, request.form)
+        data = sheets.SheetInput(
+            kind, subject_id, source, g.user.username, "", None, items, deductions
+        )
+        saved = sheets.save_sheet(cycle, data)
+    except ServiceError as exc:
+        if not wants_json:
+            raise
+        return exc.as_dict(), exc.status
+    if wants_json:
+        return {"saved": True, "id": str(saved.id), "updated_at": saved.updated_at.isoformat()}
+    flash(_("评分表已保存。"))
+    return redirect(request.url)

@@ -1,0 +1,119 @@
+// The paper score sheet: move with Enter and the arrow keys, check as you type (a
+// deduction is a number, not above its item, and has a reason), save as you go.
+(function () {
+  "use strict";
+  var form = document.getElementById("sheet");
+  if (!form) return;
+  var msg = form.dataset;
+  var rows = Array.prototype.slice.call(form.querySelectorAll("tr[data-code]"));
+  var status = document.getElementById("sheet-status");
+  var token = document.querySelector('meta[name="csrf-token"]').content;
+  var timer = null, sending = false, again = false;
+
+  function number(text) {
+    text = text.trim();
+    return text === "" ? 0 : Number(text);
+  }
+
+  function check(row) {
+    var points = row.querySelector("input.points");
+    var reason = row.querySelector("input.reason");
+    var max = Number(row.dataset.max);
+    var value = number(points.value), problem = "";
+    if (isNaN(value)) problem = msg.msgNumber;
+    else if (value < 0) problem = msg.msgNegative;
+    else if (value > max + 1e-9) problem = msg.msgMax + " " + max;
+    else if (value > 0 && reason.value.trim() === "") problem = msg.msgReason;
+    row.classList.toggle("invalid", problem !== "");
+    points.setAttribute("aria-invalid", problem && problem !== msg.msgReason ? "true" : "false");
+    reason.setAttribute("aria-invalid", problem === msg.msgReason ? "true" : "false");
+    row.querySelector(".problem").textContent = problem;
+    var score = isNaN(value) ? max : Math.max(max - value, 0);
+    row.querySelector(".score").textContent = format(score);
+    return problem === "";
+  }
+
+  function format(value) {
+    return String(Math.round(value * 100) / 100);
+  }
+
+  function checkAll() {
+    var ok = true, total = 0;
+    rows.forEach(function (row) {
+      ok = check(row) && ok;
+      total += Number(row.querySelector(".score").textContent);
+    });
+    var scale = Number(form.dataset.scale), max = Number(form.dataset.max);
+    if (max && scale && max !== scale) total = total * scale / max;
+    document.getElementById("sheet-total").textContent = format(total);
+    return ok;
+  }
+
+  function save() {
+    if (!checkAll()) {
+      status.textContent = msg.msgInvalid;
+      status.className = "invalid";
+      return;
+    }
+    if (sending) { again = true; return; }
+    sending = true;
+    status.textContent = msg.msgSaving;
+    status.className = "saving";
+    fetch(form.action || window.location.href, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { "X-CSRFToken": token, "Accept": "application/json" },
+      credentials: "same-origin"
+    }).then(function (response) {
+      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+    }).then(function (answer) {
+      if (answer.ok) {
+        status.textContent = msg.msgSaved;
+        status.className = "saved";
+      } else {
+        var problems = answer.body.errors && answer.body.errors.sheet;
+        status.textContent = msg.msgFailed + ": " + (problems ? problems.join("; ") : answer.body.message);
+        status.className = "invalid";
+      }
+    }).catch(function (error) {
+      status.textContent = msg.msgFailed + ": " + error;
+      status.className = "invalid";
+    }).then(function () {
+      sending = false;
+      if (again) { again = false; save(); }
+    });
+  }
+
+  function later() {
+    clearTimeout(timer);
+    checkAll();
+    status.textContent = "";
+    status.className = "";
+    timer = setTimeout(save, 700);
+  }
+
+  function move(input, down) {
+    var cells = Array.prototype.slice.call(form.querySelectorAll("input." + input.className.split(" ")[0]));
+    var next = cells[cells.indexOf(input) + (down ? 1 : -1)];
+    if (next) { next.focus(); next.select(); }
+  }
+
+  form.addEventListener("input", later);
+  form.addEventListener("change", function () { clearTimeout(timer); save(); });
+  form.addEventListener("submit", function (event) { event.preventDefault(); clearTimeout(timer); save(); });
+  form.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (input.tagName !== "INPUT") return;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      move(input, event.key === "ArrowDown");
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      // Enter walks the sheet like the paper: 扣分 → 扣分原因 → the next row's 扣分
+      var inputs = Array.prototype.slice.call(form.querySelectorAll("input.points, input.reason"));
+      var next = inputs[inputs.indexOf(input) + (event.shiftKey ? -1 : 1)];
+      if (next) { next.focus(); next.select(); } else { clearTimeout(timer); save(); }
+    }
+  });
+  checkAll();
+})();

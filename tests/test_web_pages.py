@@ -1,0 +1,376 @@
+"""Every role's pages, on both backends: the right data, nothing of another tenant, 404
+for a tenant the user cannot see, 403 for what the role cannot do, CSRF on forms."""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+from datetime import date
+
+import pytest
+
+from zhibu.db import db
+from zhibu.evaluations import compute, cycles, ledger, sheets
+from zhibu.models import EvaluationResult, Tenant
+from zhibu.tenancy import system_scope, use_scope
+from zhibu.tenancy.service import enable_scheme
+
+PASSWORD = "correct horse battery"  # tests/world.py
+OVERDUE_ISSUE = "三会一课记录不全,限期补齐"
+
+
+def _branch_sheets(world, code, democratic, superior, deducted) -> list[sheets.SheetInput]:
+    org = world.ids[code]
+    items = {f"A{n}": pts for n, pts in enumerate((15, 15, 15, 15, 10, 10, 10, 10), start=1)}
+    return [
+        sheets.SheetInput("org", org, "democratic", score=democratic),
+        sheets.SheetInput("org", org, "superior", score=superior),
+        sheets.SheetInput(
+            "org",
+            org,
+            "assessment_team",
+            rater="组长",
+            items=items,
+            deductions=[{"item": "A1", "points": deducted, "reason": "支部台账缺页"}],
+        ),
+    ]
+
+
+def _member_sheets(world, code, democratic) -> list[sheets.SheetInput]:
+    member = world.ids[code]
+    items = {f"B{n}": 20 for n in range(1, 6)}
+    return [
+        sheets.SheetInput("member", member, "democratic", score=democratic),
+        sheets.SheetInput("member", member, "committee", rater="支委会", items=items),
+    ]
+
+
+def seed_results(world) -> dict[str, uuid.UUID]:
+    """A 2021 cycle of akesu_college in tenants A and B, scored and computed, with an
+    overdue rectification item each. A-Z01 totals 95 (five stars), A-Z02 75."""
+    with use_scope(system_scope()):
+        a = db.session.get(Tenant, world.ids["A"])
+        b = db.session.get(Tenant, world.ids["B"])
+        enable_scheme(b, "akesu_college")
+        db.session.commit()
+        history = cycles.open_cycle(a, "akesu_college", "2020")
+        compute.store_history(
+            history, [{"subject": ("member", world.ids["A-M1"]), "stars": 3, "total": 74.5}]
+        )
+        found = {}
+        for tenant, branches, members in (
+            (a, [("A-Z01", 95, 95, 5), ("A-Z02", 75, 75, 1.5)], [("A-M1", 96), ("A-M2", 70)]),
+            (b, [("B-Z01", 88, 88, 3)], [("B-M1", 90)]),
+        ):
+            cycle = cycles.open_cycle(tenant, "akesu_college", "2021")
+            inputs = [s for args in branches for s in _branch_sheets(world, *args)]
+            inputs += [s for args in members for s in _member_sheets(world, *args)]
+            sheets.save_many(cycle, inputs)
+            cycles.advance(cycle, "assessment")
+            compute.recompute(cycle)
+            ledger.raise_item(
+                tenant.id,
+                org_id=world.ids[branches[0][0]],
+                issue=OVERDUE_ISSUE + tenant.code,
+                deadline=date(2021, 3, 1),
+            )
+            found[tenant.code] = cycle.id
+    return found
+
+
+def login(client, username: str, password: str = PASSWORD):
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+
+
+def token_of(page) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+
+
+@pytest.fixture
+def seeded(app, world):
+    with app.app_context():
+        return seed_results(world)
+
+
+def result_id(app, world, tenant: str, code: str) -> uuid.UUID:
+    from sqlalchemy import select
+
+    with app.app_context(), use_scope(system_scope()):
+        cycle_id = compute.current_set(
+            cycles.get_cycle(world.ids[tenant], seeded_cycle(app, world, tenant))
+        ).id
+        return db.session.scalar(
+            select(EvaluationResult.id).where(
+                EvaluationResult.result_set_id == cycle_id,
+                EvaluationResult.subject_code == code,
+            )
+        )
+
+
+def seeded_cycle(app, world, tenant: str) -> uuid.UUID:
+    from sqlalchemy import select
+
+    from zhibu.models import Cycle
+
+    with app.app_context(), use_scope(system_scope()):
+        return db.session.scalar(
+            select(Cycle.id).where(Cycle.tenant_id == world.ids[tenant], Cycle.period == "2021")
+        )
+
+
+B_NAMES = ("乙公司", "王五")
+
+
+def assert_nothing_of_b(text: str) -> None:
+    for name in B_NAMES:
+        assert name not in text, name
+
+
+def test_admin_dashboard_shows_the_cycle(client, world, seeded):
+    login(client, "admin_a")
+    page = client.get(f"/t/{world.id('A')}/", follow_redirects=True)
+    assert page.status_code == 200
+    assert "工作台" in page.text and "2021" in page.text
+    assert "考核评分" in page.text  # the phase
+    assert "2021-12-20" in page.text  # its deadline
+    assert "<svg" in page.text and "五星" in page.text  # the star chart
+    assert "样板党支部占比" in page.text  # the scheme's target
+    entry = re.search(r'class="big">(\d+) / (\d+)<', page.text).groups()
+    assert entry == ("4", "5")  # 2 branches, 2 members of 3 branches and 2 members entered
+    assert_nothing_of_b(page.text)
+
+
+def test_results_drill_down_to_the_explanation(app, client, world, seeded):
+    login(client, "admin_a")
+    cycle = seeded["A"]
+    listing = client.get(f"/t/{world.id('A')}/cycles/{cycle}/results")
+    assert "机电系第一党支部" in listing.text and "张三" in listing.text
+    assert_nothing_of_b(listing.text)
+    rid = result_id(app, world, "A", "A-Z01")
+    assert f"/results/{rid}#source-assessment_team" in listing.text
+    detail = client.get(f"/t/{world.id('A')}/cycles/{cycle}/results/{rid}")
+    assert detail.status_code == 200
+    assert "支部台账缺页" in detail.text and "五星" in detail.text
+    assert 'id="source-assessment_team"' in detail.text
+    other = result_id(app, world, "B", "B-Z01")
+    assert client.get(f"/t/{world.id('A')}/cycles/{cycle}/results/{other}").status_code == 404
+
+
+def test_a_tenant_the_user_cannot_see_is_404_and_a_role_403(client, world, seeded):
+    login(client, "admin_a")
+    assert client.get(f"/t/{world.id('B')}/dashboard").status_code == 404
+    assert client.get(f"/t/{world.id('B')}/cycles/{seeded['B']}/results").status_code == 404
+    client.post("/logout", data={"csrf_token": token_of(client.get("/"))})
+    login(client, "member_a")
+    assert client.get(f"/t/{world.id('A')}/dashboard").status_code == 403
+    assert client.get(f"/t/{world.id('A')}/members").status_code == 403
+
+
+def test_forms_need_the_csrf_token(client, world, seeded):
+    login(client, "admin_a")
+    url = f"/t/{world.id('A')}/cycles/{seeded['A']}/advance"
+    assert client.post(url).status_code == 400
+    page = client.get(f"/t/{world.id('A')}/cycles/{seeded['A']}")
+    moved = client.post(url, data={"csrf_token": token_of(page)}, follow_redirects=True)
+    assert moved.status_code == 200 and "审核评定" in moved.text
+
+
+def _sheet_url(world, cycle, code="A-Z01", source="assessment_team") -> str:
+    return f"/t/{world.id('A')}/cycles/{cycle}/sheets/org/{world.id(code)}/{source}"
+
+
+def test_assessor_sheet_is_the_paper_sheet_and_checks_what_is_saved(client, world, seeded):
+    login(client, "assessor_a")
+    home = client.get(f"/t/{world.id('A')}/", follow_redirects=True)
+    assert "评分表" in home.text and "机电系第一党支部" in home.text
+    url = _sheet_url(world, seeded["A"])
+    page = client.get(url)
+    for heading in ("序号", "考核指标", "考核内容", "扣分", "扣分原因", "得分"):
+        assert f">{heading}</th>" in page.text
+    assert "党的组织全覆盖" in page.text
+    headers = {"X-CSRFToken": token_of(page), "Accept": "application/json"}
+    refused = client.post(url, data={"d-A1": "3"}, headers=headers)
+    assert refused.status_code == 400 and "no reason" in refused.json["message"]
+    too_much = client.post(url, data={"d-A1": "16", "r-A1": "x"}, headers=headers)
+    assert too_much.status_code == 400 and "exceed" in too_much.json["message"]
+    saved = client.post(url, data={"d-A1": "15", "r-A1": "未建立台账"}, headers=headers)
+    assert saved.status_code == 200 and saved.json["saved"]
+    again = client.get(url)
+    assert 'value="15"' in again.text and 'value="未建立台账"' in again.text
+
+
+def test_recompute_runs_as_a_job_and_the_stars_change(app, client, world, seeded):
+    login(client, "assessor_a")
+    url = _sheet_url(world, seeded["A"])
+    headers = {"X-CSRFToken": token_of(client.get(url)), "Accept": "application/json"}
+    deductions = {
+        "d-A1": "15",
+        "r-A1": "缺",
+        "d-A2": "15",
+        "r-A2": "缺",
+        "d-A3": "15",
+        "r-A3": "缺",
+    }
+    assert client.post(url, data=deductions, headers=headers).status_code == 200
+    client.post("/logout", data={"csrf_token": headers["X-CSRFToken"]})
+    login(client, "admin_a")
+    cycle_page = client.get(f"/t/{world.id('A')}/cycles/{seeded['A']}")
+    started = client.post(
+        f"/t/{world.id('A')}/cycles/{seeded['A']}/recompute",
+        data={"csrf_token": token_of(cycle_page)},
+    )
+    assert started.status_code == 302 and "/jobs/" in started.location
+    job_page = client.get(started.location)
+    assert "已完成" in job_page.text and "<progress" in job_page.text
+    job_id = re.search(r"/jobs/([0-9a-f-]{36})", started.location).group(1)
+    state = client.get(f"/t/{world.id('A')}/jobs/{job_id}.json").json
+    assert state["status"] == "finished" and state["done"] == state["total"] > 0
+    rid = result_id(app, world, "A", "A-Z01")
+    detail = client.get(f"/t/{world.id('A')}/cycles/{seeded['A']}/results/{rid}")
+    assert "四星" in detail.text and "五星" not in detail.text.split("得分说明")[0]
+    other = client.get(f"/t/{world.id('B')}/jobs/{job_id}.json")
+    assert other.status_code == 404
+
+
+def test_overseer_sees_overseen_tenants_side_by_side_read_only(client, world, seeded):
+    login(client, "overseer_c")
+    page = client.get(f"/t/{world.id('C')}/", follow_redirects=True)
+    assert page.status_code == 200 and "监督总览" in page.text
+    assert "甲学院党委" in page.text and "<svg" in page.text
+    assert "失分最多的指标" in page.text and "党的组织全覆盖" in page.text
+    assert_nothing_of_b(page.text)
+    assert "13912345678" not in page.text
+    drill = client.get(f"/t/{world.id('A')}/dashboard")
+    assert drill.status_code == 200 and "只读" in drill.text
+    assert client.get(f"/t/{world.id('A')}/members").status_code == 403
+    token = token_of(drill)
+    recompute = f"/t/{world.id('A')}/cycles/{seeded['A']}/recompute"
+    assert client.post(recompute, data={"csrf_token": token}).status_code == 403
+    assert client.get(f"/t/{world.id('B')}/dashboard").status_code == 404
+
+
+def test_secretary_sees_the_branch_and_only_the_branch(app, client, world, seeded):
+    login(client, "secretary_a")
+    page = client.get(f"/t/{world.id('A')}/", follow_redirects=True)
+    assert "本支部" in page.text and "机电系第一党支部" in page.text
+    assert "五星" in page.text  # A-Z01's result
+    assert OVERDUE_ISSUE + "A" in page.text and "已逾期" in page.text
+    assert "自查自评" in page.text  # the self-assessment sheet
+    assert "机电系第二党支部" not in page.text
+    mine = result_id(app, world, "A", "A-Z01")
+    theirs = result_id(app, world, "A", "A-Z02")
+    base = f"/t/{world.id('A')}/cycles/{seeded['A']}/results"
+    assert client.get(f"{base}/{mine}").status_code == 200
+    assert client.get(f"{base}/{theirs}").status_code == 404
+    assert client.get(_sheet_url(world, seeded["A"], source="self")).status_code == 200
+    assert client.get(_sheet_url(world, seeded["A"], "A-Z02", "self")).status_code == 403
+    assert client.get(_sheet_url(world, seeded["A"])).status_code == 404  # not the assessors'
+
+
+def test_member_sees_own_stars_over_the_years(client, world, seeded):
+    login(client, "member_a")
+    page = client.get(f"/t/{world.id('A')}/", follow_redirects=True)
+    assert "我的星级" in page.text and "张三" in page.text
+    assert "2021" in page.text and "民主测评" in page.text
+    assert "四星" in page.text and "超出名额" in page.text  # the 30 % quota, explained
+    assert "2020" in page.text and "三星" in page.text and "74.5" in page.text
+    assert "李四" not in page.text
+    assert_nothing_of_b(page.text)
+
+
+def test_ledger_highlights_overdue_items(client, world, seeded):
+    login(client, "admin_a")
+    page = client.get(f"/t/{world.id('A')}/ledger")
+    assert OVERDUE_ISSUE + "A" in page.text and 'class="overdue"' in page.text
+    assert OVERDUE_ISSUE + "B" not in page.text
+
+
+def test_english_is_one_switch_away(client, world, seeded):
+    login(client, "admin_a")
+    client.get("/lang/en?next=/")
+    page = client.get(f"/t/{world.id('A')}/dashboard")
+    assert "Dashboard" in page.text and "Log out" in page.text
+    assert "工作台" not in page.text
+    client.get("/lang/zh")
+    assert "工作台" in client.get(f"/t/{world.id('A')}/dashboard").text
+
+
+def test_roster_import_previews_bad_rows_then_commits_as_a_job(client, world, seeded):
+    from zhibu.members.roster import write_roster
+
+    login(client, "admin_a")
+    url = f"/t/{world.id('A')}/members/import"
+    token = token_of(client.get(url))
+    bad = write_roster([{"name": "赵六", "branch": "不存在的党支部"}])
+    preview = client.post(url, data={"csrf_token": token, "file": (io.BytesIO(bad), "r.xlsx")})
+    assert preview.status_code == 200 and 'class="errors"' in preview.text
+    assert "不存在的党支部" in preview.text and "确认导入" not in preview.text
+    good = write_roster([{"name": "赵六", "branch": "机电系第二党支部"}])
+    preview = client.post(url, data={"csrf_token": token, "file": (io.BytesIO(good), "r.xlsx")})
+    upload_id = re.search(r'name="upload_id" value="([0-9a-f]+)"', preview.text).group(1)
+    started = client.post(f"{url}/commit", data={"csrf_token": token, "upload_id": upload_id})
+    assert "/jobs/" in started.location and "已完成" in client.get(started.location).text
+    roster = client.get(f"/t/{world.id('A')}/members")
+    assert "赵六" in roster.text and "王五" not in roster.text
+    export = client.get(f"/t/{world.id('A')}/members/export.xlsx")
+    assert export.status_code == 200 and export.data[:2] == b"PK"
+
+
+def page_routes(app) -> list[tuple[str, str]]:
+    """(rule, method) of every page under a tenant, from the URL map."""
+    return [
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/t/<uuid:tenant_id>")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+    ]
+
+
+def fill_page(rule: str, values: dict) -> str:
+    return re.sub(
+        r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>",
+        lambda m: str(values.get(m.group(2), "00000000-0000-4000-8000-000000000000")),
+        rule,
+    )
+
+
+def test_every_page_refuses_another_tenant_and_overseers_never_write(app, client, world, seeded):
+    from test_isolation import tenant_a_state
+
+    values = {
+        "tenant_id": world.id("A"),
+        "cycle_id": seeded["A"],
+        "result_id": result_id(app, world, "A", "A-Z01"),
+        "subject_id": world.id("A-Z01"),
+        "org_id": world.id("A-Z01"),
+        "kind": "org",
+        "source": "assessment_team",
+    }
+    routes = page_routes(app)
+    assert len(routes) >= 25 and {m for _, m in routes} == {"GET", "POST"}
+    before = tenant_a_state(app, world)
+    login(client, "admin_b")
+    token = token_of(client.get("/"))
+    for rule, method in routes:
+        response = client.open(fill_page(rule, values), method=method, data={"csrf_token": token})
+        assert response.status_code == 404, (rule, method, response.status_code)
+        assert "甲学院" not in response.text and "张三" not in response.text
+    client.post("/logout", data={"csrf_token": token})
+    login(client, "overseer_c")
+    token = token_of(client.get("/"))
+    reads = 0
+    for rule, method in routes:
+        response = client.open(fill_page(rule, values), method=method, data={"csrf_token": token})
+        if method == "POST":
+            assert response.status_code == 403, (rule, response.status_code)
+        else:
+            assert response.status_code in {200, 302, 403, 404}, (rule, response.status_code)
+            reads += response.status_code == 200
+            assert "13912345678" not in response.text  # no member's personal data
+    assert reads >= 6
+    assert tenant_a_state(app, world) == before
