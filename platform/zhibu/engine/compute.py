@@ -201,10 +201,7 @@ def _source_score(definition, subject, source: Source, sheets, result: Result) -
     rubric = definition.rubric(source.rubric)
     if not source.periodic:
         return _raters(source, rubric, sheets, result, "")
-    if _one_plain_score_per_period(sheets):
-        values, shown = _plain_periods(subject, source, sheets, result)
-    else:
-        values, shown = _rated_periods(subject, source, rubric, sheets, result), ""
+    values, shown = _periods(subject, source, rubric, sheets, result)
     result.source_scores[f"{source.key}.periods"] = len(values)
     if not values:
         return None
@@ -218,40 +215,27 @@ def _source_score(definition, subject, source: Source, sheets, result: Result) -
     return value
 
 
-def _one_plain_score_per_period(sheets) -> bool:
-    return all(type(s) is ScoreRow for s in sheets) and len({s.period for s in sheets}) == len(
-        sheets
-    )
-
-
-def _plain_periods(subject, source: Source, sheets, result: Result) -> tuple[list, str]:
-    """The common case (one score per month), without building anything per month but
-    the one line that lists them."""
-    ordered = sorted(sheets, key=_period_of)
-    if subject.periods is not None:
-        for sheet in ordered:
-            if sheet.period not in subject.periods:
-                _left_out(result, source, sheet.period)
-        ordered = [s for s in ordered if s.period in subject.periods]
-    shown = "; ".join(f"{s.period[-2:]}月 {s.score:.1f}" for s in ordered)
-    return [s.score for s in ordered], f"({shown})" if shown else ""
-
-
-def _rated_periods(subject, source: Source, rubric, sheets, result: Result) -> list[float]:
+def _periods(subject, source: Source, rubric, sheets, result: Result) -> tuple[list, str]:
+    """Each month's value, in month order, and the list of them for the summary line. A
+    month with one plain score is only listed there (a city's year is most of a million
+    such months); a month with a rubric sheet or several raters is explained line by line
+    before it. Months the subject was not in the unit are left out, and said so."""
     by_period: dict[str, list] = defaultdict(list)
     for sheet in sheets:
         by_period[sheet.period or ""].append(sheet)
-    values = []
+    values, shown = [], []
     for period in sorted(by_period):
         if subject.periods is not None and period not in subject.periods:
             _left_out(result, source, period)
             continue
-        values.append(_raters(source, rubric, by_period[period], result, f"{period} "))
-    return values
-
-
-def _period_of(sheet) -> str:
-    return sheet.period or ""
+        month = by_period[period]
+        if len(month) == 1 and month[0].plain:
+            value = month[0].score
+        else:
+            value = _raters(source, rubric, month, result, f"{period} ")
+        values.append(value)
+        shown.append(f"{period[-2:]}月 {value:.1f}")
+    return values, f"({'; '.join(shown)})" if shown else ""
 
 
 def _left_out(result: Result, source: Source, period: str) -> None:

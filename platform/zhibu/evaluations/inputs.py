@@ -24,8 +24,6 @@ from zhibu.models import (
     Member,
     OrgUnit,
     ResultSet,
-    ScoreItem,
-    ScoreSheet,
 )
 
 HISTORY_CYCLES = 3
@@ -174,28 +172,42 @@ def _month(day: date | None) -> str | None:
 
 
 SHEET_SQL = (
-    "SELECT {id}, {subject}, source, rater, period, score FROM score_sheets"
+    "SELECT {subject}, source, rater, period, score FROM score_sheets"
     " WHERE tenant_id = {p} AND cycle_id = {p}"
     " ORDER BY subject_id, source, rater, period"
+)
+ITEM_SQL = (
+    "SELECT {subject}, s.source, s.rater, s.period, i.indicator, i.kind, i.points, i.reason"
+    " FROM score_items i JOIN score_sheets s ON s.tenant_id = i.tenant_id AND s.id = i.sheet_id"
+    " WHERE s.tenant_id = {p} AND s.cycle_id = {p}"
+    " ORDER BY s.subject_id, s.source, s.rater, s.period, i.indicator, i.kind, i.points"
 )
 CHUNK = 50_000
 
 
-def sheet_rows(cycle: Cycle, fingerprint=None, with_ids: bool = True) -> Iterator[tuple]:
-    """The cycle's score rows as plain tuples, straight from the driver: a city's year is
-    most of a million rows, and ORM rows would cost more than the whole evaluation.
+def sheet_rows(cycle: Cycle, fingerprint=None) -> Iterator[tuple]:
+    """The cycle's score rows as plain tuples ``(subject_id, source, rater, period,
+    score)``, straight from the driver: a city's year is most of a million rows, and ORM
+    rows would cost more than the whole evaluation.
 
     Runs on the session's own connection, so the transaction's tenant settings (and
     PostgreSQL's row-level security) hold; ordered by the unique index, so that
     ``fingerprint`` sees the same sequence whenever the data is the same.
     """
+    yield from _driver_rows(cycle, SHEET_SQL, "subject_id", fingerprint)
+
+
+def item_rows(cycle: Cycle, fingerprint=None) -> Iterator[tuple]:
+    """The items and deductions of the cycle's sheets, each with its sheet's key:
+    ``(subject_id, source, rater, period, indicator, kind, points, reason)``."""
+    yield from _driver_rows(cycle, ITEM_SQL, "s.subject_id", fingerprint)
+
+
+def _driver_rows(cycle: Cycle, sql: str, subject: str, fingerprint) -> Iterator[tuple]:
     connection = db.session.connection()
     postgres = connection.dialect.name == "postgresql"
-    sheet_id = ("id::text" if postgres else "id") if with_ids else "NULL"  # text: no UUIDs
-    sql = SHEET_SQL.format(
-        id=sheet_id,
-        subject="subject_id::text" if postgres else "subject_id",
-        p="%s" if postgres else "?",
+    sql = sql.format(
+        subject=f"{subject}::text" if postgres else subject, p="%s" if postgres else "?"
     )
     params = (cycle.tenant_id, cycle.id) if postgres else (cycle.tenant_id.hex, cycle.id.hex)
     cursor = connection.connection.driver_connection.cursor()
@@ -203,7 +215,7 @@ def sheet_rows(cycle: Cycle, fingerprint=None, with_ids: bool = True) -> Iterato
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(CHUNK):
             if fingerprint is not None:
-                fingerprint.update(marshal.dumps([row[1:] for row in chunk]))
+                fingerprint.update(marshal.dumps(chunk))
             yield from chunk
     finally:
         cursor.close()
@@ -213,52 +225,40 @@ def _scores(cycle: Cycle, ids, fingerprint=None) -> tuple[engine.ScoreRow, ...]:
     """Every score row of the cycle, with the items of the few sheets that have them."""
     code_of = {str(ident): code for code, (_, ident) in ids.items()}
     code_of.update({ident.hex: code for code, (_, ident) in ids.items()})  # SQLite's form
-    items: dict[str, list[ScoreItem]] = defaultdict(list)
-    for item in db.session.scalars(
-        select(ScoreItem)
-        .join(
-            ScoreSheet,
-            (ScoreSheet.tenant_id == ScoreItem.tenant_id) & (ScoreSheet.id == ScoreItem.sheet_id),
-        )
-        .where(ScoreSheet.tenant_id == cycle.tenant_id, ScoreSheet.cycle_id == cycle.id)
-        .order_by(ScoreItem.sheet_id, ScoreItem.indicator, ScoreItem.kind, ScoreItem.points)
-    ):
-        items[str(item.sheet_id)].append(item)
-        items[item.sheet_id.hex] = items[str(item.sheet_id)]
-        if fingerprint is not None:
-            fingerprint.update(
-                repr(
-                    (str(item.sheet_id), item.indicator, item.kind, item.points, item.reason)
-                ).encode()
-            )
+    items: dict[tuple, list[tuple]] = defaultdict(list)
+    for row in item_rows(cycle, fingerprint):
+        items[row[:4]].append(row[4:])
     out = []
     row_type = engine.ScoreRow
-    rows = sheet_rows(cycle, fingerprint, with_ids=bool(items))  # ids only to find items
-    for sheet_id, subject_id, source, rater, period, score in rows:
+    for key in sheet_rows(cycle, fingerprint):
+        subject_id, source, rater, period, score = key
         code = code_of.get(subject_id)
         if code is None:
             continue  # a subject no longer covered (dissolved, left) keeps its sheets
-        own = items.get(sheet_id) if items else None
+        own = items.get(key[:4]) if items else None
         if own is None:
             out.append(row_type(code, source, rater, score, None, (), period or None))
-            continue
-        out.append(
-            row_type(
-                code,
-                source,
-                rater,
-                score,
-                {i.indicator: i.points for i in own if i.kind == "points"} or None,
-                tuple(
-                    engine.Deduction(i.indicator, i.points, i.reason)
-                    for i in own
-                    if i.kind == "deduction"
-                ),
-                period or None,
-                ref=f"sheet {sheet_id}",
-            )
-        )
+        else:
+            out.append(_with_items(row_type, code, key, own))
     return tuple(out)
+
+
+def _with_items(row_type, code: str, key: tuple, own: list[tuple]) -> engine.ScoreRow:
+    _, source, rater, period, score = key
+    return row_type(
+        code,
+        source,
+        rater,
+        score,
+        {indicator: points for indicator, kind, points, _ in own if kind == "points"} or None,
+        tuple(
+            engine.Deduction(indicator, points, reason)
+            for indicator, kind, points, reason in own
+            if kind == "deduction"
+        ),
+        period or None,
+        ref=f"{code} {source} {rater or '-'} {period or ''}".rstrip(),
+    )
 
 
 def _incidents(cycle: Cycle, ids) -> tuple[engine.Incident, ...]:
