@@ -10,6 +10,7 @@ one owned by a role without BYPASSRLS, so row-level security is on, as in produc
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import tempfile
@@ -223,6 +224,24 @@ def build(app, admin_url: str, branches: int, per_branch: int) -> tuple[uuid.UUI
         return tenant.id, cycle.id
 
 
+class Stages:
+    """Seconds spent in each step the recompute reports (its progress callback)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.step, self.since = None, time.perf_counter()
+
+    def mark(self, done: int, total: int, step: str) -> None:
+        now = time.perf_counter()
+        if self.step is not None:
+            self.seconds[self.step] = self.seconds.get(self.step, 0) + now - self.since
+        self.step, self.since = step, now
+
+    def __str__(self) -> str:
+        self.mark(0, 0, "")
+        return ", ".join(f"{step} {took:.2f} s" for step, took in self.seconds.items() if step)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--branches", type=int, default=2000)
@@ -268,15 +287,33 @@ def main() -> None:
                 f"{time.perf_counter() - started:.2f} s"
             )
             del rows
+            stages = Stages()
             started = time.perf_counter()
-            result_set = compute.recompute(cycle)
+            if os.environ.get("BENCH_PROFILE"):
+                import cProfile
+                import pstats
+
+                with cProfile.Profile() as profiler:
+                    result_set = compute.recompute(cycle, progress=stages.mark)
+                pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+            else:
+                result_set = compute.recompute(cycle, progress=stages.mark)
             took = time.perf_counter() - started
+            print(f"  stages: {stages}")
             print(
                 f"recompute: {result_set.subjects} results in {took:.2f} s "
                 f"({took / read:.1f}× the driver read)"
             )
             started = time.perf_counter()
-            compute.recompute(cycle)
+            if os.environ.get("BENCH_PROFILE"):
+                import cProfile
+                import pstats
+
+                with cProfile.Profile() as profiler:
+                    compute.recompute(cycle)
+                pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
+            else:
+                compute.recompute(cycle)
             print(f"recompute again, inputs unchanged: {time.perf_counter() - started:.2f} s")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory of the process: {peak:.0f} MiB")

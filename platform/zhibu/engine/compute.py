@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from zhibu.engine.model import (
@@ -220,6 +219,11 @@ def _periods(subject, source: Source, rubric, sheets, result: Result) -> tuple[l
     month with one plain score is only listed there (a city's year is most of a million
     such months); a month with a rubric sheet or several raters is explained line by line
     before it. Months the subject was not in the unit are left out, and said so."""
+    ordered = sorted(sheets, key=_period_of)
+    if all(type(s) is ScoreRow for s in ordered) and len({s.period for s in ordered}) == len(
+        ordered
+    ):  # one plain score a month: the common case, nothing built per month
+        return _plain_periods(subject, source, ordered, result)
     by_period: dict[str, list] = defaultdict(list)
     for sheet in sheets:
         by_period[sheet.period or ""].append(sheet)
@@ -236,6 +240,22 @@ def _periods(subject, source: Source, rubric, sheets, result: Result) -> tuple[l
         values.append(value)
         shown.append(f"{period[-2:]}月 {value:.1f}")
     return values, f"({'; '.join(shown)})" if shown else ""
+
+
+def _plain_periods(subject, source: Source, sheets, result: Result) -> tuple[list, str]:
+    """Plain scores, one a month, in month order: listed in the summary line only."""
+    ordered = sheets
+    if subject.periods is not None:
+        for sheet in ordered:
+            if sheet.period not in subject.periods:
+                _left_out(result, source, sheet.period)
+        ordered = [s for s in ordered if s.period in subject.periods]
+    shown = "; ".join(f"{s.period[-2:]}月 {s.score:.1f}" for s in ordered)
+    return [s.score for s in ordered], f"({shown})" if shown else ""
+
+
+def _period_of(sheet) -> str:
+    return sheet.period or ""
 
 
 def _left_out(result: Result, source: Source, period: str) -> None:
@@ -358,13 +378,8 @@ def _composite(track: Track, result: Result) -> None:
     apply_band(track, result)
 
 
-@lru_cache(maxsize=64)
-def _ascending(track: Track) -> tuple[Band, ...]:
-    return tuple(sorted(track.bands, key=lambda b: b.minimum))
-
-
 def band_for(track: Track, total: float) -> Band | None:
-    for band in reversed(_ascending(track)):
+    for band in reversed(track.ascending):
         if total >= band.minimum:
             return band
     return track.floor

@@ -47,12 +47,16 @@ class Rubric:
     indicators: tuple[Indicator, ...]
     brief: bool = False
 
-    @property
+    @cached_property  # read for every sheet of a cycle: worked out once
     def max_points(self) -> float:
         return sum(i.max_points for i in self.indicators)
 
     def indicator(self, code: str) -> Indicator | None:
-        return next((i for i in self.indicators if i.code == code), None)
+        return self._by_code.get(code)
+
+    @cached_property
+    def _by_code(self) -> dict[str, Indicator]:
+        return {i.code: i for i in self.indicators}
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,11 @@ class Track:
 
     def source(self, key: str) -> Source | None:
         return next((s for s in self.sources if s.key == key), None)
+
+    @cached_property
+    def ascending(self) -> tuple[Band, ...]:
+        """The bands from the lowest minimum up (worked out once per track)."""
+        return tuple(sorted(self.bands, key=lambda b: b.minimum))
 
 
 # -- a cycle's inputs -------------------------------------------------------------------

@@ -129,8 +129,11 @@ def sheet_value(
     lines: list[Line] = []
     total = untouched = 0.0
     quiet = 0
+    by_item: dict[str, list] = {}
+    for deduction, ref in sheet.deductions:
+        by_item.setdefault(deduction.item, []).append((deduction, ref))
     for indicator in rubric.indicators:
-        taken = [(d, ref) for d, ref in sheet.deductions if d.item == indicator.code]
+        taken = by_item.get(indicator.code, ())
         if indicator.code in sheet.items:
             points = sheet.items[indicator.code]
         elif indicator.mode == "deduction" or taken:

@@ -69,11 +69,28 @@ def input_hash(cycle: Cycle, loaded: inputs.Loaded, version: SchemeVersion, fing
         data.settings,
     )
     fingerprint.update(repr(head).encode())
-    for part in (data.subjects, data.incidents, data.records, data.history):
+    fingerprint.update(repr([_subject_text(s) for s in data.subjects]).encode())
+    for part in (data.incidents, data.records, data.history):
         for text in sorted(map(_row_text, part)):
             fingerprint.update(text.encode())
         fingerprint.update(b"|")
     return fingerprint.hexdigest()
+
+
+def _subject_text(subject: engine.Subject) -> tuple:
+    """A subject's fields in a stable order (the subjects themselves come in code order,
+    so a city's sixty thousand need no sorting)."""
+    periods = subject.periods
+    return (
+        subject.code,
+        subject.kind,
+        subject.name,
+        subject.unit,
+        subject.retired,
+        subject.exempt,
+        None if periods is None else sorted(periods),
+        sorted(subject.attrs.items()),
+    )
 
 
 def _row_text(row) -> str:
