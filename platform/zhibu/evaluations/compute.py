@@ -26,7 +26,7 @@ from zhibu.evaluations import inputs
 from zhibu.evaluations.cycles import ensure_open
 from zhibu.models import Cycle, EvaluationResult, ResultSet, SchemeVersion
 
-STORE_BATCH = 10_000  # result rows per insert; progress is reported between batches
+STORE_BATCH = 20_000  # result rows per insert; progress is reported between batches
 
 
 class InputRefused(ServiceError):
