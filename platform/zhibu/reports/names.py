@@ -14,6 +14,7 @@ GRADES = {
     "good": "良好",
     "qualified": "合格",
     "basically_qualified": "基本合格",
+    "warning": "警示",
     "unqualified": "不合格",
 }
 FLAGS = {
@@ -29,6 +30,38 @@ FLAGS = {
     "rectification_plan": "制定整改方案,限期整改",
 }
 STATUSES = {"open": "整改中", "rectified": "已整改,待销号", "signed_off": "已销号"}
+
+# The same names in English (the web pages' English mode); a key without one falls back to
+# the Chinese name, then to the key.
+STARS_EN = {5: "Five stars", 4: "Four stars", 3: "Three stars", 2: "Two stars", 1: "One star"}
+GRADES_EN = {
+    "advanced": "Advanced",
+    "standard": "Up to standard",
+    "lagging": "Lagging",
+    "excellent": "Excellent",
+    "good": "Good",
+    "qualified": "Qualified",
+    "basically_qualified": "Basically qualified",
+    "warning": "Warning",
+    "unqualified": "Unqualified",
+}
+FLAGS_EN = {
+    "vetoed": "Vetoed (one-vote veto)",
+    "retired": "Retired: not rated",
+    "exempt": "Exempt from star rating for now",
+    "not_rated": "Not rated",
+    "missing_source": "Scores incomplete",
+    "quota_demoted": "Over the quota: lowered by rank",
+    "quota_tie": "Tied at the quota line: to be decided",
+    "quota_exceeded": "Over the quota",
+    "downgrade_floor": "Already at the lowest level",
+    "rectification_plan": "Rectification plan with a deadline",
+}
+STATUSES_EN = {
+    "open": "Being rectified",
+    "rectified": "Rectified, awaiting sign-off",
+    "signed_off": "Signed off",
+}
 
 
 def level(result: dict[str, Any]) -> str:

@@ -4,9 +4,10 @@ served by the app: no CDN, no JS framework.
 One blueprint per area: ``pages`` (home, login), ``admin`` (组织部: dashboard, cycles,
 recompute), ``results`` (results and their explanation, reports), ``registry`` (org tree,
 roster import/export), ``ledger`` (rectification ledger, incidents), ``sheets`` (score
-sheets), ``branch`` (branch secretary), ``member`` (a member's own results), ``oversight``
-(county dashboard). Page forms are CSRF-protected; the ``/api/`` blueprints use bearer
-tokens for writes and are left out.
+sheets), ``totals`` (one score per subject for sources without a rubric), ``branch``
+(branch secretary), ``months`` (a branch's month on one sheet), ``member`` (a member's own
+results), ``oversight`` (county dashboard). Page forms are CSRF-protected; the ``/api/``
+blueprints use bearer tokens for writes and are left out.
 """
 
 from __future__ import annotations
@@ -21,14 +22,26 @@ csrf = CSRFProtect()
 
 
 def init_web(app: Flask) -> None:
-    from zhibu.web import admin, branch, ledger, member, oversight, registry, results, sheets
+    from zhibu.web import (
+        admin,
+        branch,
+        ledger,
+        member,
+        months,
+        oversight,
+        registry,
+        results,
+        sheets,
+        totals,
+    )
 
     i18n.init_i18n(app)
     pages.init_session_timeout(app)
     _init_csrf(app)  # after the session user is loaded: a timed-out form goes to login
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
-    for module in (admin, results, registry, ledger, sheets, branch, member, oversight):
+    modules = (admin, results, registry, ledger, sheets, totals, branch, months, member, oversight)
+    for module in modules:
         app.register_blueprint(module.bp)
     app.jinja_env.filters.update(pages.FILTERS)
 

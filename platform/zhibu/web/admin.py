@@ -93,6 +93,17 @@ def advance(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
     return redirect(url_for("admin.cycle_detail", tenant_id=tenant_id, cycle_id=cycle_id))
 
 
+@bp.post("/cycles/<uuid:cycle_id>/deadlines")
+@tenant_page("admin")
+def deadlines(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
+    """Set the phases' deadlines (``deadline-<phase>``; a blank one is left as it was)."""
+    cycle = cycle_or_404(tenant_id, cycle_id)
+    given = {p: request.form.get(f"deadline-{p}", "").strip() for p in PHASES}
+    cycles.set_deadlines(cycle, {phase: value for phase, value in given.items() if value})
+    flash(_("已保存各阶段截止日期。"))
+    return redirect(url_for("admin.cycle_detail", tenant_id=tenant_id, cycle_id=cycle_id))
+
+
 @bp.post("/cycles/<uuid:cycle_id>/reopen")
 @tenant_page("admin")
 def reopen(tenant_id: uuid.UUID, cycle_id: uuid.UUID):

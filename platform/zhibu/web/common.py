@@ -12,8 +12,9 @@ from flask_babel import lazy_gettext as _l
 from zhibu.errors import NotFound
 from zhibu.evaluations import compute, cycles
 from zhibu.models import Cycle
+from zhibu.reports import names
 from zhibu.reports.charts import Series, share_chart
-from zhibu.reports.names import GRADES, STARS
+from zhibu.web.i18n import select_locale
 
 
 def cycle_or_404(tenant_id: uuid.UUID, cycle_id: uuid.UUID) -> Cycle:
@@ -28,6 +29,31 @@ def track_titles(cycle: Cycle) -> dict[str, str]:
     return {t.key: t.title for t in definition.tracks}
 
 
+def _named(chinese: dict, english: dict, key: Any) -> str:
+    if select_locale() == "en" and key in english:
+        return english[key]
+    return chinese.get(key, key)
+
+
+def star_name(stars: int) -> str:
+    """五星 (Five stars in English mode); an unknown number as it is."""
+    if stars not in names.STARS:
+        return f"{stars}星"
+    return _named(names.STARS, names.STARS_EN, stars)
+
+
+def grade_name(grade: str) -> str:
+    return _named(names.GRADES, names.GRADES_EN, grade)
+
+
+def flag_name(flag: str) -> str:
+    return _named(names.FLAGS, names.FLAGS_EN, flag)
+
+
+def status_name(status: str) -> str:
+    return _named(names.STATUSES, names.STATUSES_EN, status)
+
+
 def star_chart(summary: dict[str, Any], titles: dict[str, str], title: str) -> str | None:
     """The star (or grade) distribution of each track as inline SVG; None without results."""
     tracks = {k: v for k, v in summary["tracks"].items() if v["stars"] or v["grades"]}
@@ -35,12 +61,12 @@ def star_chart(summary: dict[str, Any], titles: dict[str, str], title: str) -> s
         return None
     starred = any(v["stars"] for v in tracks.values())
     if starred:
-        keys = [str(s) for s in sorted(STARS, reverse=True)]
-        categories = [STARS[int(k)] for k in keys]
+        keys = [str(s) for s in sorted(names.STARS, reverse=True)]
+        categories = [star_name(int(k)) for k in keys]
         field = "stars"
     else:
         keys = sorted({g for v in tracks.values() for g in v["grades"]})
-        categories = [GRADES.get(k, k) for k in keys]
+        categories = [grade_name(k) for k in keys]
         field = "grades"
     series = [
         Series(titles.get(key, key), [track[field].get(k, 0) for k in keys])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -14,7 +14,9 @@ from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.evaluations import facts, ledger
 from zhibu.models import Incident, Member, OrgUnit
+from zhibu.orgs.service import get_org
 from zhibu.web import queries
+from zhibu.web.common import cycle_or_404
 from zhibu.web.guard import register_page_errors, tenant_page
 
 bp = Blueprint("rectification", __name__, url_prefix="/t/<uuid:tenant_id>")
@@ -45,6 +47,64 @@ def items(tenant_id: uuid.UUID):
         units=queries.subject_names(tenant_id, {i.org_id for i in found}),
         only_overdue=only_overdue,
     )
+
+
+@bp.get("/ledger/new")
+@tenant_page("admin")
+def new_item(tenant_id: uuid.UUID):
+    """Raise an item by hand; with a cycle and a unit chosen, the unit's deductions in that
+    cycle, each with its own form to raise an item from it."""
+    cycle_id = request.args.get("cycle", type=uuid.UUID)
+    org_id = request.args.get("org", type=uuid.UUID)
+    cycle = cycle_or_404(tenant_id, cycle_id) if cycle_id else queries.current_cycle(tenant_id)
+    unit = get_org(tenant_id, org_id) if org_id else None
+    found = queries.deductions_of(cycle, [unit.id]) if cycle and unit else []
+    return render_template(
+        "ledger/new.html",
+        units=queries.units_in_reach(g.access),
+        cycles=queries.cycles_of(tenant_id),
+        cycle=cycle,
+        unit=unit,
+        deductions=found,
+        today=date.today(),
+    )
+
+
+def _item_details() -> dict:
+    return {
+        "deadline": _date("deadline"),
+        "measure": request.form.get("measure", "").strip(),
+        "responsible": request.form.get("responsible", "").strip(),
+    }
+
+
+@bp.post("/ledger/new")
+@tenant_page("admin")
+def raise_item(tenant_id: uuid.UUID):
+    org_id = request.form.get("org_id", type=uuid.UUID)
+    if org_id is None:
+        raise ServiceError(_("请选择整改的组织。"), field="org_id")
+    cycle_id = request.form.get("cycle_id", type=uuid.UUID)
+    ledger.raise_item(
+        tenant_id,
+        org_id=org_id,
+        issue=request.form.get("issue", "").strip(),
+        cycle_id=cycle_or_404(tenant_id, cycle_id).id if cycle_id else None,
+        **_item_details(),
+    )
+    flash(_("已登记整改事项。"))
+    return redirect(url_for("rectification.items", tenant_id=tenant_id))
+
+
+@bp.post("/ledger/from-deduction/<uuid:deduction_id>")
+@tenant_page("admin")
+def raise_from_deduction(tenant_id: uuid.UUID, deduction_id: uuid.UUID):
+    unit = get_org(tenant_id, ledger.unit_of_deduction(tenant_id, deduction_id))
+    if not g.access.reaches(unit.path):
+        abort(403)
+    ledger.raise_from_deduction(tenant_id, deduction_id, **_item_details())
+    flash(_("已根据扣分登记整改事项。"))
+    return redirect(url_for("rectification.items", tenant_id=tenant_id))
 
 
 @bp.post("/ledger/<uuid:item_id>/follow-up")

@@ -24,10 +24,9 @@ from zhibu.accounts.auth import LoginError, authenticate
 from zhibu.app import plugin_registry
 from zhibu.db import db
 from zhibu.models import Tenant, User
-from zhibu.reports import names
 from zhibu.tenancy.scope import Scope, set_scope, system_scope
 from zhibu.web import i18n
-from zhibu.web.common import ROLE_NAMES
+from zhibu.web.common import ROLE_NAMES, flag_name, grade_name, star_name, status_name
 from zhibu.web.guard import page_access, register_page_errors
 
 bp = Blueprint(
@@ -153,8 +152,8 @@ def _level(result) -> str:
     if result is None:
         return "—"
     if result.stars is not None:
-        return names.STARS.get(result.stars, f"{result.stars}星")
-    return names.GRADES.get(result.grade, result.grade) if result.grade else "—"
+        return star_name(result.stars)
+    return grade_name(result.grade) if result.grade else "—"
 
 
 def _points(value) -> str:
@@ -165,7 +164,8 @@ FILTERS = {
     "stars": _stars,
     "level": _level,
     "points": _points,
-    "level_of_stars": lambda n: names.STARS.get(n, n),
-    "flag_name": lambda key: names.FLAGS.get(key, key),
-    "status_name": lambda key: names.STATUSES.get(key, key),
+    "level_of_stars": star_name,
+    "flag_name": flag_name,
+    "status_name": status_name,
+    "grade_name": grade_name,
 }

@@ -20,6 +20,7 @@ from zhibu.models import (
     OrgUnit,
     RectificationItem,
     ResultSet,
+    ScoreItem,
     ScoreSheet,
 )
 from zhibu.orgs.service import subtree_query
@@ -221,3 +222,34 @@ def results_of_kind(cycles: list[Cycle], kind: str) -> list[dict[str, Any]]:
         )
         found += [{"cycle": cycle, "result": r, "name": name} for r, name in rows]
     return sorted(found, key=lambda x: -(x["result"].total or 0))
+
+
+def deductions_of(cycle: Cycle, subject_ids: list[uuid.UUID]) -> list[tuple]:
+    """(deduction, sheet) of the subjects' sheets in the cycle, and whether an item was
+    already raised for it: what a rectification can be raised from."""
+    if not subject_ids:
+        return []
+    rows = db.session.execute(
+        select(ScoreItem, ScoreSheet)
+        .join(
+            ScoreSheet,
+            (ScoreSheet.tenant_id == ScoreItem.tenant_id) & (ScoreSheet.id == ScoreItem.sheet_id),
+        )
+        .where(
+            ScoreItem.tenant_id == cycle.tenant_id,
+            ScoreItem.kind == "deduction",
+            ScoreSheet.cycle_id == cycle.id,
+            ScoreSheet.subject_id.in_(subject_ids),
+        )
+        .order_by(ScoreSheet.source, ScoreSheet.period, ScoreItem.indicator)
+    ).all()
+    refs = {f"deduction:{item.id}" for item, _sheet in rows}
+    raised = set(
+        db.session.scalars(
+            select(RectificationItem.origin_ref).where(
+                RectificationItem.tenant_id == cycle.tenant_id,
+                RectificationItem.origin_ref.in_(refs),
+            )
+        )
+    )
+    return [(item, sheet, f"deduction:{item.id}" in raised) for item, sheet in rows]

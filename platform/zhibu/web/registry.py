@@ -6,15 +6,17 @@ from __future__ import annotations
 import uuid
 from urllib.parse import quote
 
-from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.jobs import enqueue, uploads
 from zhibu.members import importer, service
-from zhibu.models import OrgUnit
+from zhibu.models import ORG_KINDS, OrgUnit
+from zhibu.orgs import service as orgs
 from zhibu.orgs.service import in_tree_order
 from zhibu.web.guard import register_page_errors, tenant_page
 
@@ -23,13 +25,57 @@ register_page_errors(bp)
 
 PAGE = 100  # members per roster page
 
+KIND_NAMES = {  # ORG_KINDS as users see them
+    "committee": _l("党委"),
+    "general_branch": _l("党总支"),
+    "branch": _l("党支部"),
+    "party_group": _l("党小组"),
+    "township": _l("乡镇/街道"),
+    "village": _l("村"),
+    "community": _l("社区"),
+    "two_new": _l("“两新”组织"),
+    "enterprise": _l("企业"),
+    "organ": _l("机关"),
+}
+
 
 @bp.get("/orgs")
 @tenant_page("read")
 def org_tree(tenant_id: uuid.UUID):
     units = db.session.scalars(select(OrgUnit).where(OrgUnit.tenant_id == tenant_id)).all()
     units = [u for u in in_tree_order(list(units)) if g.access.reaches(u.path)]
-    return render_template("registry/orgs.html", units=units)
+    kinds = {k: KIND_NAMES.get(k, k) for k in ORG_KINDS}
+    return render_template("registry/orgs.html", units=units, kinds=kinds)
+
+
+@bp.post("/orgs")
+@tenant_page("admin")
+def add_org(tenant_id: uuid.UUID):
+    """Add a unit below a parent (or a root without one), through the org service."""
+    parent = request.form.get("parent_id") or None
+    try:
+        parent_id = uuid.UUID(parent) if parent else None
+    except ValueError:
+        abort(404)
+    code, name = request.form.get("code", "").strip(), request.form.get("name", "").strip()
+    if not code or not name:
+        raise ServiceError(_("请填写组织编码和名称。"), field="code" if not code else "name")
+    org = orgs.create_org(
+        tenant_id, code=code, name=name, kind=request.form.get("kind", ""), parent_id=parent_id
+    )
+    flash(_("已添加组织 %(name)s。", name=org.name))
+    return redirect(url_for("registry.org_tree", tenant_id=tenant_id))
+
+
+@bp.post("/orgs/<uuid:org_id>/rename")
+@tenant_page("admin")
+def rename_org(tenant_id: uuid.UUID, org_id: uuid.UUID):
+    name = request.form.get("name", "").strip()
+    if not name:
+        raise ServiceError(_("请填写组织名称。"), field="name")
+    org = orgs.update_org(orgs.get_org(tenant_id, org_id), name=name)
+    flash(_("已改名为 %(name)s。", name=org.name))
+    return redirect(url_for("registry.org_tree", tenant_id=tenant_id))
 
 
 @bp.get("/members")

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from zhibu.db import db
 from zhibu.evaluations import compute
+from zhibu.jobs import enqueue
 from zhibu.models import EvaluationResult, Member, OrgUnit
 from zhibu.reports import service as report_service
 from zhibu.reports import store
@@ -105,3 +106,16 @@ def reports(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
         builders=[b for b in builders if personal or not b.personal],
         stored=store.stored(cycle, personal=personal),
     )
+
+
+@bp.post("/reports/generate")
+@tenant_page("admin")
+def generate_reports(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
+    """Start the report-set job (every report as .xlsx and HTML, stored) and follow it on
+    the progress page; back on the reports page the stored files are listed."""
+    cycle = cycle_or_404(tenant_id, cycle_id)
+    handle = enqueue(
+        "zhibu.jobs.tasks.generate_reports", str(cycle.id), tenant_id=tenant_id, user_id=g.user.id
+    )
+    done = url_for("results.reports", tenant_id=tenant_id, cycle_id=cycle_id)
+    return redirect(url_for("admin.job", tenant_id=tenant_id, job_id=handle.id, next=done))

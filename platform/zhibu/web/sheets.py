@@ -20,6 +20,7 @@ from zhibu.models import Cycle, Member, OrgUnit
 from zhibu.web import queries
 from zhibu.web.common import PHASE_TITLES, cycle_or_404
 from zhibu.web.guard import register_page_errors, tenant_page
+from zhibu.web.totals import total_sources
 
 bp = Blueprint("sheets", __name__, url_prefix="/t/<uuid:tenant_id>")
 register_page_errors(bp)
@@ -41,18 +42,20 @@ def index(tenant_id: uuid.UUID):
     """For the cycle (default: the current one), each sheet the caller may fill."""
     cycle_id = request.args.get("cycle", type=uuid.UUID)
     cycle = cycle_or_404(tenant_id, cycle_id) if cycle_id else queries.current_cycle(tenant_id)
-    groups = []
+    groups, totals = [], []
     if cycle is not None:
         definition, _settings, _version = compute.definition_for(cycle)
         for track in definition.tracks:
             sources = offered_sources(g.access, track)
             if sources:
                 groups.append((track, sources, _subjects(track)))
+            totals += [(track, s) for s in total_sources(g.access, track)]
     return render_template(
         "sheets/index.html",
         cycle=cycle,
         cycles=queries.cycles_of(tenant_id),
         groups=groups,
+        totals=totals,
         phases=PHASE_TITLES,
     )
 

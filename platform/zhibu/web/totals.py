@@ -1,0 +1,114 @@
+"""Totals (民主测评, 上级评价, 满意度 …): the sources without a rubric take one score per
+subject. One table per track and source, subjects down the side, saved by the form through
+:func:`zhibu.evaluations.sheets.save_many` (all checked first, nothing saved if one score is
+refused). For admins and assessors; monthly sources are on the branch's month sheet."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from zhibu import engine
+from zhibu.errors import ServiceError
+from zhibu.evaluations import compute, sheets
+from zhibu.models import Cycle
+from zhibu.orgs.service import get_org
+from zhibu.web import queries
+from zhibu.web.common import PHASE_TITLES, cycle_or_404
+from zhibu.web.guard import register_page_errors, tenant_page
+
+bp = Blueprint("totals", __name__, url_prefix="/t/<uuid:tenant_id>/cycles/<uuid:cycle_id>")
+register_page_errors(bp)
+
+RATER = ""  # one total per subject and source: the source's result, not a person's sheet
+
+
+def total_sources(access, track: engine.Track) -> list[engine.Source]:
+    """The track's sources entered as totals, for admins and assessors."""
+    if not (access.is_admin or "assessor" in access.roles):
+        return []
+    return [s for s in track.sources if s.rubric is None and not s.periodic]
+
+
+def _context(cycle: Cycle, track_key: str, source_key: str):
+    definition, _settings, _version = compute.definition_for(cycle)
+    track = next((t for t in definition.tracks if t.key == track_key), None)
+    source = track.source(source_key) if track else None
+    if source is None or source not in total_sources(g.access, track):
+        abort(404)
+    return track, source
+
+
+def subjects_of(track: engine.Track, under: uuid.UUID | None) -> list[tuple[str, object]]:
+    """The track's subjects the caller reaches, within the unit ``under`` if given."""
+    kinds = set(track.subject_kinds)
+    units = queries.units_in_reach(g.access)
+    if under is not None:
+        root = get_org(g.access.tenant_id, under)
+        units = [u for u in units if u.path.startswith(root.path)]
+    found: list[tuple[str, object]] = [("org", u) for u in units if u.kind in kinds]
+    if "member" in kinds:
+        found += [("member", m) for m in queries.members_in_reach(g.access, [u.id for u in units])]
+    return found
+
+
+@bp.get("/totals/<track>/<source>")
+@tenant_page("score")
+def totals(tenant_id: uuid.UUID, cycle_id: uuid.UUID, track: str, source: str):
+    cycle = cycle_or_404(tenant_id, cycle_id)
+    found_track, found = _context(cycle, track, source)
+    under = request.args.get("org", type=uuid.UUID)
+    stored = queries.sheets_by_subject(cycle, source, RATER)
+    return render_template(
+        "sheets/totals.html",
+        cycle=cycle,
+        track=found_track,
+        source=found,
+        rows=[(kind, s, stored.get(s.id)) for kind, s in subjects_of(found_track, under)],
+        units=queries.units_in_reach(g.access),
+        under=under,
+        frozen=cycle.phase == "final",
+        phases=PHASE_TITLES,
+    )
+
+
+def parse_totals(form, subjects: list[tuple[str, object]], source: str) -> list:
+    """``score-<id>`` of each subject on the page; a blank one is left as it was, one that
+    is not a number is refused naming the subject."""
+    inputs = []
+    for kind, subject in subjects:
+        raw = (form.get(f"score-{subject.id}") or "").strip()
+        if not raw:
+            continue
+        try:
+            score = float(raw)
+        except ValueError:
+            raise ServiceError(
+                _("%(name)s:得分“%(raw)s”不是数字。", name=subject.name, raw=raw),
+                field=f"score-{subject.id}",
+            ) from None
+        inputs.append(sheets.SheetInput(kind, subject.id, source, RATER, "", score))
+    return inputs
+
+
+@bp.post("/totals/<track>/<source>")
+@tenant_page("score")
+def save_totals(tenant_id: uuid.UUID, cycle_id: uuid.UUID, track: str, source: str):
+    cycle = cycle_or_404(tenant_id, cycle_id)
+    found_track, _found = _context(cycle, track, source)
+    under = request.form.get("org", type=uuid.UUID)
+    inputs = parse_totals(request.form, subjects_of(found_track, under), source)
+    saved = sheets.save_many(cycle, inputs) if inputs else 0
+    flash(_("已保存 %(count)s 个得分。", count=saved))
+    return redirect(
+        url_for(
+            "totals.totals",
+            tenant_id=tenant_id,
+            cycle_id=cycle_id,
+            track=track,
+            source=source,
+            org=under,
+        )
+    )

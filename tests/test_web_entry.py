@@ -1,0 +1,250 @@
+"""Score entry pages beyond the paper sheet, on both backends: the branch's month on one
+sheet with the real dujiangyan_quantified scheme (the plugin's month service: who was in
+the branch that month, all rows or none, each bad row named), and the totals of the sources
+without a rubric (民主测评, 上级评价) per subject."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+from test_dujiangyan_months import city  # noqa: F401  (the fixture)
+from test_web_pages import PASSWORD, login, seeded, token_of  # noqa: F401
+
+from zhibu.accounts.passwords import hash_password
+from zhibu.db import db
+from zhibu.models import ScoreItem, ScoreSheet, User
+from zhibu.tenancy import system_scope, use_scope
+
+
+@pytest.fixture
+def djy(app, city):  # noqa: F811
+    """The plugin tests' city (V1: 张一 M01, 王二 M02, 李三 M03 joined 2021-04-10, 赵四 M04 left
+    2021-08-15, 钱五 M05 moved to C1 on 2021-06-15; C1: 孙六) with passwords to log in."""
+    with app.app_context(), use_scope(system_scope()):
+        for name in ("djy-admin", "djy-secretary", "cd-overseer"):
+            user = db.session.scalar(select(User).where(User.username == name))
+            user.password_hash = hash_password(PASSWORD)
+        db.session.commit()
+    return city
+
+
+def month_url(town, unit="V1", period="2021-03") -> str:
+    return (
+        f"/t/{town.tenant_id}/cycles/{town.ids['cycle']}/month/{town.ids[unit]}/monthly"
+        f"?period={period}"
+    )
+
+
+def stored_months(app, town) -> dict:
+    """(archive code, month) → (score, [(indicator, points, reason)]) of every month."""
+    codes = {v: k for k, v in town.ids.items()}
+    found = {}
+    with app.app_context(), use_scope(system_scope()):
+        for sheet in db.session.scalars(
+            select(ScoreSheet).where(ScoreSheet.tenant_id == town.tenant_id)
+        ):
+            items = db.session.scalars(
+                select(ScoreItem).where(
+                    ScoreItem.tenant_id == town.tenant_id, ScoreItem.sheet_id == sheet.id
+                )
+            )
+            found[codes[sheet.subject_id], sheet.period] = (
+                sheet.score,
+                sorted((i.indicator, i.points, i.reason) for i in items),
+            )
+    return found
+
+
+def line_of(page_text: str, town, code: str) -> str:
+    """The form's line number (``s-N``) of a member's first row."""
+    return re.search(rf'name="s-(\d+)" value="{town.ids[code]}"', page_text).group(1)
+
+
+def test_the_month_lists_who_was_in_the_branch_that_month(client, djy):
+    login(client, "djy-secretary")
+    home = client.get(f"/t/{djy.tenant_id}/", follow_redirects=True)
+    assert "每月记实考评" in home.text and f"/month/{djy.ids['V1']}/monthly" in home.text
+    march = client.get(month_url(djy))
+    assert march.status_code == 200
+    for name in ("张一", "王二", "赵四", "钱五"):
+        assert name in march.text, name
+    assert "李三" not in march.text  # joined in April
+    assert "孙六" not in march.text  # another branch
+    assert "P01 坚定理想信念" in march.text and "F13" in march.text  # the 50 lines
+    june = client.get(month_url(djy, period="2021-06"))
+    assert "李三" in june.text and "钱五" not in june.text  # moved to C1 in June
+    september = client.get(month_url(djy, period="2021-09"))
+    assert "赵四" not in september.text  # left in August
+
+
+def test_a_secretary_saves_the_month_and_bad_rows_save_nothing(app, client, djy):
+    login(client, "djy-secretary")
+    page = client.get(month_url(djy))
+    token = token_of(page)
+    one = line_of(page.text, djy, "M01")
+    form = {
+        "csrf_token": token,
+        f"s-{one}": str(djy.ids["M01"]),
+        f"item-{one}": "P05",
+        f"pts-{one}": "2",
+        f"why-{one}": "未参加支部集中学习",
+        f"score-{djy.ids['M02']}": "95",
+    }
+    saved = client.post(month_url(djy), data=form)
+    assert saved.status_code == 302, saved.text
+    months = stored_months(app, djy)
+    assert months == {
+        ("M01", "2021-03"): (None, [("P05", 2.0, "未参加支部集中学习")]),
+        ("M02", "2021-03"): (95.0, []),
+    }  # 赵四 and 钱五 entered nothing: not recorded this month
+    again = client.get(month_url(djy))
+    assert 'value="未参加支部集中学习"' in again.text and 'value="95"' in again.text
+
+    bad = form | {f"why-{one}": "", f"score-{djy.ids['M02']}": "120"}
+    refused = client.post(month_url(djy), data=bad)
+    assert refused.status_code == 422
+    problems = re.search(r'class="errors".*?</div>', refused.text, re.S).group(0)
+    assert "张一:P05 扣分须注明原因" in problems
+    assert "王二:月度得分应在 0–100 之间" in problems
+    assert 'value="120"' in refused.text  # what was typed is kept
+    assert stored_months(app, djy) == months  # nothing saved
+
+    not_a_number = form | {f"pts-{one}": "两分"}
+    refused = client.post(month_url(djy), data=not_a_number)
+    assert refused.status_code == 422 and "张一:扣分“两分”不是数字" in refused.text
+    assert stored_months(app, djy) == months
+
+
+def test_a_member_not_in_the_branch_that_month_is_refused(app, client, djy):
+    login(client, "djy-secretary")
+    token = token_of(client.get(month_url(djy)))
+    form = {"csrf_token": token, f"score-{djy.ids['M03']}": "90"}  # 李三 joined in April
+    refused = client.post(month_url(djy), data=form)
+    assert refused.status_code == 422
+    assert "李三(M03)2021-03 不在青城村党支部" in refused.text
+    assert stored_months(app, djy) == {}
+    accepted = client.post(month_url(djy, period="2021-04"), data=form)
+    assert accepted.status_code == 302
+    assert stored_months(app, djy) == {("M03", "2021-04"): (90.0, [])}
+
+
+def test_another_branch_and_other_roles_are_refused(app, client, djy):
+    login(client, "djy-secretary")
+    token = token_of(client.get(month_url(djy)))
+    assert client.get(month_url(djy, "C1")).status_code == 403
+    form = {"csrf_token": token, f"score-{djy.ids['M06']}": "80"}
+    assert client.post(month_url(djy, "C1"), data=form).status_code == 403
+    assert client.post(month_url(djy), data=form | {"csrf_token": ""}).status_code == 400
+    assert stored_months(app, djy) == {}
+    client.post("/logout", data={"csrf_token": token})
+    login(client, "djy-admin")
+    assert "孙六" in client.get(month_url(djy, "C1")).text  # the admin reaches every branch
+    client.post("/logout", data={"csrf_token": token_of(client.get("/"))})
+    login(client, "cd-overseer")
+    assert client.get(month_url(djy)).status_code == 403  # overseers do not score
+
+
+def totals_url(world, cycle, track="branch", source="democratic") -> str:
+    return f"/t/{world.id('A')}/cycles/{cycle}/totals/{track}/{source}"
+
+
+def stored_totals(app, world, source="democratic") -> dict:
+    codes = {v: k for k, v in world.ids.items()}
+    with app.app_context(), use_scope(system_scope()):
+        return {
+            codes[s.subject_id]: s.score
+            for s in db.session.scalars(
+                select(ScoreSheet).where(
+                    ScoreSheet.tenant_id == world.ids["A"],
+                    ScoreSheet.source == source,
+                    ScoreSheet.rater == "",
+                    ScoreSheet.period == "",
+                )
+            )
+            if s.subject_id in codes and codes[s.subject_id].startswith("A-")
+        }
+
+
+def test_totals_are_entered_per_subject(app, client, world, seeded):  # noqa: F811
+    cycle = seeded["A"]
+    login(client, "assessor_a")
+    index = client.get(f"/t/{world.id('A')}/sheets")
+    assert "汇总得分录入" in index.text and totals_url(world, cycle) in index.text
+    assert totals_url(world, cycle, "branch", "superior") in index.text
+    assert totals_url(world, cycle, "member", "democratic") in index.text
+    page = client.get(totals_url(world, cycle))
+    assert page.status_code == 200
+    assert "机电系第一党支部" in page.text and "机电系第二党支部" in page.text
+    assert "乙公司" not in page.text and "张三" not in page.text  # branches only
+    assert f'name="score-{world.id("A-Z01")}" value="95"' in page.text  # stored
+    before = stored_totals(app, world)
+    token = token_of(page)
+    form = {"csrf_token": token, f"score-{world.id('A-Z02')}": "82.5"}
+    saved = client.post(totals_url(world, cycle), data=form)
+    assert saved.status_code == 302
+    assert stored_totals(app, world) == before | {"A-Z02": 82.5}
+
+    both = {"csrf_token": token, f"score-{world.id('A-Z01')}": "150"}  # out of range
+    both[f"score-{world.id('A-Z02')}"] = "60"  # fine, but nothing is saved
+    refused = client.post(totals_url(world, cycle), data=both)
+    assert refused.status_code == 400 and "A-Z01" in refused.text and "150" in refused.text
+    typo = {"csrf_token": token, f"score-{world.id('A-Z02')}": "八十"}
+    typo = client.post(totals_url(world, cycle), data=typo)
+    assert typo.status_code == 400 and "机电系第二党支部" in typo.text
+    assert stored_totals(app, world) == before | {"A-Z02": 82.5}
+
+    members = client.get(totals_url(world, cycle, "member"))
+    assert "张三" in members.text and "李四" in members.text and "王五" not in members.text
+    assert client.get(totals_url(world, cycle, "branch", "assessment_team")).status_code == 404
+
+
+def test_totals_are_not_for_secretaries_members_or_overseers(client, world, seeded):  # noqa: F811
+    login(client, "secretary_a")
+    assert client.get(totals_url(world, seeded["A"])).status_code == 404
+    client.post("/logout", data={"csrf_token": token_of(client.get("/"))})
+    login(client, "member_a")
+    assert client.get(totals_url(world, seeded["A"])).status_code == 403
+    client.post("/logout", data={"csrf_token": token_of(client.get("/"))})
+    login(client, "overseer_c")
+    token = token_of(client.get("/"))
+    url = totals_url(world, seeded["A"])
+    assert client.post(url, data={"csrf_token": token}).status_code == 403
+
+
+@pytest.fixture
+def tiny_cycle(app, world):
+    """Tenant A runs the tests' tiny scheme: members get a plain monthly score."""
+    from tiny_scheme import TINY
+
+    from zhibu.app import plugin_registry
+    from zhibu.evaluations import cycles
+    from zhibu.models import Tenant, TenantScheme
+
+    plugin_registry(app).schemes["tiny"] = TINY
+    with app.app_context(), use_scope(system_scope()):
+        db.session.add(TenantScheme(tenant_id=world.ids["A"], scheme_key="tiny"))
+        db.session.commit()
+        return cycles.open_cycle(db.session.get(Tenant, world.ids["A"]), "tiny", "2021").id
+
+
+def test_a_generic_monthly_source_takes_one_score_per_member(app, client, world, tiny_cycle):
+    login(client, "secretary_a")
+    url = f"/t/{world.id('A')}/cycles/{tiny_cycle}/month/{world.id('A-Z01')}/monthly"
+    page = client.get(f"{url}?period=2021-05")
+    assert page.status_code == 200 and "张三" in page.text and "李四" not in page.text
+    token, field = token_of(page), f"score-{world.id('A-M1')}"
+    refused = client.post(url, data={"csrf_token": token, "period": "2021-05", field: "150"})
+    assert refused.status_code == 422 and "A-M1" in refused.text and "150" in refused.text
+    with app.app_context(), use_scope(system_scope()):
+        assert db.session.scalar(select(ScoreSheet).where(ScoreSheet.source == "monthly")) is None
+    saved = client.post(url, data={"csrf_token": token, "period": "2021-05", field: "88"})
+    assert saved.status_code == 302
+    with app.app_context(), use_scope(system_scope()):
+        sheet = db.session.scalar(select(ScoreSheet).where(ScoreSheet.source == "monthly"))
+        assert (sheet.subject_id, sheet.period, sheet.score) == (world.ids["A-M1"], "2021-05", 88)
+    other = f"/t/{world.id('A')}/cycles/{tiny_cycle}/month/{world.id('A-Z02')}/monthly"
+    assert client.get(other).status_code == 403
+    elsewhere = {"csrf_token": token, "period": "2021-05", f"score-{world.id('A-M2')}": "70"}
+    assert client.post(url, data=elsewhere).status_code == 403  # 李四 is not in A-Z01
