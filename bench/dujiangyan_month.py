@@ -171,6 +171,8 @@ def build(app, admin_url: str, branches: int, per_branch: int):
         item_columns = "tenant_id id sheet_id indicator kind points reason"
         copy_rows(raw, "score_items", item_columns.split(), items)
         raw.commit()
+        raw.autocommit = True  # statistics, as autovacuum keeps them in production
+        raw.execute("ANALYZE")
     finally:
         raw.close()
     return tenant_id, cycle_id, root, branch_ids, members, len(sheets), len(items)

@@ -58,6 +58,17 @@ class Rubric:
     def _by_code(self) -> dict[str, Indicator]:
         return {i.code: i for i in self.indicators}
 
+    def in_order(self, codes) -> list[Indicator]:
+        """The indicators of ``codes`` (known ones), in the rubric's order."""
+        found = [self._by_code[c] for c in codes if c in self._by_code]
+        return sorted(found, key=self.indicators.index) if len(found) > 1 else found
+
+    @cached_property
+    def deduction_full(self) -> tuple[int, float]:
+        """How many deduction-mode lines the rubric has, and their points together."""
+        lines = [i.max_points for i in self.indicators if i.mode == "deduction"]
+        return len(lines), sum(lines)
+
 
 @dataclass(frozen=True)
 class Source:

@@ -132,7 +132,14 @@ def sheet_value(
     by_item: dict[str, list] = {}
     for deduction, ref in sheet.deductions:
         by_item.setdefault(deduction.item, []).append((deduction, ref))
-    for indicator in rubric.indicators:
+    visit = rubric.indicators
+    if rubric.brief:  # only the lines the sheet touches; the rest are full, said in one line
+        visit = rubric.in_order(set(sheet.items) | by_item.keys())
+        quiet, untouched = rubric.deduction_full
+        for indicator in visit:
+            if indicator.mode == "deduction":
+                quiet, untouched = quiet - 1, untouched - indicator.max_points
+    for indicator in visit:
         taken = by_item.get(indicator.code, ())
         if indicator.code in sheet.items:
             points = sheet.items[indicator.code]
