@@ -228,6 +228,7 @@ def _scores(cycle: Cycle, ids, fingerprint=None) -> tuple[engine.ScoreRow, ...]:
     items: dict[tuple, list[tuple]] = defaultdict(list)
     for row in item_rows(cycle, fingerprint):
         items[row[:4]].append(row[4:])
+    with_items = {key[0] for key in items}  # a cheap test before making a key per row
     out = []
     row_type = engine.ScoreRow
     for key in sheet_rows(cycle, fingerprint):
@@ -235,7 +236,7 @@ def _scores(cycle: Cycle, ids, fingerprint=None) -> tuple[engine.ScoreRow, ...]:
         code = code_of.get(subject_id)
         if code is None:
             continue  # a subject no longer covered (dissolved, left) keeps its sheets
-        own = items.get(key[:4]) if items else None
+        own = items.get(key[:4]) if subject_id in with_items else None
         if own is None:
             out.append(row_type(code, source, rater, score, None, (), period or None))
         else:
