@@ -1,7 +1,10 @@
 """Benchmark: generate the full report set of a cycle of 2,000 branches and 60,000
-members on PostgreSQL, as the reports job does (``zhibu.reports.store.generate_all``).
+members on PostgreSQL as a background job: enqueued on the local Redis, run by a real
+``zhibu worker`` process, its progress polled from here and printed as it goes.
 
-    .venv/bin/python bench/report_set.py [--branches 2000] [--per-branch 30]
+    .venv/bin/python bench/report_set.py [--branches 2000] [--per-branch 30] [--inline]
+
+``--inline`` runs the same job in this process instead (no Redis needed).
 
 The data is ``bench/recompute_cycle.py``'s (monthly member scores, three plain branch
 scores), plus what the reports read beyond totals: an inspection sheet per branch scored
@@ -12,14 +15,16 @@ every tenth branch, and two targets. Row-level security is on, as in production.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
 from dataclasses import replace
 from datetime import date
-from itertools import pairwise
 from pathlib import Path
 
 import psycopg
@@ -31,9 +36,9 @@ from sqlalchemy.engine import make_url
 from zhibu.app import create_app, plugin_registry
 from zhibu.engine import Indicator, Rubric, Source, Target
 from zhibu.evaluations import compute, cycles
-from zhibu.reports.store import generate_all
-from zhibu.tenancy import Scope, system_scope, use_scope
-from zhibu.testing import require_postgres, temporary_postgres_database
+from zhibu.jobs import enqueue, fetch, tasks
+from zhibu.tenancy import system_scope, use_scope
+from zhibu.testing import require_postgres, require_redis, temporary_postgres_database
 
 CATEGORIES = ("组织建设", "组织生活", "党员管理", "基础保障")
 INSPECTION = Rubric(
@@ -143,10 +148,57 @@ def add_inspections(admin_url: str, tenant_id, cycle_id) -> int:
         raw.close()
 
 
+PLUGIN = "report_set_bench"
+
+
+def install_scheme(folder: str) -> str:
+    """Make the bench scheme a plugin a worker process loads (an entry point, as a third
+    party installs one); returns the folder to put on the worker's PYTHONPATH."""
+    site = Path(folder) / "site"
+    dist = site / f"{PLUGIN}-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {PLUGIN}\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(f"[zhibu.plugins]\nbench = {PLUGIN}\n")
+    (site / f"{PLUGIN}.py").write_text(
+        "from report_set import SCHEME\nfrom zhibu.plugins import hookimpl\n\n"
+        "@hookimpl\ndef zhibu_schemes():\n    return [SCHEME]\n"
+    )
+    return str(site)
+
+
+def run_worker(app, url: str, folder: str, job_id: str):
+    """A ``zhibu worker --burst`` process runs the job; its progress is printed as the
+    worker saves it in the job's meta."""
+    paths = [install_scheme(folder), str(Path(__file__).parent), os.environ.get("PYTHONPATH")]
+    env = {
+        **os.environ,
+        "ZHIBU_DATABASE_URL": url,
+        "ZHIBU_REDIS_URL": app.config["ZHIBU_REDIS_URL"],
+        "ZHIBU_JOB_QUEUE": app.config["ZHIBU_JOB_QUEUE"],
+        "ZHIBU_INSTANCE_PATH": folder,
+        "PYTHONPATH": os.pathsep.join(p for p in paths if p),
+    }
+    zhibu = str(Path(sys.executable).with_name("zhibu"))
+    worker = subprocess.Popen([zhibu, "worker", "--burst"], env=env)
+    started, last = time.perf_counter(), None
+    while True:
+        handle = fetch(job_id)
+        seen = handle.progress
+        if seen and seen != last:
+            at = time.perf_counter() - started
+            print(f"  {at:6.2f} s  {seen['done']}/{seen['total']}  {seen['step']}")
+            last = seen
+        if handle.status in {"finished", "failed"} or worker.poll() is not None:
+            worker.wait()
+            return fetch(job_id)
+        time.sleep(0.2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--branches", type=int, default=2000)
     parser.add_argument("--per-branch", type=int, default=30)
+    parser.add_argument("--inline", action="store_true", help="run the job in this process")
     args = parser.parse_args()
     server = require_postgres()
     with temporary_postgres_database(server) as url, tempfile.TemporaryDirectory() as folder:
@@ -170,22 +222,18 @@ def main() -> None:
             f"setup: {args.branches} branches, {args.branches * args.per_branch} members, "
             f"{deductions} deductions, recomputed, in {time.perf_counter() - started:.1f} s"
         )
-        steps: list[tuple[float, str]] = []
-
-        def progress(done: int, total: int, step: str) -> None:
-            steps.append((time.perf_counter(), step))
-
-        with (
-            app.app_context(),
-            use_scope(Scope.for_tenants([tenant_id], [tenant_id], username="bench")),
-        ):
+        app.config.update(ZHIBU_REDIS_URL=None if args.inline else require_redis())
+        app.config["ZHIBU_JOB_QUEUE"] = f"bench-{uuid.uuid4().hex[:8]}"
+        with app.app_context():
             started = time.perf_counter()
-            stored = generate_all(tenant_id, cycle_id, progress)
+            handle = enqueue(tasks.generate_reports, str(cycle_id), tenant_id=tenant_id)
+            if not args.inline:
+                handle = run_worker(app, url, folder, handle.id)
             took = time.perf_counter() - started
-        for (at, step), (following, _) in pairwise(steps):
-            print(f"  {following - at:6.2f} s  {step}")
-        size = sum(f["size"] for f in stored) / 2**20
-        print(f"full report set: {len(stored)} files ({size:.1f} MiB) in {took:.2f} s")
+        if handle.status != "finished":
+            raise SystemExit(f"the job {handle.status}: {handle.error}")
+        files, size = handle.result["files"], handle.result["bytes"] / 2**20
+        print(f"full report set, as a job: {files} files ({size:.1f} MiB) in {took:.2f} s")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory of the process: {peak:.0f} MiB")
 
