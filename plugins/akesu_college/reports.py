@@ -13,10 +13,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from zhibu.plugins import ReportBuilder
-from zhibu.reports import Column, ReportData, ReportTable
+from zhibu.reports import STARS, Column, ReportData, ReportTable
 
 COLLEGE = "阿克苏职业技术学院"
-STARS = {5: "五星", 4: "四星", 3: "三星", 2: "二星", 1: "一星"}
 NOTES = {
     "vetoed": "一票否决",
     "retired": "离退休党支部,不评星",
