@@ -397,18 +397,15 @@ def apply_band(track: Track, result: Result) -> None:
 
 def gap_text(track: Track, result: Result) -> str | None:
     """How far the next band is: '3.5 more points for 5★ (7 more in 考核组 …)'."""
-    higher = sorted(
-        (
-            b
-            for b in track.bands
-            if b.minimum > result.total and (b.stars or 0) > (result.stars or 0)
-        ),
-        key=lambda b: b.minimum,
-    )
-    if not higher:
+    stars = result.stars or 0
+    target = next(
+        (b for b in track.ascending if b.minimum > result.total and (b.stars or 0) > stars),
+        None,
+    )  # the lowest band above
+    if target is None:
         return None
-    need = round2(higher[0].minimum - result.total)
-    label = f"{higher[0].stars}★" if higher[0].stars else higher[0].grade
+    need = round2(target.minimum - result.total)
+    label = f"{target.stars}★" if target.stars else target.grade
     options = []
     for source in track.sources:
         if source.counted and source.weight > 0 and source.key in result.source_scores:
