@@ -208,8 +208,8 @@ EMPTY_LIST = "[]"
 def insert_results(rows: list[dict[str, Any]]) -> None:
     """Write result rows with one pipelined ``executemany`` on PostgreSQL (tens of
     thousands of rows; COPY is not allowed under row-level security, which checks every
-    row here; multi-row VALUES, json_populate_recordset and INSERT … SELECT FROM unnest(arrays) measured slower), the ORM's
-    bulk insert elsewhere."""
+    row here; multi-row VALUES, json_populate_recordset and ``INSERT … SELECT FROM
+    unnest(arrays)`` measured slower), the ORM's bulk insert elsewhere."""
     if not rows:
         return
     connection = db.session.connection()
