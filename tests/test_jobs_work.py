@@ -439,3 +439,40 @@ def test_a_real_worker_builds_the_report_set(
     assert job["progress"]["done"] == job["progress"]["total"]
     files = client.get(f"{base}/cycles/{cycle}/reports/files", headers=admin).json
     assert len(files) == job["result"]["files"] > 0
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_recomputes_of_a_cycle_take_turns(app, client, world, cycle):
+    """Two recomputes at once (a job and the button, say): one waits for the other's
+    lock, then finds its inputs unchanged — one current set, never two."""
+    import threading
+
+    from zhibu.evaluations import compute
+    from zhibu.evaluations.cycles import get_cycle
+
+    base = f"/api/v1/tenants/{world.id('A')}/cycles/{cycle}"
+    score_panel(client, world, base, "A-Z01", 60, rater="R2")
+    tenant, done, failures = world.ids["A"], [], []
+
+    def run() -> None:
+        try:
+            with app.app_context(), use_scope(system_scope()):
+                done.append(compute.recompute(get_cycle(tenant, uuid.UUID(cycle))).id)
+                db.session.remove()
+        except Exception as exc:  # reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == [] and len(done) == 2
+    assert done[0] == done[1]  # the second found the first one's set: inputs unchanged
+    with app.app_context(), use_scope(system_scope()):
+        current = db.session.scalars(
+            select(ResultSet.id).where(ResultSet.cycle_id == uuid.UUID(cycle), ResultSet.current)
+        ).all()
+        db.session.remove()
+    assert current == [done[0]]

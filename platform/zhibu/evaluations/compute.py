@@ -126,9 +126,14 @@ Progress = Callable[[int, int, str], None]
 def recompute(cycle: Cycle, progress: Progress | None = None) -> ResultSet:
     """Compute and store the cycle's results; returns the current result set.
 
+    Recomputes of one cycle take turns: the cycle's row is locked first (PostgreSQL), so
+    a second one waits, then finds the first one's inputs unchanged, or stores its own —
+    never two current sets, never an older computation switched in over a newer one.
+
     :param progress: called as ``progress(done, total, step)`` at each stage and after
         each batch of stored rows (a job passes :func:`zhibu.jobs.report_progress`).
     """
+    db.session.refresh(cycle, with_for_update=True)  # one recompute of a cycle at a time
     ensure_open(cycle)
     with bulk_work():
         return _recompute(cycle, progress or _no_progress)

@@ -8,8 +8,9 @@ import uuid
 from datetime import date, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
-from zhibu.db import db
+from zhibu.db import db, new_id
 from zhibu.evaluations.cycles import PHASE_NAMES
 from zhibu.models import Cycle, Notification, OrgUnit, RectificationItem, Tenant
 
@@ -19,17 +20,22 @@ def remind_tenant(tenant_id: uuid.UUID, today: date, window_days: int) -> int:
     wanted = _phase_reminders(tenant_id, today, window_days) + _ledger_reminders(
         tenant_id, today, window_days
     )
-    existing = set(
-        db.session.execute(
-            select(Notification.kind, Notification.ref).where(
-                Notification.tenant_id == tenant_id, Notification.day == today
-            )
-        ).all()
-    )
-    new = [n for n in wanted if (n.kind, n.ref) not in existing]
-    db.session.add_all(new)
+    if not wanted:
+        return 0
+    rows = [
+        {c: getattr(n, c) for c in ("kind", "ref", "org_id", "day", "due_on", "text")}
+        | {"tenant_id": tenant_id, "id": new_id()}
+        for n in wanted
+    ]
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    added = db.session.execute(  # a concurrent run (cron and a manual one) adds nothing twice
+        dialect.insert(Notification)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "kind", "ref", "day"])
+        .returning(Notification.id)
+    ).all()
     db.session.commit()
-    return len(new)
+    return len(added)
 
 
 def remind_all(today: date, window_days: int) -> dict[str, int]:

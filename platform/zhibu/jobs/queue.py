@@ -17,6 +17,7 @@ from typing import Any
 from flask import current_app
 from redis import Redis
 from rq import Queue
+from rq.exceptions import InvalidJobOperation
 from rq.job import Job
 
 from zhibu.errors import Conflict
@@ -163,10 +164,14 @@ def retry(job_id: str) -> JobHandle | None:
     except Exception:
         return None
     _refuse_unless_failed(str(job.get_status(refresh=True)))
+    try:
+        job = job.requeue()  # first: of two retries at once, one requeues, one is refused
+    except InvalidJobOperation:
+        raise Conflict("this job has just been retried", field="status") from None
     job.meta.pop("progress", None)
     job.meta["retries"] = job.meta.get("retries", 0) + 1
     job.save_meta()
-    return _handle(job.requeue())
+    return _handle(job)
 
 
 def _refuse_unless_failed(status: str) -> None:

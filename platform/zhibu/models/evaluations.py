@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -154,6 +155,14 @@ class ResultSet(TenantOwned, db.Model):
         tenant_fk("cycle_id", "cycles"),
         tenant_fk("version_id", "scheme_versions"),
         Index("ix_result_sets_cycle", "tenant_id", "cycle_id"),
+        Index(  # at most one current set per cycle
+            "uq_result_sets_current",
+            "tenant_id",
+            "cycle_id",
+            unique=True,
+            postgresql_where=text("current"),
+            sqlite_where=text("current"),
+        ),
     )
 
     cycle_id: Mapped[uuid.UUID]

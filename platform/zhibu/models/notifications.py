@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint, f
 from sqlalchemy.orm import Mapped, mapped_column
 
 from zhibu.db import db
-from zhibu.models.base import TenantOwned
+from zhibu.models.base import TenantOwned, tenant_fk
 
 NOTIFICATION_KINDS = (
     "phase_deadline",  # the current phase of a cycle ends within the reminder window
@@ -24,6 +24,7 @@ class Notification(TenantOwned, db.Model):
     __tablename__ = "notifications"
     __table_args__ = (
         UniqueConstraint("tenant_id", "kind", "ref", "day"),
+        tenant_fk("org_id", "org_units"),
         Index("ix_notifications_day", "tenant_id", "day"),
         CheckConstraint(f"kind IN ({', '.join(repr(k) for k in NOTIFICATION_KINDS)})", name="kind"),
     )
