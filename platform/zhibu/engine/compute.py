@@ -184,8 +184,11 @@ def _rate(
             rule="eligibility",
         )
         return result
+    by_source: dict[str, list] = defaultdict(list)
+    for sheet in sheets:
+        by_source[sheet.source].append(sheet)
     for source in track.sources:
-        own = [s for s in sheets if s.source == source.key]
+        own = by_source.get(source.key, [])
         if source.automatic:
             score = _automatic_score(definition, cycle, subject, source, records, own, result)
         else:
@@ -219,14 +222,13 @@ def _periods(subject, source: Source, rubric, sheets, result: Result) -> tuple[l
     month with one plain score is only listed there (a city's year is most of a million
     such months); a month with a rubric sheet or several raters is explained line by line
     before it. Months the subject was not in the unit are left out, and said so."""
-    ordered = sorted(sheets, key=_period_of)
-    if all(type(s) is ScoreRow for s in ordered) and len({s.period for s in ordered}) == len(
-        ordered
-    ):  # one plain score a month: the common case, nothing built per month
-        return _plain_periods(subject, source, ordered, result)
     by_period: dict[str, list] = defaultdict(list)
+    plain = True
     for sheet in sheets:
         by_period[sheet.period or ""].append(sheet)
+        plain = plain and type(sheet) is ScoreRow
+    if plain and len(by_period) == len(sheets):  # one plain score a month: the common case
+        return _plain_periods(subject, source, sorted(sheets, key=_period_of), result)
     values, shown = [], []
     for period in sorted(by_period):
         if subject.periods is not None and period not in subject.periods:
