@@ -6,18 +6,21 @@ leaving, transfers), who may do what, and the archive-code QR labels."""
 from __future__ import annotations
 
 import io
+import re
 import uuid
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
+import segno
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from zhibu.accounts.access import access_for
 from zhibu.accounts.auth import issue_token
 from zhibu.db import db
-from zhibu.evaluations import compute, cycles
+from zhibu.evaluations import compute, cycles, sheets
 from zhibu.members.service import transfer_member
 from zhibu.models import (
     EvaluationResult,
@@ -254,7 +257,24 @@ def test_a_final_cycle_refuses_month_entry(app, client, city):
         cycles.advance(cycles.get_cycle(city.tenant_id, city.ids["cycle"]), "final")
     rows = [{"archive_code": "M01", "score": 90}]
     response = client.put(city.url("V1"), json={"rows": rows}, headers=city.headers["admin"])
-    assert response.status_code in {400, 409}
+    assert response.status_code == 409, response.json
+    assert "final" in response.json["message"]
+    book = _template(client, city)  # reading stays open; saving does not, even unchanged
+    assert _upload(client, city, book, tail="/workbook").status_code == 409
+    assert _sheet_count(app, city) == 0
+
+
+def test_member_id_and_archive_code_must_name_the_same_member(app, client, city):
+    rows = [
+        {"member_id": str(city.ids["M01"]), "archive_code": "M01", "score": 90},
+        {"member_id": str(city.ids["M01"]), "archive_code": "M02", "score": 80},
+        {"member_id": str(uuid.uuid4()), "score": 80},
+    ]
+    response = client.put(city.url("V1"), json={"rows": rows}, headers=city.headers["admin"])
+    assert response.status_code == 422
+    errors = {(e["row"], e["field"]): e["message"] for e in response.json["errors"]}
+    assert set(errors) == {(2, "archive_code"), (3, "member_id")}
+    assert "M01" in errors[(2, "archive_code")] and "M02" in errors[(2, "archive_code")]
     assert _sheet_count(app, city) == 0
 
 
@@ -389,6 +409,193 @@ def test_a_bad_workbook_names_rows_and_columns_and_saves_nothing(app, client, ci
     assert _sheet_count(app, city) == 0
 
 
+STORED = [
+    {"archive_code": "M01", "score": 93},
+    {
+        "archive_code": "M02",
+        "deductions": [
+            {"item": "R02", "points": 2, "reason": "欠交党费"},
+            {"item": "P05", "points": 1, "reason": "缺席集中学习"},
+            {"item": "F03", "points": 0.5, "reason": "志愿服务迟到"},
+            {"item": "F03", "points": 0.5, "reason": "志愿服务早退"},
+        ],
+    },
+    {"archive_code": "M04", "items": {"P07": 0, "R04": 1.5}},
+    {
+        "archive_code": "M05",
+        "items": {"M06": 1},
+        "deductions": [{"item": "F01", "points": 1, "reason": '=HYPERLINK("http://x","点")'}],
+    },
+]
+
+
+def _stored(app, city) -> dict[str, tuple]:
+    """Every stored month sheet of the tenant: its id, score and items, by archive code."""
+    with app.app_context(), use_scope(system_scope()):
+        found = {}
+        for sheet in db.session.scalars(
+            select(ScoreSheet).where(ScoreSheet.tenant_id == city.tenant_id)
+        ):
+            member = db.session.get(Member, (city.tenant_id, sheet.subject_id))
+            items = sorted(
+                (i.indicator, i.kind, i.points, i.reason) for i in sheets.items_of(sheet)
+            )
+            found[member.archive_code] = (sheet.id, sheet.period, sheet.score, items)
+        return found
+
+
+def _store(client, city, rows=STORED) -> None:
+    response = client.put(city.url("V1"), json={"rows": rows}, headers=city.headers["admin"])
+    assert response.status_code == 200, response.json
+
+
+def test_an_unchanged_workbook_changes_nothing(app, client, city):
+    _store(client, city)
+    before = _stored(app, city)
+    assert len(before) == 4
+    ws = _template(client, city).active
+    columns = _columns(ws)
+    rows = {ws.cell(r, 2).value: r for r in range(4, ws.max_row + 1)}
+    reason = {code: ws.cell(rows[code], columns["扣分原因"]).value for code in rows}
+    assert reason["M01"] is None
+    assert sorted(reason["M02"].split(";")) == [  # one reason per deduction
+        "F03:志愿服务早退",
+        "F03:志愿服务迟到",
+        "P05:缺席集中学习",
+        "R02:欠交党费",
+    ]
+    assert reason["M04"] is None, "indicator points have no reason: none is made up"
+    assert ws.cell(rows["M04"], columns["P07"]).value == 2
+    assert ws.cell(rows["M04"], columns["R04"]).value == 0.5
+    assert ws.cell(rows["M02"], columns["F03"]).value == 1
+    preview = _upload(client, city, ws.parent).json
+    assert preview["ok"], preview["errors"]
+    assert (preview["to_save"], preview["unchanged"], preview["blank"]) == (0, 4, 0)
+    committed = _upload(client, city, ws.parent, tail="/workbook")
+    assert committed.status_code == 200 and committed.json["committed"]
+    assert _stored(app, city) == before
+
+
+def test_an_edited_workbook_saves_the_edits_and_keeps_the_rest(app, client, city):
+    _store(client, city)
+    before = _stored(app, city)
+    ws = _template(client, city).active
+    columns = _columns(ws)
+    rows = {ws.cell(r, 2).value: r for r in range(4, ws.max_row + 1)}
+    ws.cell(rows["M01"], columns["月度得分"], 95)
+    ws.cell(rows["M02"], columns["R02"], 1)  # one point less, and a new reason for R02 only
+    ws.cell(
+        rows["M02"],
+        columns["扣分原因"],
+        "F03:志愿服务迟到;F03:志愿服务早退;P05:缺席集中学习;R02:迟交党费",
+    )
+    ws.cell(rows["M04"], columns["F01"], 1)  # a new deduction next to indicator points
+    ws.cell(rows["M04"], columns["扣分原因"], "F01:未履职尽责")
+    report = _upload(client, city, ws.parent, tail="/workbook").json
+    assert report["committed"], report
+    assert (report["to_save"], report["unchanged"]) == (3, 1)
+    after = _stored(app, city)
+    assert after["M05"] == before["M05"], "the row left alone is the same sheet"
+    assert after["M01"][2] == 95
+    assert after["M02"][3] == [
+        ("F03", "deduction", 0.5, "志愿服务早退"),
+        ("F03", "deduction", 0.5, "志愿服务迟到"),
+        ("P05", "deduction", 1, "缺席集中学习"),
+        ("R02", "deduction", 1, "迟交党费"),
+    ]
+    assert after["M04"][3] == [
+        ("F01", "deduction", 1, "未履职尽责"),
+        ("P07", "points", 0, ""),
+        ("R04", "points", 1.5, ""),
+    ]
+
+
+def test_a_row_wide_reason_applies_to_new_deductions_only(app, client, city):
+    _store(client, city)
+    ws = _template(client, city).active
+    columns = _columns(ws)
+    rows = {ws.cell(r, 2).value: r for r in range(4, ws.max_row + 1)}
+    ws.cell(rows["M04"], columns["F02"], 2)
+    ws.cell(rows["M04"], columns["扣分原因"], "未参加五亮活动")
+    assert _upload(client, city, ws.parent, tail="/workbook").status_code == 200
+    assert _stored(app, city)["M04"][3] == [
+        ("F02", "deduction", 2, "未参加五亮活动"),
+        ("P07", "points", 0, ""),
+        ("R04", "points", 1.5, ""),
+    ]
+
+
+def test_reasons_per_indicator_that_do_not_parse_are_named(app, client, city):
+    ws = _template(client, city).active
+    columns = _columns(ws)
+    rows = {ws.cell(r, 2).value: r for r in range(4, ws.max_row + 1)}
+    letter = ws.cell(3, columns["扣分原因"]).column_letter
+    for code, reason in (
+        ("M01", "R04:缺席组织生活;P05:"),  # P05's reason is empty
+        ("M02", "R04:缺席组织生活;F03:没去"),  # F03 is not deducted on the row
+        ("M04", "R04:缺席组织生活"),  # P05 has no reason
+        ("M05", "X99:什么;R04:缺席组织生活"),  # no indicator X99
+    ):
+        ws.cell(rows[code], columns["R04"], 2)
+        ws.cell(rows[code], columns["P05"], 1)
+        ws.cell(rows[code], columns["扣分原因"], reason)
+    report = _upload(client, city, ws.parent).json
+    errors = {e["row"]: e for e in report["errors"]}
+    assert set(errors) == set(rows.values()) and len(report["errors"]) == 4
+    assert {e["column"] for e in report["errors"]} == {letter}
+    assert "P05" in errors[rows["M01"]]["message"]
+    assert "F03" in errors[rows["M02"]]["message"]
+    assert "P05" in errors[rows["M04"]]["message"]
+    assert "X99" in errors[rows["M05"]]["message"]
+    assert _upload(client, city, ws.parent, tail="/workbook").status_code == 422
+    assert _sheet_count(app, city) == 0
+
+
+def test_names_and_reasons_are_written_as_text_not_formulas(app, client, city):
+    _store(client, city)
+    with app.app_context(), use_scope(system_scope()):
+        member = db.session.get(Member, (city.tenant_id, city.ids["M01"]))
+        member.name = "=cmd|' /C calc'!A0"
+        member = db.session.get(Member, (city.tenant_id, city.ids["M02"]))
+        member.name = "@SUM(1+1)"
+        db.session.commit()
+    _store(
+        client,
+        city,
+        [
+            {
+                "archive_code": "M04",
+                "deductions": [
+                    {"item": "R02", "points": 1, "reason": "-2+3"},
+                    {"item": "P05", "points": 1, "reason": "+1"},
+                ],
+            }
+        ],
+    )
+    response = client.get(city.url("V1", "/workbook"), headers=city.headers["secretary"])
+    with zipfile.ZipFile(io.BytesIO(response.data)) as xlsx:
+        xml = xlsx.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml and "<f " not in xml
+    ws = load_workbook(io.BytesIO(response.data)).active
+    columns = _columns(ws)
+    rows = {ws.cell(r, 2).value: r for r in range(4, ws.max_row + 1)}
+    cells = {
+        "name": ws.cell(rows["M01"], columns["姓名"]),
+        "at": ws.cell(rows["M02"], columns["姓名"]),
+        "reason": ws.cell(rows["M05"], columns["扣分原因"]),
+        "minus": ws.cell(rows["M04"], columns["扣分原因"]),
+    }
+    assert {k: c.data_type for k, c in cells.items()} == dict.fromkeys(cells, "s")
+    assert cells["name"].value == "=cmd|' /C calc'!A0"
+    assert cells["at"].value == "@SUM(1+1)"
+    assert cells["reason"].value == 'F01:=HYPERLINK("http://x","点")'
+    assert cells["minus"].value == "P05:+1;R02:-2+3"
+    before = _stored(app, city)
+    report = _upload(client, city, ws.parent, tail="/workbook").json
+    assert report["committed"] and report["unchanged"] == 4, report
+    assert _stored(app, city) == before
+
+
 def test_a_file_that_is_not_a_workbook_is_refused(client, city):
     response = client.post(
         city.url("V1", "/workbook/preview"),
@@ -411,8 +618,12 @@ def test_labels_carry_each_members_code_as_a_qr_svg(client, city):
     assert response.status_code == 200 and response.mimetype == "text/html"
     page = response.get_data(as_text=True)
     on_roll = ["M01", "M02", "M03"]  # M04 left, M05 moved to C1
-    for code in on_roll:
-        assert f'data-code="{code}"' in page
+    drawn = dict(re.findall(r'data-code="([^"]+)">\s*(<svg.*?</svg>)', page, flags=re.S))
+    assert list(drawn) == on_roll
+    for code in on_roll:  # each label's QR code encodes that member's archive code
+        qr = segno.make_qr(code, error="m")
+        assert drawn[code] == qr.svg_inline(scale=1, border=2, omitsize=True)
+    assert drawn["M01"] != drawn["M02"], "different codes draw differently"
     assert page.count("<svg") == len(on_roll)
     assert "M06" not in page and "M05" not in page
     assert "size: A4" in page

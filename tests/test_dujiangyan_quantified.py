@@ -93,6 +93,17 @@ def test_weights_follow_the_seed():
     assert member.source("monthly").periodic
 
 
+def test_the_months_share_is_the_seeds_80_percent_whatever_the_tenant_adjusts():
+    """ "日常考評情況按80%比例折算計入個人年度考評得分": no setting moves the months off 80 %
+    (nor the year-end appraisal off the 20 % that remains)."""
+    with pytest.raises(ValueError, match="annual_share: not an adjustable setting"):
+        SCHEME.resolve_settings({"annual_share": 0.3})
+    assert not [s.key for s in SCHEME.settings if "share" in s.key]
+    adjusted = SCHEME.resolve_settings({"excellent_from": 85, "minimum_months": 3})
+    member = SCHEME.definition(adjusted).track_of_kind("member")
+    assert {s.key: s.weight for s in member.sources} == {"monthly": 0.8, "annual": 0.2}
+
+
 BASE = {
     "scheme": "dujiangyan_quantified",
     "period": "2021",

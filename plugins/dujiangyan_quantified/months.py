@@ -7,9 +7,10 @@ read back through their transfers (组织关系转接), so a member who moved in
 branch's sheets until May and on the new one's from June. Members who had not yet joined
 or had already left, exempt members and retirees (listed, not rated) are not on it.
 
-Rows name the member by archive code (档案编码) or id and give a score (0–100), or the
-indicators of the 四讲四有 sheet: ``items`` (points kept, only for the lines that lost any)
-or ``deductions`` (points off, each with a reason). Every row is checked first; one bad row
+Rows name the member by archive code (档案编码) or id (both, if given, must name the same
+member) and give a score (0–100), or the indicators of the 四讲四有 sheet: ``items``
+(points kept, only for the lines that lost any) or ``deductions`` (points off, each with a
+reason). Every row is checked first; one bad row
 refuses them all, naming the row and the field. The rows are then saved in one transaction
 through :func:`zhibu.evaluations.sheets.save_many` (source ``monthly``, the month as the
 sheet's period), replacing whatever the same members had for that month.
@@ -30,6 +31,7 @@ from zhibu.db import db
 from zhibu.errors import NotFound, ServiceError
 from zhibu.evaluations import sheets
 from zhibu.evaluations.compute import definition_for
+from zhibu.evaluations.cycles import ensure_open
 from zhibu.evaluations.periods import parse_period
 from zhibu.models import Cycle, Member, MemberTransfer, OrgUnit, ScoreItem, ScoreSheet
 from zhibu.orgs.service import get_org, subtree_query
@@ -260,7 +262,7 @@ def entered(cycle: Cycle, month: str, people: list[Person]) -> dict[uuid.UUID, E
         for item in db.session.scalars(
             select(ScoreItem)
             .where(ScoreItem.tenant_id == cycle.tenant_id, ScoreItem.sheet_id.in_(chunk))
-            .order_by(ScoreItem.indicator)
+            .order_by(ScoreItem.indicator, ScoreItem.kind, ScoreItem.reason, ScoreItem.points)
         ):
             entry = by_sheet[item.sheet_id]
             if item.kind == "points":
@@ -338,7 +340,20 @@ def _person(sheet: MonthSheet, row: MonthRow, by_code, by_id, number, found) -> 
         return None
     person = by_id.get(row.member_id) if row.member_id else by_code.get(row.archive_code)
     if person is None:
-        found.append(RowProblem(number, "archive_code", _not_on_sheet(sheet, row)))
+        field_ = "member_id" if row.member_id else "archive_code"
+        found.append(RowProblem(number, field_, _not_on_sheet(sheet, row)))
+        return None
+    if row.member_id and row.archive_code and row.archive_code != person.archive_code:
+        found.append(
+            RowProblem(
+                number,
+                "archive_code",
+                f"member_id 是{person.name}({person.archive_code}),与档案编码 "
+                f"{row.archive_code} 不是同一名党员 / member_id is {person.archive_code}, "
+                f"not {row.archive_code}",
+            )
+        )
+        return None
     return person
 
 
@@ -434,6 +449,7 @@ def save_month(
 ) -> dict[str, Any]:
     """Check every row; save them all in one transaction, or raise :class:`MonthRejected`."""
     sheet = load_sheet(tenant_id, unit_id, month)
+    ensure_open(sheet.cycle)  # a final cycle refuses entry (409) before the rows are read
     inputs, problems = check_rows(sheet, rows, member_rubric(sheet.cycle))
     if problems:
         raise MonthRejected(problems)

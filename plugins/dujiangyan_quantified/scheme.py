@@ -20,6 +20,7 @@ from dujiangyan_quantified.rules import RULES
 from zhibu.engine import Adjustable, Band, Definition, Source, Track
 
 MONTHLY_SHARE = 0.8  # "日常考評情況按80%比例折算計入個人年度考評得分"
+ANNUAL_SHARE = 0.2  # the rest of the year's score: the year-end appraisal (this project's reading)
 SATISFACTION_SHARE = 0.4  # "黨員群眾滿意度測評在支部考核中占比達40%"
 GRADES = {"excellent": "优秀", "qualified": "合格", "warning": "警示", "unqualified": "不合格"}
 
@@ -50,7 +51,6 @@ SETTINGS = (
     Adjustable("five_star_from", 90, "五星级党组织(分)", 0, 100),
     Adjustable("four_star_from", 80, "四星级党组织(分)", 0, 100),
     Adjustable("three_star_from", 60, "三星级党组织(分,以下为软弱涣散)", 0, 100),
-    Adjustable("annual_share", 0.2, "年终评定占党员年度得分的比例(月度记实占其余部分)", 0, 0.5),
     Adjustable("excellent_from", 90, "党员优秀(分)", 0, 100),
     Adjustable("qualified_from", 70, "党员合格(分)", 0, 100),
     Adjustable("warning_from", 60, "党员警示(分,以下为不合格)", 0, 100),
@@ -107,8 +107,13 @@ def branch_kinds(settings: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
 def define(settings: Mapping[str, Any]) -> Definition:
     """Seed: "黨員群眾滿意度測評在支部考核中占比達40%" and "日常考評情況按80%比例折算計入個人年度
     考評得分" — branch total = quantified × 60 % + satisfaction × 40 %; member total = mean
-    of the months × 80 % + year-end appraisal × 20 % (the 20 % is adjustable; the monthly
-    share is what remains)."""
+    of the months × 80 % + year-end appraisal × 20 %.
+
+    Both shares are fixed. The seed fixes the months at 80 % of the year's score; the 20 %
+    it leaves is the year-end appraisal's (this project's reading: the seed contrasts the
+    monthly record with "年底集中考評"). An adjustable appraisal share would either move
+    the months off the seed's 80 % or make the weights no longer add up to 100 %, so there
+    is none."""
     bands, floor = branch_bands(settings)
     rubrics = {t: branch_rubric(t, settings) for t in BRANCH_TYPES}
     tracks = [
@@ -132,15 +137,14 @@ def define(settings: Mapping[str, Any]) -> Definition:
     ]
     members = member_rubric(settings)
     grades, lowest = member_bands(settings)
-    annual = settings["annual_share"]
     tracks.append(
         Track(
             "member",
             "党员量化考评",
             ("member",),
             (
-                Source("monthly", "每月记实考评", 1 - annual, periodic=True, rubric=members.key),
-                Source("annual", "年终评定", annual),
+                Source("monthly", "每月记实考评", MONTHLY_SHARE, periodic=True, rubric=members.key),
+                Source("annual", "年终评定", ANNUAL_SHARE),
             ),
             grades,
             lowest,

@@ -6,11 +6,23 @@ Layout: a title row; a row naming the unit code (组织编码) and the month (�
 upload must match; the header row; one row per member on the month's sheet. Columns:
 序号, 档案编码, 姓名, 所在支部, 月度得分, 扣分原因, then one 扣分 column per 四讲四有
 indicator (``P01 坚定理想信念(2分)`` …). A row gives either 月度得分 (0–100), or the points
-taken off some indicators with one reason for the row (the stored month is then the full
-100 less those points; a 月度得分 given as well must be that number). A row with neither is
-not recorded: the month is left out for that member, never counted as zero. Only
-档案编码 is required among the headers; 姓名, when given, must be the member's (it catches
-shifted rows); other columns are ignored.
+taken off some indicators with their reasons (the stored month is then the full 100 less
+those points; a 月度得分 given as well must be that number). A row with neither is not
+recorded: the month is left out for that member, never counted as zero. Only 档案编码 is
+required among the headers; 姓名, when given, must be the member's (it catches shifted
+rows); other columns are ignored.
+
+扣分原因 is either one reason for every deduction of the row (``未参加志愿服务``) or a
+reason per indicator: ``P07:原因;R02:原因`` (``:`` or ``:``; segments separated by ``;``,
+``;`` or a line break). A pre-filled row whose deductions have different reasons, or that
+holds indicator points entered through the API, is written in the second form, with only
+the deductions' reasons (indicator points have none).
+
+Uploading the pre-filled workbook unchanged changes nothing: a row that still shows what
+is stored is kept as stored (not saved again), and in an edited row an indicator whose
+points did not change keeps its stored entries (indicator points stay points, each
+deduction keeps its reason) unless 扣分原因 gives it a new reason. Text is written as text:
+a name or reason beginning with ``=``, ``+``, ``-`` or ``@`` is never a formula.
 """
 
 from __future__ import annotations
@@ -29,11 +41,14 @@ from dujiangyan_quantified import months
 from zhibu import engine
 from zhibu.errors import ServiceError
 from zhibu.evaluations import sheets
+from zhibu.evaluations.cycles import ensure_open
 
 HEADER_ROWS = 10
 CODE, NAME, UNIT, SCORE, REASON = "档案编码", "姓名", "所在支部", "月度得分", "扣分原因"
 INDICATOR = re.compile(r"^\s*([A-Z]\d{2})(?![0-9])")
-PRIOR = "按指标得分录入 / entered as indicator points"
+REASON_CODE = re.compile(r"^\s*([A-Z]\d{2})\s*[::]\s*(.*)$", re.S)
+REASON_SPLIT = re.compile(r"\s*[;;\n]\s*(?=[A-Z]\d{2}\s*[::])")
+TOLERANCE = 0.005  # points compared at two decimals
 SCORE_COLUMN = 5  # 月度得分; 扣分原因 follows, then the indicators
 _HOW = (
     "每行二选一:填“月度得分”(0–100),或在指标列填扣分并写明扣分原因;"
@@ -50,6 +65,7 @@ class WorkbookReport:
     rows: int = 0
     to_save: int = 0
     blank: int = 0
+    unchanged: int = 0  # rows that show what is stored: kept as they are, not saved again
     errors: list[dict[str, Any]] = field(default_factory=list)
     sha256: str = ""
     committed: bool = False
@@ -92,15 +108,15 @@ def template(sheet: months.MonthSheet, rubric: engine.Rubric) -> bytes:
         *(f"{i.code} {i.title}({i.max_points:g}分)" for i in rubric.indicators),
     ]
     year, month = sheet.month.split("-")
-    ws.cell(1, 1, f"{sheet.unit.name}{year}年{int(month)}月党员“四讲四有”每月记实考评表")
-    ws.cell(1, 1).font = Font(bold=True, size=14)
+    title = _put(ws, 1, 1, f"{sheet.unit.name}{year}年{int(month)}月党员“四讲四有”每月记实考评表")
+    title.font = Font(bold=True, size=14)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=8)
     for column, value in enumerate(
         ("组织编码", sheet.unit.code, "月份", sheet.month, "填写说明", _HOW), start=1
     ):
-        ws.cell(2, column, value).number_format = "@"
+        _put(ws, 2, column, value).number_format = "@"
     for column, header in enumerate(headers, start=1):
-        cell = ws.cell(3, column, header)
+        cell = _put(ws, 3, column, header)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for number, person in enumerate(sheet.people, start=1):
@@ -116,26 +132,51 @@ def template(sheet: months.MonthSheet, rubric: engine.Rubric) -> bytes:
     return out.getvalue()
 
 
+def _put(ws, row: int, column: int, value):
+    """Write a cell; text stays text (``=…``, ``+…``, ``-…``, ``@…`` are not formulas)."""
+    cell = ws.cell(row, column, value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
 def _write_person(ws, row: int, number: int, person, entry, rubric: engine.Rubric) -> None:
     for column, value in enumerate(
         (number, person.archive_code, person.name, person.unit_name), start=1
     ):
-        ws.cell(row, column, value)
+        _put(ws, row, column, value)
     ws.cell(row, 2).number_format = "@"
     if entry is None:
         return
     if not entry.items and not entry.deductions:
         ws.cell(row, SCORE_COLUMN, entry.score)
         return
+    reason = reason_text(entry)
+    if reason:
+        _put(ws, row, SCORE_COLUMN + 1, reason)
+    taken = taken_points(entry, rubric)
+    for column, indicator in enumerate(rubric.indicators, start=SCORE_COLUMN + 2):
+        if indicator.code in taken:
+            ws.cell(row, column, taken[indicator.code])
+
+
+def taken_points(entry: months.Entry, rubric: engine.Rubric) -> dict[str, float]:
+    """The points a stored month takes off each indicator, as its workbook row shows them
+    (indicator points as the full points less those kept, plus the deductions)."""
     lines = {i.code: i for i in rubric.indicators}
     taken = {c: lines[c].max_points - pts for c, pts in entry.items.items() if c in lines}
     for d in entry.deductions:
         taken[d["item"]] = taken.get(d["item"], 0) + d["points"]
-    reasons = [d["reason"] for d in entry.deductions] + ([PRIOR] if entry.items else [])
-    ws.cell(row, SCORE_COLUMN + 1, ";".join(dict.fromkeys(reasons)))
-    for column, indicator in enumerate(rubric.indicators, start=SCORE_COLUMN + 2):
-        if taken.get(indicator.code):
-            ws.cell(row, column, round(taken[indicator.code], 4))
+    return {c: round(v, 4) for c, v in taken.items() if round(v, 4)}
+
+
+def reason_text(entry: months.Entry) -> str:
+    """扣分原因 of a stored month: its one reason when every deduction has the same and
+    there are no indicator points, else ``P07:原因;R02:原因`` (one segment per deduction)."""
+    reasons = [str(d["reason"]) for d in entry.deductions]
+    if reasons and not entry.items and len(set(reasons)) == 1 and not REASON_CODE.match(reasons[0]):
+        return reasons[0]
+    return ";".join(f"{d['item']}:{d['reason']}" for d in entry.deductions)
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -179,10 +220,11 @@ def read(data: bytes, sheet: months.MonthSheet, rubric: engine.Rubric) -> _Read:
     if found.layout is None:
         return found
     _check_banner(cells[: found.layout.header_row - 1], sheet, found)
+    stored = {p.archive_code: sheet.entered[p.id] for p in sheet.people if p.id in sheet.entered}
     for number, row in enumerate(
         cells[found.layout.header_row :], start=found.layout.header_row + 1
     ):
-        _read_row(number, row, found.layout, rubric, found)
+        _read_row(number, row, found.layout, rubric, stored, found)
     return found
 
 
@@ -224,7 +266,7 @@ def _check_banner(rows: list[tuple], sheet: months.MonthSheet, found: _Read) -> 
                 )
 
 
-def _read_row(number: int, row: tuple, layout: _Layout, rubric, found: _Read) -> None:
+def _read_row(number: int, row: tuple, layout: _Layout, rubric, stored, found: _Read) -> None:
     def cell(index: int | None):
         return row[index] if index is not None and index < len(row) else None
 
@@ -235,20 +277,17 @@ def _read_row(number: int, row: tuple, layout: _Layout, rubric, found: _Read) ->
         return  # an empty line (perhaps with a 序号 or a name left over)
     before = len(found.errors)
     score = _number(number, layout, layout.columns.get(SCORE), raw_score, found)
-    deductions, columns = [], []
+    taken: dict[str, float] = {}
     for index, raw in given.items():
         points = _number(number, layout, index, raw, found, deduction=True)
         if points:
-            deductions.append({"item": layout.indicators[index], "points": points})
-            columns.append(index)
-    if code is not None and score is None and not deductions and not reason:
+            taken[layout.indicators[index]] = taken.get(layout.indicators[index], 0) + points
+    if code is not None and score is None and not taken and not reason:
         found.blank += 1
         return  # a member with nothing entered: not recorded this month
-    if deductions and not reason:
-        found.errors.append(_at(number, layout, layout.columns.get(REASON, -1), _NO_REASON))
-    if deductions and score is not None:
-        expected = rubric.max_points - sum(d["points"] for d in deductions)
-        if abs(score - expected) > 0.005:
+    if taken and score is not None:
+        expected = rubric.max_points - sum(taken.values())
+        if abs(score - expected) > TOLERANCE:
             found.errors.append(
                 _at(
                     number,
@@ -259,24 +298,127 @@ def _read_row(number: int, row: tuple, layout: _Layout, rubric, found: _Read) ->
                 )
             )
         score = None  # the deductions say it all
+    items: dict[str, float] = {}
+    deductions: list[dict[str, Any]] = []
+    if taken:
+        detail = _detail(number, layout, taken, reason, stored.get(code), rubric, found)
+        if detail is not None:
+            items, deductions = detail
     if len(found.errors) > before:
         return
     found.rows.append(
         months.MonthRow(
             archive_code=code,
             score=score,
-            deductions=[d | {"reason": reason} for d in deductions],
+            items=items,
+            deductions=deductions,
             name=_text(cell(layout.columns.get(NAME))) if NAME in layout.columns else None,
         )
     )
+    column_of = {c: i for i, c in layout.indicators.items()}
     spots = {"archive_code": CODE, "name": NAME, "score": SCORE}
     found.spots.append(
         (
             number,
             {field: layout.columns.get(header, -1) for field, header in spots.items()}
-            | {f"deductions.{n}": index for n, index in enumerate(columns, start=1)},
+            | {f"items.{c}": column_of.get(c, -1) for c in items}
+            | {
+                f"deductions.{n}": column_of.get(d["item"], -1)
+                for n, d in enumerate(deductions, start=1)
+            },
         )
     )
+
+
+def _detail(
+    number: int,
+    layout: _Layout,
+    taken: dict[str, float],
+    reason: str | None,
+    entry: months.Entry | None,
+    rubric: engine.Rubric,
+    found: _Read,
+) -> tuple[dict[str, float], list[dict[str, Any]]] | None:
+    """A row's indicator points and deductions from its 扣分 columns and 扣分原因, keeping
+    what is stored for every indicator whose points did not change (and, when the row shows
+    exactly what is stored, the whole month as stored)."""
+    stored = taken_points(entry, rubric) if entry is not None else {}
+    if entry is not None and _same(taken, stored) and (reason or "") == reason_text(entry).strip():
+        return dict(entry.items), [dict(d) for d in entry.deductions]
+    at = layout.columns.get(REASON, -1)
+    per_item = _reasons(number, layout, at, reason, set(taken), rubric, found)
+    if per_item is False:
+        return None
+    items: dict[str, float] = {}
+    deductions: list[dict[str, Any]] = []
+    missing = []
+    for code in (i.code for i in rubric.in_order(set(taken))):
+        kept_items = {code: entry.items[code]} if entry and code in entry.items else {}
+        kept = [dict(d) for d in entry.deductions if d["item"] == code] if entry else []
+        reasons = per_item.get(code) if per_item is not None else ([reason] if reason else None)
+        unchanged = code in stored and abs(stored[code] - taken[code]) <= TOLERANCE
+        if unchanged and _keeps(kept, reasons, per_item is not None):
+            items |= kept_items
+            deductions += kept
+        elif reasons:
+            deductions.append({"item": code, "points": taken[code], "reason": ";".join(reasons)})
+        else:
+            missing.append(code)
+    if missing and not reason:
+        found.errors.append(_at(number, layout, at, _NO_REASON))
+    elif missing:
+        found.errors.append(
+            _at(
+                number,
+                layout,
+                at,
+                f"{'、'.join(missing)} 扣分须注明原因,写作 {missing[0]}:原因 / give a reason for "
+                f"{', '.join(missing)} ({missing[0]}:reason)",
+            )
+        )
+    return items, deductions
+
+
+def _keeps(kept: list[dict[str, Any]], reasons: list[str] | None, per_item: bool) -> bool:
+    """Whether an indicator whose points did not change keeps its stored entries: unless
+    扣分原因 gives its deductions other reasons (a row-wide reason applies to deductions, not
+    to indicator points, which have none)."""
+    if reasons is None or (not per_item and not kept):
+        return True
+    stored = [d["reason"] for d in kept]
+    return sorted(stored) == sorted(reasons) if per_item else set(stored) == set(reasons)
+
+
+def _same(taken: dict[str, float], stored: dict[str, float]) -> bool:
+    return taken.keys() == stored.keys() and all(
+        abs(taken[c] - stored[c]) <= TOLERANCE for c in taken
+    )
+
+
+def _reasons(number, layout, at, reason, deducted: set[str], rubric, found: _Read):
+    """扣分原因 read per indicator (``P07:原因;R02:原因``): code → reasons; ``None`` for one
+    reason for the whole row (or none); ``False`` when the text does not parse."""
+    if not reason or not REASON_CODE.match(reason):
+        return None
+    per_item: dict[str, list[str]] = {}
+    problems = []
+    for segment in REASON_SPLIT.split(re.sub(r"[;;\s]+$", "", reason)):
+        match = REASON_CODE.match(segment)
+        code, text = match[1], match[2].strip()
+        if rubric.indicator(code) is None:
+            problems.append(f"原因中的 {code} 不是指标 / {code} is not an indicator")
+        elif code not in deducted:
+            problems.append(
+                f"原因写了 {code},但本行 {code} 列没有扣分 / a reason for {code}, which this "
+                "row does not deduct"
+            )
+        elif not text:
+            problems.append(f"{code} 的原因是空的 / the reason for {code} is empty")
+        else:
+            per_item.setdefault(code, []).append(text)
+    for problem in problems:
+        found.errors.append(_at(number, layout, at, f"扣分原因写作“P07:原因;R02:原因”:{problem}"))
+    return False if problems else per_item
 
 
 _NO_REASON = "按指标扣分须注明扣分原因 / deductions need a reason (扣分原因)"
@@ -323,6 +465,7 @@ def _plan(tenant_id, unit_id, month: str, data: bytes):
     rubric = months.member_rubric(sheet.cycle)
     found = read(data, sheet, rubric)
     inputs, problems = months.check_rows(sheet, found.rows, rubric)
+    changed = [i for i in inputs if not _unchanged(i, sheet.entered.get(i.subject_id))]
     errors = list(found.errors)
     for problem in problems:
         number, spots = found.spots[problem.row - 1]
@@ -337,12 +480,27 @@ def _plan(tenant_id, unit_id, month: str, data: bytes):
         unit_code=sheet.unit.code,
         month=month,
         rows=len(found.rows) + found.blank + len(bad_rows),
-        to_save=0 if errors else len(inputs),
+        to_save=0 if errors else len(changed),
         blank=found.blank,
+        unchanged=0 if errors else len(inputs) - len(changed),
         errors=errors,
         sha256=hashlib.sha256(data).hexdigest(),
     )
-    return sheet, inputs, report
+    return sheet, changed, report
+
+
+def _unchanged(data: sheets.SheetInput, entry: months.Entry | None) -> bool:
+    """The row saves exactly what is stored (then it is left as it is)."""
+
+    def deductions(found) -> list[tuple]:
+        return sorted((d["item"], d["points"], d["reason"]) for d in found)
+
+    return (
+        entry is not None
+        and data.score == entry.score
+        and data.items == entry.items
+        and deductions(data.deductions) == deductions(entry.deductions)
+    )
 
 
 def preview(tenant_id, unit_id, month: str, data: bytes) -> WorkbookReport:
@@ -353,6 +511,7 @@ def preview(tenant_id, unit_id, month: str, data: bytes) -> WorkbookReport:
 def commit(tenant_id, unit_id, month: str, data: bytes) -> WorkbookReport:
     """Save the workbook's month whole, or nothing (:class:`WorkbookRejected`, 422)."""
     sheet, inputs, report = _plan(tenant_id, unit_id, month, data)
+    ensure_open(sheet.cycle)  # a final cycle takes nothing, not even an unchanged workbook
     if not report.ok:
         raise WorkbookRejected(report)
     if inputs:
