@@ -104,5 +104,7 @@ def test_plugins_command_json_lists_name_version_module_and_contributions(runner
 def test_plugins_command_table(runner):
     result = runner.invoke(args=["plugins"])
     assert result.exit_code == 0
-    assert "dujiangyan_quantified 0.1.0" in result.output
+    from dujiangyan_quantified import __version__
+
+    assert f"dujiangyan_quantified {__version__}" in result.output
     assert "schemes: dujiangyan_quantified" in result.output

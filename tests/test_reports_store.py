@@ -10,6 +10,8 @@ from reports_world import scored_cycle
 from sqlalchemy import select
 
 from zhibu.db import db
+from zhibu.evaluations.compute import current_set
+from zhibu.evaluations.cycles import get_cycle
 from zhibu.models import OversightLink, ReportFile
 from zhibu.reports.service import builders_for
 from zhibu.reports.store import generate_all
@@ -42,6 +44,9 @@ def test_generate_all_reports_progress_and_stores_every_report(app, client, worl
     auth = world.headers["admin_a"]
     listed = client.get(f"{cycle.url}/reports/files", headers=auth).json
     assert {(f["key"], f["fmt"]) for f in listed} == {(f["key"], f["fmt"]) for f in stored}
+    with app.app_context(), use_scope(system_scope()):
+        current = current_set(get_cycle(world.ids["A"], uuid.UUID(cycle.id)))
+    assert {f["result_set_id"] for f in listed} == {str(current.id)}
     ranking = next(f for f in listed if (f["key"], f["fmt"]) == ("core.ranking", "xlsx"))
     download = client.get(f"{cycle.url}/reports/files/{ranking['id']}", headers=auth)
     assert download.status_code == 200 and len(download.data) == ranking["size"]

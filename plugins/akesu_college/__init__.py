@@ -22,6 +22,12 @@ SCHEME = Scheme(
     periods=("year",),
     targets=TARGETS,
     deadlines=deadlines,
+    labels={
+        "model_branch_revoked": "复查复验 90 分以下,取消样板党支部称号",
+        "interview_general_branch_secretary": "约谈所隶属党总支书记(或副书记)",
+        "adjust_branch_secretary": "对党支部书记进行调整和相应处理",
+        "unqualified_member": "连续两年二星级及以下,列入不合格党员范围",
+    },
 )
 
 

@@ -22,6 +22,7 @@ SCHEME = Scheme(
     periods=("quarter", "half", "year"),
     cycle_options=CYCLE_OPTIONS,
     deadlines=deadlines,
+    labels={"no_demo_site": "未推荐示范点或示范点未评分"},
 )
 
 

@@ -12,18 +12,10 @@ from county_observation.scheme import ROUND_NAMES
 from county_observation.sheets import SHEETS
 from zhibu.plugins import ReportBuilder
 from zhibu.reports import Column, ReportData, ReportTable
+from zhibu.reports.deductions import lost_points
 
 GRADES = {"advanced": "先进", "standard": "达标", "lagging": "落后"}
 KINDS = {"village": "村", "community": "社区", "two_new": "“两新”组织", "township": "乡镇(街道)"}
-
-
-def _deductions(result: dict) -> dict[tuple[str, str], list[float]]:
-    """(indicator, reason) → the points each rater took off for it."""
-    found: dict[tuple[str, str], list[float]] = {}
-    for line in result["explanation"]:
-        if line.get("reason") and line.get("indicator") and (line.get("points") or 0) < 0:
-            found.setdefault((line["indicator"], line["reason"]), []).append(-line["points"])
-    return found
 
 
 def ranking(data: ReportData) -> list[ReportTable]:
@@ -46,7 +38,7 @@ def ranking(data: ReportData) -> list[ReportTable]:
                 "total": r["total"],
                 "rank": r["rank"],
                 "grade": GRADES.get(r["grade"], ""),
-                "issues": ";".join(reason for (_, reason) in _deductions(r)),
+                "issues": ";".join(dict.fromkeys(reason for (_, _, reason) in lost_points(r))),
             }
             for n, r in enumerate(ordered, start=1)
         ]
@@ -77,20 +69,20 @@ def notice(data: ReportData) -> list[ReportTable]:
     columns the organization fills in (整改措施、整改时限、责任人)."""
     tables = []
     for r in data.results_of("org"):
-        found = _deductions(r)
+        found = lost_points(r)
         if not found:
             continue
         unit = data.units[r["subject_id"]]
         sheet = SHEETS.get(unit["kind"])
         rows = []
-        for n, ((code, reason), points) in enumerate(sorted(found.items()), start=1):
+        for n, ((_, code, reason), points) in enumerate(sorted(found.items()), start=1):
             indicator = sheet.indicator(code) if sheet else None
             rows.append(
                 {
                     "no": n,
                     "category": indicator.category if indicator else "",
                     "item": f"{code} {indicator.title}" if indicator else code,
-                    "points": round(sum(points) / len(points), 2),
+                    "points": round(points, 2),
                     "reason": reason,
                     "measure": "",
                     "deadline": "",

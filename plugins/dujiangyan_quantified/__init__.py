@@ -9,7 +9,7 @@ a branch's month on one sheet (API and workbook): :mod:`.months`, :mod:`.workboo
 from dujiangyan_quantified.scheme import SETTINGS, deadlines, define
 from zhibu.plugins import DemoData, Scheme, hookimpl
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 SCHEME = Scheme(
     key="dujiangyan_quantified",
@@ -21,6 +21,14 @@ SCHEME = Scheme(
     define=define,
     periods=("year",),
     deadlines=deadlines,
+    labels={
+        "weak_lax": "软弱涣散党组织,限期整顿",
+        "insufficient_months": "月度记实考评月数不足",
+        "reminder_talk": "对党支部主要负责人提醒或诫勉谈话",
+        "reorganize_committee": "连续两次不合格,对党支部班子进行组织调整",
+        "interview_and_mentoring": "组织约谈、结对帮教",
+        "organizational_disposal": "稳妥有序予以组织处置",
+    },
 )
 
 

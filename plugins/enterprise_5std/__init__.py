@@ -24,6 +24,17 @@ SCHEME = Scheme(
     periods=("half", "year"),
     targets=TARGETS,
     deadlines=deadlines,
+    labels={
+        "half_year_review": "半年评审,年度定星",
+        "promoted": "晋星",
+        "kept": "保留原星级",
+        "demoted": "降星",
+        "secretary_not_excellent": "连续两年不能晋星:支部书记不得评优、不得晋升职务",
+        "targeted_assistance": "三星级:定向帮扶",
+        "lapsed_six_months": "连续六个月未参加组织生活或未交纳党费,应予核实",
+        "training_short": "学习培训学时未达到",
+        "group_below_standard": "党小组设置不符合要求",
+    },
 )
 
 

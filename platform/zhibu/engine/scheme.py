@@ -70,6 +70,9 @@ class Scheme:
     :param targets: shares the scheme aims at, by period (see :mod:`zhibu.engine.targets`).
     :param deadlines: the default deadline of each phase for a period label
         (``{"self_assessment": "2021-11-30", …}``), used when a cycle is opened without.
+    :param labels: key → Chinese name of the scheme's own flags, actions, grades and
+        titles (``{"weak_lax": "软弱涣散党组织"}``); reports print these before the core's
+        names, and a key named nowhere as it is.
     """
 
     key: str
@@ -84,6 +87,7 @@ class Scheme:
     cycle_options: tuple[Adjustable, ...] = ()
     targets: tuple[Target, ...] = ()
     deadlines: Callable[[str], dict[str, str]] | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not _KEY.match(self.key):

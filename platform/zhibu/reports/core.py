@@ -17,6 +17,9 @@ from zhibu.reports import names
 from zhibu.reports.charts import Series, share_chart
 from zhibu.reports.table import Column, ReportData, ReportTable
 
+# Flags that leave a result's level undecided: kept off the publicity list until decided.
+UNDECIDED = frozenset({"quota_tie"})
+
 
 def by_track(data: ReportData, kind: str | None = None) -> dict[str, list[dict[str, Any]]]:
     """Results per track (in the definition's order), of one subject kind if given."""
@@ -72,20 +75,20 @@ def ranking(data: ReportData) -> list[ReportTable]:
             Column("titles", "称号", 12),
             Column("remarks", "备注", 24),
         ]
-        rows = []
+        rows, rated = [], 0
         for place, r in ranked(results):
+            rated += place is not None
             row = {
                 "place": place if place is not None else "—",
                 "name": data.name_of(r),
                 "parent": data.parent_name(r),
                 "total": r["total"],
-                "level": names.level(r),
+                "level": names.level(r, data.scheme),
                 "titles": "、".join(names.title_name(data.scheme, t) for t in r["titles"]),
-                "remarks": names.remarks(r),
+                "remarks": names.remarks(r, data.scheme),
             }
             row.update({f"s.{s.key}": r["scores"].get(s.key) for s in sources})
             rows.append(row)
-        rated = sum(1 for place, _ in ranked(results) if place is not None)
         tables.append(
             ReportTable(
                 **_header(data, f"{track_title(data, key)}考评排名表"),
@@ -103,17 +106,19 @@ def levels_of(data: ReportData, key: str, results: list[dict[str, Any]]) -> list
     level found in the results."""
     track = track_of(data, key)
     bands = [*track.bands, *([track.floor] if track.floor else [])] if track else []
-    found = [names.level({"stars": b.stars, "grade": b.grade}) for b in bands]
+    found = [names.level({"stars": b.stars, "grade": b.grade}, data.scheme) for b in bands]
     for r in results:
-        if names.level(r) not in found and names.level(r) != "—":
-            found.append(names.level(r))
+        level = names.level(r, data.scheme)
+        if level not in found and level != "—":
+            found.append(level)
     return list(dict.fromkeys(found))
 
 
-def _counts(results: list[dict[str, Any]]) -> dict[str, int]:
+def _counts(data: ReportData, results: list[dict[str, Any]]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for r in results:
-        counts[names.level(r)] = counts.get(names.level(r), 0) + 1
+        level = names.level(r, data.scheme)
+        counts[level] = counts.get(level, 0) + 1
     return counts
 
 
@@ -122,7 +127,7 @@ def stars(data: ReportData) -> list[ReportTable]:
     tracks = by_track(data)
     rows = []
     for key, results in tracks.items():
-        counts = _counts(results)
+        counts = _counts(data, results)
         rated = len(results) - counts.get("—", 0)
         for level in levels_of(data, key, results):
             rows.append(
@@ -163,7 +168,7 @@ def stars_chart(data: ReportData, standalone: bool = True) -> str:
     )
     series = []
     for key, results in tracks.items():
-        counts = _counts(results)
+        counts = _counts(data, results)
         series.append(Series(track_title(data, key), [counts.get(level, 0) for level in levels]))
     return share_chart(f"星级分布({data.cycle.label})", levels, series, standalone)
 
@@ -173,7 +178,8 @@ def _stars_by_unit(data: ReportData, key: str, results: list[dict[str, Any]]) ->
     units: dict[str, dict[str, int]] = {}
     for r in results:
         counts = units.setdefault(data.parent_name(r), {})
-        counts[names.level(r)] = counts.get(names.level(r), 0) + 1
+        level = names.level(r, data.scheme)
+        counts[level] = counts.get(level, 0) + 1
     rows = []
     for unit, counts in sorted(units.items()):
         rated = sum(n for level, n in counts.items() if level != "—")
@@ -209,7 +215,8 @@ def publicity(data: ReportData) -> list[ReportTable]:
                 rows += _listed(data, names.title_name(data.scheme, title), results, title)
             levels = levels_of(data, key, results)
             if levels:
-                top = [r for r in results if names.level(r) == levels[0] and not r["flags"]]
+                top = [r for r in results if names.level(r, data.scheme) == levels[0]]
+                top = [r for r in top if not UNDECIDED.intersection(r["flags"])]
                 rows += _listed(data, f"{levels[0]}{track_title(data, key)}", top)
     for number, row in enumerate(rows, start=1):
         row["no"] = number
@@ -249,7 +256,7 @@ def _listed(data: ReportData, kind: str, results, title: str | None = None) -> l
             "name": data.name_of(r),
             "unit": data.parent_name(r),
             "total": r["total"],
-            "level": names.level(r),
+            "level": names.level(r, data.scheme),
         }
         for _, r in ranked(chosen)
     ]

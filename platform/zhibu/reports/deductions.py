@@ -7,28 +7,15 @@ from datetime import date, timedelta
 from typing import Any
 
 from zhibu.reports import names
+from zhibu.reports.rubrics import Sheets
 from zhibu.reports.table import Column, ReportData, ReportTable
 
 
-def sources_of(data: ReportData) -> dict[str, tuple[str, Any]]:
-    """Source key → (title, rubric or None), over every track of the scheme."""
-    found: dict[str, tuple[str, Any]] = {}
-    for track in data.definition.tracks if data.definition else ():
-        for source in track.sources:
-            found.setdefault(source.key, (source.title, data.definition.rubric(source.rubric)))
-    return found
-
-
-def indicator_of(sources: dict, source: str | None, code: str | None):
-    rubric = (sources.get(source) or (None, None))[1]
-    return rubric.indicator(code) if rubric is not None and code else None
-
-
-def _line_row(sources: dict, line: dict[str, Any]) -> dict[str, Any]:
+def _line_row(sheets: Sheets, result: dict[str, Any], line: dict[str, Any]) -> dict[str, Any]:
     points, code = line.get("points"), line.get("indicator")
-    indicator = indicator_of(sources, line.get("source"), code)
+    indicator = sheets.indicator(result, line)
     deduction = bool(line.get("reason")) and points is not None and points < 0
-    title = (sources.get(line.get("source")) or ("",))[0]
+    title = sheets.title(result, line.get("source"))
     return {
         "source": title or ("评定" if line.get("rule") else ""),
         "rater": line.get("rater") or "",
@@ -56,17 +43,17 @@ SHEET_COLUMNS = [
 def score_sheet(data: ReportData) -> list[ReportTable]:
     """One subject's sheet (``params["subject_id"]``): every line of its explanation, each
     deduction with its reason. Without a subject: every unit's, in one table."""
-    sources = sources_of(data)
+    sheets = Sheets(data.definition)
     wanted = data.params.get("subject_id")
     if wanted is not None:
         result = next((r for r in data.results if str(r["subject_id"]) == str(wanted)), None)
         if result is None:
             return []
-        return [_one_sheet(data, sources, result)]
+        return [_one_sheet(data, sheets, result)]
     rows = []
     for r in data.results_of("org"):
         subject = f"{data.name_of(r)}({r['code']})"
-        rows += [{"subject": subject, **_line_row(sources, line)} for line in r["explanation"]]
+        rows += [{"subject": subject, **_line_row(sheets, r, line)} for line in r["explanation"]]
     return [
         ReportTable(
             title=f"党组织考评计分明细表({data.cycle.label})",
@@ -79,55 +66,50 @@ def score_sheet(data: ReportData) -> list[ReportTable]:
     ]
 
 
-def _one_sheet(data: ReportData, sources: dict, result: dict[str, Any]) -> ReportTable:
+def _one_sheet(data: ReportData, sheets: Sheets, result: dict[str, Any]) -> ReportTable:
     name = data.name_of(result)
+    remarks = names.remarks(result, data.scheme)
     notes = [
         f"综合得分:{'—' if result['total'] is None else result['total']};"
-        f"星级(等次):{names.level(result)}"
+        f"星级(等次):{names.level(result, data.scheme)}"
         + (f";名次:{result['rank']}" if result.get("rank") else "")
     ]
-    if names.remarks(result):
-        notes.append(f"备注:{names.remarks(result)}")
+    if remarks:
+        notes.append(f"备注:{remarks}")
     return ReportTable(
         title=f"{name}考评计分表({data.cycle.label})",
         sheet=result["code"] or "计分表",
         issuer=data.parent_name(result) or data.tenant.name,
         date=data.today,
         columns=SHEET_COLUMNS,
-        rows=[_line_row(sources, line) for line in result["explanation"]],
+        rows=[_line_row(sheets, result, line) for line in result["explanation"]],
         notes=notes,
     )
 
 
-def lost_points(result: dict[str, Any]) -> dict[tuple[str, str, str], list[float]]:
-    """(source, indicator, reason) → the points each rater took off for it."""
-    found: dict[tuple[str, str, str], list[float]] = {}
+def lost_points(result: dict[str, Any]) -> dict[tuple[str, str, str], float]:
+    """(source, indicator, reason) → the points taken off for it: what each rater took
+    (their deductions with that reason added up), averaged over the raters who took any."""
+    by_rater: dict[tuple[str, str, str], dict[str | None, float]] = {}
     for line in result["explanation"]:
         if line.get("reason") and line.get("indicator") and (line.get("points") or 0) < 0:
             key = (line.get("source") or "", line["indicator"], line["reason"])
-            found.setdefault(key, []).append(-line["points"])
-    return found
+            taken = by_rater.setdefault(key, {})
+            taken[line.get("rater")] = taken.get(line.get("rater"), 0.0) - line["points"]
+    return {key: sum(taken.values()) / len(taken) for key, taken in by_rater.items()}
 
 
-def _order(sources: dict, source: str, indicator) -> tuple[str, int]:
-    """Where an indicator stands: its source, then its line in the rubric."""
-    rubric = (sources.get(source) or (None, None))[1]
-    if rubric is None or indicator is None:
-        return (source, 10_000)
-    return (source, rubric.indicators.index(indicator))
-
-
-def _notice_rows(sources: dict, found: dict) -> list[dict[str, Any]]:
+def _notice_rows(sheets: Sheets, result: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per (indicator, reason), by category in the rubric's order."""
     rows = []
-    for (source, code, reason), points in sorted(found.items()):
-        indicator = indicator_of(sources, source, code)
+    for (source, code, reason), points in sorted(lost_points(result).items()):
+        indicator = sheets.indicator(result, {"source": source, "indicator": code})
         rows.append(
             {
-                "order": _order(sources, source, indicator),
+                "order": sheets.order(result, source, code),
                 "category": (indicator.category if indicator else "") or code,
                 "item": f"{code} {indicator.title}" if indicator else code,
-                "points": round(sum(points) / len(points), 2),
+                "points": round(points, 2),
                 "reason": reason,
             }
         )
@@ -140,17 +122,28 @@ def _notice_rows(sources: dict, found: dict) -> list[dict[str, Any]]:
     return rows
 
 
+NOTICE_COLUMNS = [
+    Column("no", "序号", 6),
+    Column("category", "考核指标", 14, category=True),
+    Column("item", "考核内容", 28),
+    Column("points", "扣分", 8),
+    Column("reason", "扣分原因", 30),
+    Column("measure", "整改措施", 24),
+    Column("deadline", "整改时限", 12),
+    Column("responsible", "责任人", 10),
+]
+
+
 def notice(data: ReportData) -> list[ReportTable]:
-    """One 整改通知单 per unit that lost points: what and why (the mean of the raters who
-    took the points off), with the columns the unit fills in."""
-    sources = sources_of(data)
+    """One 整改通知单 per unit that lost points: what and why (what each rater took off,
+    averaged over the raters who took it), with the columns the unit fills in."""
+    sheets = Sheets(data.definition)
     deadline = (date.fromisoformat(data.today) + timedelta(days=30)).isoformat()
     tables = []
     for r in data.results_of("org"):
-        found = lost_points(r)
-        if not found:
+        rows = _notice_rows(sheets, r)
+        if not rows:
             continue
-        rows = _notice_rows(sources, found)
         name = data.name_of(r)
         tables.append(
             ReportTable(
@@ -158,16 +151,7 @@ def notice(data: ReportData) -> list[ReportTable]:
                 sheet=r["code"] or name,
                 issuer=data.parent_name(r) or data.tenant.name,
                 date=data.today,
-                columns=[
-                    Column("no", "序号", 6),
-                    Column("category", "考核指标", 14, category=True),
-                    Column("item", "考核内容", 28),
-                    Column("points", "扣分", 8),
-                    Column("reason", "扣分原因", 30),
-                    Column("measure", "整改措施", 24),
-                    Column("deadline", "整改时限", 12),
-                    Column("responsible", "责任人", 10),
-                ],
+                columns=NOTICE_COLUMNS,
                 rows=rows,
                 notes=[
                     f"{name}:经{data.cycle.label}考评,你单位综合得分 "

@@ -1,5 +1,6 @@
-"""Chinese names the core reports print for the engine's keys (stars, grades, flags);
-a key without a name here is printed as it is."""
+"""Chinese names the core reports print for the engine's keys (stars, grades, flags,
+actions, titles): the scheme's own name for a key (``Scheme.labels``) first, then the
+core's below, then the key as it is."""
 
 from __future__ import annotations
 
@@ -64,22 +65,48 @@ STATUSES_EN = {
 }
 
 
-def level(result: dict[str, Any]) -> str:
+def name(
+    key: str, scheme: Any = None, table: dict | None = None, english: dict | None = None
+) -> str:
+    """A key's name: its English name when ``english`` is given and has it, else the
+    scheme's label (:attr:`zhibu.engine.Scheme.labels`), else ``table``'s, else the key."""
+    if english and key in english:
+        return english[key]
+    labels = getattr(scheme, "labels", None) or {}
+    if key in labels:
+        return labels[key]
+    return (table or {}).get(key, key)
+
+
+def flag_name(key: str, scheme: Any = None, english: bool = False) -> str:
+    """A flag's or an action's name (软弱涣散党组织 for dujiangyan's ``weak_lax``)."""
+    return name(key, scheme, FLAGS, FLAGS_EN if english else None)
+
+
+def grade_name(key: str, scheme: Any = None, english: bool = False) -> str:
+    return name(key, scheme, GRADES, GRADES_EN if english else None)
+
+
+def level(result: dict[str, Any], scheme: Any = None) -> str:
     """五星 / 先进 / — for a result."""
     if result.get("stars") is not None:
         return STARS.get(result["stars"], f"{result['stars']}星")
     if result.get("grade"):
-        return GRADES.get(result["grade"], result["grade"])
+        return grade_name(result["grade"], scheme)
     return "—"
 
 
-def remarks(result: dict[str, Any]) -> str:
-    return ";".join(FLAGS.get(x, x) for x in [*result["flags"], *result["actions"]])
+def remarks(result: dict[str, Any], scheme: Any = None) -> str:
+    """The result's flags and actions by name, ";"-separated."""
+    return ";".join(flag_name(x, scheme) for x in [*result["flags"], *result["actions"]])
 
 
 def title_name(scheme: Any, key: str) -> str:
-    """A title's name: from the target that counts it (``样板党支部占比`` → 样板党支部),
-    else the key."""
+    """A title's name: the scheme's label for it, else from the target that counts it
+    (``样板党支部占比`` → 样板党支部), else the key."""
+    labels = getattr(scheme, "labels", None) or {}
+    if key in labels:
+        return labels[key]
     for target in getattr(scheme, "targets", ()):
         if target.title_key == key:
             return target.title.removesuffix("占比").removesuffix("比例")

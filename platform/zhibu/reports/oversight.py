@@ -14,7 +14,7 @@ from zhibu.db import db
 from zhibu.evaluations import compute
 from zhibu.models import Cycle, Tenant
 from zhibu.reports import weakness
-from zhibu.reports.service import result_rows
+from zhibu.reports.service import as_dict, result_rows
 from zhibu.reports.table import ReportTable
 from zhibu.tenancy.scope import Scope, use_scope
 from zhibu.tenancy.service import overseen_tenants
@@ -27,12 +27,14 @@ def overseen_by(access: TenantAccess) -> list[Tenant]:
 
 
 def latest_cycles(tenant_ids: list[Any], period: str | None) -> tuple[str, list[Cycle]]:
-    """Per tenant and scheme, the newest cycle of ``period`` (default: the latest period
-    any of them has)."""
+    """Per tenant and scheme, the newest cycle of ``period`` (default: the period of any of
+    them that ends last, the longest of those: the year 2021 before its fourth quarter)."""
     cycles = db.session.scalars(
         select(Cycle).where(Cycle.tenant_id.in_(tenant_ids)).order_by(Cycle.created_at.desc())
     ).all()
-    period = period or max((c.period for c in cycles), default="")
+    if not period:
+        latest = max(cycles, key=lambda c: (c.ends_on, c.ends_on - c.starts_on), default=None)
+        period = latest.period if latest else ""
     chosen: dict[tuple[Any, str], Cycle] = {}
     for cycle in cycles:
         if cycle.period == period:
@@ -56,7 +58,7 @@ def weakness_across(
             if cycle.scheme_key not in plugin_registry().schemes:
                 continue
             definition, _, _ = compute.definition_for(cycle)
-            results = [{"explanation": compute.explanation_of(r)} for r in result_rows(cycle)]
+            results = [as_dict(r) for r in result_rows(cycle)]
             name = tenants[cycle.tenant_id].name
             weakness.losses(definition, results, name, found.setdefault(cycle.scheme_key, {}))
     day = (today or date.today()).isoformat()

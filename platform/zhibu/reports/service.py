@@ -90,9 +90,13 @@ def builder(cycle: Cycle, key: str):
     return found
 
 
-def result_rows(cycle: Cycle) -> list[Any]:
-    """The current results as rows (the result columns as attributes), in one query."""
-    current = compute.current_set(cycle)
+CURRENT: Any = object()  # "the cycle's current result set, looked up now"
+
+
+def result_rows(cycle: Cycle, result_set: Any = CURRENT) -> list[Any]:
+    """The results of ``result_set`` (default: the current one) as rows (the result
+    columns as attributes), in one query."""
+    current = compute.current_set(cycle) if result_set is CURRENT else result_set
     if current is None:
         return []
     return db.session.execute(
@@ -159,14 +163,19 @@ def ledger_of(cycle: Cycle) -> list[dict[str, Any]]:
 
 
 def report_data(
-    cycle: Cycle, today: date | None = None, params: dict[str, Any] | None = None
+    cycle: Cycle,
+    today: date | None = None,
+    params: dict[str, Any] | None = None,
+    result_set: Any = CURRENT,
 ) -> ReportData:
+    """What the builders read, in a few bulk queries; the results of ``result_set``
+    (default: the cycle's current one)."""
     where = (OrgUnit.tenant_id == cycle.tenant_id,)
     units = {u["id"]: u for u in _rows(OrgUnit, UNIT_FIELDS, *where)}
     members = {
         m["id"]: m for m in _rows(Member, MEMBER_FIELDS, Member.tenant_id == cycle.tenant_id)
     }
-    rows = result_rows(cycle)
+    rows = result_rows(cycle, result_set)
     definition, _, _ = compute.definition_for(cycle)
     return ReportData(
         db.session.get(Tenant, cycle.tenant_id),

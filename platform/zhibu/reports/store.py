@@ -19,7 +19,6 @@ from zhibu import audit
 from zhibu.db import db
 from zhibu.errors import NotFound
 from zhibu.evaluations import compute
-from zhibu.evaluations.cycles import get_cycle
 from zhibu.models import Cycle, ReportFile
 from zhibu.reports import service
 from zhibu.reports.html import render_html
@@ -57,12 +56,12 @@ def generate_all(
     :return: what was stored: id, key, fmt, title and size of each file.
     """
     progress = progress or _quiet
-    cycle = get_cycle(tenant_id, cycle_id)
+    cycle = _locked(tenant_id, cycle_id)
     builders = sorted(service.builders_for(cycle).values(), key=lambda b: b.key)
     total = len(builders) + 2
     progress(0, total, "读取考评结果 / loading the results")
-    data = service.report_data(cycle, today)
     current = compute.current_set(cycle)
+    data = service.report_data(cycle, today, result_set=current)
     files = []
     for done, found in enumerate(builders, start=1):
         progress(done, total, f"{found.title} / {found.key}")
@@ -77,6 +76,16 @@ def generate_all(
     _replace(cycle, files)
     progress(total, total, "完成 / done")
     return [{k: f[k] for k in ("id", "key", "fmt", "title", "size")} for f in files]
+
+
+def _locked(tenant_id: uuid.UUID, cycle_id: uuid.UUID) -> Cycle:
+    """The cycle, its row locked until the new set is stored (``FOR UPDATE`` on
+    PostgreSQL): a second run on the cycle waits instead of colliding on the files'
+    unique key."""
+    cycle = db.session.get(Cycle, (tenant_id, cycle_id), with_for_update=True)
+    if cycle is None:
+        raise NotFound(f"no cycle {cycle_id} in this tenant")
+    return cycle
 
 
 def _replace(cycle: Cycle, files: list[dict[str, Any]]) -> None:

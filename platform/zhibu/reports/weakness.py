@@ -1,9 +1,12 @@
 """The indicator weakness table: which indicators lose the most points, over one tenant's
 cycle or over the tenants an overseer oversees. Pure: explanations in, tables out.
 
-A subject's loss on an indicator is the mean, over the raters who scored it, of the
-indicator's points minus the points given; indicators are ranked by the mean loss per
-subject scored.
+What is counted on a rubric is each subject's sheet-period: every month a subject was
+scored on a periodic source (``<source>.periods``), or the subject once on another source
+it was scored on. Its loss on an indicator is the mean, over its raters that period, of
+the indicator's points minus the points given; a line a sheet leaves untouched (a brief
+rubric's, a plain total's) lost nothing. Indicators are ranked by the mean loss per
+sheet-period, and every line of a rubric is listed.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from zhibu.reports.rubrics import Sheets
 from zhibu.reports.table import Column, ReportData, ReportTable
 
 
 @dataclass
 class Loss:
-    """What one indicator lost, summed over the subjects scored on it."""
+    """What one indicator lost. ``units`` (tenant → sheet-periods scored on the rubric) is
+    shared by every indicator of the rubric."""
 
     rubric: str
     rubric_title: str
@@ -26,71 +31,108 @@ class Loss:
     category: str
     max_points: float
     order: int
-    scored: int = 0
+    units: Counter = field(default_factory=Counter)
     losing: int = 0
-    lost: float = 0.0
-    possible: float = 0.0
+    lost_by_tenant: Counter = field(default_factory=Counter)
     reasons: Counter = field(default_factory=Counter)
-    by_tenant: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def scored(self) -> int:
+        return sum(self.units.values())
+
+    @property
+    def lost(self) -> float:
+        return sum(self.lost_by_tenant.values())
+
+    @property
+    def possible(self) -> float:
+        return self.scored * self.max_points
 
     @property
     def mean(self) -> float:
         return self.lost / self.scored if self.scored else 0.0
 
 
-def rubrics_by_source(definition) -> dict[str, Any]:
-    found = {}
-    for track in definition.tracks:
-        for source in track.sources:
-            rubric = definition.rubric(source.rubric)
-            if rubric is not None:
-                found.setdefault(source.key, rubric)
-    return found
-
-
 def losses(
     definition, results, tenant: str = "", into: dict | None = None
 ) -> dict[tuple[str, str], Loss]:
-    """Add each result's losses per (rubric, indicator) to ``into`` (a new dict if None)."""
+    """Add each result's losses per (rubric, indicator) to ``into`` (a new dict if None).
+    A result needs ``track``, ``scores`` (its source scores) and ``explanation``."""
     into = {} if into is None else into
-    rubrics = rubrics_by_source(definition)
+    sheets = Sheets(definition)
     for r in results:
-        given: dict[tuple[str, str], list[float]] = {}
-        for line in r["explanation"]:
-            rubric = rubrics.get(line.get("source"))
-            indicator = (
-                rubric.indicator(line["indicator"]) if rubric and line.get("indicator") else None
-            )
-            if indicator is None:
+        for source, rubric in sheets.with_rubrics(r["track"]):
+            units = _units(r, source)
+            if not units:
                 continue
-            key = (rubric.key, indicator.code)
-            if key not in into:
-                into[key] = Loss(
-                    rubric.key,
-                    rubric.title,
-                    indicator.code,
-                    indicator.title,
-                    indicator.category,
-                    indicator.max_points,
-                    rubric.indicators.index(indicator),
-                )
-            if line.get("reason"):
-                into[key].reasons[line["reason"]] += 1
-            elif line.get("points") is not None:
-                given.setdefault(key, []).append(indicator.max_points - line["points"])
-        for key, lost in given.items():
-            _add(into[key], sum(lost) / len(lost), tenant)
+            entries = _entries(into, rubric)
+            entries[0].units[tenant] += units
+            lost, losing, reasons = _subject(r, source.key, rubric)
+            for code, loss in lost.items():
+                into[(rubric.key, code)].lost_by_tenant[tenant] += loss
+            for code, count in losing.items():
+                into[(rubric.key, code)].losing += count
+            for (code, reason), count in reasons.items():
+                into[(rubric.key, code)].reasons[reason] += count
     return into
 
 
-def _add(entry: Loss, loss: float, tenant: str) -> None:
-    entry.scored += 1
-    entry.losing += loss > 1e-9
-    entry.lost += loss
-    entry.possible += entry.max_points
-    share = entry.by_tenant.setdefault(tenant, [0.0, 0.0])
-    share[0] += loss
-    share[1] += entry.max_points
+def _units(result: dict[str, Any], source) -> int:
+    """The sheet-periods a result was scored on a source: its months, or once."""
+    scores = result.get("scores") or {}
+    if source.periodic:
+        return int(scores.get(f"{source.key}.periods") or 0)
+    return 1 if scores.get(source.key) is not None else 0
+
+
+def _entries(into: dict, rubric) -> list[Loss]:
+    """Every indicator of the rubric in ``into`` (added on first sight), sharing one
+    count of the sheet-periods scored."""
+    first = into.get((rubric.key, rubric.indicators[0].code)) if rubric.indicators else None
+    units = first.units if first else Counter()
+    for order, i in enumerate(rubric.indicators):
+        key = (rubric.key, i.code)
+        if key not in into:
+            into[key] = Loss(
+                rubric.key, rubric.title, i.code, i.title, i.category, i.max_points, order, units
+            )
+    return [into[(rubric.key, i.code)] for i in rubric.indicators]
+
+
+def _subject(result: dict[str, Any], source: str, rubric) -> tuple[dict, Counter, Counter]:
+    """One result's loss on each indicator of a source (summed over its sheet-periods,
+    each the mean over that period's raters), the sheet-periods losing on each, and the
+    reasons given. A rater sheet is known by its lines' label ("每月记实考评 2021-03 ·
+    张三"), its period by the label without the rater."""
+    given: dict[str, dict[str, float]] = {}  # period → code → loss summed over its raters
+    raters: dict[str, set[str]] = {}
+    reasons: Counter = Counter()
+    for line in result["explanation"]:
+        if line.get("source") != source:
+            continue
+        indicator = rubric.indicator(line["indicator"]) if line.get("indicator") else None
+        if indicator is None and not line.get("rater"):
+            continue  # a note on the source (a mean, a month left out, an automatic check)
+        label = line["text"].split(": ", 1)[0]
+        period = label.split(" · ", 1)[0]
+        raters.setdefault(period, set()).add(label)
+        if indicator is None or line.get("points") is None:
+            continue
+        if line.get("reason"):
+            reasons[(indicator.code, line["reason"])] += 1
+        else:
+            lost = given.setdefault(period, {})
+            lost[indicator.code] = lost.get(indicator.code, 0.0) + max(
+                0.0, indicator.max_points - line["points"]
+            )
+    total: dict[str, float] = {}
+    losing: Counter = Counter()
+    for period, lost in given.items():
+        for code, points in lost.items():
+            loss = points / len(raters[period])
+            total[code] = total.get(code, 0.0) + loss
+            losing[code] += loss > 1e-9
+    return total, losing, reasons
 
 
 def tables(
@@ -117,8 +159,9 @@ def tables(
                 columns=columns(across),
                 rows=[_row(e, places[id(e)]) for e in entries],
                 notes=[
-                    "平均失分:每个参评对象在该指标上失分(各评分人的平均)之和除以参评数;"
-                    "失分率:失分之和占应得分之和的比例;失分排名按平均失分由高到低。"
+                    "参评数:按该评分表计分的对象数(按月计分的,计对象月数);"
+                    "平均失分:每次参评在该指标上失分(各评分人的平均,未扣分的计 0)之和除以"
+                    "参评数;失分率:失分之和占应得分之和的比例;失分排名按平均失分由高到低。"
                 ],
             )
         )
@@ -143,7 +186,11 @@ def columns(across: bool) -> list[Column]:
 
 def _row(e: Loss, place: int) -> dict[str, Any]:
     worst = sorted(
-        ((name, lost / possible) for name, (lost, possible) in e.by_tenant.items() if possible),
+        (
+            (name, e.lost_by_tenant[name] / (units * e.max_points))
+            for name, units in e.units.items()
+            if units and e.max_points
+        ),
         key=lambda item: -item[1],
     )
     return {

@@ -68,6 +68,24 @@ def sheet_name(wanted: str, taken: set[str]) -> str:
     return name
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def put(cell, value) -> None:
+    """Write a value; text that a spreadsheet would take for a formula (beginning with
+    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return: a reason typed as
+    ``=HYPERLINK(…)``) is stored as text, never as a formula."""
+    cell.value = value
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        cell.data_type = "s"
+
+
+def _text(sheet: Worksheet, row: int, column: int, value):
+    cell = sheet.cell(row=row, column=column)
+    put(cell, value)
+    return cell
+
+
 def _merge(sheet: Worksheet, top: int, left: int, bottom: int, right: int) -> None:
     """Merge a range whose cells are already written and styled. Added to the sheet's
     set directly: a report's ranges never overlap, and openpyxl's own ``merge_cells``
@@ -78,17 +96,17 @@ def _merge(sheet: Worksheet, top: int, left: int, bottom: int, right: int) -> No
 
 def _sheet(sheet: Worksheet, table: ReportTable) -> None:
     width = len(table.columns)
-    sheet.cell(row=1, column=1, value=table.title).style = TITLE
+    _text(sheet, 1, 1, table.title).style = TITLE
     _merge(sheet, 1, 1, 1, width)
     sheet.row_dimensions[1].height = 30
     issuer = f"填报单位:{table.issuer}    日期:{table.date}".strip()
-    sheet.cell(row=2, column=1, value=issuer).style = ISSUER
+    _text(sheet, 2, 1, issuer).style = ISSUER
     _merge(sheet, 2, 1, 2, width)
     header = _headers(sheet, table)
     after = _body(sheet, table, header + 1)
     line = sum(c.width for c in table.columns) / 2  # CJK characters per printed line
     for at, note in enumerate(table.notes, start=after):
-        sheet.cell(row=at, column=1, value=note).style = NOTE
+        _text(sheet, at, 1, note).style = NOTE
         _merge(sheet, at, 1, at, width)
         sheet.row_dimensions[at].height = 15 * max(1, math.ceil(len(note) / line))
     for index, column in enumerate(table.columns, start=1):
@@ -111,7 +129,7 @@ def _body(sheet: Worksheet, table: ReportTable, first: int) -> int:
             cell = sheet.cell(row=first + offset, column=index + 1)
             cell.style = BODY if span == 1 else CATEGORY
             if span:
-                cell.value = row.get(column.key)
+                put(cell, row.get(column.key))
             if span > 1:
                 _merge(sheet, first + offset, index + 1, first + offset + span - 1, index + 1)
     return first + len(table.rows)
@@ -127,13 +145,13 @@ def _headers(sheet: Worksheet, table: ReportTable) -> int:
         for row in range(top, bottom + 1):
             sheet.cell(row=row, column=index).style = HEADER
         if not grouped or column.group:
-            sheet.cell(row=bottom, column=index, value=column.header)
+            _text(sheet, bottom, index, column.header)
         else:
-            sheet.cell(row=top, column=index, value=column.header)
+            _text(sheet, top, index, column.header)
             _merge(sheet, top, index, bottom, index)
     if grouped:
         for start, length in _group_runs(table):
-            sheet.cell(row=top, column=start, value=table.columns[start - 1].group)
+            _text(sheet, top, start, table.columns[start - 1].group)
             if length > 1:
                 _merge(sheet, top, start, top, start + length - 1)
     return bottom
