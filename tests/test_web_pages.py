@@ -254,17 +254,28 @@ def test_overseer_sees_overseen_tenants_side_by_side_read_only(client, world, se
     assert client.get(f"/t/{world.id('B')}/dashboard").status_code == 404
 
 
+def publish(app, world, cycle_id, phase: str = "publicity") -> None:
+    """Move tenant A's cycle on to 结果公示 (or ``phase``), as the admin would."""
+    with app.app_context(), use_scope(system_scope()):
+        cycles.advance(cycles.get_cycle(world.ids["A"], cycle_id), phase)
+
+
 def test_secretary_sees_the_branch_and_only_the_branch(app, client, world, seeded):
     login(client, "secretary_a")
     page = client.get(f"/t/{world.id('A')}/", follow_redirects=True)
     assert "本支部" in page.text and "机电系第一党支部" in page.text
-    assert "五星" in page.text  # A-Z01's result
     assert OVERDUE_ISSUE + "A" in page.text and "已逾期" in page.text
     assert "自查自评" in page.text  # the self-assessment sheet
     assert "机电系第二党支部" not in page.text
     mine = result_id(app, world, "A", "A-Z01")
     theirs = result_id(app, world, "A", "A-Z02")
     base = f"/t/{world.id('A')}/cycles/{seeded['A']}/results"
+    # 考核评分: the results are not published yet
+    assert "五星" not in page.text and "结果公示后可见" in page.text
+    assert client.get(f"{base}/{mine}").status_code == 404
+    publish(app, world, seeded["A"])
+    page = client.get(f"/t/{world.id('A')}/branch")
+    assert "五星" in page.text and "结果公示后可见" not in page.text  # A-Z01's result
     assert client.get(f"{base}/{mine}").status_code == 200
     assert client.get(f"{base}/{theirs}").status_code == 404
     assert client.get(_sheet_url(world, seeded["A"], source="self")).status_code == 200
@@ -272,7 +283,18 @@ def test_secretary_sees_the_branch_and_only_the_branch(app, client, world, seede
     assert client.get(_sheet_url(world, seeded["A"])).status_code == 404  # not the assessors'
 
 
-def test_member_sees_own_stars_over_the_years(client, world, seeded):
+def test_member_sees_no_stars_before_publication(client, world, seeded):
+    login(client, "member_a")
+    page = client.get(f"/t/{world.id('A')}/", follow_redirects=True)
+    assert "我的星级" in page.text and "张三" in page.text
+    # 2021 is still in 考核评分: only the final 2020 result shows
+    assert "2020" in page.text and "三星" in page.text and "74.5" in page.text
+    assert "2021" not in page.text and "四星" not in page.text and "民主测评" not in page.text
+
+
+@pytest.mark.parametrize("phase", ["publicity", "final"])
+def test_member_sees_own_stars_over_the_years_once_published(app, client, world, seeded, phase):
+    publish(app, world, seeded["A"], phase)
     login(client, "member_a")
     page = client.get(f"/t/{world.id('A')}/", follow_redirects=True)
     assert "我的星级" in page.text and "张三" in page.text

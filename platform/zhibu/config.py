@@ -90,6 +90,13 @@ SETTINGS: tuple[Setting, ...] = (
         "A page session ends after this many idle minutes.",
     ),
     Setting(
+        "ZHIBU_SESSION_MAX_HOURS",
+        "ZHIBU_SESSION_MAX_HOURS",
+        int,
+        12,
+        "A page session ends this many hours after login, however active.",
+    ),
+    Setting(
         "ZHIBU_LOGIN_MAX_FAILURES",
         "ZHIBU_LOGIN_MAX_FAILURES",
         int,

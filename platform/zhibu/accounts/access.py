@@ -12,6 +12,8 @@ from zhibu.models import OrgUnit, OversightLink, RoleAssignment, Tenant, User
 from zhibu.tenancy.scope import Scope, system_scope, use_scope
 
 WRITE_ROLES = {"tenant_admin", "branch_secretary", "assessor"}
+# phases (models.PHASES) in which a cycle's results are published: from 结果公示 on
+PUBLISHED_PHASES = ("publicity", "final")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,17 @@ class TenantAccess:
             or not self.subtrees
             or any(path.startswith(root) for root in self.subtrees)
         )
+
+    def within(self, path: str) -> bool:
+        """Strictly within the caller's part of the tree: the whole tree, or one of a branch
+        secretary's subtrees. Unlike :meth:`reaches`, no subtrees means no unit at all (a
+        member)."""
+        return self.whole_tree or any(path.startswith(root) for root in self.subtrees)
+
+    def sees_results(self, phase: str) -> bool:
+        """May see a cycle's results in ``phase``: whoever sees the whole tree at any time
+        (they prepare and review them); everyone else once published (结果公示, 确定结果)."""
+        return self.whole_tree or phase in PUBLISHED_PHASES
 
     @property
     def can_write_registry(self) -> bool:

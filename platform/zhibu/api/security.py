@@ -10,6 +10,7 @@ import uuid
 
 from flask import g, request
 from flask_smorest import abort
+from sqlalchemy import false
 
 from zhibu.accounts.access import TenantAccess, access_for
 from zhibu.accounts.auth import user_for_token
@@ -38,7 +39,8 @@ def current_user() -> User:
         if user is None:
             abort(401, message="the bearer token is unknown, expired or revoked")
     elif request.method in SAFE_METHODS and getattr(g, "user", None) is not None:
-        user = g.user  # a logged-in page session may read the API
+        user = g.user  # a logged-in page session may read the API (see authorize)
+        g.api_session = True
     if user is None:
         abort(
             401,
@@ -74,6 +76,10 @@ def authorize(tenant_id: uuid.UUID, need: str = "read") -> TenantAccess:
     access = access_for(user, tenant_id)
     if access is None:
         abort(404, message=f"no tenant {tenant_id}")
+    if g.get("api_session") and not access.whole_tree:
+        # a page session reads a tenant's API only with the whole tree in view (admins,
+        # assessors, overseers): the API's reads are not narrowed to a branch or a member
+        abort(403, message="use the pages, or a bearer token: POST /api/v1/auth/tokens")
     if need == "score" and not access.can_score:
         abort(403, message=_refusal(access, "enter scores"))
     if need == "registry" and not access.can_write_registry:
@@ -96,14 +102,17 @@ def require_reach(access: TenantAccess, org_id: uuid.UUID) -> None:
     from zhibu.errors import Forbidden
     from zhibu.orgs.service import get_org
 
-    if not access.reaches(get_org(access.tenant_id, org_id).path):
+    if not access.within(get_org(access.tenant_id, org_id).path):
         raise Forbidden("this unit is outside your part of the tree", field="org_id")
 
 
 def within_reach(access: TenantAccess, query, org_column):
-    """``query`` limited to units within the caller's part of the tree."""
-    if access.whole_tree or not access.subtrees:
+    """``query`` limited to units within the caller's part of the tree (none without a
+    subtree: a member)."""
+    if access.whole_tree:
         return query
+    if not access.subtrees:
+        return query.where(false())
     from zhibu.models import OrgUnit
     from zhibu.orgs.service import subtree_query
 

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from zhibu.web import health, i18n, pages
+from zhibu.web.guard import login_needed_json, wants_json
 
 csrf = CSRFProtect()
 
@@ -35,6 +36,11 @@ def init_web(app: Flask) -> None:
         totals,
     )
 
+    # the session cookie: never readable by scripts, not sent with cross-site posts (Flask's
+    # own default leaves SameSite unset); a SameSite chosen in the config is kept
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    if not app.config.get("SESSION_COOKIE_SAMESITE"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     i18n.init_i18n(app)
     pages.init_session_timeout(app)
     _init_csrf(app)  # after the session user is loaded: a timed-out form goes to login
@@ -58,8 +64,11 @@ def _init_csrf(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def refused(exc: CSRFError):
-        if request.is_json:
-            return {"message": _("页面已过期,请刷新后重试。"), "errors": {}}, 400
+        if wants_json():  # a script (the sheet's autosave): a status it can act on
+            if g.get("user") is None:
+                return login_needed_json()
+            message = _("页面已过期,请刷新后重试。")
+            return {"message": message, "reason": "csrf", "errors": {}}, 400
         if g.get("user") is None:  # the session timed out (or never was): log in again
             flash(_("页面已过期,请刷新后重试。"))
             return redirect(url_for("pages.login"))

@@ -8,6 +8,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from zhibu.app import plugin_registry
 from zhibu.evaluations import compute, cycles
@@ -15,7 +16,7 @@ from zhibu.jobs import enqueue, fetch
 from zhibu.models import PHASES
 from zhibu.web import queries
 from zhibu.web.common import PHASE_TITLES, cycle_or_404, star_chart, track_titles
-from zhibu.web.guard import register_page_errors, tenant_page
+from zhibu.web.guard import register_page_errors, safe_next, tenant_page
 
 bp = Blueprint("admin", __name__, url_prefix="/t/<uuid:tenant_id>")
 register_page_errors(bp)
@@ -126,10 +127,30 @@ def recompute(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
 
 
 def _job_or_404(tenant_id: uuid.UUID, job_id: uuid.UUID):
+    """The tenant's job, for the tenant's admins and the user who started it; else 404."""
     handle = fetch(str(job_id))
     if handle is None or handle.tenant_id != str(tenant_id):
         abort(404)
+    if not (g.access.is_admin or handle.meta.get("user_id") == str(g.user.id)):
+        abort(404)
     return handle
+
+
+# the follow-up link under a finished job, by the job's kind
+NEXT_LABELS = {
+    "recompute_cycle": _l("查看考评结果"),
+    "generate_reports": _l("查看报表"),
+    "import_roster": _l("查看党员名册"),
+}
+
+
+def job_outcome(handle) -> str:
+    """queued, started, failed, finished; ``rejected`` for a roster import that finished
+    without writing anything (the file had errors when committed)."""
+    result = handle.result if isinstance(handle.result, dict) else {}
+    if handle.status == "finished" and handle.kind == "import_roster":
+        return "finished" if result.get("committed") else "rejected"
+    return handle.status
 
 
 def job_state(handle) -> dict:
@@ -142,6 +163,8 @@ def job_state(handle) -> dict:
         "id": handle.id,
         "kind": handle.kind,
         "status": handle.status,
+        "outcome": job_outcome(handle),
+        "result": handle.result if handle.status == "finished" else None,
         "done": done,
         "total": total,
         "step": progress.get("step", ""),
@@ -152,12 +175,14 @@ def job_state(handle) -> dict:
 @bp.get("/jobs/<uuid:job_id>")
 @tenant_page("read")
 def job(tenant_id: uuid.UUID, job_id: uuid.UUID):
-    """The progress page: a bar the script refreshes from ``/jobs/<id>.json``."""
+    """The progress page: a bar the script refreshes from ``/jobs/<id>.json``; once ended,
+    what the job did (an import: committed or not, and every rejected row)."""
     state = job_state(_job_or_404(tenant_id, job_id))
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("pages.tenant_home", tenant_id=tenant_id)
-    return render_template("admin/job.html", job=state, next=target)
+    target = safe_next(request.args.get("next"), url_for("pages.tenant_home", tenant_id=tenant_id))
+    label = NEXT_LABELS.get(state["kind"], _l("查看结果"))
+    if state["outcome"] == "rejected":
+        target, label = url_for("registry.import_roster", tenant_id=tenant_id), _l("重新导入")
+    return render_template("admin/job.html", job=state, next=target, next_label=label)
 
 
 @bp.get("/jobs/<uuid:job_id>.json")

@@ -30,7 +30,7 @@ def home(tenant_id: uuid.UUID):
     results = dict.fromkeys((u.id for u in units), None)
     sheets_offered, monthly = [], []
     if cycle is not None:
-        for found, result in queries.current_results_of(tenant_id, list(results)):
+        for found, result in queries.current_results_of(g.access, list(results)):
             if found.id == cycle.id:
                 results[result.subject_id] = result
         definition, _settings, _version = compute.definition_for(cycle)
@@ -48,6 +48,7 @@ def home(tenant_id: uuid.UUID):
         monthly=monthly,
         items=queries.ledger_items(g.access),
         today=date.today(),
+        published=cycle is not None and g.access.sees_results(cycle.phase),
         titles=track_titles(cycle) if cycle else {},
         phases=PHASE_TITLES,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -63,14 +64,28 @@ def tenant_page(need: str = "read"):
     return decorate
 
 
-def login_required(view):
-    @wraps(view)
-    def checked(**kwargs):
-        if g.get("user") is None:
-            raise LoginRequired
-        return view(**kwargs)
+def safe_next(target: str | None, default: str) -> str:
+    """``target`` when it is a path on this site (where to go after login, a language
+    switch, a job), else ``default``. Refused: control characters and backslashes (browsers
+    drop the one and read the other as "/", so ``/\\evil`` or ``/%09/evil`` leave the
+    site), a scheme or host, and anything not starting with exactly one "/"."""
+    if not target or "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
 
-    return checked
+
+def wants_json() -> bool:
+    """The request comes from a page's script (it sends or asks for JSON)."""
+    return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+def login_needed_json():
+    """401 for a script whose session timed out (or never was), with where to log in."""
+    answer = {"message": _("会话已超时,请重新登录。"), "reason": "login", "errors": {}}
+    return answer | {"login": url_for("pages.login")}, 401
 
 
 def register_page_errors(bp) -> None:
@@ -78,6 +93,8 @@ def register_page_errors(bp) -> None:
 
     @bp.errorhandler(LoginRequired)
     def _login(exc):
+        if wants_json():
+            return login_needed_json()
         return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
 
     @bp.errorhandler(403)
@@ -94,7 +111,7 @@ def register_page_errors(bp) -> None:
     @bp.errorhandler(ServiceError)
     def _refused(exc: ServiceError):
         db.session.rollback()
-        if request.is_json or request.accept_mimetypes.best == "application/json":
+        if wants_json():
             return exc.as_dict(), exc.status
         return render_template("error.html", code=exc.status, message=exc.message), exc.status
 

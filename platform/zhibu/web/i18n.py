@@ -17,6 +17,8 @@ from babel.messages.pofile import read_po
 from flask import Flask, redirect, request, session, url_for
 from flask_babel import Babel
 
+from zhibu.web.guard import safe_next
+
 SOURCE = Path(__file__).with_name("translations")
 LANGUAGES = {"zh": "中文", "en": "English"}
 DEFAULT = "zh"
@@ -64,7 +66,4 @@ def switch_language(code: str):
     """``GET /lang/<code>``: remember the language, go back where the user was."""
     if code in LANGUAGES:
         session["lang"] = code
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("pages.index")
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next"), url_for("pages.index")))

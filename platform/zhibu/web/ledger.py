@@ -100,7 +100,7 @@ def raise_item(tenant_id: uuid.UUID):
 @tenant_page("admin")
 def raise_from_deduction(tenant_id: uuid.UUID, deduction_id: uuid.UUID):
     unit = get_org(tenant_id, ledger.unit_of_deduction(tenant_id, deduction_id))
-    if not g.access.reaches(unit.path):
+    if not g.access.within(unit.path):
         abort(403)
     ledger.raise_from_deduction(tenant_id, deduction_id, **_item_details())
     flash(_("已根据扣分登记整改事项。"))
@@ -153,11 +153,11 @@ def incidents(tenant_id: uuid.UUID):
         )
         flash(_("已登记事件。"))
         return redirect(url_for("rectification.incidents", tenant_id=tenant_id))
-    rows = db.session.scalars(
-        select(Incident)
-        .where(Incident.tenant_id == tenant_id)
-        .order_by(Incident.occurred_on.desc())
-    ).all()
+    personal = g.access.personal_data  # overseers: units' incidents only, without notes
+    query = select(Incident).where(Incident.tenant_id == tenant_id)
+    if not personal:
+        query = query.where(Incident.subject_kind == "org")
+    rows = db.session.scalars(query.order_by(Incident.occurred_on.desc())).all()
     units = db.session.scalars(
         select(OrgUnit).where(OrgUnit.tenant_id == tenant_id).order_by(OrgUnit.path)
     ).all()
@@ -170,6 +170,7 @@ def incidents(tenant_id: uuid.UUID):
         members=db.session.scalars(
             select(Member).where(Member.tenant_id == tenant_id, Member.active).order_by(Member.name)
         ).all()
-        if g.access.personal_data
+        if personal
         else [],
+        personal=personal,
     )

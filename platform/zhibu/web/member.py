@@ -28,7 +28,7 @@ def home(tenant_id: uuid.UUID):
         select(Member).where(Member.tenant_id == tenant_id, Member.id.in_(ids))
     ).all()
     history = []
-    for cycle, result in queries.current_results_of(tenant_id, ids):
+    for cycle, result in queries.current_results_of(g.access, ids):
         sources = dict(track_titles(cycle))
         history.append(
             {

@@ -64,7 +64,7 @@ def plugin_service(cycle: Cycle, source: engine.Source) -> ModuleType | None:
 
 def _context(cycle: Cycle, org_id: uuid.UUID, source_key: str):
     unit = get_org(g.access.tenant_id, org_id)
-    if not g.access.reaches(unit.path):
+    if not g.access.within(unit.path):
         abort(403)
     definition, _settings, _version = compute.definition_for(cycle)
     found = [(t, s) for t, s in periodic_sources(definition) if s.key == source_key]

@@ -27,7 +27,7 @@ from zhibu.models import Tenant, User
 from zhibu.tenancy.scope import Scope, set_scope, system_scope
 from zhibu.web import i18n
 from zhibu.web.common import ROLE_NAMES, flag_name, grade_name, star_name, status_name
-from zhibu.web.guard import page_access, register_page_errors
+from zhibu.web.guard import page_access, register_page_errors, safe_next
 
 bp = Blueprint(
     "pages",
@@ -40,6 +40,9 @@ register_page_errors(bp)
 
 
 def init_session_timeout(app: Flask) -> None:
+    """A session ends after ``ZHIBU_SESSION_IDLE_MINUTES`` idle, and in any case
+    ``ZHIBU_SESSION_MAX_HOURS`` after login (``login_at``); then the user logs in again."""
+
     @app.before_request
     def load_user() -> None:
         g.user = None
@@ -47,8 +50,9 @@ def init_session_timeout(app: Flask) -> None:
         if not user_id:
             return
         idle_limit = app.config["ZHIBU_SESSION_IDLE_MINUTES"] * 60
+        max_age = app.config["ZHIBU_SESSION_MAX_HOURS"] * 3600
         now = time.time()
-        if now - session.get("seen", 0) > idle_limit:
+        if now - session.get("seen", 0) > idle_limit or now - session.get("login_at", 0) > max_age:
             lang = session.get("lang")
             session.clear()
             if lang:
@@ -113,9 +117,7 @@ def tenant_home(tenant_id: uuid.UUID):
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    target = request.values.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("pages.index")
+    target = safe_next(request.values.get("next"), url_for("pages.index"))
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
@@ -126,7 +128,8 @@ def login():
             return render_template("login.html", username=username, next=target), 401
         lang = session.get("lang")
         session.clear()
-        session.update(user_id=str(user.id), seen=time.time())
+        now = time.time()
+        session.update(user_id=str(user.id), seen=now, login_at=now)
         if lang:
             session["lang"] = lang
         return redirect(target)

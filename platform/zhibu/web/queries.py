@@ -128,10 +128,12 @@ def result_of(tenant_id: uuid.UUID, result_id: uuid.UUID) -> EvaluationResult | 
     return db.session.get(EvaluationResult, (tenant_id, result_id))
 
 
-def current_results_of(tenant_id: uuid.UUID, subject_ids: list[uuid.UUID]) -> list[tuple]:
-    """(cycle, result) of the subjects in every cycle's current result set, newest first."""
+def current_results_of(access: TenantAccess, subject_ids: list[uuid.UUID]) -> list[tuple]:
+    """(cycle, result) of the subjects in every cycle's current result set, newest first;
+    only cycles whose results the caller may see yet (:meth:`TenantAccess.sees_results`)."""
     if not subject_ids:
         return []
+    tenant_id = access.tenant_id
     rows = db.session.execute(
         select(Cycle, EvaluationResult)
         .join(
@@ -151,7 +153,7 @@ def current_results_of(tenant_id: uuid.UUID, subject_ids: list[uuid.UUID]) -> li
         )
         .order_by(Cycle.starts_on.desc(), Cycle.label.desc())
     )
-    return [tuple(r) for r in rows]
+    return [(cycle, result) for cycle, result in rows if access.sees_results(cycle.phase)]
 
 
 def subject_names(tenant_id: uuid.UUID, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:

@@ -43,7 +43,7 @@ KIND_NAMES = {  # ORG_KINDS as users see them
 @tenant_page("read")
 def org_tree(tenant_id: uuid.UUID):
     units = db.session.scalars(select(OrgUnit).where(OrgUnit.tenant_id == tenant_id)).all()
-    units = [u for u in in_tree_order(list(units)) if g.access.reaches(u.path)]
+    units = [u for u in in_tree_order(list(units)) if g.access.within(u.path)]
     kinds = {k: KIND_NAMES.get(k, k) for k in ORG_KINDS}
     return render_template("registry/orgs.html", units=units, kinds=kinds)
 

@@ -28,6 +28,8 @@ def results(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
     star; every number links to its explanation."""
     cycle = cycle_or_404(tenant_id, cycle_id)
     rows = compute.results_of(cycle)
+    if not g.access.personal_data:  # overseers: units' results, no member's
+        rows = [r for r in rows if r.subject_kind != "member"]
     track = request.args.get("track")
     stars = request.args.get("stars", type=int)
     if track:
@@ -50,8 +52,14 @@ def results(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
     )
 
 
-def may_read_result(access, result: EvaluationResult) -> bool:
-    """The whole tree; a secretary their units and members; a member themselves."""
+def may_read_result(access, result: EvaluationResult, cycle) -> bool:
+    """Only once published, unless the caller sees the whole tree; a member's result only
+    with personal data (not overseers); then the whole tree, a secretary their units and
+    members, a member themselves."""
+    if not access.sees_results(cycle.phase):
+        return False
+    if result.subject_kind == "member" and not access.personal_data:
+        return False
     if access.whole_tree:
         return True
     if result.subject_kind == "member" and result.subject_id in access.member_ids:
@@ -72,7 +80,9 @@ def explanation(tenant_id: uuid.UUID, cycle_id: uuid.UUID, result_id: uuid.UUID)
     """One result and every line that makes it, grouped by source."""
     cycle = cycle_or_404(tenant_id, cycle_id)
     result = queries.result_of(tenant_id, result_id)
-    if result is None or result.cycle_id != cycle.id or not may_read_result(g.access, result):
+    if result is None or result.cycle_id != cycle.id:
+        abort(404)
+    if not may_read_result(g.access, result, cycle):
         abort(404)
     lines = compute.explanation_of(result)
     definition, _settings, _version = compute.definition_for(cycle)

@@ -74,7 +74,7 @@ def _reachable_subject(kind: str, subject_id: uuid.UUID) -> OrgUnit | Member:
     except ServiceError:
         abort(404)
     unit = row if isinstance(row, OrgUnit) else queries.org_of(row)
-    if not g.access.reaches(unit.path):
+    if not g.access.within(unit.path):
         abort(403)
     return row
 

@@ -49,6 +49,62 @@
     return ok;
   }
 
+  function post() {
+    var data = new FormData(form);
+    data.set("csrf_token", token); // the form's own field wins over the header: keep it fresh
+    return fetch(form.action || window.location.href, {
+      method: "POST",
+      body: data,
+      headers: { "X-CSRFToken": token, "Accept": "application/json" },
+      credentials: "same-origin"
+    }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (type.indexOf("application/json") === -1) {
+        // not the sheet's answer (e.g. the login page after a redirect): logged out
+        return { ok: false, status: 401, body: { reason: "login" } };
+      }
+      return response.json().then(function (body) {
+        return { ok: response.ok, status: response.status, body: body };
+      });
+    });
+  }
+
+  // After logging in again in another tab the session has a new CSRF token: read it from
+  // the sheet's page (null while still logged out).
+  function renewToken() {
+    return fetch(window.location.href, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok || response.redirected) return null;
+      return response.text().then(function (html) {
+        var page = new DOMParser().parseFromString(html, "text/html");
+        var meta = page.querySelector('meta[name="csrf-token"]');
+        return meta ? meta.content : null;
+      });
+    });
+  }
+
+  function showExpired() {
+    // what was typed stays in the form; the next save sends it
+    status.textContent = msg.msgExpired + " ";
+    var link = document.createElement("a");
+    link.href = form.dataset.login + "?next=" + encodeURIComponent(window.location.pathname);
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.textContent = msg.msgLogin;
+    status.appendChild(link);
+    status.className = "invalid";
+  }
+
+  function send() {
+    return post().then(function (answer) {
+      if (answer.status !== 400 || answer.body.reason !== "csrf") return answer;
+      return renewToken().then(function (fresh) {
+        if (!fresh) return { ok: false, status: 401, body: { reason: "login" } };
+        token = fresh;
+        return post();
+      });
+    });
+  }
+
   function save() {
     if (!checkAll()) {
       status.textContent = msg.msgInvalid;
@@ -59,17 +115,12 @@
     sending = true;
     status.textContent = msg.msgSaving;
     status.className = "saving";
-    fetch(form.action || window.location.href, {
-      method: "POST",
-      body: new FormData(form),
-      headers: { "X-CSRFToken": token, "Accept": "application/json" },
-      credentials: "same-origin"
-    }).then(function (response) {
-      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
-    }).then(function (answer) {
+    send().then(function (answer) {
       if (answer.ok) {
         status.textContent = msg.msgSaved;
         status.className = "saved";
+      } else if (answer.status === 401) {
+        showExpired();
       } else {
         var problems = answer.body.errors && answer.body.errors.sheet;
         status.textContent = msg.msgFailed + ": " + (problems ? problems.join("; ") : answer.body.message);
