@@ -121,8 +121,11 @@ def test_recompute_job_reports_its_progress_and_result(client, world, cycle):
     assert job["kind"] == "recompute_cycle" and job["status"] == "finished", job
     assert job["progress"]["step"] == "storing results"
     assert job["progress"]["done"] == job["progress"]["total"] == job["result"]["subjects"]
-    again = client.get(jobs_url(world, rest=f"/{job['id']}"), headers=world.headers["assessor_a"])
+    again = client.get(jobs_url(world, rest=f"/{job['id']}"), headers=world.headers["admin_a"])
     assert again.json["result"] == job["result"]
+    other = client.get(jobs_url(world, rest=f"/{job['id']}"), headers=world.headers["assessor_a"])
+    assert other.status_code == 404  # a job is its starter's and the admins'
+
     rerun = client.post(
         jobs_url(world),
         json={"kind": "recompute", "cycle_id": cycle},

@@ -24,8 +24,8 @@ class TenantAccess:
     :param subtrees: org paths of a branch secretary's units: all they may write, and all
         they may read unless another role (assessor, admin) lets them read the whole tree.
     :param member_ids: the members a ``member`` role may see (themselves).
-    :param overseer: reads the tenant through an oversight link, without editing it and
-        without members' personal data beyond name, branch and results.
+    :param overseer: reads the tenant through an oversight link, without editing it;
+        units' results and aggregates, no member's results, incidents or personal data.
     """
 
     tenant_id: uuid.UUID

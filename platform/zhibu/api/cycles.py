@@ -11,9 +11,9 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from zhibu.api.pagination import paginate_query
-from zhibu.api.security import authorize, require_reach
+from zhibu.api.security import authorize, require_reach, subjects_visible
 from zhibu.evaluations import compute, cycles, sheets
-from zhibu.models import PHASES, Cycle, EvaluationResult
+from zhibu.models import PHASES, Cycle, EvaluationResult, ScoreSheet
 from zhibu.tenancy.service import get_tenant
 
 blp = Blueprint(
@@ -190,10 +190,11 @@ class Results(MethodView):
     def get(self, filters, tenant_id: uuid.UUID, cycle_id: uuid.UUID, pagination_parameters):
         """The current results (filters: subject_kind, stars)."""
         cycle = _cycle(tenant_id, cycle_id)
-        current = compute.current_set(cycle)
+        current = compute.current_set(cycle) if g.access.sees_results(cycle.phase) else None
         query = select(EvaluationResult).where(
             EvaluationResult.tenant_id == tenant_id,
             EvaluationResult.result_set_id == (current.id if current else None),
+            subjects_visible(g.access, EvaluationResult.subject_kind, EvaluationResult.subject_id),
         )
         for field in ("subject_kind", "stars"):
             if field in filters:
@@ -206,8 +207,10 @@ class Results(MethodView):
 class Sheets(MethodView):
     @blp.response(200, SheetSchema(many=True))
     def get(self, tenant_id: uuid.UUID, cycle_id: uuid.UUID):
+        """The cycle's score sheets the caller may read (see ``…/results``)."""
         cycle = _cycle(tenant_id, cycle_id)
-        return [_sheet(s) for s in sheets.sheets_of(cycle)]
+        visible = subjects_visible(g.access, ScoreSheet.subject_kind, ScoreSheet.subject_id)
+        return [_sheet(s) for s in sheets.sheets_of(cycle, where=visible)]
 
     @blp.arguments(SheetSchema)
     @blp.response(201, SheetSchema)

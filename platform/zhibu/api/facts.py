@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from zhibu.api.pagination import paginate_query
-from zhibu.api.security import authorize
+from zhibu.api.security import authorize, subjects_visible, within_reach
 from zhibu.evaluations import facts
 from zhibu.models import ActivityRecord, Incident
 from zhibu.tenancy.service import get_tenant
@@ -51,10 +51,15 @@ class Incidents(MethodView):
     @blp.response(200, IncidentSchema(many=True))
     @blp.paginate()
     def get(self, tenant_id: uuid.UUID, pagination_parameters):
-        authorize(tenant_id)
+        """Incidents the caller may read: an overseer sees units' only, a branch secretary
+        their part of the tree, a member their own."""
+        access = authorize(tenant_id)
         query = (
             select(Incident)
-            .where(Incident.tenant_id == tenant_id)
+            .where(
+                Incident.tenant_id == tenant_id,
+                subjects_visible(access, Incident.subject_kind, Incident.subject_id),
+            )
             .order_by(Incident.occurred_on.desc())
         )
         return paginate_query(query, pagination_parameters)
@@ -72,11 +77,14 @@ class Records(MethodView):
     @blp.response(200, RecordSchema(many=True))
     @blp.paginate()
     def get(self, tenant_id: uuid.UUID, pagination_parameters):
-        authorize(tenant_id)
-        query = (
+        """Records of the units within the caller's part of the tree."""
+        access = authorize(tenant_id)
+        query = within_reach(
+            access,
             select(ActivityRecord)
             .where(ActivityRecord.tenant_id == tenant_id)
-            .order_by(ActivityRecord.held_on.desc())
+            .order_by(ActivityRecord.held_on.desc()),
+            ActivityRecord.org_id,
         )
         return paginate_query(query, pagination_parameters)
 

@@ -94,9 +94,13 @@ class Jobs(MethodView):
 class Job(MethodView):
     @blp.response(200, JobSchema)
     def get(self, tenant_id: uuid.UUID, job_id: uuid.UUID):
-        """A job's status, progress (done of total, current step), result or error."""
-        authorize(tenant_id)
-        return _job_of(tenant_id, job_id)
+        """A job's status, progress (done of total, current step), result or error: for
+        the tenant's admins and the user who started it."""
+        access = authorize(tenant_id)
+        handle = _job_of(tenant_id, job_id)
+        if not access.is_admin and handle.meta.get("user_id") != str(access.user.id):
+            abort(404, message=f"no job {job_id} of yours")
+        return handle
 
 
 @blp.route("/jobs/<uuid:job_id>/retry")

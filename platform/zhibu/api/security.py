@@ -118,3 +118,38 @@ def within_reach(access: TenantAccess, query, org_column):
 
     units = subtree_query(access.tenant_id, access.subtrees).with_only_columns(OrgUnit.id)
     return query.where(org_column.in_(units))
+
+
+def subjects_visible(access: TenantAccess, kind_column, id_column):
+    """A condition on (subject kind, subject id) columns: the results and sheets the
+    caller may read — everything for the tenant's own staff who see the whole tree; units
+    only for an overseer (no member's results leave the tenant); a branch secretary's
+    units and their members; a member's own. Published or not is checked by the caller."""
+    from sqlalchemy import and_, or_, select, true
+
+    from zhibu.models import Member, OrgUnit
+    from zhibu.orgs.service import subtree_query
+
+    if access.whole_tree and access.personal_data:
+        return true()
+    if access.whole_tree:  # an overseer
+        return kind_column == "org"
+    own = and_(kind_column == "member", id_column.in_(list(access.member_ids)))
+    if not access.subtrees:
+        return own if access.member_ids else false()
+    units = subtree_query(access.tenant_id, access.subtrees).with_only_columns(OrgUnit.id)
+    members = select(Member.id).where(
+        Member.tenant_id == access.tenant_id, Member.org_id.in_(units)
+    )
+    return or_(
+        and_(kind_column == "org", id_column.in_(units)),
+        and_(kind_column == "member", id_column.in_(members)),
+        own,
+    )
+
+
+def require_staff(access: TenantAccess) -> None:
+    """403 unless the caller sees the whole tenant (its staff, or an overseer): reports
+    and jobs span every unit."""
+    if not access.whole_tree:
+        abort(403, message="only the tenant's staff and its overseers read this")

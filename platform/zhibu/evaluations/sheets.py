@@ -160,12 +160,15 @@ def _subject_rows(tenant_id: uuid.UUID, inputs: list[SheetInput]) -> dict:
     return rows
 
 
-def sheets_of(cycle: Cycle, subject_id: uuid.UUID | None = None) -> list[ScoreSheet]:
+def sheets_of(cycle: Cycle, subject_id: uuid.UUID | None = None, where=None) -> list[ScoreSheet]:
+    """The cycle's sheets (of one subject; or those meeting ``where``, a SQL condition)."""
     query = select(ScoreSheet).where(
         ScoreSheet.tenant_id == cycle.tenant_id, ScoreSheet.cycle_id == cycle.id
     )
     if subject_id is not None:
         query = query.where(ScoreSheet.subject_id == subject_id)
+    if where is not None:
+        query = query.where(where)
     return list(
         db.session.scalars(query.order_by(ScoreSheet.source, ScoreSheet.rater, ScoreSheet.period))
     )
