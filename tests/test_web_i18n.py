@@ -51,3 +51,13 @@ def test_the_catalog_is_compiled_when_missing_or_older(tmp_path):
 
 def test_the_app_compiles_into_its_instance_folder(app):
     assert (Path(app.instance_path) / "translations/en/LC_MESSAGES/messages.mo").exists()
+
+
+def test_a_schemes_own_flags_are_named_on_the_pages(app):
+    """Flags the core does not know take the scheme's own label (Scheme.labels)."""
+    from dujiangyan_quantified import SCHEME
+    from zhibu.web.common import flag_name
+
+    with app.test_request_context("/"):
+        assert flag_name("weak_lax") == SCHEME.labels["weak_lax"] != "weak_lax"
+        assert flag_name("no_such_flag") == "no_such_flag"

@@ -9,6 +9,7 @@ from typing import Any
 from flask import abort
 from flask_babel import lazy_gettext as _l
 
+from zhibu.app import plugin_registry
 from zhibu.errors import NotFound
 from zhibu.evaluations import compute, cycles
 from zhibu.models import Cycle
@@ -30,9 +31,16 @@ def track_titles(cycle: Cycle) -> dict[str, str]:
 
 
 def _named(chinese: dict, english: dict, key: Any) -> str:
+    """The English name in English mode, else the core's Chinese name, else a loaded
+    scheme's own label for its key (``Scheme.labels``: 软弱涣散党组织 for ``weak_lax``)."""
     if select_locale() == "en" and key in english:
         return english[key]
-    return chinese.get(key, key)
+    if key in chinese:
+        return chinese[key]
+    for scheme in plugin_registry().schemes.values():
+        if key in scheme.labels:
+            return scheme.labels[key]
+    return key
 
 
 def star_name(stars: int) -> str:
