@@ -12,7 +12,7 @@ from county_observation.scheme import ROUND_NAMES
 from county_observation.sheets import SHEETS
 from zhibu.plugins import ReportBuilder
 from zhibu.reports import Column, ReportData, ReportTable
-from zhibu.reports.deductions import lost_points
+from zhibu.reports.deductions import NOTICE_COLUMNS, lost_points
 
 GRADES = {"advanced": "先进", "standard": "达标", "lagging": "落后"}
 KINDS = {"village": "村", "community": "社区", "two_new": "“两新”组织", "township": "乡镇(街道)"}
@@ -96,16 +96,7 @@ def notice(data: ReportData) -> list[ReportTable]:
                 sheet=unit["code"][:31],
                 issuer=parent["name"] or data.tenant.name,
                 date=data.today,
-                columns=[
-                    Column("no", "序号", 6),
-                    Column("category", "考核指标", 12),
-                    Column("item", "考核内容", 28),
-                    Column("points", "扣分", 8),
-                    Column("reason", "扣分原因", 30),
-                    Column("measure", "整改措施", 24),
-                    Column("deadline", "整改时限", 12),
-                    Column("responsible", "责任人", 10),
-                ],
+                columns=NOTICE_COLUMNS,
                 rows=rows,
                 notes=[
                     f"{unit['name']}:经观摩、检查、测评,你单位得分 {r['total']},存在以上问题,"
