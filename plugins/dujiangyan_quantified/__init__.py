@@ -12,6 +12,7 @@ from zhibu.plugins import DemoData, Scheme, hookimpl
 __version__ = "0.2.0"
 
 SCHEME = Scheme(
+    month_entry="dujiangyan_quantified.months",
     key="dujiangyan_quantified",
     title="党组织和党员量化考评",
     title_en="Quantified evaluation of branches and members (Dujiangyan)",

@@ -73,6 +73,10 @@ class Scheme:
     :param labels: key → Chinese name of the scheme's own flags, actions, grades and
         titles (``{"weak_lax": "软弱涣散党组织"}``); reports print these before the core's
         names, and a key named nowhere as it is.
+    :param month_entry: dotted path of the plugin's own month-entry service, for a
+        scheme whose monthly sheets follow rules of their own (who is on a branch's month
+        through transfers, …): a module with ``SOURCE``, ``load_sheet`` and
+        ``save_month``, which the branch's month page then uses. Empty: the core's.
     """
 
     key: str
@@ -88,6 +92,7 @@ class Scheme:
     targets: tuple[Target, ...] = ()
     deadlines: Callable[[str], dict[str, str]] | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
+    month_entry: str = ""
 
     def __post_init__(self) -> None:
         if not _KEY.match(self.key):

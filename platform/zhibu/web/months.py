@@ -4,7 +4,7 @@ reason) plus a blank line, and a score where the source takes one.
 
 Two services save it, both all or nothing:
 
-- a scheme whose plugin keeps its own month service (:data:`PLUGIN_MONTHS`, today
+- a scheme whose plugin keeps its own month service (``Scheme.month_entry``, today
   ``dujiangyan_quantified.months``, which the plugin's API and month workbook use too) is
   served through it: who is on the month's sheet (members by their unit in that month,
   through transfers; not yet joined, left, exempt and retired members left out), a row
@@ -28,6 +28,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 
 from zhibu import engine
+from zhibu.app import plugin_registry
 from zhibu.errors import ServiceError
 from zhibu.evaluations import compute, sheets
 from zhibu.models import Cycle, OrgUnit
@@ -39,11 +40,9 @@ from zhibu.web.guard import register_page_errors, tenant_page
 bp = Blueprint("months", __name__, url_prefix="/t/<uuid:tenant_id>/cycles/<uuid:cycle_id>/month")
 register_page_errors(bp)
 
+
 # scheme key → the plugin module with its own month service (SOURCE, load_sheet,
 # save_month, MonthRow, MonthRejected, month_cycle)
-PLUGIN_MONTHS = {"dujiangyan_quantified": "dujiangyan_quantified.months"}
-
-
 def periodic_sources(definition: engine.Definition) -> list[tuple[engine.Track, engine.Source]]:
     return [(t, s) for t in definition.tracks for s in t.sources if s.periodic]
 
@@ -57,7 +56,8 @@ def months_of(cycle: Cycle) -> list[str]:
 
 
 def plugin_service(cycle: Cycle, source: engine.Source) -> ModuleType | None:
-    name = PLUGIN_MONTHS.get(cycle.scheme_key)
+    scheme = plugin_registry().schemes.get(cycle.scheme_key)
+    name = scheme.month_entry if scheme is not None else ""
     module = importlib.import_module(name) if name else None
     return module if module is not None and source.key == module.SOURCE else None
 
