@@ -204,7 +204,8 @@ def overdue_counts(tenant_ids: list[uuid.UUID], today: date) -> dict[uuid.UUID, 
 
 
 def results_of_kind(cycles: list[Cycle], kind: str) -> list[dict[str, Any]]:
-    """Current results of units of ``kind`` (e.g. townships) in these cycles, best first."""
+    """Current results of units of ``kind`` (e.g. townships) in these cycles, best first
+    within each scheme (totals of different schemes are not comparable)."""
     found = []
     for cycle in cycles:
         rows = db.session.execute(
@@ -223,7 +224,7 @@ def results_of_kind(cycles: list[Cycle], kind: str) -> list[dict[str, Any]]:
             )
         )
         found += [{"cycle": cycle, "result": r, "name": name} for r, name in rows]
-    return sorted(found, key=lambda x: -(x["result"].total or 0))
+    return sorted(found, key=lambda x: (x["cycle"].scheme_key, -(x["result"].total or 0)))
 
 
 def deductions_of(cycle: Cycle, subject_ids: list[uuid.UUID]) -> list[tuple]:
