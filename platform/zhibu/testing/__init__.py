@@ -10,6 +10,7 @@ from zhibu.testing.servers import (
     require_postgres,
     require_redis,
     temporary_postgres_database,
+    unavailable,
 )
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "require_postgres",
     "require_redis",
     "temporary_postgres_database",
+    "unavailable",
 ]
