@@ -14,7 +14,7 @@ from sqlalchemy import false, select
 from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize, within_reach
 from zhibu.evaluations.cycles import get_cycle
-from zhibu.jobs import JobHandle, enqueue, fetch, retry
+from zhibu.jobs import JobHandle, enqueue, fetch, job_for, retry
 from zhibu.models import NOTIFICATION_KINDS, Notification
 
 blp = Blueprint(
@@ -96,10 +96,9 @@ class Job(MethodView):
     def get(self, tenant_id: uuid.UUID, job_id: uuid.UUID):
         """A job's status, progress (done of total, current step), result or error: for
         the tenant's admins and the user who started it."""
-        access = authorize(tenant_id)
-        handle = _job_of(tenant_id, job_id)
-        if not access.is_admin and handle.meta.get("user_id") != str(access.user.id):
-            abort(404, message=f"no job {job_id} of yours")
+        handle = job_for(authorize(tenant_id), job_id)
+        if handle is None:
+            abort(404, message=f"no job {job_id} of yours (unknown, or its record expired)")
         return handle
 
 

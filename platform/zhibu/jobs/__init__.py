@@ -7,6 +7,14 @@ its progress with :func:`report_progress`; a failed job can be run again with
 """
 
 from zhibu.jobs.progress import report_progress
-from zhibu.jobs.queue import JobHandle, enqueue, fetch, redis_connection, retry
+from zhibu.jobs.queue import JobHandle, enqueue, fetch, job_for, redis_connection, retry
 
-__all__ = ["JobHandle", "enqueue", "fetch", "redis_connection", "report_progress", "retry"]
+__all__ = [
+    "JobHandle",
+    "enqueue",
+    "fetch",
+    "job_for",
+    "redis_connection",
+    "report_progress",
+    "retry",
+]

@@ -148,6 +148,17 @@ def fetch(job_id: str) -> JobHandle | None:
     return _handle(job)
 
 
+def job_for(access: Any, job_id: Any) -> JobHandle | None:
+    """The job as ``access`` (a :class:`~zhibu.accounts.access.TenantAccess`) may read
+    it: a job of that tenant, for its admins and the user who started it; else None."""
+    handle = fetch(str(job_id))
+    if handle is None or handle.tenant_id != str(access.tenant_id):
+        return None
+    if not access.is_admin and handle.meta.get("user_id") != str(access.user.id):
+        return None
+    return handle
+
+
 def retry(job_id: str) -> JobHandle | None:
     """Run a failed job again with the same arguments (jobs are idempotent, so a retry
     after a partial run is safe). Refuses a job that has not failed."""

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from zhibu.app import plugin_registry
 from zhibu.evaluations import compute, cycles
-from zhibu.jobs import enqueue, fetch
+from zhibu.jobs import enqueue, job_for
 from zhibu.models import PHASES
 from zhibu.web import queries
 from zhibu.web.common import PHASE_TITLES, cycle_or_404, star_chart, track_titles
@@ -128,10 +128,8 @@ def recompute(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
 
 def _job_or_404(tenant_id: uuid.UUID, job_id: uuid.UUID):
     """The tenant's job, for the tenant's admins and the user who started it; else 404."""
-    handle = fetch(str(job_id))
-    if handle is None or handle.tenant_id != str(tenant_id):
-        abort(404)
-    if not (g.access.is_admin or handle.meta.get("user_id") == str(g.user.id)):
+    handle = job_for(g.access, job_id)
+    if handle is None:
         abort(404)
     return handle
 
