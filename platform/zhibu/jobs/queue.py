@@ -175,13 +175,13 @@ def retry(job_id: str) -> JobHandle | None:
     except Exception:
         return None
     _refuse_unless_failed(str(job.get_status(refresh=True)))
-    try:
-        job = job.requeue()  # first: of two retries at once, one requeues, one is refused
-    except InvalidJobOperation:
-        raise Conflict("this job has just been retried", field="status") from None
     job.meta.pop("progress", None)
     job.meta["retries"] = job.meta.get("retries", 0) + 1
-    job.save_meta()
+    try:  # of two retries at once, one requeues, one is refused; the meta is saved with
+        # the requeue, before a worker can start the job and save its own copy over it
+        job = job.requeue()
+    except InvalidJobOperation:
+        raise Conflict("this job has just been retried", field="status") from None
     return _handle(job)
 
 
