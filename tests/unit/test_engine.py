@@ -388,3 +388,26 @@ def test_a_cycle_indexes_subjects_under_a_unit_and_records_by_subject():
     assert cycle.records_of("M1") == records[1:]
     assert cycle.records_of("M2") == (records[0], records[2])
     assert cycle.records_of("G1") == records[:1] and cycle.records_of("Z9") == ()
+
+
+def test_an_explanation_shows_a_part_as_it_is_counted_halves_up():
+    # 民主测评 61.79 × 50 % = 30.895: on paper 30.90, and so in the line and its points
+    from zhibu.engine import Band, Definition, Source, Track
+
+    track = Track(
+        "branch",
+        "支部",
+        ("branch",),
+        (Source("a", "民主测评", 0.5), Source("b", "考核组", 0.5)),
+        (Band(60, 2),),
+    )
+    cycle = Cycle(
+        "2021",
+        "2021-01-01",
+        "2021-12-31",
+        (Subject("Z1", "branch"),),
+        (ScoreRow("Z1", "a", "", 61.79), ScoreRow("Z1", "b", "", 80)),
+    )
+    (result,) = evaluate(Definition((track,)), cycle)
+    line = next(x for x in result.explanation if x.text.startswith("民主测评 61.79"))
+    assert line.text.endswith("= 30.9") and line.points == 30.9

@@ -18,6 +18,7 @@ from zhibu.engine.model import (
     Rubric,
     Rule,
     ScoreRow,
+    ScoreSeries,
     Source,
     Subject,
     Track,
@@ -93,13 +94,9 @@ def evaluate(definition: Definition, cycle: Cycle) -> list[Result]:
     """
     _check_definition(definition)
     subjects = {s.code: s for s in cycle.subjects}
-    sheets = merge_rows(cycle.scores)
-    _check(definition, subjects, sheets)
-    by_subject: dict[str, list[RaterSheet]] = defaultdict(list)
-    for sheet in sheets.values():
-        by_subject[sheet.subject].append(sheet)
+    sheets = _sheets(definition, subjects, cycle.scores)
     results = {
-        s.code: _rate(definition, cycle, s, by_subject.get(s.code, []), cycle.records_of(s.code))
+        s.code: _rate(definition, cycle, s, sheets.get(s.code, ()), cycle.records_of(s.code))
         for s in cycle.subjects
     }
     context = Context(
@@ -107,8 +104,9 @@ def evaluate(definition: Definition, cycle: Cycle) -> list[Result]:
     )
     for rule in definition.rules:
         rule(context)
+    tracks = {t.key: t for t in reversed(definition.tracks)}  # the first of a key, as before
     for result in results.values():
-        track = next((t for t in definition.tracks if t.key == result.track), None)
+        track = tracks.get(result.track)
         if track and result.rated and result.total is not None and result.stars is not None:
             band = band_for(track, result.total)
             if band is not None and band.stars == result.stars:  # no rule moved the stars
@@ -141,19 +139,105 @@ def _history(history) -> dict[str, dict[str, Past]]:
     return grouped
 
 
-def _check(definition: Definition, subjects: dict[str, Subject], sheets) -> None:
+def _sheets(definition: Definition, subjects: dict[str, Subject], scores) -> dict[str, list]:
+    """Each subject's sheets, checked: the rows of one rater's sheet merged into one.
+
+    Most subjects' rows are plain scores in range, one per source, rater and period (a
+    city's year is most of a million): those rows are their own sheets, checked in one
+    pass. The others are merged and checked sheet by sheet.
+
+    :raises InputError: listing every row at fault, with its subject and line.
+    """
+    rows_of: dict[str, list[ScoreRow]] = defaultdict(list)
+    for row in scores:
+        rows_of[row.subject].append(row)
     problems: list[str] = []
-    sources = {
-        (kind, source.key): source
-        for kind in {s.kind for s in subjects.values()}
-        if (track := definition.track_of_kind(kind)) is not None
-        for source in track.sources
-    }
-    for sheet in sheets.values():
-        subject = subjects.get(sheet.subject)
-        source = sources.get((subject.kind, sheet.source)) if subject is not None else None
+    sheets: dict[str, list] = {}
+    for code, rows in rows_of.items():
+        subject = subjects.get(code)
+        track = definition.track_for(subject) if subject is not None else None
+        if track is not None and _plain(rows, track):
+            sheets[code] = rows
+            continue
+        series = [r for r in rows if type(r) is ScoreSeries]
+        if series:
+            if track is not None and _series_apart(series, rows, track):
+                rows = [r for r in rows if type(r) is not ScoreSeries]
+            else:  # checked and explained row by row, as the rows they stand for
+                series, rows = [], [x for r in rows for x in _rows_of(r)]
+        merged = list(merge_rows(rows).values())
+        problems += _problems(definition, subject, track, merged)
+        sheets[code] = series + merged
+    if problems:
+        raise InputError(problems)
+    return sheets
+
+
+def _plain(rows: list, track: Track) -> bool:
+    """Plain scores (rows, or series of them), each in range of a source of the track, one
+    per source, rater and period: nothing to merge, nothing more to check."""
+    scales = track.scales
+    series = False
+    for row in rows:
+        if type(row) is ScoreSeries:
+            if not _series_valid(row, track):
+                return False
+            series = True
+            continue
+        score = row.score
+        if score is None or row.items or row.deductions:
+            return False
+        if not 0 <= score <= scales.get(row.source, -1.0):
+            return False
+    if len(rows) == 1:
+        return True
+    if series:  # a series alone under its source and rater
+        pairs = [(r.source, r.rater) for r in rows]
+        return len(set(pairs)) == len(pairs)
+    return len({(r.source, r.rater, r.period) for r in rows}) == len(rows)
+
+
+def _series_valid(series: ScoreSeries, track: Track) -> bool:
+    """A series of a periodic source of the track, scores in range, months distinct."""
+    scores, periods = series.scores, series.periods
+    if series.source not in track.series_sources or len(periods) != len(scores) or not scores:
+        return False
+    try:
+        low, high = min(scores), max(scores)
+    except TypeError:  # a missing score: explained row by row
+        return False
+    return (
+        low >= 0
+        and high <= track.scales[series.source]
+        and all(periods)
+        and len(set(periods)) == len(periods)
+    )
+
+
+def _series_apart(series: list[ScoreSeries], rows: list, track: Track) -> bool:
+    """Valid series, one per source and rater, whose months no other row of the same
+    source and rater has: they stay series beside the other rows."""
+    months: dict[tuple[str, str], set[str]] = {}
+    for one in series:
+        key = (one.source, one.rater)
+        if key in months or not _series_valid(one, track):
+            return False
+        months[key] = set(one.periods)
+    return not any(
+        r.period in months.get((r.source, r.rater), ()) for r in rows if type(r) is not ScoreSeries
+    )
+
+
+def _rows_of(entry) -> list:
+    return entry.rows() if type(entry) is ScoreSeries else [entry]
+
+
+def _problems(definition: Definition, subject: Subject | None, track, sheets) -> list[str]:
+    problems: list[str] = []
+    for sheet in sheets:
+        source = track.source(sheet.source) if track is not None else None
         if source is not None and type(sheet) is ScoreRow and 0 <= sheet.score <= source.scale:
-            continue  # the common case: a plain score in range, checked without messages
+            continue  # a plain score in range
         refs = ", ".join(r for r in sheet.refs if r)
         where = sheet.subject + (f" ({refs})" if refs else "")
         if subject is None:
@@ -162,8 +246,7 @@ def _check(definition: Definition, subjects: dict[str, Subject], sheets) -> None
             problems.append(f"{where}: source {sheet.source!r} does not rate a {subject.kind}")
         else:
             problems += check_sheet(sheet, source, definition.rubric(source.rubric))
-    if problems:
-        raise InputError(problems)
+    return problems
 
 
 def _rate(
@@ -208,10 +291,11 @@ def _source_score(definition, subject, source: Source, sheets, result: Result) -
     if not values:
         return None
     value = mean(values)
+    rounded = round2(value)  # shown as counted: halves up, as on paper
     result.note(
         f"{source.title}: {len(values)} 个月平均 / mean of {len(values)} months "
-        f"= {fmt(value)} {shown}".rstrip(),
-        round2(value),
+        f"= {fmt(rounded)} {shown}".rstrip(),
+        rounded,
         source.key,
     )
     return value
@@ -222,20 +306,34 @@ def _periods(subject, source: Source, rubric, sheets, result: Result) -> tuple[l
     month with one plain score is only listed there (a city's year is most of a million
     such months); a month with a rubric sheet or several raters is explained line by line
     before it. Months the subject was not in the unit are left out, and said so."""
+    series = [s for s in sheets if type(s) is ScoreSeries]
+    if len(sheets) == 1 and series:  # a series of plain scores, one a month: the common case
+        return _plain_periods(subject, source, sorted(zip(*series[0][3:5], strict=True)), result)
+    plain: dict[str, float] = {}  # months of one rater's series no other sheet has
+    if len(series) == 1:
+        others = [s for s in sheets if type(s) is not ScoreSeries]
+        if not {s.period for s in others} & set(series[0].periods):
+            plain = dict(zip(series[0].periods, series[0].scores, strict=True))
+            sheets = others
+    if not plain and series:
+        sheets = [r for s in sheets for r in (s.rows() if type(s) is ScoreSeries else (s,))]
+    if not plain and all(type(s) is ScoreRow for s in sheets):
+        months = {s.period or "" for s in sheets}
+        if len(months) == len(sheets):  # plain rows, one a month
+            pairs = sorted((s.period or "", s.score) for s in sheets)
+            return _plain_periods(subject, source, pairs, result)
     by_period: dict[str, list] = defaultdict(list)
-    plain = True
     for sheet in sheets:
         by_period[sheet.period or ""].append(sheet)
-        plain = plain and type(sheet) is ScoreRow
-    if plain and len(by_period) == len(sheets):  # one plain score a month: the common case
-        return _plain_periods(subject, source, sorted(sheets, key=_period_of), result)
     values, shown = [], []
-    for period in sorted(by_period):
+    for period in sorted(plain.keys() | by_period.keys()):
         if subject.periods is not None and period not in subject.periods:
             _left_out(result, source, period)
             continue
-        month = by_period[period]
-        if len(month) == 1 and month[0].plain:
+        month = by_period.get(period)
+        if month is None:
+            value = plain[period]
+        elif len(month) == 1 and month[0].plain:
             value = month[0].score
         else:
             value = _raters(source, rubric, month, result, f"{period} ")
@@ -244,20 +342,16 @@ def _periods(subject, source: Source, rubric, sheets, result: Result) -> tuple[l
     return values, f"({'; '.join(shown)})" if shown else ""
 
 
-def _plain_periods(subject, source: Source, sheets, result: Result) -> tuple[list, str]:
-    """Plain scores, one a month, in month order: listed in the summary line only."""
-    ordered = sheets
+def _plain_periods(subject, source: Source, pairs, result: Result) -> tuple[list, str]:
+    """Plain scores as ``(period, score)`` pairs, one a month, in month order: listed in
+    the summary line only."""
     if subject.periods is not None:
-        for sheet in ordered:
-            if sheet.period not in subject.periods:
-                _left_out(result, source, sheet.period)
-        ordered = [s for s in ordered if s.period in subject.periods]
-    shown = "; ".join(f"{s.period[-2:]}月 {s.score:.1f}" for s in ordered)
-    return [s.score for s in ordered], f"({shown})" if shown else ""
-
-
-def _period_of(sheet) -> str:
-    return sheet.period or ""
+        for period, _ in pairs:
+            if period not in subject.periods:
+                _left_out(result, source, period)
+        pairs = [pair for pair in pairs if pair[0] in subject.periods]
+    shown = "; ".join([f"{period[-2:]}月 {score:.1f}" for period, score in pairs])
+    return [score for _, score in pairs], f"({shown})" if shown else ""
 
 
 def _left_out(result: Result, source: Source, period: str) -> None:
@@ -293,10 +387,11 @@ def _automatic_score(
     rated = _raters(source, rubric, sheets, result, "") * rubric.max_points / source.scale
     points, maximum = points + rated, maximum + rubric.max_points
     value = points * source.scale / maximum if maximum else 0.0
+    rounded = round2(value)
     result.note(
-        f"{source.title}: 自动检查与评分细则合计 {fmt(points)}/{fmt(maximum)} → {fmt(value)}"
+        f"{source.title}: 自动检查与评分细则合计 {fmt(points)}/{fmt(maximum)} → {fmt(rounded)}"
         f" / automatic checks and the rubric together",
-        round2(value),
+        rounded,
         source.key,
     )
     return value
@@ -327,6 +422,10 @@ def _automatic_points(definition, cycle, subject, source: Source, records, resul
 def _raters(source: Source, rubric, sheets, result: Result, prefix: str) -> float | None:
     if not sheets:
         return None
+    if len(sheets) == 1:  # one rater: their value, no aggregation to explain
+        value, lines = sheet_value(sheets[0], source, rubric)
+        result.explanation.extend(lines)
+        return value
     values = []
     for sheet in sorted(sheets, key=lambda s: s.rater):
         value, lines = sheet_value(sheet, source, rubric)
@@ -343,9 +442,10 @@ def _raters(source: Source, rubric, sheets, result: Result, prefix: str) -> floa
         )
     else:
         value, how = mean(values), "平均 / mean"
+    rounded = round2(value)
     result.note(
-        f"{prefix}{source.title}: {len(values)} 位评分人{how} = {fmt(value)}",
-        round2(value),
+        f"{prefix}{source.title}: {len(values)} 位评分人{how} = {fmt(rounded)}",
+        rounded,
         source.key,
     )
     return value
@@ -354,7 +454,7 @@ def _raters(source: Source, rubric, sheets, result: Result, prefix: str) -> floa
 def _composite(track: Track, result: Result) -> None:
     if not track.sources:
         return  # a track the scheme's rules compute (a township from its sites)
-    counted = [s for s in track.sources if s.counted]
+    counted = track.counted
     missing = [s for s in counted if s.key not in result.source_scores]
     if missing:
         names = "、".join(s.title for s in missing)
@@ -365,14 +465,16 @@ def _composite(track: Track, result: Result) -> None:
         )
         return
     total = 0.0
+    scores, several = result.source_scores, len(counted) > 1
     for source in counted:
-        part = result.source_scores[source.key] * source.weight
+        part = scores[source.key] * source.weight
         total += part
-        if len(counted) > 1:
+        if several:
+            shown = round2(part)  # as counted on paper: 61.79 × 50% = 30.90, not 30.89
             result.note(
-                f"{source.title} {fmt(result.source_scores[source.key])} × "
-                f"{fmt(source.weight * 100)}% = {fmt(part)}",
-                round2(part),
+                f"{source.title} {fmt(scores[source.key])} × {track.percent[source.key]} = "
+                f"{fmt(shown)}",
+                shown,
                 source.key,
             )
     result.total = round2(total)
@@ -392,9 +494,7 @@ def apply_band(track: Track, result: Result) -> None:
     if band is None:
         return
     result.stars, result.grade = band.stars, band.grade
-    what = " / ".join(x for x in (f"{band.stars}★" if band.stars else "", band.grade or "") if x)
-    floor = f"≥{fmt(band.minimum)}" if band is not track.floor else "below every band"
-    result.note(f"{fmt(result.total)} 分 → {what} ({floor})", rule="bands")
+    result.note(f"{fmt(result.total)} 分 → {track.band_text(band)}", rule="bands")
 
 
 def gap_text(track: Track, result: Result) -> str | None:
@@ -408,6 +508,7 @@ def gap_text(track: Track, result: Result) -> str | None:
         return None
     need = round2(target.minimum - result.total)
     label = f"{target.stars}★" if target.stars else target.grade
+    need_text = fmt(need)
     options = []
     for source in track.sources:
         if source.counted and source.weight > 0 and source.key in result.source_scores:
@@ -415,4 +516,4 @@ def gap_text(track: Track, result: Result) -> str | None:
             if result.source_scores[source.key] + more <= source.scale:
                 options.append(f"{source.title} +{fmt(more)}")
     hint = f"({'; '.join(options)})" if options else ""
-    return f"距{label}还差 {fmt(need)} 分{hint} / {fmt(need)} more points for {label}"
+    return f"距{label}还差 {need_text} 分{hint} / {need_text} more points for {label}"

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
+from zhibu.engine.numbers import fmt
+
 Aggregation = Literal["mean", "trimmed_mean"]
 
 
@@ -126,6 +128,43 @@ class Track:
         """The bands from the lowest minimum up (worked out once per track)."""
         return tuple(sorted(self.bands, key=lambda b: b.minimum))
 
+    @cached_property
+    def counted(self) -> tuple[Source, ...]:
+        """The sources that make up the total (worked out once per track)."""
+        return tuple(s for s in self.sources if s.counted)
+
+    @cached_property
+    def scales(self) -> dict[str, float]:
+        """Each source's scale, by key: what a plain score is checked against."""
+        return {s.key: s.scale for s in self.sources}
+
+    @cached_property
+    def series_sources(self) -> frozenset[str]:
+        """Sources whose plain scores may come as a :class:`ScoreSeries`: periodic ones
+        that are not computed from records."""
+        return frozenset(s.key for s in self.sources if s.periodic and not s.automatic)
+
+    @cached_property
+    def percent(self) -> dict[str, str]:
+        """Each source's weight as shown in an explanation ("30%"), by key."""
+        return {s.key: f"{fmt(s.weight * 100)}%" for s in self.sources}
+
+    def band_text(self, band: Band) -> str:
+        """What a band gives and from where, as shown in an explanation: "5★ (≥90)"."""
+        key = (band, band is self.floor)
+        texts = self._band_texts
+        if key not in texts:
+            what = " / ".join(
+                x for x in (f"{band.stars}★" if band.stars else "", band.grade or "") if x
+            )
+            floor = "below every band" if key[1] else f"≥{fmt(band.minimum)}"
+            texts[key] = f"{what} ({floor})"
+        return texts[key]
+
+    @cached_property
+    def _band_texts(self) -> dict[tuple[Band, bool], str]:
+        return {}  # filled as bands are met
+
 
 # -- a cycle's inputs -------------------------------------------------------------------
 
@@ -183,6 +222,28 @@ class ScoreRow(NamedTuple):
         return (self.ref,)
 
 
+class ScoreSeries(NamedTuple):
+    """One rater's plain scores for one subject from one periodic source, one score per
+    period (a member's monthly scores): the compact form of as many plain
+    :class:`ScoreRow` s, which it stands for in every way. A city's year is most of a
+    million monthly scores; as series they are a tenth as many objects.
+    """
+
+    subject: str
+    source: str
+    rater: str
+    periods: tuple[str, ...]
+    scores: tuple[float, ...]
+    ref: str = ""
+
+    def rows(self) -> list[ScoreRow]:
+        """The plain score rows the series stands for."""
+        return [
+            ScoreRow(self.subject, self.source, self.rater, score, None, (), period, self.ref)
+            for period, score in zip(self.periods, self.scores, strict=True)
+        ]
+
+
 @dataclass(frozen=True)
 class Incident:
     subject: str
@@ -231,7 +292,7 @@ class Cycle:
     start: str
     end: str
     subjects: tuple[Subject, ...]
-    scores: tuple[ScoreRow, ...] = ()
+    scores: tuple[ScoreRow | ScoreSeries, ...] = ()
     incidents: tuple[Incident, ...] = ()
     records: tuple[Record, ...] = ()
     history: tuple[Past, ...] = ()
@@ -298,9 +359,10 @@ class AutomaticIndicator:
 # -- results ----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
-    """One step of an explanation: where points came from or what a rule did."""
+    """One step of an explanation: where points came from or what a rule did. (Slotted:
+    a city's results hold hundreds of thousands.)"""
 
     text: str
     points: float | None = None

@@ -9,13 +9,13 @@ from decimal import ROUND_HALF_UP, Decimal
 def round2(value: float) -> float:
     """Two decimals, halves away from zero (what people do on paper: 89.995 → 90.00).
 
-    Only an exact half in the third decimal needs decimal arithmetic; every other value
-    rounds the same with the float ``round`` (and much faster, for a city's members).
+    Only a value on a half cent (within float error) needs decimal arithmetic; every
+    other value rounds the same with the float ``round`` (and much faster, for a city's
+    members).
     """
-    thousandths = value * 1000
-    nearest = round(thousandths)
-    if abs(thousandths - nearest) > 1e-6 or nearest % 10 != 5:
-        return round(value, 2)
+    rounded = round(value, 2)
+    if abs(abs(value - rounded) - 0.005) > 1e-9:
+        return rounded
     return float(Decimal(repr(value)).quantize(HUNDREDTHS, rounding=ROUND_HALF_UP))
 
 
@@ -37,4 +37,7 @@ def trimmed_mean(values: Sequence[float], trim_from: int) -> tuple[float, list[f
 
 def fmt(value: float) -> str:
     """89.5 → '89.5', 90.0 → '90' (for reading; totals are rounded with :func:`round2`)."""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    text = f"{value:.2f}"
+    if text[-1] != "0":
+        return text
+    return text[:-1] if text[-2] != "0" else text[:-3]

@@ -85,7 +85,7 @@ def check_sheet(sheet: RaterSheet | ScoreRow, source: Source, rubric: Rubric | N
     if (sheet.items or sheet.deductions) and rubric is None:
         problems.append(f"{where}: source {source.key} takes a total score, not items")
         return problems
-    for code, points in sheet.items.items():
+    for code, points in (sheet.items or {}).items():
         indicator = rubric.indicator(code) if rubric else None
         if indicator is None:
             problems.append(f"{where}: unknown indicator {code!r}")
