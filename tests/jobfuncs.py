@@ -52,7 +52,7 @@ def recompute_pausing(cycle_id: str, pause_file: str) -> dict:
 
     def progress(done: int, total: int, step: str) -> None:
         report_progress(done, total, step)
-        if step == "storing results" and Path(pause_file).exists():
+        if step == "storing results" and done and Path(pause_file).exists():
             current_meta()["paused_pid"] = os.getpid()
             save_current_meta()
             time.sleep(120)

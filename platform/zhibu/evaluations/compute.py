@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
+import marshal
 import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import replace
-from operator import itemgetter
 from typing import Any
 
+import orjson
+from psycopg import sql
 from sqlalchemy import insert, select, update
 
 from zhibu import engine
@@ -55,7 +56,7 @@ def definition_for(cycle: Cycle) -> tuple[engine.Definition, dict[str, Any], Sch
 
 def input_hash(cycle: Cycle, loaded: inputs.Loaded, version: SchemeVersion, fingerprint) -> str:
     """A fingerprint of everything the computation reads: the score rows were hashed as
-    they streamed in (in index order); the rest is small and hashed here, sorted."""
+    they were loaded (in subject order); the rest is small and hashed here, sorted."""
     plugin = plugin_registry().pm.get_plugin(cycle.scheme_key)
     data = loaded.cycle
     head = (
@@ -69,7 +70,7 @@ def input_hash(cycle: Cycle, loaded: inputs.Loaded, version: SchemeVersion, fing
         data.settings,
     )
     fingerprint.update(repr(head).encode())
-    fingerprint.update(repr([_subject_text(s) for s in data.subjects]).encode())
+    fingerprint.update(_dump([_subject_text(s) for s in data.subjects]))
     for part in (data.incidents, data.records, data.history):
         for text in sorted(map(_row_text, part)):
             fingerprint.update(text.encode())
@@ -79,7 +80,7 @@ def input_hash(cycle: Cycle, loaded: inputs.Loaded, version: SchemeVersion, fing
 
 def _subject_text(subject: engine.Subject) -> tuple:
     """A subject's fields in a stable order (the subjects themselves come in code order,
-    so a city's sixty thousand need no sorting)."""
+    so a city's sixty thousand need no sorting; their attributes are made in one order)."""
     periods = subject.periods
     return (
         subject.code,
@@ -88,9 +89,18 @@ def _subject_text(subject: engine.Subject) -> tuple:
         subject.unit,
         subject.retired,
         subject.exempt,
-        None if periods is None else sorted(periods),
-        sorted(subject.attrs.items()),
+        None if periods is None else tuple(sorted(periods)),
+        tuple(subject.attrs.items()),
     )
+
+
+def _dump(value) -> bytes:
+    """Bytes of plain data for the fingerprint: marshal (fast) for strings, numbers and
+    tuples, repr for anything else a plugin may have put in."""
+    try:
+        return marshal.dumps(value)
+    except ValueError:
+        return repr(value).encode()
 
 
 def _row_text(row) -> str:
@@ -185,9 +195,10 @@ def _store(cycle, version, digest, results, loaded, progress=_no_progress) -> Re
     )
     db.session.add(result_set)
     db.session.flush()
-    rows = [_row(cycle, result_set.id, r, loaded.ids[r.subject]) for r in results]
+    rows = [(r, loaded.ids[r.subject]) for r in results]
+    progress(0, len(rows), "storing results")
     for start in range(0, len(rows), STORE_BATCH):  # all in this one transaction
-        insert_results(rows[start : start + STORE_BATCH])
+        insert_results(result_set, rows[start : start + STORE_BATCH])
         progress(min(start + STORE_BATCH, len(rows)), len(rows), "storing results")
     db.session.execute(
         update(ResultSet)
@@ -204,37 +215,114 @@ def _store(cycle, version, digest, results, loaded, progress=_no_progress) -> Re
     return result_set
 
 
-JSON_COLUMNS = ("titles", "flags", "actions", "source_scores", "explanation")
+RESULT_COLUMNS = (
+    "subject_kind",
+    "subject_id",
+    "subject_code",
+    "kind",
+    "track",
+    "rated",
+    "total",
+    "stars",
+    "grade",
+    "titles",
+    "flags",
+    "actions",
+    "source_scores",
+    "explanation",
+    "gap",
+    "rank",
+)
+JSON_COLUMNS = frozenset(("titles", "flags", "actions", "source_scores", "explanation"))
 
 
-EMPTY_LIST = "[]"
+ROWS_PER_STATEMENT = 50  # results per INSERT: fewer statements for the server to run
 
 
-def insert_results(rows: list[dict[str, Any]]) -> None:
-    """Write result rows with one pipelined ``executemany`` on PostgreSQL (tens of
-    thousands of rows; COPY is not allowed under row-level security, which checks every
-    row here; multi-row VALUES, json_populate_recordset and ``INSERT … SELECT FROM
-    unnest(arrays)`` measured slower), the ORM's bulk insert elsewhere."""
+def insert_results(result_set: ResultSet, rows: list[tuple[engine.Result, tuple]]) -> None:
+    """Write results (each with its subject's ``(kind, id)``) into ``result_set``.
+
+    On PostgreSQL: one pipelined ``executemany`` of INSERTs of
+    :data:`ROWS_PER_STATEMENT` rows each, whose parameters are made as the driver sends
+    them, so the server inserts while the next rows are encoded (orjson for the JSON
+    columns); the set's ids are written into the statement, and the server draws the
+    row ids. COPY is not allowed under row-level security, which checks every row here;
+    one row per INSERT, json_populate_recordset and ``INSERT … SELECT FROM
+    unnest(arrays)`` measured slower. Elsewhere, the ORM's bulk insert.
+    """
     if not rows:
         return
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
-        db.session.execute(insert(EvaluationResult), rows)
+        db.session.execute(insert(EvaluationResult), [_row(result_set, *row) for row in rows])
         return
-    columns = list(rows[0])
-    marks = ", ".join("%s::json" if c in JSON_COLUMNS else "%s" for c in columns)
-    sql = f"INSERT INTO results ({', '.join(columns)}) VALUES ({marks})"
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    positions = [columns.index(c) for c in JSON_COLUMNS]
-    pick = itemgetter(*columns)
-    values = []
-    for row in rows:
-        value = list(pick(row))
-        for at in positions:
-            value[at] = EMPTY_LIST if value[at] == [] else dumps(value[at])
-        values.append(value)
+    whole = len(rows) - len(rows) % ROWS_PER_STATEMENT
     with connection.connection.driver_connection.cursor() as cursor:
-        cursor.executemany(sql, values)
+        if whole:
+            cursor.executemany(
+                _insert_statement(result_set, ROWS_PER_STATEMENT),
+                (
+                    _flat(rows[start : start + ROWS_PER_STATEMENT])
+                    for start in range(0, whole, ROWS_PER_STATEMENT)
+                ),
+            )
+        if whole < len(rows):
+            cursor.execute(_insert_statement(result_set, len(rows) - whole), _flat(rows[whole:]))
+
+
+def _insert_statement(result_set: ResultSet, count: int) -> sql.Composed:
+    marks = ", ".join("%s::json" if c in JSON_COLUMNS else "%s" for c in RESULT_COLUMNS)
+    one = sql.SQL("({tenant}, {set}, {cycle}, gen_random_uuid(), {marks})").format(
+        tenant=sql.Literal(result_set.tenant_id),
+        set=sql.Literal(result_set.id),
+        cycle=sql.Literal(result_set.cycle_id),
+        marks=sql.SQL(marks),
+    )
+    return sql.SQL(
+        "INSERT INTO results (tenant_id, result_set_id, cycle_id, id, {columns}) VALUES {rows}"
+    ).format(
+        columns=sql.SQL(", ").join(map(sql.Identifier, RESULT_COLUMNS)),
+        rows=sql.SQL(", ").join([one] * count),
+    )
+
+
+def _flat(rows: list[tuple[engine.Result, tuple]]) -> list:
+    return [value for row in rows for value in _values(*row)]
+
+
+def _values(result: engine.Result, ref: tuple) -> tuple:
+    """A result's row for the driver, in :data:`RESULT_COLUMNS` order."""
+    return (
+        *ref,
+        result.subject,
+        result.subject_kind,
+        result.track,
+        result.rated,
+        result.total,
+        result.stars,
+        result.grade,
+        _json(result.titles),
+        _json(result.flags),
+        _json(result.actions),
+        _json(result.source_scores),
+        encode_explanation(result.explanation),
+        result.gap,
+        result.rank,
+    )
+
+
+def _json(value) -> str:
+    if value:
+        return orjson.dumps(value).decode()
+    return "{}" if isinstance(value, dict) else "[]"
+
+
+def encode_explanation(lines: list[engine.Line]) -> str:
+    """The explanation as stored: a JSON list of :func:`stored_line` lists."""
+    return orjson.dumps(lines, default=stored_line, option=PASS_LINES).decode()
+
+
+PASS_LINES = orjson.OPT_PASSTHROUGH_DATACLASS  # a Line goes through stored_line
 
 
 LINE_FIELDS = ("text", "points", "source", "rater", "indicator", "reason", "rule")
@@ -265,29 +353,17 @@ def explanation_of(result: EvaluationResult) -> list[dict[str, Any]]:
     ]
 
 
-def _row(cycle, set_id, result: engine.Result, ref) -> dict[str, Any]:
-    kind, ident = ref
+def _row(result_set: ResultSet, result: engine.Result, ref: tuple) -> dict[str, Any]:
+    """A result's row as the ORM inserts it (SQLite)."""
+    row = dict(zip(RESULT_COLUMNS, _values(result, ref), strict=True))
+    for column in JSON_COLUMNS:
+        row[column] = orjson.loads(row[column])
     return {
-        "tenant_id": cycle.tenant_id,
+        "tenant_id": result_set.tenant_id,
         "id": uuid.uuid4(),
-        "result_set_id": set_id,
-        "cycle_id": cycle.id,
-        "subject_kind": kind,
-        "subject_id": ident,
-        "subject_code": result.subject,
-        "kind": result.subject_kind,
-        "track": result.track,
-        "rated": result.rated,
-        "total": result.total,
-        "stars": result.stars,
-        "grade": result.grade,
-        "titles": result.titles,
-        "flags": result.flags,
-        "actions": result.actions,
-        "source_scores": result.source_scores,
-        "explanation": [stored_line(x) for x in result.explanation],
-        "gap": result.gap,
-        "rank": result.rank,
+        "result_set_id": result_set.id,
+        "cycle_id": result_set.cycle_id,
+        **row,
     }
 
 

@@ -163,6 +163,10 @@ def _member_months(
 ) -> frozenset[str] | None:
     """Months the person was a member of the organization (joined, not yet left)."""
     joined, left = _month(joined_on), _month(left_on)
+    if not months or (
+        (joined is None or joined <= months[0]) and (left is None or left >= months[-1])
+    ):
+        return None  # the whole cycle: most members
     kept = [m for m in months if (joined is None or m >= joined) and (left is None or m <= left)]
     return None if len(kept) == len(months) else frozenset(kept)
 
@@ -172,38 +176,37 @@ def _month(day: date | None) -> str | None:
 
 
 SHEET_SQL = (
-    "SELECT {subject}, source, rater, period, score FROM score_sheets"
+    "SELECT {subject}, source, rater, coalesce(period, ''), score FROM score_sheets"
     " WHERE tenant_id = {p} AND cycle_id = {p}"
-    " ORDER BY subject_id, source, rater, period"
 )
 ITEM_SQL = (
-    "SELECT {subject}, s.source, s.rater, s.period, i.indicator, i.kind, i.points, i.reason"
+    "SELECT {subject}, s.source, s.rater, coalesce(s.period, ''), i.indicator, i.kind,"
+    " i.points, coalesce(i.reason, '')"
     " FROM score_items i JOIN score_sheets s ON s.tenant_id = i.tenant_id AND s.id = i.sheet_id"
     " WHERE s.tenant_id = {p} AND s.cycle_id = {p}"
-    " ORDER BY s.subject_id, s.source, s.rater, s.period, i.indicator, i.kind, i.points"
 )
 CHUNK = 50_000
 
 
-def sheet_rows(cycle: Cycle, fingerprint=None) -> Iterator[tuple]:
+def sheet_rows(cycle: Cycle) -> Iterator[tuple]:
     """The cycle's score rows as plain tuples ``(subject_id, source, rater, period,
-    score)``, straight from the driver: a city's year is most of a million rows, and ORM
-    rows would cost more than the whole evaluation.
+    score)`` (period ``''`` when there is none), straight from the driver and in no
+    particular order: a city's year is most of a million rows, ORM rows would cost more
+    than the whole evaluation, and sorting them on the server more than reading them.
 
     Runs on the session's own connection, so the transaction's tenant settings (and
-    PostgreSQL's row-level security) hold; ordered by the unique index, so that
-    ``fingerprint`` sees the same sequence whenever the data is the same.
+    PostgreSQL's row-level security) hold.
     """
-    yield from _driver_rows(cycle, SHEET_SQL, "subject_id", fingerprint)
+    yield from _driver_rows(cycle, SHEET_SQL, "subject_id")
 
 
-def item_rows(cycle: Cycle, fingerprint=None) -> Iterator[tuple]:
+def item_rows(cycle: Cycle) -> Iterator[tuple]:
     """The items and deductions of the cycle's sheets, each with its sheet's key:
     ``(subject_id, source, rater, period, indicator, kind, points, reason)``."""
-    yield from _driver_rows(cycle, ITEM_SQL, "s.subject_id", fingerprint)
+    yield from _driver_rows(cycle, ITEM_SQL, "s.subject_id")
 
 
-def _driver_rows(cycle: Cycle, sql: str, subject: str, fingerprint) -> Iterator[tuple]:
+def _driver_rows(cycle: Cycle, sql: str, subject: str) -> Iterator[tuple]:
     connection = db.session.connection()
     postgres = connection.dialect.name == "postgresql"
     sql = sql.format(
@@ -214,34 +217,68 @@ def _driver_rows(cycle: Cycle, sql: str, subject: str, fingerprint) -> Iterator[
     try:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(CHUNK):
-            if fingerprint is not None:
-                fingerprint.update(marshal.dumps(chunk))
             yield from chunk
     finally:
         cursor.close()
 
 
-def _scores(cycle: Cycle, ids, fingerprint=None) -> tuple[engine.ScoreRow, ...]:
-    """Every score row of the cycle, with the items of the few sheets that have them."""
+def _scores(cycle: Cycle, ids, fingerprint=None) -> tuple:
+    """Every score of the cycle: per subject (in code order) and within a subject in
+    (source, rater, period) order, so that ``fingerprint`` sees the same sequence
+    whenever the data is the same (the rows come from the server unsorted; a subject's
+    dozen are sorted here). A rater's plain monthly scores become one
+    :class:`~zhibu.engine.ScoreSeries`; a sheet with items or deductions is a row."""
     code_of = {str(ident): code for code, (_, ident) in ids.items()}
     code_of.update({ident.hex: code for code, (_, ident) in ids.items()})  # SQLite's form
     items: dict[tuple, list[tuple]] = defaultdict(list)
-    for row in item_rows(cycle, fingerprint):
+    for row in item_rows(cycle):
         items[row[:4]].append(row[4:])
     with_items = {key[0] for key in items}  # a cheap test before making a key per row
-    out = []
-    row_type = engine.ScoreRow
-    for key in sheet_rows(cycle, fingerprint):
-        subject_id, source, rater, period, score = key
-        code = code_of.get(subject_id)
-        if code is None:
-            continue  # a subject no longer covered (dissolved, left) keeps its sheets
-        own = items.get(key[:4]) if subject_id in with_items else None
-        if own is None:
-            out.append(row_type(code, source, rater, score, None, (), period or None))
-        else:
-            out.append(_with_items(row_type, code, key, own))
+    by_code: dict[str, list[tuple]] = defaultdict(list)
+    for row in sheet_rows(cycle):
+        code = code_of.get(row[0])
+        if code is not None:  # a subject no longer covered (dissolved, left) keeps its sheets
+            by_code[code].append(row)
+    out: list = []
+    for code in ids:
+        rows = by_code.get(code)
+        if not rows:
+            continue
+        rows.sort()
+        if fingerprint is not None:
+            fingerprint.update(marshal.dumps(rows))
+        own = {}
+        if rows[0][0] in with_items:
+            own = {row[:4]: items[row[:4]] for row in rows if row[:4] in items}
+        for own_items in own.values():
+            own_items.sort()
+            if fingerprint is not None:
+                fingerprint.update(marshal.dumps(own_items))
+        _add_scores(out, code, rows, own)
     return tuple(out)
+
+
+def _add_scores(out: list, code: str, rows: list[tuple], items: dict[tuple, list]) -> None:
+    """One subject's sorted rows: plain monthly scores gathered per source and rater into
+    a series, the rest as rows."""
+    series_type, row_type = engine.ScoreSeries, engine.ScoreRow
+    key, periods, scores = None, [], []
+    for row in rows:
+        _, source, rater, period, score = row
+        own = items.get(row[:4]) if items else None
+        if own:
+            out.append(_with_items(row_type, code, row, own))
+        elif period and score is not None:
+            if key != (source, rater):
+                if periods:
+                    out.append(series_type(code, *key, tuple(periods), tuple(scores)))
+                key, periods, scores = (source, rater), [], []
+            periods.append(period)
+            scores.append(score)
+        else:
+            out.append(row_type(code, source, rater, score, None, (), period or None))
+    if periods:
+        out.append(series_type(code, *key, tuple(periods), tuple(scores)))
 
 
 def _with_items(row_type, code: str, key: tuple, own: list[tuple]) -> engine.ScoreRow:
@@ -258,7 +295,7 @@ def _with_items(row_type, code: str, key: tuple, own: list[tuple]) -> engine.Sco
             if kind == "deduction"
         ),
         period or None,
-        ref=f"{code} {source} {rater or '-'} {period or ''}".rstrip(),
+        ref=f"{code} {source} {rater or '-'} {period}".rstrip(),
     )
 
 

@@ -1,0 +1,121 @@
+"""The recompute's own path on every backend: scores loaded as series and rows, results
+stored in multi-row statements (more rows than one statement takes, and a remainder),
+and what is stored is what the engine computed."""
+
+import uuid
+from dataclasses import asdict
+from datetime import date
+
+import pytest
+from tiny_scheme import TINY
+
+from zhibu import engine
+from zhibu.app import plugin_registry
+from zhibu.db import db
+from zhibu.evaluations import compute, cycles, inputs
+from zhibu.models import Member, ScoreItem, ScoreSheet, Tenant, TenantScheme
+from zhibu.tenancy import system_scope, use_scope
+
+MEMBERS = compute.ROWS_PER_STATEMENT + 13  # one full statement and a remainder
+
+
+@pytest.fixture
+def cycle(app, world):
+    plugin_registry(app).schemes["tiny"] = TINY
+    with app.app_context(), use_scope(system_scope()):
+        tenant = db.session.get(Tenant, world.ids["A"])
+        db.session.add(TenantScheme(tenant_id=tenant.id, scheme_key="tiny"))
+        db.session.commit()
+        opened = cycles.open_cycle(tenant, "tiny", "2021")
+        branch = world.ids["A-Z01"]
+        for i in range(MEMBERS):
+            member = Member(
+                id=uuid.uuid4(),
+                tenant_id=tenant.id,
+                org_id=branch,
+                name=f"党员{i}",
+                archive_code=f"S{i:03d}",
+                joined_on=date(2021, 4, 1) if i % 7 == 0 else date(2000, 1, 1),
+            )
+            db.session.add(member)
+            for month in range(1, 13):
+                db.session.add(
+                    ScoreSheet(
+                        tenant_id=tenant.id,
+                        cycle_id=opened.id,
+                        subject_kind="member",
+                        subject_id=member.id,
+                        source="monthly",
+                        period=f"2021-{month:02d}",
+                        score=60 + (i * 7 + month * 3) % 40,
+                    )
+                )
+            db.session.add(
+                ScoreSheet(
+                    tenant_id=tenant.id,
+                    cycle_id=opened.id,
+                    subject_kind="member",
+                    subject_id=member.id,
+                    source="peer",
+                    score=70 + i % 30,
+                )
+            )
+        db.session.commit()
+        yield tenant.id, opened.id
+
+
+def test_stored_results_are_the_engines_results(app, cycle):
+    tenant_id, cycle_id = cycle
+    with app.app_context(), use_scope(system_scope()):
+        opened = cycles.get_cycle(tenant_id, cycle_id)
+        definition, settings, _ = compute.definition_for(opened)
+        loaded = inputs.load(opened, definition, settings)
+        kinds = {type(s) for s in loaded.cycle.scores if s.subject.startswith("S")}
+        assert kinds == {engine.ScoreSeries, engine.ScoreRow}  # months as series, peer as row
+        expected = {r.subject: r for r in engine.evaluate(definition, loaded.cycle)}
+        compute.recompute(opened)
+        stored = {r.subject_code: r for r in compute.results_of(opened)}
+    members = [code for code in stored if code.startswith("S")]
+    assert len(members) == MEMBERS and len({r.id for r in stored.values()}) == len(stored)
+    for code, row in stored.items():
+        want = expected[code]
+        assert (row.total, row.stars, row.flags, row.source_scores) == (
+            want.total,
+            want.stars,
+            want.flags,
+            want.source_scores,
+        )
+        assert [given(line) for line in compute.explanation_of(row)] == [
+            given(asdict(line)) for line in want.explanation
+        ]
+    assert stored["S007"].source_scores["monthly.periods"] == 9  # joined in April
+
+
+def given(line: dict) -> dict:
+    return {field: value for field, value in line.items() if value is not None}
+
+
+def test_a_sheet_with_items_stays_a_row_beside_the_series(app, cycle):
+    tenant_id, cycle_id = cycle
+    with app.app_context(), use_scope(system_scope()):
+        sheet = db.session.scalars(
+            db.select(ScoreSheet).where(ScoreSheet.period == "2021-05").limit(1)
+        ).one()
+        db.session.add(
+            ScoreItem(
+                tenant_id=tenant_id,
+                sheet_id=sheet.id,
+                indicator="X1",
+                kind="points",
+                points=5,
+            )
+        )
+        db.session.commit()
+        code = db.session.get(Member, (tenant_id, sheet.subject_id)).archive_code
+        opened = cycles.get_cycle(tenant_id, cycle_id)
+        definition, settings, _ = compute.definition_for(opened)
+        scores = inputs.load(opened, definition, settings).cycle.scores
+    own = [s for s in scores if s.subject == code]
+    assert any(type(s) is engine.ScoreRow and s.items == {"X1": 5} for s in own)
+    series = next(s for s in own if type(s) is engine.ScoreSeries)
+    assert "2021-05" not in series.periods and len(series.periods) == 11
