@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import random
 import resource
+import sys
 import tempfile
 import time
 import uuid
@@ -34,6 +35,9 @@ from zhibu.evaluations import compute, cycles
 from zhibu.models import Tenant, TenantScheme
 from zhibu.tenancy import system_scope, use_scope
 from zhibu.testing import require_postgres, temporary_postgres_database
+
+sys.path.insert(0, str(Path(__file__).parent))
+from recompute_cycle import cpu_reference
 
 SCHEME = "dujiangyan_quantified"
 KINDS = ("village", "community", "organ", "two_new")
@@ -220,6 +224,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="profile the recompute")
     args = parser.parse_args()
     server = require_postgres()
+    print(cpu_reference())
     with temporary_postgres_database(server) as url, tempfile.TemporaryDirectory() as folder:
         admin_url = (
             make_url(url)
@@ -261,6 +266,7 @@ def main() -> None:
             print(f"  {result_set.subjects} results")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory of the process: {peak:.0f} MiB")
+        print(cpu_reference())
 
 
 if __name__ == "__main__":

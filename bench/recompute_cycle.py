@@ -226,6 +226,19 @@ def build(app, admin_url: str, branches: int, per_branch: int) -> tuple[uuid.UUI
         return tenant.id, cycle.id
 
 
+def cpu_reference() -> str:
+    """How fast this machine runs Python right now (shared machines vary by half from one
+    hour to the next): the seconds of a ten-million-step loop, best of three. Compare
+    figures taken at different times through it, or through the ratio to the read."""
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.perf_counter(), 0
+        for step in range(10_000_000):
+            total += step
+        best = min(best, time.perf_counter() - started)
+    return f"CPU reference (10M-step Python loop, best of 3): {best:.2f} s"
+
+
 class Stages:
     """Seconds spent in each step the recompute reports (its progress callback)."""
 
@@ -250,6 +263,7 @@ def main() -> None:
     parser.add_argument("--per-branch", type=int, default=30)
     args = parser.parse_args()
     server = require_postgres()
+    print(cpu_reference())
     with temporary_postgres_database(server) as url, tempfile.TemporaryDirectory() as folder:
         admin_url = (
             make_url(url)
@@ -317,6 +331,7 @@ def main() -> None:
             print(f"recompute again, inputs unchanged: {time.perf_counter() - started:.2f} s")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory of the process: {peak:.0f} MiB")
+        print(cpu_reference())
 
 
 if __name__ == "__main__":
