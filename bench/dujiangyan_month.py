@@ -15,6 +15,7 @@ superuser (only the measured steps run as the app's role).
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import sys
@@ -37,7 +38,7 @@ from zhibu.tenancy import system_scope, use_scope
 from zhibu.testing import require_postgres, temporary_postgres_database
 
 sys.path.insert(0, str(Path(__file__).parent))
-from recompute_cycle import cpu_reference
+from recompute_cycle import Stages, cpu_reference
 
 SCHEME = "dujiangyan_quantified"
 KINDS = ("village", "community", "organ", "two_new")
@@ -206,14 +207,17 @@ def timed(what: str, action):
 
 
 def recompute(cycle, profile: bool):
+    stages = Stages()
     if not profile:
-        return compute.recompute(cycle)
+        result = compute.recompute(cycle, stages.mark)
+        print(f"  stages: {stages}")
+        return result
     import cProfile
     import pstats
 
     with cProfile.Profile() as profiler:
         result = compute.recompute(cycle)
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE", "tottime")).print_stats(45)
     return result
 
 

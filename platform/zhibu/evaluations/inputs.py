@@ -9,6 +9,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import select
 
@@ -230,10 +232,9 @@ def _scores(cycle: Cycle, ids, fingerprint=None) -> tuple:
     :class:`~zhibu.engine.ScoreSeries`; a sheet with items or deductions is a row."""
     code_of = {str(ident): code for code, (_, ident) in ids.items()}
     code_of.update({ident.hex: code for code, (_, ident) in ids.items()})  # SQLite's form
-    items: dict[tuple, list[tuple]] = defaultdict(list)
-    for row in item_rows(cycle):
-        items[row[:4]].append(row[4:])
-    with_items = {key[0] for key in items}  # a cheap test before making a key per row
+    items_of: dict[str, dict[tuple, list[tuple]]] = defaultdict(lambda: defaultdict(list))
+    for subject_id, source, rater, period, *item in item_rows(cycle):
+        items_of[subject_id][source, rater, period].append(tuple(item))
     by_code: dict[str, list[tuple]] = defaultdict(list)
     for row in sheet_rows(cycle):
         code = code_of.get(row[0])
@@ -245,40 +246,51 @@ def _scores(cycle: Cycle, ids, fingerprint=None) -> tuple:
         if not rows:
             continue
         rows.sort()
+        own = items_of.get(rows[0][0]) or {}
+        for sheet_items in own.values():
+            sheet_items.sort()
         if fingerprint is not None:
             fingerprint.update(marshal.dumps(rows))
-        own = {}
-        if rows[0][0] in with_items:
-            own = {row[:4]: items[row[:4]] for row in rows if row[:4] in items}
-        for own_items in own.values():
-            own_items.sort()
-            if fingerprint is not None:
-                fingerprint.update(marshal.dumps(own_items))
+            if own:
+                fingerprint.update(marshal.dumps(sorted(own.items())))
         _add_scores(out, code, rows, own)
     return tuple(out)
 
 
 def _add_scores(out: list, code: str, rows: list[tuple], items: dict[tuple, list]) -> None:
     """One subject's sorted rows: plain monthly scores gathered per source and rater into
-    a series, the rest as rows."""
+    a series, the rest as rows (``items``: the subject's items by (source, rater,
+    period))."""
     series_type, row_type = engine.ScoreSeries, engine.ScoreRow
-    key, periods, scores = None, [], []
-    for row in rows:
-        _, source, rater, period, score = row
-        own = items.get(row[:4]) if items else None
-        if own:
-            out.append(_with_items(row_type, code, row, own))
-        elif period and score is not None:
-            if key != (source, rater):
-                if periods:
-                    out.append(series_type(code, *key, tuple(periods), tuple(scores)))
-                key, periods, scores = (source, rater), [], []
-            periods.append(period)
-            scores.append(score)
-        else:
-            out.append(row_type(code, source, rater, score, None, (), period or None))
-    if periods:
-        out.append(series_type(code, *key, tuple(periods), tuple(scores)))
+    for (source, rater), group in groupby(rows, key=_source_rater):
+        taken = list(group)
+        _, _, _, periods, scores = zip(*taken, strict=True)
+        if all(periods) and None not in scores and not (items and _any_items(items, taken)):
+            out.append(series_type(code, source, rater, periods, scores))  # the common case
+            continue
+        plain = [row for row in taken if row[3] and row[4] is not None and not _own(items, row)]
+        if plain:
+            _, _, _, periods, scores = zip(*plain, strict=True)
+            out.append(series_type(code, source, rater, periods, scores))
+        for row in taken:
+            if row[3] and row[4] is not None and not _own(items, row):
+                continue  # in the series
+            own = _own(items, row)
+            if own:
+                out.append(_with_items(row_type, code, row, own))
+            else:
+                out.append(row_type(code, source, rater, row[4], None, (), row[3] or None))
+
+
+_source_rater = itemgetter(1, 2)
+
+
+def _own(items: dict[tuple, list], row: tuple) -> list | None:
+    return items.get(row[1:4]) if items else None
+
+
+def _any_items(items: dict[tuple, list], rows: list[tuple]) -> bool:
+    return any(row[1:4] in items for row in rows)
 
 
 def _with_items(row_type, code: str, key: tuple, own: list[tuple]) -> engine.ScoreRow:
