@@ -38,27 +38,20 @@ def cycle(app, world):
                 joined_on=date(2021, 4, 1) if i % 7 == 0 else date(2000, 1, 1),
             )
             db.session.add(member)
+            sheet = {"tenant_id": tenant.id, "cycle_id": opened.id, "subject_id": member.id}
             for month in range(1, 13):
+                score = 60 + (i * 7 + month * 3) % 40
                 db.session.add(
                     ScoreSheet(
-                        tenant_id=tenant.id,
-                        cycle_id=opened.id,
+                        **sheet,
                         subject_kind="member",
-                        subject_id=member.id,
                         source="monthly",
+                        score=score,
                         period=f"2021-{month:02d}",
-                        score=60 + (i * 7 + month * 3) % 40,
                     )
                 )
             db.session.add(
-                ScoreSheet(
-                    tenant_id=tenant.id,
-                    cycle_id=opened.id,
-                    subject_kind="member",
-                    subject_id=member.id,
-                    source="peer",
-                    score=70 + i % 30,
-                )
+                ScoreSheet(**sheet, subject_kind="member", source="peer", score=70 + i % 30)
             )
         db.session.commit()
         yield tenant.id, opened.id

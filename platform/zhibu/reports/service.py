@@ -38,23 +38,6 @@ MEMBER_FIELDS = (
     "status",
     "category",
 )
-RESULT_FIELDS = (
-    "subject_kind",
-    "subject_id",
-    "subject_code",
-    "kind",
-    "track",
-    "rated",
-    "total",
-    "stars",
-    "grade",
-    "titles",
-    "flags",
-    "actions",
-    "source_scores",
-    "explanation",
-    "rank",
-)
 ITEM_FIELDS = (
     "id",
     "org_id",
@@ -100,7 +83,7 @@ def result_rows(cycle: Cycle, result_set: Any = CURRENT) -> list[Any]:
     if current is None:
         return []
     return db.session.execute(
-        select(*(getattr(EvaluationResult, f) for f in RESULT_FIELDS))
+        select(*(getattr(EvaluationResult, f) for f in compute.RESULT_COLUMNS))
         .where(
             EvaluationResult.tenant_id == cycle.tenant_id,
             EvaluationResult.result_set_id == current.id,
