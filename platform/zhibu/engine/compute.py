@@ -317,11 +317,6 @@ def _periods(subject, source: Source, rubric, sheets, result: Result) -> tuple[l
             sheets = others
     if not plain and series:
         sheets = [r for s in sheets for r in (s.rows() if type(s) is ScoreSeries else (s,))]
-    if not plain and all(type(s) is ScoreRow for s in sheets):
-        months = {s.period or "" for s in sheets}
-        if len(months) == len(sheets):  # plain rows, one a month
-            pairs = sorted((s.period or "", s.score) for s in sheets)
-            return _plain_periods(subject, source, pairs, result)
     by_period: dict[str, list] = defaultdict(list)
     for sheet in sheets:
         by_period[sheet.period or ""].append(sheet)

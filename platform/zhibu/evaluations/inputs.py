@@ -268,14 +268,17 @@ def _add_scores(out: list, code: str, rows: list[tuple], items: dict[tuple, list
         if all(periods) and None not in scores and not (items and _any_items(items, taken)):
             out.append(series_type(code, source, rater, periods, scores))  # the common case
             continue
-        plain = [row for row in taken if row[3] and row[4] is not None and not _own(items, row)]
+        plain, rest = [], []
+        for row in taken:
+            own = _own(items, row)
+            if own or not row[3] or row[4] is None:
+                rest.append((row, own))
+            else:
+                plain.append(row)
         if plain:
             _, _, _, periods, scores = zip(*plain, strict=True)
             out.append(series_type(code, source, rater, periods, scores))
-        for row in taken:
-            if row[3] and row[4] is not None and not _own(items, row):
-                continue  # in the series
-            own = _own(items, row)
+        for row, own in rest:
             if own:
                 out.append(_with_items(row_type, code, row, own))
             else:

@@ -128,16 +128,21 @@ def plugin_rows(service: ModuleType, cycle, unit: OrgUnit, rubric, period) -> li
     return rows
 
 
+def _rows(cycle, unit, track, source, rubric, period) -> tuple[object | None, list[dict]]:
+    """The month's rows, from the scheme's own month service if it has one (and that
+    service), else from the core's sheets."""
+    service = plugin_service(cycle, source)
+    if service is not None:
+        return service, plugin_rows(service, cycle, unit, rubric, period)
+    return None, generic_rows(cycle, unit, track, source, period)
+
+
 @bp.get("/<uuid:org_id>/<source>")
 @tenant_page("score")
 def month(tenant_id: uuid.UUID, cycle_id: uuid.UUID, org_id: uuid.UUID, source: str):
     cycle = cycle_or_404(tenant_id, cycle_id)
     unit, track, found, rubric, period = _context(cycle, org_id, source)
-    service = plugin_service(cycle, found)
-    if service is not None:
-        rows = plugin_rows(service, cycle, unit, rubric, period)
-    else:
-        rows = generic_rows(cycle, unit, track, found, period)
+    service, rows = _rows(cycle, unit, track, found, rubric, period)
     return _page(cycle, unit, found, rubric, period, rows, service is not None, [])
 
 
@@ -244,11 +249,7 @@ def save_month(tenant_id: uuid.UUID, cycle_id: uuid.UUID, org_id: uuid.UUID, sou
     what was typed and every problem, each naming its row."""
     cycle = cycle_or_404(tenant_id, cycle_id)
     unit, track, found, rubric, period = _context(cycle, org_id, source)
-    service = plugin_service(cycle, found)
-    if service is not None:
-        rows = plugin_rows(service, cycle, unit, rubric, period)
-    else:
-        rows = generic_rows(cycle, unit, track, found, period)
+    service, rows = _rows(cycle, unit, track, found, rubric, period)
     names = {r["id"]: r["name"] for r in rows}
     entries, problems = parse_month_form(request.form, names)
     if not problems and service is not None:
