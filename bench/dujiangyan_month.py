@@ -38,7 +38,7 @@ from zhibu.tenancy import system_scope, use_scope
 from zhibu.testing import require_postgres, temporary_postgres_database
 
 sys.path.insert(0, str(Path(__file__).parent))
-from recompute_cycle import Stages, cpu_reference
+from recompute_cycle import Stages, cpu_reference, ratios, reads
 
 SCHEME = "dujiangyan_quantified"
 KINDS = ("village", "community", "organ", "two_new")
@@ -266,8 +266,9 @@ def main() -> None:
                 lambda: months.save_month(tenant_id, root, "2021-12", city),
             )
             cycle = cycles.get_cycle(tenant_id, cycle_id)
-            result_set, _ = timed("recompute the year", lambda: recompute(cycle, args.profile))
-            print(f"  {result_set.subjects} results")
+            read, read_rows = reads(cycle)
+            result_set, took = timed("recompute the year", lambda: recompute(cycle, args.profile))
+            print(f"  {result_set.subjects} results ({ratios(took, read, read_rows)})")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory of the process: {peak:.0f} MiB")
         print(cpu_reference())

@@ -239,6 +239,31 @@ def cpu_reference() -> str:
     return f"CPU reference (10M-step Python loop, best of 3): {best:.2f} s"
 
 
+def reads(cycle) -> tuple[float, float]:
+    """Seconds to merely read the cycle's score rows: through the driver as the recompute
+    does (streamed tuples), and as SQLAlchemy rows; both printed."""
+    started = time.perf_counter()
+    rows = list(inputs.sheet_rows(cycle))
+    read = time.perf_counter() - started
+    print(f"read the score rows (driver cursor): {len(rows)} rows in {read:.2f} s")
+    del rows
+    started = time.perf_counter()
+    rows = db.session.execute(
+        text(
+            "SELECT id, subject_id, source, rater, period, score FROM score_sheets "
+            "WHERE tenant_id = :t AND cycle_id = :c"
+        ),
+        {"t": cycle.tenant_id, "c": cycle.id},
+    ).all()
+    read_rows = time.perf_counter() - started
+    print(f"read the score rows (SQLAlchemy rows): {len(rows)} rows in {read_rows:.2f} s")
+    return read, read_rows
+
+
+def ratios(took: float, read: float, read_rows: float) -> str:
+    return f"{took / read:.1f}× the driver read, {took / read_rows:.1f}× the SQLAlchemy read"
+
+
 class Stages:
     """Seconds spent in each step the recompute reports (its progress callback)."""
 
@@ -285,22 +310,7 @@ def main() -> None:
         )
         with app.app_context(), use_scope(system_scope(username="bench")):
             cycle = cycles.get_cycle(tenant_id, cycle_id)
-            started = time.perf_counter()
-            rows = list(inputs.sheet_rows(cycle))
-            read = time.perf_counter() - started
-            print(f"read the score rows (driver cursor): {len(rows)} rows in {read:.2f} s")
-            del rows
-            started = time.perf_counter()
-            rows = db.session.execute(
-                text(
-                    "SELECT id, subject_id, source, rater, period, score FROM score_sheets "
-                    "WHERE tenant_id = :t AND cycle_id = :c"
-                ),
-                {"t": tenant_id, "c": cycle_id},
-            ).all()
-            read_rows = time.perf_counter() - started
-            print(f"read the score rows (SQLAlchemy rows): {len(rows)} rows in {read_rows:.2f} s")
-            del rows
+            read, read_rows = reads(cycle)
             stages = Stages()
             started = time.perf_counter()
             if os.environ.get("BENCH_PROFILE"):
@@ -316,7 +326,7 @@ def main() -> None:
             print(f"  stages: {stages}")
             print(
                 f"recompute: {result_set.subjects} results in {took:.2f} s "
-                f"({took / read:.1f}× the driver read, {took / read_rows:.1f}× the SQLAlchemy read)"
+                f"({ratios(took, read, read_rows)})"
             )
             started = time.perf_counter()
             if os.environ.get("BENCH_PROFILE"):

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
+import psycopg
 from sqlalchemy import select
 
 from zhibu import engine
@@ -187,7 +188,8 @@ ITEM_SQL = (
     " FROM score_items i JOIN score_sheets s ON s.tenant_id = i.tenant_id AND s.id = i.sheet_id"
     " WHERE s.tenant_id = {p} AND s.cycle_id = {p}"
 )
-CHUNK = 50_000
+CHUNK = 10_000  # rows the driver takes at a time
+STREAMS = psycopg.pq.version() >= 170000  # rows in chunks as they come: libpq 17 on
 
 
 def sheet_rows(cycle: Cycle) -> Iterator[tuple]:
@@ -217,6 +219,9 @@ def _driver_rows(cycle: Cycle, sql: str, subject: str) -> Iterator[tuple]:
     params = (cycle.tenant_id, cycle.id) if postgres else (cycle.tenant_id.hex, cycle.id.hex)
     cursor = connection.connection.driver_connection.cursor()
     try:
+        if postgres and STREAMS:  # the server sends while the rows are taken here
+            yield from cursor.stream(sql, params, size=CHUNK)
+            return
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(CHUNK):
             yield from chunk
@@ -230,8 +235,8 @@ def _scores(cycle: Cycle, ids, fingerprint=None) -> tuple:
     whenever the data is the same (the rows come from the server unsorted; a subject's
     dozen are sorted here). A rater's plain monthly scores become one
     :class:`~zhibu.engine.ScoreSeries`; a sheet with items or deductions is a row."""
-    code_of = {str(ident): code for code, (_, ident) in ids.items()}
-    code_of.update({ident.hex: code for code, (_, ident) in ids.items()})  # SQLite's form
+    text = str if db.session.connection().dialect.name == "postgresql" else _hex  # id forms
+    code_of = {text(ident): code for code, (_, ident) in ids.items()}
     items_of: dict[str, dict[tuple, list[tuple]]] = defaultdict(lambda: defaultdict(list))
     for subject_id, source, rater, period, *item in item_rows(cycle):
         items_of[subject_id][source, rater, period].append(tuple(item))
@@ -265,35 +270,28 @@ def _add_scores(out: list, code: str, rows: list[tuple], items: dict[tuple, list
     for (source, rater), group in groupby(rows, key=_source_rater):
         taken = list(group)
         _, _, _, periods, scores = zip(*taken, strict=True)
-        if all(periods) and None not in scores and not (items and _any_items(items, taken)):
+        itemized = {k[2] for k in items if k[0] == source and k[1] == rater} if items else NONE
+        if all(periods) and None not in scores and itemized.isdisjoint(periods):
             out.append(series_type(code, source, rater, periods, scores))  # the common case
             continue
         plain, rest = [], []
         for row in taken:
-            own = _own(items, row)
-            if own or not row[3] or row[4] is None:
-                rest.append((row, own))
-            else:
+            period, score = row[3], row[4]
+            if period in itemized:
+                rest.append(_with_items(row_type, code, row, items[source, rater, period]))
+            elif period and score is not None:
                 plain.append(row)
+            else:
+                rest.append(row_type(code, source, rater, score, None, (), period or None))
         if plain:
             _, _, _, periods, scores = zip(*plain, strict=True)
             out.append(series_type(code, source, rater, periods, scores))
-        for row, own in rest:
-            if own:
-                out.append(_with_items(row_type, code, row, own))
-            else:
-                out.append(row_type(code, source, rater, row[4], None, (), row[3] or None))
+        out += rest
 
 
 _source_rater = itemgetter(1, 2)
-
-
-def _own(items: dict[tuple, list], row: tuple) -> list | None:
-    return items.get(row[1:4]) if items else None
-
-
-def _any_items(items: dict[tuple, list], rows: list[tuple]) -> bool:
-    return any(row[1:4] in items for row in rows)
+_hex = attrgetter("hex")  # SQLite stores an id as its 32 hex digits
+NONE: frozenset[str] = frozenset()
 
 
 def _with_items(row_type, code: str, key: tuple, own: list[tuple]) -> engine.ScoreRow:
