@@ -9,14 +9,14 @@ from datetime import date
 import pytest
 from tiny_scheme import TINY
 
-from zhibu import engine
+from zhibu import bulk, engine
 from zhibu.app import plugin_registry
 from zhibu.db import db
 from zhibu.evaluations import compute, cycles, inputs
 from zhibu.models import Member, ScoreItem, ScoreSheet, Tenant, TenantScheme
 from zhibu.tenancy import system_scope, use_scope
 
-MEMBERS = compute.ROWS_PER_STATEMENT + 13  # one full statement and a remainder
+MEMBERS = bulk.ROWS_PER_STATEMENT + 13  # one full statement and a remainder
 
 
 @pytest.fixture

@@ -38,7 +38,6 @@ from zhibu.orgs.service import get_org, subtree_query
 
 SCHEME_KEY = "dujiangyan_quantified"
 SOURCE = "monthly"
-CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -242,29 +241,35 @@ def unit_on(current: uuid.UUID, moves: list, day: date) -> uuid.UUID:
 
 def entered(cycle: Cycle, month: str, people: list[Person]) -> dict[uuid.UUID, Entry]:
     """The month's stored sheets of these members, with their items (a few queries)."""
-    ids = [p.id for p in people]
+    ids = {p.id for p in people}
+    month_sheets = (
+        ScoreSheet.tenant_id == cycle.tenant_id,
+        ScoreSheet.cycle_id == cycle.id,
+        ScoreSheet.source == SOURCE,
+        ScoreSheet.rater == "",
+        ScoreSheet.period == month,
+    )
     found: dict[uuid.UUID, Entry] = {}
     by_sheet: dict[uuid.UUID, Entry] = {}
-    for chunk in (ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)):
-        for sheet_id, subject_id, score in db.session.execute(
-            select(ScoreSheet.id, ScoreSheet.subject_id, ScoreSheet.score).where(
-                ScoreSheet.tenant_id == cycle.tenant_id,
-                ScoreSheet.cycle_id == cycle.id,
-                ScoreSheet.source == SOURCE,
-                ScoreSheet.rater == "",
-                ScoreSheet.period == month,
-                ScoreSheet.subject_id.in_(chunk),
-            )
-        ):
-            found[subject_id] = by_sheet[sheet_id] = Entry(score)
-    sheet_ids = list(by_sheet)
-    for chunk in (sheet_ids[i : i + CHUNK] for i in range(0, len(sheet_ids), CHUNK)):
-        for item in db.session.scalars(
-            select(ScoreItem)
-            .where(ScoreItem.tenant_id == cycle.tenant_id, ScoreItem.sheet_id.in_(chunk))
-            .order_by(ScoreItem.indicator, ScoreItem.kind, ScoreItem.reason, ScoreItem.points)
-        ):
-            entry = by_sheet[item.sheet_id]
+    query = select(ScoreSheet.id, ScoreSheet.subject_id, ScoreSheet.score).where(*month_sheets)
+    for q in sheets.among(query, ScoreSheet.subject_id, list(ids)):
+        for sheet_id, subject_id, score in db.session.execute(q):
+            if subject_id in ids:
+                found[subject_id] = by_sheet[sheet_id] = Entry(score)
+    query = (
+        select(ScoreItem)
+        .join(
+            ScoreSheet,
+            (ScoreSheet.tenant_id == ScoreItem.tenant_id) & (ScoreSheet.id == ScoreItem.sheet_id),
+        )
+        .where(*month_sheets)
+        .order_by(ScoreItem.indicator, ScoreItem.kind, ScoreItem.reason, ScoreItem.points)
+    )
+    for q in sheets.among(query, ScoreItem.sheet_id, list(by_sheet)):
+        for item in db.session.scalars(q):
+            entry = by_sheet.get(item.sheet_id)
+            if entry is None:
+                continue
             if item.kind == "points":
                 entry.items[item.indicator] = item.points
             else:

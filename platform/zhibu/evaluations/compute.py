@@ -19,7 +19,7 @@ import orjson
 from psycopg import sql
 from sqlalchemy import insert, select, update
 
-from zhibu import engine
+from zhibu import bulk, engine
 from zhibu.app import plugin_registry
 from zhibu.db import db
 from zhibu.errors import ServiceError
@@ -236,58 +236,35 @@ RESULT_COLUMNS = (
 JSON_COLUMNS = frozenset(("titles", "flags", "actions", "source_scores", "explanation"))
 
 
-ROWS_PER_STATEMENT = 50  # results per INSERT: fewer statements for the server to run
-
-
 def insert_results(result_set: ResultSet, rows: list[tuple[engine.Result, tuple]]) -> None:
-    """Write results (each with its subject's ``(kind, id)``) into ``result_set``.
-
-    On PostgreSQL: one pipelined ``executemany`` of INSERTs of
-    :data:`ROWS_PER_STATEMENT` rows each, whose parameters are made as the driver sends
-    them, so the server inserts while the next rows are encoded (orjson for the JSON
-    columns); the set's ids are written into the statement, and the server draws the
-    row ids. COPY is not allowed under row-level security, which checks every row here;
-    one row per INSERT, json_populate_recordset and ``INSERT … SELECT FROM
-    unnest(arrays)`` measured slower. Elsewhere, the ORM's bulk insert.
-    """
+    """Write results (each with its subject's ``(kind, id)``) into ``result_set``: on
+    PostgreSQL in multi-row INSERTs (:func:`zhibu.bulk.insert_rows`; orjson encodes the
+    JSON columns as the rows are sent, the set's ids are written into the statement and
+    the server draws the row ids), elsewhere by the ORM's bulk insert."""
     if not rows:
         return
     connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
+    if not bulk.pipelined(connection):
         db.session.execute(insert(EvaluationResult), [_row(result_set, *row) for row in rows])
         return
-    whole = len(rows) - len(rows) % ROWS_PER_STATEMENT
-    with connection.connection.driver_connection.cursor() as cursor:
-        if whole:
-            cursor.executemany(
-                _insert_statement(result_set, ROWS_PER_STATEMENT),
-                (
-                    _flat(rows[start : start + ROWS_PER_STATEMENT])
-                    for start in range(0, whole, ROWS_PER_STATEMENT)
-                ),
-            )
-        if whole < len(rows):
-            cursor.execute(_insert_statement(result_set, len(rows) - whole), _flat(rows[whole:]))
-
-
-def _insert_statement(result_set: ResultSet, count: int) -> sql.Composed:
-    marks = ", ".join("%s::json" if c in JSON_COLUMNS else "%s" for c in RESULT_COLUMNS)
-    one = sql.SQL("({tenant}, {set}, {cycle}, gen_random_uuid(), {marks})").format(
-        tenant=sql.Literal(result_set.tenant_id),
-        set=sql.Literal(result_set.id),
-        cycle=sql.Literal(result_set.cycle_id),
-        marks=sql.SQL(marks),
-    )
-    return sql.SQL(
-        "INSERT INTO results (tenant_id, result_set_id, cycle_id, id, {columns}) VALUES {rows}"
-    ).format(
-        columns=sql.SQL(", ").join(map(sql.Identifier, RESULT_COLUMNS)),
-        rows=sql.SQL(", ").join([one] * count),
+    bulk.insert_rows(
+        connection,
+        "results",
+        RESULT_COLUMNS,
+        rows,
+        _pair_values,
+        fixed={
+            "tenant_id": sql.Literal(result_set.tenant_id),
+            "result_set_id": sql.Literal(result_set.id),
+            "cycle_id": sql.Literal(result_set.cycle_id),
+            "id": sql.SQL("gen_random_uuid()"),
+        },
+        casts=dict.fromkeys(JSON_COLUMNS, "json"),
     )
 
 
-def _flat(rows: list[tuple[engine.Result, tuple]]) -> list:
-    return [value for row in rows for value in _values(*row)]
+def _pair_values(row: tuple[engine.Result, tuple]) -> tuple:
+    return _values(*row)
 
 
 def _values(result: engine.Result, ref: tuple) -> tuple:

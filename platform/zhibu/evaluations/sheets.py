@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from sqlalchemy import delete, insert, select
 
-from zhibu import engine
+from zhibu import bulk, engine
 from zhibu.audit import record
 from zhibu.db import db
 from zhibu.engine.sheets import RaterSheet, check_sheet
@@ -49,18 +50,17 @@ def check(
     cycle: Cycle,
     data: SheetInput,
     definition: engine.Definition | None = None,
-    row: OrgUnit | Member | None = None,
+    subject: engine.Subject | None = None,
 ) -> engine.Source:
     """The sheet's source, or a ServiceError listing every problem of the sheet.
 
     :param definition: the cycle's, when the caller checks many sheets (made once).
-    :param row: the subject's row, when the caller loaded it already.
+    :param subject: the subject as the engine sees it, when the caller loaded it already.
     """
     if definition is None:
         definition, _, _ = definition_for(cycle)
-    if row is None:
-        row = subject_row(cycle.tenant_id, data.subject_kind, data.subject_id)
-    subject = _engine_subject(row)
+    if subject is None:
+        subject = _engine_subject(subject_row(cycle.tenant_id, data.subject_kind, data.subject_id))
     track = definition.track_for(subject)
     source = track.source(data.source) if track else None
     if source is None:
@@ -147,17 +147,22 @@ def save_sheet(cycle: Cycle, data: SheetInput) -> ScoreSheet:
     return sheet
 
 
-def _subject_rows(tenant_id: uuid.UUID, inputs: list[SheetInput]) -> dict:
-    """The units and members the sheets are about, in one query each."""
-    rows: dict = {}
-    for kind, model in (("org", OrgUnit), ("member", Member)):
+def _subjects(tenant_id: uuid.UUID, inputs: list[SheetInput]) -> dict:
+    """The engine's view (code and kind) of the units and members the sheets are about,
+    by ``(kind, id)``: looked up by their ids, or, for more than :data:`MANY` of them (a
+    city's month), picked out of the tenant's whole list, read plainly."""
+    found: dict = {}
+    for kind, columns in (
+        ("org", (OrgUnit.id, OrgUnit.code, OrgUnit.kind)),
+        ("member", (Member.id, Member.archive_code)),
+    ):
         ids = {d.subject_id for d in inputs if d.subject_kind == kind}
-        if ids:
-            found = db.session.scalars(
-                select(model).where(model.tenant_id == tenant_id, model.id.in_(ids))
-            )
-            rows.update({(kind, r.id): r for r in found})
-    return rows
+        query = select(*columns).where(columns[0].class_.tenant_id == tenant_id)
+        for q in among(query, columns[0], list(ids)):
+            for ident, code, *unit_kind in db.session.execute(q):
+                if ident in ids:
+                    found[kind, ident] = engine.Subject(code, unit_kind[0] if unit_kind else kind)
+    return found
 
 
 def sheets_of(cycle: Cycle, subject_id: uuid.UUID | None = None, where=None) -> list[ScoreSheet]:
@@ -185,37 +190,44 @@ def items_of(sheet: ScoreSheet) -> list[ScoreItem]:
 
 
 CHUNK = 1000  # ids per IN (…) list: well under every backend's limit of parameters
+MANY = 5 * CHUNK  # more ids than this: read the lot and pick them out here
 
 
 def _chunks(ids: list) -> list[list]:
     return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
 
 
+def among(query, column, ids: list) -> list:
+    """``query`` narrowed to rows whose ``column`` is one of ``ids``: a query per
+    :data:`CHUNK` of them, or for more than :data:`MANY` the query as it is (the caller
+    picks its rows out: one plain read beats dozens of queries of a thousand
+    parameters each)."""
+    if len(ids) > MANY:
+        return [query]
+    return [query.where(column.in_(chunk)) for chunk in _chunks(ids)]
+
+
 def _replaced(cycle: Cycle, inputs: list[SheetInput]) -> list[uuid.UUID]:
     """Ids of the stored sheets with the keys of ``inputs``: looked up by subject (a few
-    indexed queries), never by reading the whole cycle (a city's year is most of a million
-    sheets, and a branch's month is fifty)."""
+    indexed queries) or, for a city's month, by its sources and months; never by reading
+    the whole cycle (a city's year is most of a million sheets, a branch's month fifty)."""
     keys = {(d.subject_id, d.source, d.rater, d.period) for d in inputs}
     sources, periods = {d.source for d in inputs}, {d.period for d in inputs}
-    found = []
-    for chunk in _chunks(list({d.subject_id for d in inputs})):
-        rows = db.session.execute(
-            select(
-                ScoreSheet.id,
-                ScoreSheet.subject_id,
-                ScoreSheet.source,
-                ScoreSheet.rater,
-                ScoreSheet.period,
-            ).where(
-                ScoreSheet.tenant_id == cycle.tenant_id,
-                ScoreSheet.cycle_id == cycle.id,
-                ScoreSheet.subject_id.in_(chunk),
-                ScoreSheet.source.in_(sources),
-                ScoreSheet.period.in_(periods),
-            )
-        )
-        found += [r.id for r in rows if (r.subject_id, r.source, r.rater, r.period) in keys]
-    return found
+    query = select(
+        ScoreSheet.id, ScoreSheet.subject_id, ScoreSheet.source, ScoreSheet.rater, ScoreSheet.period
+    ).where(
+        ScoreSheet.tenant_id == cycle.tenant_id,
+        ScoreSheet.cycle_id == cycle.id,
+        ScoreSheet.source.in_(sources),
+        ScoreSheet.period.in_(periods),
+    )
+    subjects = list({d.subject_id for d in inputs})
+    return [
+        r.id
+        for q in among(query, ScoreSheet.subject_id, subjects)
+        for r in db.session.execute(q)
+        if (r.subject_id, r.source, r.rater, r.period) in keys
+    ]
 
 
 def save_many(cycle: Cycle, inputs: list[SheetInput]) -> int:
@@ -224,11 +236,11 @@ def save_many(cycle: Cycle, inputs: list[SheetInput]) -> int:
     keys are replaced in a few bulk statements. Returns the number saved."""
     ensure_open(cycle)
     definition, _, _ = definition_for(cycle)
-    rows = _subject_rows(cycle.tenant_id, inputs)
+    subjects = _subjects(cycle.tenant_id, inputs)
     problems = []
     for position, data in enumerate(inputs, start=1):
         try:
-            check(cycle, data, definition, rows.get((data.subject_kind, data.subject_id)))
+            check(cycle, data, definition, subjects.get((data.subject_kind, data.subject_id)))
         except ServiceError as exc:
             details = exc.errors.get("sheet") if isinstance(exc.errors, dict) else None
             problems += [f"sheet {position}: {p}" for p in (details or [exc.message])]
@@ -288,9 +300,8 @@ def save_many(cycle: Cycle, inputs: list[SheetInput]) -> int:
             }
             for d in data.deductions
         ]
-    db.session.execute(insert(ScoreSheet), sheets)
-    if items:
-        db.session.execute(insert(ScoreItem), items)
+    _insert_many(ScoreSheet, sheets)
+    _insert_many(ScoreItem, items)
     record(
         db.session,
         action="save_many",
@@ -301,3 +312,15 @@ def save_many(cycle: Cycle, inputs: list[SheetInput]) -> int:
     )
     db.session.commit()
     return len(sheets)
+
+
+def _insert_many(model, rows: list[dict]) -> None:
+    """Rows (dicts with the same keys) into the model's table, in a few statements."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    if not bulk.pipelined(connection):
+        db.session.execute(insert(model), rows)
+        return
+    columns = list(rows[0])
+    bulk.insert_rows(connection, model.__tablename__, columns, rows, itemgetter(*columns))
