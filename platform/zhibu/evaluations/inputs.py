@@ -236,18 +236,15 @@ def _scores(cycle: Cycle, ids, fingerprint=None) -> tuple:
     dozen are sorted here). A rater's plain monthly scores become one
     :class:`~zhibu.engine.ScoreSeries`; a sheet with items or deductions is a row."""
     text = str if db.session.connection().dialect.name == "postgresql" else _hex  # id forms
-    code_of = {text(ident): code for code, (_, ident) in ids.items()}
     items_of: dict[str, dict[tuple, list[tuple]]] = defaultdict(lambda: defaultdict(list))
     for subject_id, source, rater, period, *item in item_rows(cycle):
         items_of[subject_id][source, rater, period].append(tuple(item))
-    by_code: dict[str, list[tuple]] = defaultdict(list)
+    by_id: dict[str, list[tuple]] = defaultdict(list)
     for row in sheet_rows(cycle):
-        code = code_of.get(row[0])
-        if code is not None:  # a subject no longer covered (dissolved, left) keeps its sheets
-            by_code[code].append(row)
+        by_id[row[0]].append(row)
     out: list = []
-    for code in ids:
-        rows = by_code.get(code)
+    for code, (_, ident) in ids.items():  # a subject no longer covered keeps its sheets
+        rows = by_id.get(text(ident))
         if not rows:
             continue
         rows.sort()
