@@ -1,7 +1,8 @@
 """Benchmark: entering a month of 四讲四有 records (dujiangyan_quantified) on PostgreSQL —
 one branch's month (≈50 members) and a whole city's month (≈20,000 members) through the
 plugin's month service (every row checked, one transaction through ``sheets.save_many``),
-into a year that already holds eleven months; then the year's recompute.
+and a branch's month as an uploaded workbook, into a year that already holds eleven
+months; then the year's recompute, and the time of merely reading its score rows.
 
     .venv/bin/python bench/dujiangyan_month.py [--branches 400] [--per-branch 50]
 
@@ -23,13 +24,15 @@ import tempfile
 import time
 import uuid
 from datetime import date
+from io import BytesIO
 from pathlib import Path
 
 import psycopg
 from flask_migrate import upgrade
+from openpyxl import load_workbook
 from sqlalchemy.engine import make_url
 
-from dujiangyan_quantified import months
+from dujiangyan_quantified import months, workbook
 from zhibu.app import create_app
 from zhibu.db import db
 from zhibu.evaluations import compute, cycles
@@ -198,6 +201,18 @@ def december(rng: random.Random, codes: list[str]) -> list[months.MonthRow]:
     return rows
 
 
+def filled_workbook(rng: random.Random, tenant_id, unit_id, month: str) -> bytes:
+    """The month's workbook as a branch secretary downloads it, with every member's score
+    typed in (as a secretary fills it in Excel)."""
+    sheet = months.load_sheet(tenant_id, unit_id, month)
+    book = load_workbook(BytesIO(workbook.template(sheet, months.member_rubric(sheet.cycle))))
+    for row in range(4, 4 + len(sheet.people)):
+        book.active.cell(row, workbook.SCORE_COLUMN, round(rng.uniform(70, 100), 1))
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def timed(what: str, action):
     started = time.perf_counter()
     result = action()
@@ -260,6 +275,12 @@ def main() -> None:
                 "the same branch's December again (replacing it)",
                 lambda: months.save_month(tenant_id, branch_ids[0], "2021-12", one),
             )
+            filled = filled_workbook(rng, tenant_id, branch_ids[1], "2021-12")
+            report, _ = timed(
+                "another branch's December as an uploaded workbook (read, checked, saved)",
+                lambda: workbook.commit(tenant_id, branch_ids[1], "2021-12", filled),
+            )
+            assert report.to_save == args.per_branch and not report.errors, report.as_dict()
             city = december(rng, codes)
             timed(
                 f"the whole city's December ({len(city)} members, one sheet)",
