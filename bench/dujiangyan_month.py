@@ -287,11 +287,11 @@ def main() -> None:
                 lambda: months.save_month(tenant_id, root, "2021-12", city),
             )
             cycle = cycles.get_cycle(tenant_id, cycle_id)
-            read, read_rows = reads(cycle)
             result_set, took = timed("recompute the year", lambda: recompute(cycle, args.profile))
-            print(f"  {result_set.subjects} results ({ratios(took, read, read_rows)})")
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak memory of the process: {peak:.0f} MiB")
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"  {result_set.subjects} results; peak memory of the process: {peak:.0f} MiB")
+            read, read_rows = reads(cycle)  # after: its rows would raise the peak
+            print(f"  the recompute took {ratios(took, read, read_rows)}")
         print(cpu_reference())
 
 

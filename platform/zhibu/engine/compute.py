@@ -24,7 +24,14 @@ from zhibu.engine.model import (
     Track,
 )
 from zhibu.engine.numbers import fmt, mean, round2, trimmed_mean
-from zhibu.engine.sheets import InputError, RaterSheet, check_sheet, merge_rows, sheet_value
+from zhibu.engine.sheets import (
+    InputError,
+    RaterSheet,
+    check_sheet,
+    merge_rows,
+    sheet_value,
+    where,
+)
 
 
 @dataclass(frozen=True)
@@ -236,16 +243,15 @@ def _problems(definition: Definition, subject: Subject | None, track, sheets) ->
     problems: list[str] = []
     for sheet in sheets:
         source = track.source(sheet.source) if track is not None else None
-        if source is not None and type(sheet) is ScoreRow and 0 <= sheet.score <= source.scale:
-            continue  # a plain score in range
-        refs = ", ".join(r for r in sheet.refs if r)
-        where = sheet.subject + (f" ({refs})" if refs else "")
-        if subject is None:
-            problems.append(f"{where}: no such subject in this cycle")
-        elif source is None:
-            problems.append(f"{where}: source {sheet.source!r} does not rate a {subject.kind}")
+        if source is not None:  # then there is a subject, with a track
+            if type(sheet) is not ScoreRow or not 0 <= sheet.score <= source.scale:
+                problems += check_sheet(sheet, source, definition.rubric(source.rubric))
+        elif subject is None:
+            problems.append(f"{where(sheet)}: no such subject in this cycle")
         else:
-            problems += check_sheet(sheet, source, definition.rubric(source.rubric))
+            problems.append(
+                f"{where(sheet)}: source {sheet.source!r} does not rate a {subject.kind}"
+            )
     return problems
 
 

@@ -76,22 +76,22 @@ def check_sheet(sheet: RaterSheet | ScoreRow, source: Source, rubric: Rubric | N
     """What is wrong with a sheet: every problem names the subject and the row."""
     if sheet.plain and 0 <= sheet.score <= source.scale:
         return []
-    where = f"{sheet.subject}" + (
-        f" ({', '.join(r for r in sheet.refs if r)})" if any(sheet.refs) else ""
-    )
     problems = []
     if sheet.score is not None and not 0 <= sheet.score <= source.scale:
-        problems.append(f"{where}: score {fmt(sheet.score)} is outside 0–{fmt(source.scale)}")
+        problems.append(
+            f"{where(sheet)}: score {fmt(sheet.score)} is outside 0–{fmt(source.scale)}"
+        )
     if (sheet.items or sheet.deductions) and rubric is None:
-        problems.append(f"{where}: source {source.key} takes a total score, not items")
+        problems.append(f"{where(sheet)}: source {source.key} takes a total score, not items")
         return problems
     for code, points in (sheet.items or {}).items():
         indicator = rubric.indicator(code) if rubric else None
         if indicator is None:
-            problems.append(f"{where}: unknown indicator {code!r}")
+            problems.append(f"{where(sheet)}: unknown indicator {code!r}")
         elif not 0 <= points <= indicator.max_points:
             problems.append(
-                f"{where}: {code} is worth at most {fmt(indicator.max_points)}, got {fmt(points)}"
+                f"{where(sheet)}: {code} is worth at most {fmt(indicator.max_points)}, "
+                f"got {fmt(points)}"
             )
     taken: dict[str, float] = {}
     for deduction, ref in sheet.deductions:
@@ -113,6 +113,12 @@ def check_sheet(sheet: RaterSheet | ScoreRow, source: Source, rubric: Rubric | N
                 f" exceed its {fmt(indicator.max_points)} points"
             )
     return problems
+
+
+def where(sheet: RaterSheet | ScoreRow) -> str:
+    """The subject and the rows of a sheet, for a message: "M001 (row 7, row 9)"."""
+    refs = ", ".join(r for r in sheet.refs if r)
+    return f"{sheet.subject} ({refs})" if refs else sheet.subject
 
 
 def sheet_value(

@@ -201,13 +201,13 @@ def sheet_rows(cycle: Cycle) -> Iterator[tuple]:
     Runs on the session's own connection, so the transaction's tenant settings (and
     PostgreSQL's row-level security) hold.
     """
-    yield from _driver_rows(cycle, SHEET_SQL, "subject_id")
+    return _driver_rows(cycle, SHEET_SQL, "subject_id")
 
 
 def item_rows(cycle: Cycle) -> Iterator[tuple]:
     """The items and deductions of the cycle's sheets, each with its sheet's key:
     ``(subject_id, source, rater, period, indicator, kind, points, reason)``."""
-    yield from _driver_rows(cycle, ITEM_SQL, "s.subject_id")
+    return _driver_rows(cycle, ITEM_SQL, "s.subject_id")
 
 
 def _driver_rows(cycle: Cycle, sql: str, subject: str) -> Iterator[tuple]:
