@@ -153,7 +153,9 @@ def test_who_is_on_a_months_sheet(client, city):
     assert sorted(everyone) == ["M01", "M02", "M03", "M04", "M05", "M06", "M07"]
 
 
-def test_a_branch_month_is_saved_in_one_go_and_counts(app, client, city):
+@pytest.mark.parametrize("many", [sheets.MANY, 1], ids=["by id", "whole list"])
+def test_a_branch_month_is_saved_in_one_go_and_counts(app, client, city, many, monkeypatch):
+    monkeypatch.setattr(sheets, "MANY", many)  # 1: the path a city's month takes
     rows = [
         {"archive_code": "M01", "score": 96},
         {"archive_code": "M02", "deductions": [{"item": "R02", "points": 2, "reason": "欠交党费"}]},

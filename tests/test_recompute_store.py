@@ -57,7 +57,9 @@ def cycle(app, world):
         yield tenant.id, opened.id
 
 
-def test_stored_results_are_the_engines_results(app, cycle):
+@pytest.mark.parametrize("streams", [True, False], ids=["streamed", "fetched"])
+def test_stored_results_are_the_engines_results(app, cycle, streams, monkeypatch):
+    monkeypatch.setattr(inputs, "STREAMS", streams and inputs.STREAMS)  # and libpq < 17's way
     tenant_id, cycle_id = cycle
     with app.app_context(), use_scope(system_scope()):
         opened = cycles.get_cycle(tenant_id, cycle_id)

@@ -15,7 +15,7 @@ from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.evaluations import cycles, sheets
 from zhibu.models import Member, ScoreItem, ScoreSheet, Tenant, TenantScheme
-from zhibu.tenancy import system_scope, use_scope
+from zhibu.tenancy import Scope, TenantScopeError, system_scope, use_scope
 
 MEMBERS = 2 * bulk.ROWS_PER_STATEMENT + 7
 
@@ -115,4 +115,18 @@ def test_an_unknown_member_in_a_batch_is_named_and_nothing_is_saved(app, city, m
             f"sheet 11: no member {batch[10].subject_id} in this tenant"
         ]
         db.session.rollback()
+        assert stored(cycle_id) == {}
+
+
+def test_a_batch_into_a_tenant_the_scope_may_not_write_is_refused(app, city, world):
+    """The driver's multi-row INSERTs pass the ORM's hooks by: they check the tenant
+    themselves, and refuse as the ORM does on SQLite (not with PostgreSQL's RLS error)."""
+    tenant_id, cycle_id, member_ids, _ = city
+    reader = Scope.for_tenants([tenant_id, world.ids["B"]], [world.ids["B"]])
+    with app.app_context(), use_scope(reader):
+        cycle = cycles.get_cycle(tenant_id, cycle_id)
+        with pytest.raises(TenantScopeError, match=f"bulk write names tenant {tenant_id}"):
+            sheets.save_many(cycle, month(member_ids))
+        db.session.rollback()
+    with app.app_context(), use_scope(system_scope()):
         assert stored(cycle_id) == {}

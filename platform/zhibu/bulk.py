@@ -9,18 +9,23 @@ one pipelined ``executemany`` whose parameters are made as the driver sends them
 server inserts while the next rows are encoded. COPY is not an option: PostgreSQL refuses
 ``COPY FROM`` under row-level security.
 
-Other backends (SQLite) take the ORM's bulk insert; :func:`insert_rows` says which.
+The rows pass the ORM's hooks by, so :func:`insert_rows` checks their tenants against the
+request's scope itself (as the hooks would) before anything is sent. Other backends
+(SQLite) take the ORM's bulk insert; :func:`pipelined` says which.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 from psycopg import sql
 from sqlalchemy.engine import Connection
 
-ROWS_PER_STATEMENT = 50  # rows per INSERT: a statement the driver still caches
+from zhibu.tenancy.scope import require_writable
+
+ROWS_PER_STATEMENT = 50  # rows per INSERT: longer ones cost the driver more to convert
 
 
 def pipelined(connection: Connection) -> bool:
@@ -35,6 +40,7 @@ def insert_rows(
     rows: Sequence[Any],
     values: Callable[[Any], Sequence[Any]] = tuple,
     *,
+    tenants: Collection[uuid.UUID],
     fixed: Mapping[str, sql.Composable] | None = None,
     casts: Mapping[str, str] | None = None,
     per_statement: int = ROWS_PER_STATEMENT,
@@ -45,12 +51,15 @@ def insert_rows(
     :param columns: the columns each row gives a value for, in order.
     :param values: turns one row into its values, in ``columns`` order; called as the
         driver sends the rows.
+    :param tenants: every tenant the rows belong to; each must be one the request's
+        scope may write (:func:`zhibu.tenancy.scope.require_writable`).
     :param fixed: columns with one SQL expression for every row (a literal id, or
         ``gen_random_uuid()`` for the server to draw), written into the statement.
     :param casts: a column's cast (``{"explanation": "json"}``).
     """
     if not rows:
         return
+    require_writable(tenants)
     statement = _Statement(table, columns, fixed or {}, casts or {})
     whole = len(rows) - len(rows) % per_statement
     with connection.connection.driver_connection.cursor() as cursor:

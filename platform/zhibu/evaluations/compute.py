@@ -253,6 +253,7 @@ def insert_results(result_set: ResultSet, rows: list[tuple[engine.Result, tuple]
         RESULT_COLUMNS,
         rows,
         _pair_values,
+        tenants={result_set.tenant_id},
         fixed={
             "tenant_id": sql.Literal(result_set.tenant_id),
             "result_set_id": sql.Literal(result_set.id),

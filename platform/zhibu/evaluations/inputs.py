@@ -199,14 +199,18 @@ def sheet_rows(cycle: Cycle) -> Iterator[tuple]:
     than the whole evaluation, and sorting them on the server more than reading them.
 
     Runs on the session's own connection, so the transaction's tenant settings (and
-    PostgreSQL's row-level security) hold.
+    PostgreSQL's row-level security) hold. On PostgreSQL the rows stream from a query
+    still running on that connection: read them to the end, and run no other query
+    until then (one would wait for the connection forever; stopping early cancels the
+    query, which aborts the transaction).
     """
     return _driver_rows(cycle, SHEET_SQL, "subject_id")
 
 
 def item_rows(cycle: Cycle) -> Iterator[tuple]:
     """The items and deductions of the cycle's sheets, each with its sheet's key:
-    ``(subject_id, source, rater, period, indicator, kind, points, reason)``."""
+    ``(subject_id, source, rater, period, indicator, kind, points, reason)``; streamed as
+    :func:`sheet_rows` is (read them to the end before any other query)."""
     return _driver_rows(cycle, ITEM_SQL, "s.subject_id")
 
 

@@ -209,8 +209,9 @@ def among(query, column, ids: list) -> list:
 
 def _replaced(cycle: Cycle, inputs: list[SheetInput]) -> list[uuid.UUID]:
     """Ids of the stored sheets with the keys of ``inputs``: looked up by subject (a few
-    indexed queries) or, for a city's month, by its sources and months; never by reading
-    the whole cycle (a city's year is most of a million sheets, a branch's month fifty)."""
+    indexed queries) or, for more than :data:`MANY` subjects (a city's month), by the
+    batch's sources and months alone, which for a batch of every month is the cycle's
+    sheets of those sources: as many as the batch itself."""
     keys = {(d.subject_id, d.source, d.rater, d.period) for d in inputs}
     sources, periods = {d.source for d in inputs}, {d.period for d in inputs}
     query = select(
@@ -323,4 +324,11 @@ def _insert_many(model, rows: list[dict]) -> None:
         db.session.execute(insert(model), rows)
         return
     columns = list(rows[0])
-    bulk.insert_rows(connection, model.__tablename__, columns, rows, itemgetter(*columns))
+    bulk.insert_rows(
+        connection,
+        model.__tablename__,
+        columns,
+        rows,
+        itemgetter(*columns),
+        tenants={row["tenant_id"] for row in rows},
+    )

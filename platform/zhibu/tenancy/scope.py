@@ -153,8 +153,20 @@ def _check_bulk_rows(state, scope: Scope) -> None:
     WHERE clause can filter them: every row's tenant must be one the scope may write."""
     params = state.parameters
     rows = params if isinstance(params, list) else [params] if params else []
-    for row in rows:
-        tenant = row.get("tenant_id") if isinstance(row, dict) else None
+    require_writable({row.get("tenant_id") for row in rows if isinstance(row, dict)}, scope)
+
+
+def require_writable(tenants: Iterable[uuid.UUID | None], scope: Scope | None = None) -> None:
+    """Refuse a bulk write naming a tenant the scope may not write (:class:`TenantScopeError`).
+
+    The ORM's writes are checked by the hooks here; a write sent past the ORM (the
+    driver's multi-row INSERTs of :mod:`zhibu.bulk`) is checked by calling this first,
+    so that it fails the same way on every backend, before PostgreSQL's row-level
+    security would."""
+    scope = scope or current_scope()
+    if scope.all_tenants:
+        return
+    for tenant in tenants:
         if tenant is not None and not scope.can_write(tenant):
             raise TenantScopeError(
                 f"a bulk write names tenant {tenant}, outside what "
