@@ -326,14 +326,6 @@ def _periods(subject, source: Source, rubric, sheets, result: Result) -> tuple[l
     by_period: dict[str, list] = defaultdict(list)
     for sheet in sheets:
         by_period[sheet.period or ""].append(sheet)
-    if subject.periods is None:  # in the unit all year: the months' values, then one list
-        for period in sorted(by_period):
-            month = by_period[period]
-            if len(month) == 1 and month[0].plain:
-                plain[period] = month[0].score
-            else:
-                plain[period] = _raters(source, rubric, month, result, f"{period} ")
-        return _plain_periods(subject, source, sorted(plain.items()), result)
     values, shown = [], []
     for period in sorted(plain.keys() | by_period.keys()):
         if subject.periods is not None and period not in subject.periods:
