@@ -178,13 +178,12 @@ def _month(day: date | None) -> str | None:
     return f"{day.year:04d}-{day.month:02d}" if day else None
 
 
-SHEET_SQL = (
-    "SELECT {subject}, source, rater, coalesce(period, ''), score FROM score_sheets"
+SHEET_SQL = (  # period and reason are never null: '' when there is none
+    "SELECT {subject}, source, rater, period, score FROM score_sheets"
     " WHERE tenant_id = {p} AND cycle_id = {p}"
 )
 ITEM_SQL = (
-    "SELECT {subject}, s.source, s.rater, coalesce(s.period, ''), i.indicator, i.kind,"
-    " i.points, coalesce(i.reason, '')"
+    "SELECT {subject}, s.source, s.rater, s.period, i.indicator, i.kind, i.points, i.reason"
     " FROM score_items i JOIN score_sheets s ON s.tenant_id = i.tenant_id AND s.id = i.sheet_id"
     " WHERE s.tenant_id = {p} AND s.cycle_id = {p}"
 )
