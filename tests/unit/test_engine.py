@@ -411,3 +411,55 @@ def test_an_explanation_shows_a_part_as_it_is_counted_halves_up():
     (result,) = evaluate(Definition((track,)), cycle)
     line = next(x for x in result.explanation if x.text.startswith("民主测评 61.79"))
     assert line.text.endswith("= 30.9") and line.points == 30.9
+
+
+def test_a_rules_context_finds_rated_results_by_track_and_unit_in_subject_order():
+    from zhibu.engine import Context, Definition, Result
+
+    subjects = {
+        code: Subject(code, kind, unit=unit)
+        for code, kind, unit in (
+            ("Z1", "branch", "DW"),
+            ("M1", "member", "Z1"),
+            ("Z2", "branch", "DW"),
+            ("M2", "member", "Z2"),
+            ("M3", "member", "Z1"),
+            ("M4", "member", "Z1"),
+        )
+    }
+    results = {code: Result(code, s.kind, s.kind) for code, s in subjects.items()}
+    results["M4"].rated = False
+    year = Cycle("2021", "2021-01-01", "2021-12-31", ())
+    context = Context(year, Definition(()), results, subjects)
+
+    def codes(found):
+        return [r.subject for r in found]
+
+    assert codes(context.rated()) == ["Z1", "M1", "Z2", "M2", "M3"]
+    assert codes(context.rated("member")) == ["M1", "M2", "M3"]
+    assert codes(context.members_of("Z1")) == ["M1", "M3"]
+    assert codes(context.members_of("Z1", "member")) == ["M1", "M3"]
+    assert codes(context.members_of("DW", "member")) == [] and context.rated("none") == []
+    results["M1"].rated = False  # a rule unrates a result: the next call sees it
+    assert codes(context.members_of("Z1", "member")) == ["M3"]
+    subjects["M5"] = Subject("M5", "member", unit="Z1")
+    results["M5"] = Result("M5", "member", "member")  # the set changed: indexed again
+    assert codes(context.rated("member")) == ["M2", "M3", "M5"]
+
+
+@pytest.mark.parametrize("value", [0.0, -0.0, 90.0, 89.5, 2.345, -1.0, 1e-9, 100.0, 61.79])
+def test_numbers_print_the_same_the_first_time_and_after(value):
+    from zhibu.engine.numbers import _fmt, fmt
+
+    assert fmt(value) == _fmt(value) and fmt(value) == _fmt(value)
+    assert fmt(-0.0) == "-0" and fmt(0.0) == "0"  # one key to a dict, two texts
+
+
+def test_numbers_printed_are_kept_up_to_a_bound(monkeypatch):
+    from zhibu.engine import numbers
+
+    monkeypatch.setattr(numbers, "SHOWN_KEPT", 3)
+    monkeypatch.setattr(numbers, "_shown", {})
+    shown = [numbers.fmt(v) for v in (1.5, 2.25, 3.0, 4.75, 1.5)]
+    assert shown == ["1.5", "2.25", "3", "4.75", "1.5"]
+    assert len(numbers._shown) <= 3

@@ -69,16 +69,33 @@ class Context:
     subjects: dict[str, Subject]
     incidents: dict[str, list[Incident]] = field(default_factory=dict)
     history: dict[str, dict[str, Past]] = field(default_factory=dict)
+    _indexed: tuple | None = field(default=None, init=False, repr=False)
 
     @property
     def settings(self) -> Mapping[str, Any]:
         return self.cycle.settings
 
     def rated(self, track: str | None = None) -> list[Result]:
-        return [r for r in self.results.values() if r.rated and (track is None or r.track == track)]
+        """The rated results (of ``track``), in the order of the subjects."""
+        every = self.results.values() if track is None else self._index()[0].get(track, ())
+        return [r for r in every if r.rated]
 
     def members_of(self, unit: str, track: str | None = None) -> list[Result]:
-        return [r for r in self.rated(track) if self.subjects[r.subject].unit == unit]
+        """The rated results (of ``track``) of the subjects directly under ``unit``."""
+        return [r for r in self._index()[1].get(unit, ()) if r.rated and track in (None, r.track)]
+
+    def _index(self) -> tuple[dict[str | None, list[Result]], dict[str | None, list[Result]]]:
+        """The results by track and by unit, made once (rules call :meth:`rated` and
+        :meth:`members_of` over and over; a city has sixty thousand results). Rules change
+        results, never which there are; should the set change, the index is made again."""
+        if self._indexed is None or self._indexed[0] != len(self.results):
+            by_track: dict[str | None, list[Result]] = defaultdict(list)
+            by_unit: dict[str | None, list[Result]] = defaultdict(list)
+            for result in self.results.values():
+                by_track[result.track].append(result)
+                by_unit[self.subjects[result.subject].unit].append(result)
+            self._indexed = (len(self.results), by_track, by_unit)
+        return self._indexed[1], self._indexed[2]
 
     def past(self, subject: str, cycles: int) -> list[Past | None]:
         """The subject's results in the ``cycles`` previous cycles, newest first."""
@@ -185,10 +202,8 @@ def _plain(rows: list, track: Track) -> bool:
     per source, rater and period: nothing to merge, nothing more to check."""
     scales = track.scales
     series = False
-    for row in rows:
+    for row in rows:  # the rows first: a rubric month ends it before any series is checked
         if type(row) is ScoreSeries:
-            if not _series_valid(row, track):
-                return False
             series = True
             continue
         score = row.score
@@ -196,6 +211,8 @@ def _plain(rows: list, track: Track) -> bool:
             return False
         if not 0 <= score <= scales.get(row.source, -1.0):
             return False
+    if series and not all(_series_valid(r, track) for r in rows if type(r) is ScoreSeries):
+        return False
     if len(rows) == 1:
         return True
     if series:  # a series alone under its source and rater

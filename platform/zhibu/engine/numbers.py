@@ -36,8 +36,27 @@ def trimmed_mean(values: Sequence[float], trim_from: int) -> tuple[float, list[f
 
 
 def fmt(value: float) -> str:
-    """89.5 → '89.5', 90.0 → '90' (for reading; totals are rounded with :func:`round2`)."""
+    """89.5 → '89.5', 90.0 → '90' (for reading; totals are rounded with :func:`round2`).
+
+    The texts are kept: a city's explanations print the same few thousand numbers
+    (scores on a 100-point scale, to a tenth or a hundredth) most of a million times.
+    """
+    text = _shown.get(value)
+    if text is None:
+        if not value:  # 0.0 and -0.0 are one key, and print differently
+            return _fmt(value)
+        if len(_shown) >= SHOWN_KEPT:
+            _shown.clear()
+        text = _shown[value] = _fmt(value)
+    return text
+
+
+def _fmt(value: float) -> str:
     text = f"{value:.2f}"
     if text[-1] != "0":
         return text
     return text[:-1] if text[-2] != "0" else text[:-3]
+
+
+SHOWN_KEPT = 100_000  # texts fmt keeps at most
+_shown: dict[float, str] = {}
