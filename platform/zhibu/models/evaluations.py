@@ -78,8 +78,7 @@ class ScoreSheet(TenantOwned, db.Model):
     __tablename__ = "score_sheets"
     __table_args__ = (
         UniqueConstraint("tenant_id", "cycle_id", "subject_id", "source", "rater", "period"),
-        tenant_fk("cycle_id", "cycles"),
-        Index("ix_score_sheets_cycle", "tenant_id", "cycle_id"),
+        tenant_fk("cycle_id", "cycles"),  # a cycle's sheets: the unique key's first columns
         CheckConstraint("subject_kind IN ('org', 'member')", name="subject_kind"),
     )
 
@@ -179,8 +178,9 @@ class EvaluationResult(TenantOwned, db.Model):
     __tablename__ = "results"
     __table_args__ = (
         tenant_fk("result_set_id", "result_sets", ondelete="CASCADE"),
-        Index("ix_results_set", "tenant_id", "result_set_id"),
-        Index("ix_results_subject", "tenant_id", "subject_id"),
+        # one index for a set's results and for a subject's in the current sets: a city's
+        # recompute inserts sixty thousand rows into every index the table has
+        Index("ix_results_set_subject", "tenant_id", "result_set_id", "subject_id"),
     )
 
     # No key of its own to tenants: the key to result_sets (tenant_id, result_set_id)
