@@ -84,6 +84,27 @@ def test_stored_results_are_the_engines_results(app, cycle, streams, monkeypatch
             given(asdict(line)) for line in want.explanation
         ]
     assert stored["S007"].source_scores["monthly.periods"] == 9  # joined in April
+    assert {r.id.version for r in stored.values()} == {7}  # time-ordered: the index's end
+
+
+@pytest.mark.parametrize(
+    ("joined", "left", "months"),
+    [
+        (date(2021, 1, 31), None, 12),  # joined within the first month: all of it
+        (date(2021, 2, 1), None, 11),
+        (None, date(2021, 12, 1), 12),  # left within the last month: all of it
+        (None, date(2021, 11, 30), 11),
+        (date(2020, 6, 1), date(2022, 3, 1), 12),
+        (date(2021, 3, 15), date(2021, 10, 2), 8),
+        (date(2022, 1, 1), None, 0),
+    ],
+)
+def test_a_members_months_are_those_they_belonged_in(joined, left, months):
+    year = inputs.parse_period("2021").months()
+    joined_by, left_from = inputs._whole_cycle(year)
+    whole = (joined is None or joined < joined_by) and (left is None or left >= left_from)
+    found = inputs._member_months(joined, left, year)
+    assert whole == (found is None) and (12 if found is None else len(found)) == months
 
 
 def given(line: dict) -> dict:

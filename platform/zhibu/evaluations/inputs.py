@@ -110,6 +110,7 @@ MEMBER_COLUMNS = (
 def _add_members(cycle: Cycle, unit_code, subjects, ids) -> None:
     """Members as plain rows (a city has tens of thousands: no ORM objects)."""
     months = parse_period(cycle.period).months()
+    joined_by, left_from = _whole_cycle(months)
     retired_units = set(
         db.session.scalars(
             select(OrgUnit.id).where(OrgUnit.tenant_id == cycle.tenant_id, OrgUnit.retired)
@@ -149,7 +150,9 @@ def _add_members(cycle: Cycle, unit_code, subjects, ids) -> None:
                 unit_code.get(org_id),
                 retired=category == "retired" or org_id in retired_units,  # 离退休党支部的党员
                 exempt=exempt,
-                periods=_member_months(joined, left, months),
+                periods=None  # a member all the cycle long, as most are
+                if (joined is None or joined < joined_by) and (left is None or left >= left_from)
+                else _member_months(joined, left, months),
                 attrs={
                     "position": position or "",
                     "status": status,
@@ -159,6 +162,17 @@ def _add_members(cycle: Cycle, unit_code, subjects, ids) -> None:
             )
         )
         ids[code] = ("member", ident)
+
+
+def _whole_cycle(months: list[str]) -> tuple[date, date]:
+    """Who joined before the first day, and left on or after the second, was a member in
+    every month of ``months`` (joined by the end of the first, left in the last or later)."""
+    if not months:
+        return date.max, date.min
+    year, month = int(months[0][:4]), int(months[0][5:7])
+    joined_by = date(year + month // 12, month % 12 + 1, 1)
+    left_from = date(int(months[-1][:4]), int(months[-1][5:7]), 1)
+    return joined_by, left_from
 
 
 def _member_months(
@@ -332,7 +346,6 @@ def _records(cycle: Cycle, unit_code, ids) -> tuple[engine.Record, ...]:
     """The cycle's records, and the standing ones (elections: a committee's term runs from
     its last one) from before it too. Records name members by the same codes as the
     subjects (archive codes)."""
-    member = {str(ident): code for code, (kind, ident) in ids.items() if kind == "member"}
     rows = db.session.scalars(
         select(ActivityRecord).where(
             ActivityRecord.tenant_id == cycle.tenant_id,
@@ -340,7 +353,10 @@ def _records(cycle: Cycle, unit_code, ids) -> tuple[engine.Record, ...]:
             | ActivityRecord.kind.in_(STANDING_RECORD_KINDS),
             ActivityRecord.held_on <= cycle.ends_on,
         )
-    )
+    ).all()
+    if not rows:
+        return ()
+    member = {str(ident): code for code, (kind, ident) in ids.items() if kind == "member"}
     out = []
     for r in rows:
         person = member.get(str(r.member_id)) if r.member_id else None
