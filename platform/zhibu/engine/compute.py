@@ -343,21 +343,29 @@ def _periods(subject, source: Source, rubric, sheets, result: Result) -> tuple[l
     by_period: dict[str, list] = defaultdict(list)
     for sheet in sheets:
         by_period[sheet.period or ""].append(sheet)
+    if subject.periods is None:  # in the unit all along, as most are: nothing left out
+        for period in sorted(by_period):
+            plain[period] = _month_value(source, rubric, by_period[period], result, period)
+        return _plain_periods(subject, source, sorted(plain.items()), result)
     values, shown = [], []
     for period in sorted(plain.keys() | by_period.keys()):
-        if subject.periods is not None and period not in subject.periods:
+        if period not in subject.periods:
             _left_out(result, source, period)
             continue
         month = by_period.get(period)
-        if month is None:
-            value = plain[period]
-        elif len(month) == 1 and month[0].plain:
-            value = month[0].score
-        else:
-            value = _raters(source, rubric, month, result, f"{period} ")
+        value = (
+            plain[period] if month is None else _month_value(source, rubric, month, result, period)
+        )
         values.append(value)
         shown.append(f"{period[-2:]}月 {value:.1f}")
     return values, f"({'; '.join(shown)})" if shown else ""
+
+
+def _month_value(source: Source, rubric, month: list, result: Result, period: str) -> float:
+    """A month's value: its one plain score, or its raters' sheets explained line by line."""
+    if len(month) == 1 and month[0].plain:
+        return month[0].score
+    return _raters(source, rubric, month, result, f"{period} ")
 
 
 def _plain_periods(subject, source: Source, pairs, result: Result) -> tuple[list, str]:
