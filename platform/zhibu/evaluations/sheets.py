@@ -7,7 +7,8 @@ import uuid
 from dataclasses import dataclass, field
 from operator import itemgetter
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Uuid, any_, bindparam, delete, insert, select
+from sqlalchemy.dialects import postgresql
 
 from zhibu import bulk, engine
 from zhibu.audit import record
@@ -231,6 +232,38 @@ def _replaced(cycle: Cycle, inputs: list[SheetInput]) -> list[uuid.UUID]:
     ]
 
 
+def _delete(cycle: Cycle, ids: list[uuid.UUID]) -> None:
+    """Delete these sheets and their items: on PostgreSQL in one statement each, the ids
+    one array parameter (a city's month replaced is 60,000 sheets: sixty statements of a
+    thousand parameters each cost seconds to convert and plan); elsewhere a thousand at
+    a time."""
+    if not ids:
+        return
+    if db.session.connection().dialect.name == "postgresql":
+        batches, among_ids = [ids], _any
+    else:
+        batches, among_ids = _chunks(ids), _in
+    for batch in batches:
+        db.session.execute(
+            delete(ScoreItem).where(
+                ScoreItem.tenant_id == cycle.tenant_id, among_ids(ScoreItem.sheet_id, batch)
+            )
+        )
+        db.session.execute(
+            delete(ScoreSheet).where(
+                ScoreSheet.tenant_id == cycle.tenant_id, among_ids(ScoreSheet.id, batch)
+            )
+        )
+
+
+def _any(column, ids: list[uuid.UUID]):
+    return column == any_(bindparam("ids", ids, type_=postgresql.ARRAY(Uuid)))
+
+
+def _in(column, ids: list[uuid.UUID]):
+    return column.in_(ids)
+
+
 def save_many(cycle: Cycle, inputs: list[SheetInput]) -> int:
     """Save many sheets at once (a branch's month, a demo, an upload): every sheet is
     checked first and nothing is written if one is refused; then the sheets of the same
@@ -248,18 +281,7 @@ def save_many(cycle: Cycle, inputs: list[SheetInput]) -> int:
     if problems:
         raise ServiceError(problems[0], errors={"sheets": problems})
     user = current_scope().user_id
-    old = _replaced(cycle, inputs)
-    for chunk in _chunks(old):
-        db.session.execute(
-            delete(ScoreItem).where(
-                ScoreItem.tenant_id == cycle.tenant_id, ScoreItem.sheet_id.in_(chunk)
-            )
-        )
-        db.session.execute(
-            delete(ScoreSheet).where(
-                ScoreSheet.tenant_id == cycle.tenant_id, ScoreSheet.id.in_(chunk)
-            )
-        )
+    _delete(cycle, _replaced(cycle, inputs))
     sheets, items = [], []
     for data in inputs:
         sheet_id = uuid.uuid4()
