@@ -100,6 +100,11 @@ def test_a_batch_is_saved_whole_and_replaced_not_doubled(app, city, many, monkey
             **{(d.subject_id, d.period): d.score for d in again},
         }
         assert db.session.scalar(select(func.count()).select_from(ScoreSheet)) == MEMBERS + 1
+        plain = sheets.SheetInput("org", org_id, "sheet", "R1", score=70.0)
+        assert sheets.save_many(cycle, [*again, plain]) == MEMBERS + 1  # items go with it
+        assert stored(cycle_id)[org_id, ""] == 70.0
+        assert db.session.scalar(select(func.count()).select_from(ScoreItem)) == 0
+        assert db.session.scalar(select(func.count()).select_from(ScoreSheet)) == MEMBERS + 1
 
 
 @pytest.mark.parametrize("many", [sheets.MANY, 3], ids=["by id", "whole list"])
