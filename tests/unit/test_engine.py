@@ -447,7 +447,9 @@ def test_a_rules_context_finds_rated_results_by_track_and_unit_in_subject_order(
     assert codes(context.rated("member")) == ["M2", "M3", "M5"]
 
 
-@pytest.mark.parametrize("value", [0.0, -0.0, 90.0, 89.5, 2.345, -1.0, 1e-9, 100.0, 61.79])
+@pytest.mark.parametrize(
+    "value", [0.0, -0.0, 90.0, 89.5, 2.345, -1.0, 1e-9, 100.0, 61.79, float("nan")]
+)
 def test_numbers_print_the_same_the_first_time_and_after(value):
     from zhibu.engine.numbers import _fmt, fmt
 
@@ -463,3 +465,5 @@ def test_numbers_printed_are_kept_up_to_a_bound(monkeypatch):
     shown = [numbers.fmt(v) for v in (1.5, 2.25, 3.0, 4.75, 1.5)]
     assert shown == ["1.5", "2.25", "3", "4.75", "1.5"]
     assert len(numbers._shown) <= 3
+    numbers.fmt(float("nan"))
+    assert not any(key != key for key in numbers._shown)  # NaN is never kept

@@ -109,3 +109,40 @@ def test_a_series_stands_for_its_rows():
         ScoreRow("M1", "monthly", "R1", 80.0, period="2021-01", ref="x"),
         ScoreRow("M1", "monthly", "R1", 90.0, period="2021-02", ref="x"),
     ]
+
+
+def test_a_member_of_every_month_is_explained_as_when_their_months_are_listed():
+    """A subject in the unit all year (``periods`` None) takes a shorter path through its
+    months than one whose months are listed; with every month listed, both must give the
+    same result and the same lines in the same order (itemized months, several raters)."""
+    from zhibu.engine import Band, Deduction, Definition, Indicator, Rubric, Source, Track
+
+    rubric = Rubric(
+        "r",
+        "细则",
+        tuple(Indicator(f"L{n}", f"第{n}项", 10, mode="deduction") for n in range(1, 11)),
+        brief=True,
+    )
+    monthly_source = Source("monthly", "每月记实", 1.0, periodic=True, rubric="r")
+    track = Track("member", "党员", ("member",), (monthly_source,), (Band(60, 3), Band(90, 5)))
+    definition = Definition((track,), (rubric,))
+    year = [f"2021-{m:02d}" for m in range(1, 13)]
+    rows = [
+        ScoreSeries("M1", "monthly", "", tuple(year[:2] + year[3:7] + year[8:]), (90.0,) * 10),
+        ScoreRow("M1", "monthly", "", deductions=(Deduction("L2", 3, "缺会"),), period=year[7]),
+        ScoreRow("M1", "monthly", "", deductions=(Deduction("L5", 1, "笔记"),), period=year[2]),
+        ScoreRow("M1", "monthly", "R2", 70.0, period=year[2]),
+    ]
+
+    def explained(subject):
+        cycle = Cycle("2021", "2021-01-01", "2021-12-31", (subject,), tuple(rows))
+        (result,) = evaluate(definition, cycle)
+        return result.total, result.source_scores, [asdict(x) for x in result.explanation]
+
+    every_month = explained(member("M1", periods=frozenset(year)))
+    assert explained(member("M1")) == every_month
+    texts = [line["text"] for line in every_month[2]]
+    march = next(i for i, t in enumerate(texts) if "2021-03" in t)
+    august = next(i for i, t in enumerate(texts) if "2021-08" in t)
+    mean = next(i for i, t in enumerate(texts) if "12 个月平均" in t)
+    assert march < august < mean  # the itemized months in order, then the mean

@@ -61,7 +61,12 @@ class Definition:
 
 @dataclass
 class Context:
-    """What a rule sees: the whole cycle and every result, to read and to change."""
+    """What a rule sees: the whole cycle and every result, to read and to change.
+
+    A rule changes results in place (stars, flags, titles, lines); it never adds, removes
+    or replaces an entry of ``results`` (:meth:`rated` and :meth:`members_of` read an
+    index of them made once).
+    """
 
     cycle: Cycle
     definition: Definition
@@ -69,7 +74,7 @@ class Context:
     subjects: dict[str, Subject]
     incidents: dict[str, list[Incident]] = field(default_factory=dict)
     history: dict[str, dict[str, Past]] = field(default_factory=dict)
-    _indexed: tuple | None = field(default=None, init=False, repr=False)
+    _indexed: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def settings(self) -> Mapping[str, Any]:

@@ -43,7 +43,7 @@ def fmt(value: float) -> str:
     """
     text = _shown.get(value)
     if text is None:
-        if not value:  # 0.0 and -0.0 are one key, and print differently
+        if not value or value != value:  # 0.0 and -0.0 are one key; NaN is never found
             return _fmt(value)
         if len(_shown) >= SHOWN_KEPT:
             _shown.clear()
