@@ -135,3 +135,10 @@ def test_a_sheet_with_items_stays_a_row_beside_the_series(app, cycle):
     assert any(type(s) is engine.ScoreRow and s.items == {"X1": 5} for s in own)
     series = next(s for s in own if type(s) is engine.ScoreSeries)
     assert "2021-05" not in series.periods and len(series.periods) == 11
+
+
+def test_a_month_cycle_counts_a_member_in_it_all_month_long():
+    december = inputs.parse_period("2021-12").months()
+    assert inputs._whole_cycle(december) == (date(2022, 1, 1), date(2021, 12, 1))
+    assert inputs._whole_cycle([]) == (date.max, date.min)  # no months: all of none
+    assert inputs._member_months(date(2021, 6, 1), None, []) is None  # as this says

@@ -53,8 +53,8 @@ def insert_rows(
         driver sends the rows.
     :param tenants: every tenant the rows belong to; each must be one the request's
         scope may write (:func:`zhibu.tenancy.scope.require_writable`).
-    :param fixed: columns with one SQL expression for every row (a literal id, or
-        ``gen_random_uuid()`` for the server to draw), written into the statement.
+    :param fixed: columns with one SQL expression for every row (a literal id, such as
+        the result set's), written into the statement.
     :param casts: a column's cast (``{"explanation": "json"}``).
     """
     if not rows:

@@ -234,9 +234,9 @@ def _replaced(cycle: Cycle, inputs: list[SheetInput]) -> list[uuid.UUID]:
 
 def _delete(cycle: Cycle, ids: list[uuid.UUID]) -> None:
     """Delete these sheets and their items: on PostgreSQL in one statement each, the ids
-    one array parameter (a city's month replaced is 60,000 sheets: sixty statements of a
-    thousand parameters each cost seconds to convert and plan); elsewhere a thousand at
-    a time."""
+    one array parameter (a city's month replaced is 60,000 sheets: sixty chunks of a
+    thousand parameters, two statements each, cost seconds to convert and plan);
+    elsewhere a thousand at a time."""
     if not ids:
         return
     if db.session.connection().dialect.name == "postgresql":
