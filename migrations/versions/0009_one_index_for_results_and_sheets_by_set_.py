@@ -5,6 +5,11 @@ A set's results and a subject's results in the current sets are both found throu
 begins with (tenant_id, cycle_id). Each index dropped is one fewer for every row a city's
 recompute or a city's month writes.
 
+Building the new index blocks writes to ``results`` while it runs (a minute or so on
+tens of millions of rows). On a large database build it beforehand without blocking,
+``CREATE INDEX CONCURRENTLY ix_results_set_subject ON results (tenant_id,
+result_set_id, subject_id)``; this migration then keeps it (docs/operations.md).
+
 Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-22 10:00:00
@@ -24,7 +29,10 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("results", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_results_set_subject", ["tenant_id", "result_set_id", "subject_id"], unique=False
+            "ix_results_set_subject",
+            ["tenant_id", "result_set_id", "subject_id"],
+            unique=False,
+            if_not_exists=True,
         )
         batch_op.drop_index("ix_results_subject")
         batch_op.drop_index("ix_results_set")
