@@ -125,6 +125,7 @@ def build(app, admin_url: str, branches: int, per_branch: int):
                     score = None
                     items.append(
                         (
+                            month,  # for the order on disk; not a column
                             tenant_id,
                             uuid.uuid4(),
                             sheet_id,
@@ -180,8 +181,9 @@ def build(app, admin_url: str, branches: int, per_branch: int):
         sheets.sort(key=itemgetter(7))  # on disk as entered: month by month
         sheet_columns = "tenant_id id cycle_id subject_kind subject_id source rater period score"
         copy_rows(raw, "score_sheets", sheet_columns.split(), sheets)
+        items.sort(key=itemgetter(0))  # deductions too, month by month
         item_columns = "tenant_id id sheet_id indicator kind points reason"
-        copy_rows(raw, "score_items", item_columns.split(), items)
+        copy_rows(raw, "score_items", item_columns.split(), [item[1:] for item in items])
         raw.commit()
         raw.autocommit = True  # what autovacuum does after months of entries in production
         raw.execute("VACUUM ANALYZE")
