@@ -9,12 +9,12 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 from tiny_scheme import TINY
 from tiny_scheme import define as tiny_define
+from world import enable_scheme
 
-from zhibu.app import plugin_registry
 from zhibu.db import db
 from zhibu.engine import Indicator, Rubric
 from zhibu.engine.targets import Target
-from zhibu.models import ScoreItem, TenantScheme
+from zhibu.models import ScoreItem
 from zhibu.tenancy import system_scope, use_scope
 
 SHEET = Rubric(
@@ -47,10 +47,7 @@ class Cycle:
 
 
 def enable(app, tenant_id) -> None:
-    plugin_registry(app).schemes["tiny"] = REPORT_TINY
-    with app.app_context(), use_scope(system_scope()):
-        db.session.add(TenantScheme(tenant_id=tenant_id, scheme_key="tiny"))
-        db.session.commit()
+    enable_scheme(app, tenant_id, REPORT_TINY)
 
 
 def scored_cycle(app, client, world, tenant="A", scores=SCORES, admin="admin_a") -> Cycle:

@@ -3,19 +3,15 @@ freezing and reopening, and the rectification ledger."""
 
 import pytest
 from tiny_scheme import TINY
+from world import enable_scheme
 
-from zhibu.app import plugin_registry
 from zhibu.db import db
-from zhibu.models import TenantScheme
 from zhibu.tenancy import system_scope, use_scope
 
 
 @pytest.fixture
 def tiny(app, world):
-    plugin_registry(app).schemes["tiny"] = TINY
-    with app.app_context(), use_scope(system_scope()):
-        db.session.add(TenantScheme(tenant_id=world.ids["A"], scheme_key="tiny"))
-        db.session.commit()
+    enable_scheme(app, world.ids["A"], TINY)
     return f"/api/v1/tenants/{world.id('A')}"
 
 

@@ -82,14 +82,9 @@ def test_org_tree_is_printed_by_depth(runner, world):
 
 def test_cycles_from_the_console(runner, app, world):
     from tiny_scheme import TINY
+    from world import enable_scheme
 
-    from zhibu.app import plugin_registry
-    from zhibu.models import TenantScheme
-
-    plugin_registry(app).schemes["tiny"] = TINY
-    with app.app_context(), use_scope(system_scope()):
-        db.session.add(TenantScheme(tenant_id=world.ids["A"], scheme_key="tiny"))
-        db.session.commit()
+    enable_scheme(app, world.ids["A"], TINY)
     assert "2021-01-01" in run(runner, "cycles", "open", "--tenant", "A", "tiny", "2021").output
     assert run(runner, "cycles", "advance", "--tenant", "A", "tiny", "2021").output.strip() == (
         "assessment"

@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import func, select
 from test_member_import import Z01, Z02
 from tiny_scheme import TINY
+from world import enable_scheme
 
-from zhibu.app import plugin_registry
 from zhibu.db import db
 from zhibu.errors import Conflict
 from zhibu.jobs import enqueue, fetch, retry
@@ -32,7 +32,6 @@ from zhibu.models import (
     Notification,
     RectificationItem,
     ResultSet,
-    TenantScheme,
 )
 from zhibu.tenancy import system_scope, use_scope
 
@@ -40,6 +39,7 @@ ZHIBU = str(Path(sys.executable).with_name("zhibu"))
 TESTS = Path(__file__).parent
 TINY_PLUGIN = """
 from tiny_scheme import TINY
+from world import enable_scheme
 from zhibu.plugins import hookimpl
 
 @hookimpl
@@ -51,10 +51,7 @@ def zhibu_schemes():
 @pytest.fixture
 def cycle(app, client, world):
     """Tenant A runs the test scheme; a 2021 cycle with scores for both branches."""
-    plugin_registry(app).schemes["tiny"] = TINY
-    with app.app_context(), use_scope(system_scope()):
-        db.session.add(TenantScheme(tenant_id=world.ids["A"], scheme_key="tiny"))
-        db.session.commit()
+    enable_scheme(app, world.ids["A"], TINY)
     base = f"/api/v1/tenants/{world.id('A')}"
     opened = client.post(
         f"{base}/cycles",

@@ -8,12 +8,12 @@ from datetime import date
 
 import pytest
 from tiny_scheme import TINY
+from world import enable_scheme
 
 from zhibu import bulk, engine
-from zhibu.app import plugin_registry
 from zhibu.db import db
 from zhibu.evaluations import compute, cycles, inputs
-from zhibu.models import Member, ScoreItem, ScoreSheet, Tenant, TenantScheme
+from zhibu.models import Member, ScoreItem, ScoreSheet, Tenant
 from zhibu.tenancy import system_scope, use_scope
 
 MEMBERS = bulk.ROWS_PER_STATEMENT + 13  # one full statement and a remainder
@@ -21,11 +21,9 @@ MEMBERS = bulk.ROWS_PER_STATEMENT + 13  # one full statement and a remainder
 
 @pytest.fixture
 def cycle(app, world):
-    plugin_registry(app).schemes["tiny"] = TINY
+    enable_scheme(app, world.ids["A"], TINY)
     with app.app_context(), use_scope(system_scope()):
         tenant = db.session.get(Tenant, world.ids["A"])
-        db.session.add(TenantScheme(tenant_id=tenant.id, scheme_key="tiny"))
-        db.session.commit()
         opened = cycles.open_cycle(tenant, "tiny", "2021")
         branch = world.ids["A-Z01"]
         for i in range(MEMBERS):

@@ -8,13 +8,13 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 from tiny_scheme import TINY
+from world import enable_scheme
 
 from zhibu import bulk
-from zhibu.app import plugin_registry
 from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.evaluations import cycles, sheets
-from zhibu.models import Member, ScoreItem, ScoreSheet, Tenant, TenantScheme
+from zhibu.models import Member, ScoreItem, ScoreSheet, Tenant
 from zhibu.tenancy import Scope, TenantScopeError, system_scope, use_scope
 
 MEMBERS = 2 * bulk.ROWS_PER_STATEMENT + 7
@@ -23,11 +23,9 @@ MEMBERS = 2 * bulk.ROWS_PER_STATEMENT + 7
 @pytest.fixture
 def city(app, world):
     """A cycle of the tiny scheme and a branch with more members than one INSERT takes."""
-    plugin_registry(app).schemes["tiny"] = TINY
+    enable_scheme(app, world.ids["A"], TINY)
     with app.app_context(), use_scope(system_scope()):
         tenant = db.session.get(Tenant, world.ids["A"])
-        db.session.add(TenantScheme(tenant_id=tenant.id, scheme_key="tiny"))
-        db.session.commit()
         cycle = cycles.open_cycle(tenant, "tiny", "2021")
         members = [
             Member(

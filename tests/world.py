@@ -132,3 +132,13 @@ def build_world() -> World:
             plain, _ = issue_token(user, "tests")
             world.headers[username] = {"Authorization": f"Bearer {plain}"}
     return world
+
+
+def enable_scheme(app, tenant_id: uuid.UUID, scheme, key: str = "tiny") -> None:
+    """Register a scheme defined in the tests under ``key`` and enable it for a tenant."""
+    from zhibu.app import plugin_registry
+
+    plugin_registry(app).schemes[key] = scheme
+    with app.app_context(), use_scope(system_scope()):
+        db.session.add(TenantScheme(tenant_id=tenant_id, scheme_key=key))
+        db.session.commit()
