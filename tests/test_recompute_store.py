@@ -98,11 +98,9 @@ def test_stored_results_are_the_engines_results(app, cycle, streams, monkeypatch
     ],
 )
 def test_a_members_months_are_those_they_belonged_in(joined, left, months):
-    year = inputs.parse_period("2021").months()
-    joined_by, left_from = inputs._whole_cycle(year)
-    whole = (joined is None or joined < joined_by) and (left is None or left >= left_from)
-    found = inputs._member_months(joined, left, year)
-    assert whole == (found is None) and (12 if found is None else len(found)) == months
+    found = inputs._membership(inputs.parse_period("2021").months())(joined, left)
+    assert (found is None) == (months == 12)  # None: the whole cycle
+    assert (12 if found is None else len(found)) == months
 
 
 def given(line: dict) -> dict:
@@ -136,7 +134,9 @@ def test_a_sheet_with_items_stays_a_row_beside_the_series(app, cycle):
 
 
 def test_a_month_cycle_counts_a_member_in_it_all_month_long():
-    december = inputs.parse_period("2021-12").months()
-    assert inputs._whole_cycle(december) == (date(2022, 1, 1), date(2021, 12, 1))
-    assert inputs._whole_cycle([]) == (date.max, date.min)  # no months: all of none
-    assert inputs._member_months(date(2021, 6, 1), None, []) is None  # as this says
+    december = inputs._membership(inputs.parse_period("2021-12").months())
+    assert december(date(2021, 12, 31), None) is None  # joined within it: all of it
+    assert december(date(2022, 1, 1), None) == frozenset()
+    assert december(None, date(2021, 12, 1)) is None  # left within it: all of it
+    assert december(None, date(2021, 11, 30)) == frozenset()
+    assert inputs._membership([])(date(2021, 6, 1), None) is None  # no months: all of none

@@ -6,7 +6,7 @@ from __future__ import annotations
 import marshal
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
@@ -109,8 +109,7 @@ MEMBER_COLUMNS = (
 
 def _add_members(cycle: Cycle, unit_code, subjects, ids) -> None:
     """Members as plain rows (a city has tens of thousands: no ORM objects)."""
-    months = parse_period(cycle.period).months()
-    joined_by, left_from = _whole_cycle(months)
+    member_months = _membership(parse_period(cycle.period).months())
     retired_units = set(
         db.session.scalars(
             select(OrgUnit.id).where(OrgUnit.tenant_id == cycle.tenant_id, OrgUnit.retired)
@@ -150,9 +149,7 @@ def _add_members(cycle: Cycle, unit_code, subjects, ids) -> None:
                 unit_code.get(org_id),
                 retired=category == "retired" or org_id in retired_units,  # 离退休党支部的党员
                 exempt=exempt,
-                periods=None  # a member all the cycle long, as most are
-                if (joined is None or joined < joined_by) and (left is None or left >= left_from)
-                else _member_months(joined, left, months),
+                periods=member_months(joined, left),
                 attrs={
                     "position": position or "",
                     "status": status,
@@ -164,28 +161,35 @@ def _add_members(cycle: Cycle, unit_code, subjects, ids) -> None:
         ids[code] = ("member", ident)
 
 
-def _whole_cycle(months: list[str]) -> tuple[date, date]:
-    """Who joined before the first day, and left on or after the second, was a member in
-    every month of ``months`` (joined by the end of the first, left in the last or later)."""
+def _membership(months: list[str]) -> Callable[[date | None, date | None], frozenset | None]:
+    """The months a person was a member of the organization (joined, not yet left), as a
+    function of the days they joined and left: None for the whole cycle, as for most.
+
+    The cycle's bounds are worked out once (a city has sixty thousand members): who
+    joined before ``joined_by`` (by the end of the first month) and left on or after
+    ``left_from`` (in the last month or later) was a member all along.
+    """
     if not months:
-        return date.max, date.min
+        return _always
     year, month = int(months[0][:4]), int(months[0][5:7])
     joined_by = date(year + month // 12, month % 12 + 1, 1)
     left_from = date(int(months[-1][:4]), int(months[-1][5:7]), 1)
-    return joined_by, left_from
+
+    def member_months(joined_on: date | None, left_on: date | None) -> frozenset | None:
+        if (joined_on is None or joined_on < joined_by) and (
+            left_on is None or left_on >= left_from
+        ):
+            return None
+        joined, left = _month(joined_on), _month(left_on)  # not in the first or the last
+        return frozenset(
+            m for m in months if (joined is None or m >= joined) and (left is None or m <= left)
+        )
+
+    return member_months
 
 
-def _member_months(
-    joined_on: date | None, left_on: date | None, months: list[str]
-) -> frozenset[str] | None:
-    """Months the person was a member of the organization (joined, not yet left)."""
-    joined, left = _month(joined_on), _month(left_on)
-    if not months or (
-        (joined is None or joined <= months[0]) and (left is None or left >= months[-1])
-    ):
-        return None  # the whole cycle: most members
-    kept = [m for m in months if (joined is None or m >= joined) and (left is None or m <= left)]
-    return None if len(kept) == len(months) else frozenset(kept)
+def _always(joined_on: date | None, left_on: date | None) -> None:
+    return None  # a cycle without months: nobody is left out of any
 
 
 def _month(day: date | None) -> str | None:
