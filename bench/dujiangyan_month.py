@@ -44,22 +44,13 @@ from zhibu.tenancy import system_scope, use_scope
 from zhibu.testing import require_postgres, temporary_postgres_database
 
 sys.path.insert(0, str(Path(__file__).parent))
-from recompute_cycle import Stages, cpu_reference, ratios, reads
+from recompute_cycle import Stages, copy_rows, cpu_reference, ratios, reads
 
 SCHEME = "dujiangyan_quantified"
 KINDS = ("village", "community", "organ", "two_new")
 DEDUCTED = 0.1  # share of member-months with a deduction
 REASONS = ("未按时参加组织生活", "未按时交纳党费", "学习笔记不全", "未参加志愿服务")
 INDICATORS = ("P05", "P06", "R02", "R04", "F03", "M06")
-
-
-def copy_rows(connection, table: str, columns: list[str], rows) -> None:
-    with (
-        connection.cursor() as cursor,
-        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
 
 
 def build(app, admin_url: str, branches: int, per_branch: int):
