@@ -12,17 +12,18 @@ from zhibu.web import i18n
 from zhibu.web.common import PHASE_TITLES
 
 WEB = Path(i18n.__file__).parent
+CORE = WEB.parent  # services mark their messages with zhibu.i18n._ like the pages do
 PO = WEB / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 
 
 def _texts() -> set[str]:
     method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
     keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None}
-    found = extract_from_dir(str(WEB), method_map, keywords=keywords)
+    found = extract_from_dir(str(CORE), method_map, keywords=keywords)
     return {message for _file, _line, message, _comments, _context in found}
 
 
-def test_every_text_of_the_pages_has_its_english():
+def test_every_text_of_the_pages_and_services_has_its_english():
     with PO.open("rb") as handle:
         catalog = read_po(handle, locale="en")
     texts = _texts()
@@ -61,3 +62,20 @@ def test_a_schemes_own_flags_are_named_on_the_pages(app):
     with app.test_request_context("/"):
         assert flag_name("weak_lax") == SCHEME.labels["weak_lax"] != "weak_lax"
         assert flag_name("no_such_flag") == "no_such_flag"
+
+
+def test_a_service_message_follows_the_users_language(app):
+    """``zhibu.i18n._`` is Chinese without a request (jobs, commands) and in the user's
+    language within one."""
+    from zhibu.i18n import _
+
+    assert _("工作台") == "工作台"
+    with app.test_request_context("/"):
+        from flask import session
+
+        assert _("工作台") == "工作台"
+        session["lang"] = "en"
+        from flask_babel import refresh
+
+        refresh()
+        assert _("工作台") == "Dashboard"

@@ -1,0 +1,33 @@
+"""Words people read, in their own language, for every layer below the pages.
+
+The text in the code is the Chinese a user reads; the English is in the catalog
+(``zhibu/web/translations/en/LC_MESSAGES/messages.po``). A service marks a message with
+:func:`_` exactly as a page does::
+
+    from zhibu.i18n import _
+
+    raise Conflict(_("周期已确定结果,需先重新开启。"), field="phase")
+
+It is translated when it is made: in a request, into the language the user chose; in a
+job or a command (no request), it stays Chinese. Placeholders are named
+(``_("第 %(row)s 行", row=3)``), so a translation may put them in another order.
+
+The engine stays free of Flask and of this module: what it says reaches users through
+the layer that calls it.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext, lazy_gettext
+
+__all__ = ["_", "_l"]
+
+
+def _(text: str, **params) -> str:
+    """``text`` in the current language, with its named ``params`` filled in."""
+    return gettext(text, **params)
+
+
+def _l(text: str, **params):
+    """Like :func:`_`, translated only when shown: for texts defined at import time."""
+    return lazy_gettext(text, **params)
