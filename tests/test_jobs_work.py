@@ -251,6 +251,7 @@ def worker_env(app, database_url, redis_url, tmp_path, site: str) -> dict[str, s
         "ZHIBU_REDIS_URL": redis_url,
         "ZHIBU_JOB_QUEUE": app.config["ZHIBU_JOB_QUEUE"],
         "ZHIBU_INSTANCE_PATH": str(tmp_path),
+        "ZHIBU_SECRET_KEY": app.config["SECRET_KEY"],  # the all-tenant key derives from it
         "PYTHONPATH": os.pathsep.join(
             [site, str(TESTS), *filter(None, [os.environ.get("PYTHONPATH")])]
         ),
