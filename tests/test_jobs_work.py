@@ -4,6 +4,7 @@ the middle of a recompute, and the cron scheduler's periodic reminders."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -344,6 +345,7 @@ def test_a_job_whose_worker_was_killed_is_failed_promptly_and_can_be_retried(
     env = worker_env(app, database_url, redis_url, tmp_path, site)
     env["ZHIBU_JOB_HEARTBEAT_SECONDS"] = "1"
     worker = subprocess.Popen([ZHIBU, "worker"], env=env, start_new_session=True)
+    paused = None
     try:
         paused = wait_for(app, handle.id, lambda h: "paused_pid" in h.meta)
         assert paused.status == "started"
@@ -373,6 +375,9 @@ def test_a_job_whose_worker_was_killed_is_failed_promptly_and_can_be_retried(
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait(timeout=10)
+        if paused is not None:  # a horse left holding still when the test failed early
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(paused.meta["paused_pid"], signal.SIGKILL)
 
 
 @pytest.mark.redis
