@@ -176,6 +176,7 @@ def run_worker(app, url: str, folder: str, job_id: str):
         "ZHIBU_REDIS_URL": app.config["ZHIBU_REDIS_URL"],
         "ZHIBU_JOB_QUEUE": app.config["ZHIBU_JOB_QUEUE"],
         "ZHIBU_INSTANCE_PATH": folder,
+        "ZHIBU_SECRET_KEY": app.config["SECRET_KEY"],  # the all-tenant key derives from it
         "PYTHONPATH": os.pathsep.join(p for p in paths if p),
     }
     zhibu = str(Path(sys.executable).with_name("zhibu"))

@@ -56,22 +56,43 @@ def _app():
 
 
 def test_production_shape():
-    assert set(SERVICES) == {"postgres", "redis", "web", "worker", "scheduler"}
-    assert all("healthcheck" in service for service in SERVICES.values())
+    assert set(SERVICES) == {"postgres", "redis", "migrate", "web", "worker", "scheduler"}
+    one_shot = {"migrate"}
+    assert all("healthcheck" in SERVICES[name] for name in set(SERVICES) - one_shot)
     assert "pgdata:/var/lib/postgresql/data" in SERVICES["postgres"]["volumes"]
-    init = next(v for v in SERVICES["postgres"]["volumes"] if "docker-entrypoint-initdb.d" in v)
-    script = (ROOT / init.split(":")[0]).read_text(encoding="utf-8")
-    assert "NOSUPERUSER NOBYPASSRLS" in script and "OWNER zhibu" in script
     assert "pgdata" in COMPOSE["volumes"]
-    assert SERVICES["web"]["environment"]["ZHIBU_DATABASE_URL"].startswith("postgresql://")
     assert SERVICES["worker"]["environment"] == SERVICES["web"]["environment"]
 
 
-@pytest.mark.parametrize("service", ["web", "worker", "scheduler"])
+def test_migrations_run_as_the_owner_and_the_app_as_the_runtime_role():
+    init = next(v for v in SERVICES["postgres"]["volumes"] if "docker-entrypoint-initdb.d" in v)
+    script = (ROOT / init.split(":")[0]).read_text(encoding="utf-8")
+    for role in ("zhibu", "zhibu_app"):
+        assert f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS" in script
+    assert "CREATE DATABASE zhibu OWNER zhibu;" in script
+    migrate = SERVICES["migrate"]
+    assert migrate["command"] == ["zhibu", "db", "upgrade"]
+    owner = migrate["environment"]["ZHIBU_MIGRATE_DATABASE_URL"]
+    assert owner.startswith("postgresql://zhibu:")
+    for name in ("web", "worker", "scheduler"):
+        environment = SERVICES[name]["environment"]
+        assert environment["ZHIBU_DATABASE_URL"].startswith("postgresql://zhibu_app:")
+        assert "ZHIBU_MIGRATE_DATABASE_URL" not in environment  # no owner password there
+        assert "ZHIBU_SECURE_COOKIES" not in environment  # production: Secure cookies
+    assert migrate["environment"]["ZHIBU_DATABASE_URL"] == owner.replace(
+        "zhibu:${ZHIBU_DB_PASSWORD}", "zhibu_app:${ZHIBU_APP_DB_PASSWORD}"
+    )
+    assert SERVICES["web"]["depends_on"]["migrate"] == {
+        "condition": "service_completed_successfully"
+    }
+
+
+@pytest.mark.parametrize("service", ["migrate", "web", "worker", "scheduler"])
 def test_every_command_exists_in_the_project(service):
     definition = SERVICES[service]
     commands = [_argv(definition["command"])]
-    commands.append(_argv(definition["healthcheck"]["test"])[1:])  # after "CMD"
+    if "healthcheck" in definition:
+        commands.append(_argv(definition["healthcheck"]["test"])[1:])  # after "CMD"
     for argv in commands:
         for part in _shell_parts(argv):
             _check_project_command(part)

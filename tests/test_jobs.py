@@ -61,6 +61,7 @@ def test_a_real_worker_runs_the_job_in_the_app_context(database_url, redis_url, 
         "ZHIBU_REDIS_URL": redis_url,
         "ZHIBU_JOB_QUEUE": queue,
         "ZHIBU_INSTANCE_PATH": str(tmp_path),
+        "ZHIBU_SECRET_KEY": app.config["SECRET_KEY"],  # the all-tenant key derives from it
         "PYTHONPATH": str(Path(__file__).parent),
     }
     done = subprocess.run(

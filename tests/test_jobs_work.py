@@ -4,6 +4,7 @@ the middle of a recompute, and the cron scheduler's periodic reminders."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -251,6 +252,7 @@ def worker_env(app, database_url, redis_url, tmp_path, site: str) -> dict[str, s
         "ZHIBU_REDIS_URL": redis_url,
         "ZHIBU_JOB_QUEUE": app.config["ZHIBU_JOB_QUEUE"],
         "ZHIBU_INSTANCE_PATH": str(tmp_path),
+        "ZHIBU_SECRET_KEY": app.config["SECRET_KEY"],  # the all-tenant key derives from it
         "PYTHONPATH": os.pathsep.join(
             [site, str(TESTS), *filter(None, [os.environ.get("PYTHONPATH")])]
         ),
@@ -318,6 +320,64 @@ def test_a_work_horse_killed_mid_recompute_leaves_the_previous_results_whole(
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.communicate(timeout=30)
+
+
+@pytest.mark.redis
+def test_a_job_whose_worker_was_killed_is_failed_promptly_and_can_be_retried(
+    app, client, world, cycle, database_url, redis_url, tmp_path, install_plugin
+):
+    """``kill -9`` of the whole worker (its process and its work horse: a lost container)
+    mid-recompute. No other worker is running; whoever looks at the job next finds it
+    failed within three heartbeats — not "started" for the twelve minutes RQ's own
+    clean-up takes — and a retry runs it again."""
+    install_plugin("tiny", TINY_PLUGIN)
+    site = str(tmp_path / "site-packages")
+    app.config.update(ZHIBU_REDIS_URL=redis_url, ZHIBU_JOB_QUEUE=f"test-{uuid.uuid4().hex[:8]}")
+    tenant, base = world.ids["A"], f"/api/v1/tenants/{world.id('A')}"
+    client.post(f"{base}/cycles/{cycle}/recompute", headers=world.headers["admin_a"])
+    before = current_results(app, tenant, cycle)
+    score_panel(client, world, f"{base}/cycles/{cycle}", "A-Z01", 60, rater="R2")
+    pause = tmp_path / "pause"
+    pause.write_text("hold")
+    with app.app_context():
+        handle = enqueue(jobfuncs.recompute_pausing, cycle, str(pause), tenant_id=tenant)
+        db.session.remove()
+    env = worker_env(app, database_url, redis_url, tmp_path, site)
+    env["ZHIBU_JOB_HEARTBEAT_SECONDS"] = "1"
+    worker = subprocess.Popen([ZHIBU, "worker"], env=env, start_new_session=True)
+    paused = None
+    try:
+        paused = wait_for(app, handle.id, lambda h: "paused_pid" in h.meta)
+        assert paused.status == "started"
+        # the worker with its scheduler (its process group), and its horse mid-write (RQ
+        # starts the horse in a session of its own)
+        os.killpg(worker.pid, signal.SIGKILL)
+        os.kill(paused.meta["paused_pid"], signal.SIGKILL)
+        worker.wait(timeout=10)
+        killed_at = time.monotonic()
+        failed = wait_for(app, handle.id, lambda h: h.status == "failed", seconds=30)
+        assert time.monotonic() - killed_at < 10  # three heartbeats of one second, and slack
+        assert failed.error == "运行这项任务的工作进程已停止(被终止或崩溃),可以重试。"
+        assert current_results(app, tenant, cycle) == before  # the old set whole
+        pause.unlink()
+        with app.app_context():
+            assert retry(handle.id).status == "queued"
+        done = subprocess.run(
+            [ZHIBU, "worker", "--burst"], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        with app.app_context():
+            finished = fetch(handle.id)
+        assert finished.status == "finished", finished.error
+        assert finished.meta["retries"] == 1
+        assert current_results(app, tenant, cycle)[0] != before[0]
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=10)
+        if paused is not None:  # a horse left holding still when the test failed early
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(paused.meta["paused_pid"], signal.SIGKILL)
 
 
 @pytest.mark.redis

@@ -41,6 +41,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask("zhibu", instance_path=str(instance_path), instance_relative_config=True)
     app.config.update(config_module.build_config(instance_path, overrides, os.environ))
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    from zhibu.tenancy.rls import all_tenants_key
+
+    app.config["ZHIBU_ALL_TENANTS_KEY"] = all_tenants_key(app.config["SECRET_KEY"])
 
     import zhibu.audit
     import zhibu.models  # noqa: F401  (registers every model on the metadata)
@@ -56,11 +59,22 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from zhibu.api import init_api
     from zhibu.web import init_web
 
+    _trust_proxies(app)
     _reset_scope_per_request(app)
     init_api(app)
     init_web(app)
     _register_plugin_contributions(app, registry)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind ``ZHIBU_TRUSTED_PROXIES`` reverse proxies, the client's address (the login
+    throttle counts by it) and scheme (HTTPS) are the ones they forwarded."""
+    proxies = app.config["ZHIBU_TRUSTED_PROXIES"]
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def _reset_scope_per_request(app: Flask) -> None:

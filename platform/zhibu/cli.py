@@ -4,6 +4,8 @@ the commands registered through the ``zhibu_cli_commands`` hook, built-in ones i
 from __future__ import annotations
 
 import json
+import os
+import sys
 
 import click
 from flask import current_app
@@ -25,6 +27,8 @@ def cli() -> None:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["run"]:  # the development server speaks plain HTTP
+        os.environ.setdefault("ZHIBU_SECURE_COOKIES", "false")
     cli(prog_name="zhibu")
 
 

@@ -53,6 +53,15 @@ SETTINGS: tuple[Setting, ...] = (
         "`postgresql://…` is read as `postgresql+psycopg://…`.",
     ),
     Setting(
+        "ZHIBU_MIGRATE_DATABASE_URL",
+        "ZHIBU_MIGRATE_DATABASE_URL",
+        str,
+        None,
+        "Database URL `zhibu db …` (migrations) connects with: the role that owns the "
+        "tables. Unset: `ZHIBU_DATABASE_URL`. When its role differs, the app's role is the "
+        "runtime role and is granted what it needs after each upgrade.",
+    ),
+    Setting(
         "ZHIBU_REDIS_URL",
         "ZHIBU_REDIS_URL",
         str,
@@ -97,18 +106,57 @@ SETTINGS: tuple[Setting, ...] = (
         "A page session ends this many hours after login, however active.",
     ),
     Setting(
+        "ZHIBU_SECURE_COOKIES",
+        "SESSION_COOKIE_SECURE",
+        _boolean,
+        True,
+        "The session cookie is sent over HTTPS only. `zhibu run` (the development "
+        "server, plain HTTP) defaults it to false.",
+    ),
+    Setting(
+        "ZHIBU_TRUSTED_PROXIES",
+        "ZHIBU_TRUSTED_PROXIES",
+        int,
+        0,
+        "Reverse proxies in front of the app that set X-Forwarded-For/-Proto: the client's "
+        "address (login throttle) and scheme are read from them.",
+    ),
+    Setting(
         "ZHIBU_LOGIN_MAX_FAILURES",
         "ZHIBU_LOGIN_MAX_FAILURES",
         int,
         5,
-        "Failed logins in a row that lock an account.",
+        "Failed logins for one account from one address, within the lockout time, that lock "
+        "the account for that address.",
+    ),
+    Setting(
+        "ZHIBU_LOGIN_ACCOUNT_MAX_FAILURES",
+        "ZHIBU_LOGIN_ACCOUNT_MAX_FAILURES",
+        int,
+        50,
+        "Failed logins for one account from all addresses, within the lockout time, that "
+        "lock the account everywhere.",
     ),
     Setting(
         "ZHIBU_LOGIN_LOCKOUT_MINUTES",
         "ZHIBU_LOGIN_LOCKOUT_MINUTES",
         int,
         30,
-        "How long a locked account stays locked.",
+        "The window failed logins are counted in, and how long a locked account stays locked.",
+    ),
+    Setting(
+        "ZHIBU_LOGIN_ADDRESS_MAX_FAILURES",
+        "ZHIBU_LOGIN_ADDRESS_MAX_FAILURES",
+        int,
+        30,
+        "Failed logins from one address (any accounts) after which it must wait.",
+    ),
+    Setting(
+        "ZHIBU_LOGIN_ADDRESS_MINUTES",
+        "ZHIBU_LOGIN_ADDRESS_MINUTES",
+        int,
+        10,
+        "The window an address's failed logins are counted in.",
     ),
     Setting(
         "ZHIBU_PASSWORD_MIN_LENGTH",
@@ -144,6 +192,14 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "zhibu",
         "Name of the RQ queue the web app enqueues to and `zhibu worker` listens on.",
+    ),
+    Setting(
+        "ZHIBU_JOB_HEARTBEAT_SECONDS",
+        "ZHIBU_JOB_HEARTBEAT_SECONDS",
+        int,
+        10,
+        "A worker vouches for its running job this often; a job not vouched for in three "
+        "times as long is marked failed (its worker died) and can be retried.",
     ),
     Setting(
         "ZHIBU_REMINDER_CRON",

@@ -1,17 +1,20 @@
-"""Login with lockout, the password policy, and API bearer tokens."""
+"""Login with throttle and lockout, setting a password (the policy, the end of old sessions
+and tokens), and API bearer tokens."""
 
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from zhibu.accounts.passwords import hash_password, needs_rehash, verify_password
+from zhibu.accounts.policy import password_problems
+from zhibu.accounts.throttle import login_throttle
 from zhibu.db import db
+from zhibu.i18n import _
 from zhibu.models import ApiToken, User
 from zhibu.tenancy.scope import system_scope, use_scope
 
@@ -31,56 +34,73 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
-def password_problems(password: str) -> list[str]:
-    """What the configured policy finds wrong with ``password`` (empty: acceptable)."""
-    config = current_app.config
-    problems = []
-    minimum = config["ZHIBU_PASSWORD_MIN_LENGTH"]
-    if len(password) < minimum:
-        problems.append(f"密码至少 {minimum} 位 / at least {minimum} characters")
-    if config["ZHIBU_PASSWORD_COMPLEXITY"]:
-        classes = [r"[a-z]", r"[A-Z]", r"[0-9]", r"[^a-zA-Z0-9]"]
-        if sum(bool(re.search(c, password)) for c in classes) < 3:
-            problems.append(
-                "密码须包含大写字母、小写字母、数字、符号中的三类 / "
-                "needs three of: upper case, lower case, digit, symbol"
-            )
-    return problems
-
-
 def set_password(user: User, password: str) -> None:
-    problems = password_problems(password)
+    """Give ``user`` a new password (the policy applies: :class:`ValueError` naming what is
+    wrong). Every page session of the user ends and every API token is revoked: whoever
+    held the old password, or a session or token made with it, is out. The caller commits,
+    in the platform scope (the user row is global)."""
+    problems = password_problems(password, user.username or "")
     if problems:
-        raise ValueError("; ".join(problems))
+        raise ValueError(" ".join(problems))
     user.password_hash = hash_password(password)
+    end_sessions(user)
+    if user.id is not None:
+        db.session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now())
+        )
 
 
-def authenticate(username: str, password: str) -> User:
-    """The user, if the password is right and the account is open; else :class:`LoginError`."""
-    config = current_app.config
+def end_sessions(user: User) -> None:
+    """End every page session of ``user`` (each carries the version it was opened with);
+    the caller commits."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+class LoginThrottled(LoginError):
+    """Too many failed logins from the caller's address: wait ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def authenticate(username: str, password: str, address: str | None = None) -> User:
+    """The user, if the password is right and the account open to ``address``; else
+    :class:`LoginError` — one message, after one password check, whether the user name is
+    unknown, the password wrong or the account locked (nothing tells them apart) — or
+    :class:`LoginThrottled` when the address has failed too often (see
+    :mod:`zhibu.accounts.throttle`)."""
+    throttle = login_throttle()
+    wait = throttle.address_wait(address)
+    if wait:
+        minutes = (wait + 59) // 60
+        message = _("登录失败次数过多,请 %(minutes)s 分钟后再试。", minutes=minutes)
+        raise LoginThrottled(message, wait)
     with use_scope(system_scope(username=username)):
         user = db.session.scalar(select(User).where(User.username == username))
-        if user is None or not user.active:
-            verify_password(_DUMMY_HASH, password)  # same time as a real check
-            raise LoginError("用户名或密码错误 / wrong user name or password")
-        locked_until = _aware(user.locked_until)
-        if locked_until and locked_until > now():
-            minutes = max(1, int((locked_until - now()).total_seconds() // 60) + 1)
-            raise LoginError(f"账户已锁定,请 {minutes} 分钟后再试 / locked, try in {minutes} min")
-        if not verify_password(user.password_hash, password):
-            user.failed_logins += 1
-            if user.failed_logins >= config["ZHIBU_LOGIN_MAX_FAILURES"]:
-                user.locked_until = now() + timedelta(minutes=config["ZHIBU_LOGIN_LOCKOUT_MINUTES"])
-                user.failed_logins = 0
-            db.session.commit()
-            raise LoginError("用户名或密码错误 / wrong user name or password")
-        user.failed_logins = 0
+        known = user is not None and user.active
+        right = verify_password(user.password_hash if known else _DUMMY_HASH, password)
+        locked = throttle.locked_for(username, address) or (known and _locked(user))
+        if not (known and right) or locked:
+            if throttle.failed(username, address) and known:
+                minutes = current_app.config["ZHIBU_LOGIN_LOCKOUT_MINUTES"]
+                user.locked_until = now() + timedelta(minutes=minutes)
+                db.session.commit()
+            raise LoginError(_("用户名或密码错误,或失败次数过多暂时不能登录,请稍后再试。"))
+        throttle.succeeded(username, address)
         user.locked_until = None
         user.last_login_at = now()
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         db.session.commit()
         return user
+
+
+def _locked(user: User) -> bool:
+    locked_until = _aware(user.locked_until)
+    return locked_until is not None and locked_until > now()
 
 
 _DUMMY_HASH = hash_password("not a real password")

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
 
 from zhibu.accounts.access import visible_tenant_ids
-from zhibu.accounts.auth import LoginError, authenticate, issue_token, revoke_token
+from zhibu.accounts.auth import (
+    LoginError,
+    LoginThrottled,
+    authenticate,
+    issue_token,
+    revoke_token,
+)
 from zhibu.api.security import bearer_token, current_user
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Log in for the API")
@@ -37,10 +44,20 @@ class MeSchema(Schema):
 class Tokens(MethodView):
     @blp.arguments(LoginSchema)
     @blp.response(201, TokenSchema)
+    @blp.alt_response(401, response="DEFAULT_ERROR", description="Login refused")
+    @blp.alt_response(
+        429, response="DEFAULT_ERROR", description="Too many failed logins from this address"
+    )
     def post(self, login):
-        """Exchange a user name and password for a bearer token."""
+        """Exchange a user name and password for a bearer token.
+
+        Refused with 401 (one message whether the user name is unknown, the password
+        wrong or the account locked) or 429 with ``Retry-After`` when the caller's address
+        has failed too often; the page login counts the same failures."""
         try:
-            user = authenticate(login["username"], login["password"])
+            user = authenticate(login["username"], login["password"], request.remote_addr)
+        except LoginThrottled as exc:
+            abort(429, message=str(exc), headers={"Retry-After": str(exc.retry_after)})
         except LoginError as exc:
             abort(401, message=str(exc))
         plain, token = issue_token(user, login["name"])

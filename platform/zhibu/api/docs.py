@@ -1,18 +1,21 @@
 """Interactive API docs at ``/api/docs``: Swagger UI from the ``swagger-ui-bundle``
-package, served by the app itself (deployments have no internet, so no CDN)."""
+package, served by the app itself (deployments have no internet, so no CDN).
+
+The page is Zhibu's own, not flask-smorest's: that one starts Swagger UI with an inline
+script, which the Content-Security-Policy (``script-src 'self'``) refuses; here the start
+is a static file (``static/swagger-init.js``)."""
 
 from __future__ import annotations
 
 import swagger_ui_bundle
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, current_app, render_template, url_for
 
 ASSETS_URL = "/api/swagger-ui/"
 
 
 def configure(app: Flask) -> None:
-    """Settings flask-smorest reads when it builds its Swagger UI page."""
-    app.config.setdefault("OPENAPI_SWAGGER_UI_PATH", "docs")
-    app.config.setdefault("OPENAPI_SWAGGER_UI_URL", ASSETS_URL)
+    """No Swagger UI page of flask-smorest's (see the module's docstring)."""
+    app.config.setdefault("OPENAPI_SWAGGER_UI_PATH", None)
 
 
 def init_app(app: Flask) -> None:
@@ -23,3 +26,21 @@ def init_app(app: Flask) -> None:
         static_url_path=ASSETS_URL.rstrip("/"),
     )
     app.register_blueprint(assets)
+    page = Blueprint(
+        "api_docs",
+        __name__,
+        template_folder="templates",
+        static_folder="static",
+        static_url_path="/api/docs-static",
+    )
+    page.add_url_rule("/api/docs", "docs", _docs_page)
+    app.register_blueprint(page)
+
+
+def _docs_page():
+    return render_template(
+        "api_docs.html",
+        title=current_app.config["API_TITLE"],
+        assets=ASSETS_URL,
+        spec_url=url_for("api-docs.openapi_json"),
+    )

@@ -96,7 +96,8 @@ class MyPassword(MethodView):
     @blp.arguments(PasswordSchema)
     @blp.response(204)
     def post(self, data):
-        """Change your own password (the policy applies)."""
+        """Change your own password (the policy applies). Every page session and API token
+        of yours ends, this request's token included: log in again with the new password."""
         user = current_user()
         if not verify_password(user.password_hash, data["current"]):
             abort(

@@ -21,6 +21,7 @@ from rq.exceptions import InvalidJobOperation
 from rq.job import Job
 
 from zhibu.errors import Conflict
+from zhibu.i18n import _
 from zhibu.jobs.progress import inline_meta
 
 INLINE_JOBS_KEY = "zhibu.inline_jobs"
@@ -174,7 +175,7 @@ def retry(job_id: str) -> JobHandle | None:
         job = Job.fetch(job_id, connection=redis_connection())
     except Exception:
         return None
-    _refuse_unless_failed(str(job.get_status(refresh=True)))
+    _refuse_unless_failed(_handle(job).status)
     job.meta.pop("progress", None)
     job.meta["retries"] = job.meta.get("retries", 0) + 1
     try:  # of two retries at once, one requeues, one is refused; the meta is saved with
@@ -192,10 +193,14 @@ def _refuse_unless_failed(status: str) -> None:
 
 def _handle(job: Job) -> JobHandle:
     status = job.get_status(refresh=True)
+    if status == "started" and _abandoned(job):
+        status = job.get_status(refresh=True)
     error = None
     if status == "failed":
         result = job.latest_result()
         error = result.exc_string if result else "failed"
+        if "AbandonedJobError" in error:
+            error = _("运行这项任务的工作进程已停止(被终止或崩溃),可以重试。")
     meta = dict(job.get_meta(refresh=True))
     return JobHandle(
         id=job.id,
@@ -208,6 +213,18 @@ def _handle(job: Job) -> JobHandle:
         enqueued_at=job.enqueued_at,
         ended_at=job.ended_at,
     )
+
+
+def _abandoned(job: Job) -> bool:
+    """A started job its worker no longer vouches for (killed, its machine lost: see
+    :class:`zhibu.jobs.worker.AppWorker`) is failed now, by RQ's own clean-up of the
+    queue's started jobs, rather than at the next maintenance of a surviving worker
+    (every ten minutes). True when the job was among them."""
+    registry = job.started_job_registry
+    if job.id not in registry.get_expired_job_ids():
+        return False
+    registry.cleanup()
+    return True
 
 
 def _run_inline(path: str, args, kwargs, tenant: str | None, kind: str, user) -> JobHandle:

@@ -24,8 +24,10 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
+    # bumped by logout and by every password change: a page session carries the version it
+    # was opened with and ends when the user's has moved on (all their sessions at once)
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 

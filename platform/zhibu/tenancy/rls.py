@@ -4,18 +4,33 @@ Each transaction carries the tenants it may read and write, set by
 :mod:`zhibu.tenancy.scope` with ``set_config(…, true)`` when the transaction begins:
 
 - ``zhibu.read_tenants`` / ``zhibu.write_tenants``: comma-separated tenant ids;
-- ``zhibu.all_tenants``: ``on`` for the platform administrator and system jobs.
+- ``zhibu.all_tenants``: the **all-tenant key** for the platform administrator, system
+  jobs and the access checks — a secret derived from the app's ``SECRET_KEY``
+  (:func:`all_tenants_key`). ``zhibu_all_tenants()`` compares its SHA-256 digest with the
+  digest the tables' owner wrote into the function itself at migration time
+  (:func:`key_function_sql`); the app's runtime role cannot replace the function, so no
+  value it sets (``on``, a guess) opens every tenant without the key.
 
-Every table with a ``tenant_id`` column gets two policies, with ``FORCE`` so that the
-table owner is held to them too. A query that forgets its tenant filter then returns
-nothing rather than another tenant's rows. The app must connect as a role without
-SUPERUSER or BYPASSRLS (see docs/operations.md); :func:`bypasses_rls` tells if it does not.
+Every table with a ``tenant_id`` column has two policies, with ``FORCE`` so that the table
+owner is held to them too. Since migration 0010 they read the settings once per statement
+(an InitPlan: ``(SELECT zhibu_all_tenants())``, ``tenant_id = ANY ((SELECT
+zhibu_read_tenants()))``), not once per row, and the tenant test can use an index. A query
+that forgets its tenant filter returns nothing rather than another tenant's rows.
 
-Migrations call :func:`enable` for each new tenant-owned table; these functions are
-part of the migration history and must keep their meaning.
+The app connects as a **runtime role** that does not own the tables (see
+docs/operations.md): only the owner can ``ALTER TABLE … NO FORCE ROW LEVEL SECURITY`` or
+replace the functions; :func:`grant_runtime` gives the runtime role rows, never DDL or
+TRUNCATE (which row-level security does not cover).
+
+Migrations 0002–0006 call :func:`enable` (the first form of the policies, replaced by
+0010); later ones call :func:`protect`. These functions are part of the migration history
+and must keep their meaning.
 """
 
 from __future__ import annotations
+
+import hashlib
+import hmac
 
 FUNCTIONS_SQL = """
 CREATE OR REPLACE FUNCTION zhibu_all_tenants() RETURNS boolean
@@ -77,6 +92,156 @@ def disable(op, *tables: str, drop_functions: bool = False) -> None:
         op.execute(disable_sql(table))
     if drop_functions:
         op.execute(DROP_FUNCTIONS_SQL)
+
+
+# -- since migration 0010: a keyed all-tenant switch, checked once per statement ----------
+
+ALL_TENANTS_LABEL = b"zhibu.all_tenants"
+NO_KEY = "no key"
+
+TENANT_SET_FUNCTIONS_SQL = """
+CREATE OR REPLACE FUNCTION zhibu_read_tenants() RETURNS uuid[]
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT string_to_array(nullif(current_setting('zhibu.read_tenants', true), ''), ',')::uuid[]
+$$;
+CREATE OR REPLACE FUNCTION zhibu_write_tenants() RETURNS uuid[]
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT string_to_array(nullif(current_setting('zhibu.write_tenants', true), ''), ',')::uuid[]
+$$;
+"""
+
+DROP_TENANT_SET_FUNCTIONS_SQL = """
+DROP FUNCTION IF EXISTS zhibu_write_tenants();
+DROP FUNCTION IF EXISTS zhibu_read_tenants();
+"""
+
+_ALL = "(SELECT zhibu_all_tenants())"
+
+
+def all_tenants_key(secret_key: str) -> str:
+    """The all-tenant key of an app: derived from its ``SECRET_KEY`` (every process of a
+    deployment shares that already), never the key itself."""
+    return hmac.new(secret_key.encode(), ALL_TENANTS_LABEL, hashlib.sha256).hexdigest()
+
+
+def key_function_sql(key: str | None) -> str:
+    """``zhibu_all_tenants()``: true when the transaction's ``zhibu.all_tenants`` is the
+    key whose digest is written here (no key: never)."""
+    test = "false"
+    if key:
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        test = (
+            "sha256(convert_to(coalesce(current_setting('zhibu.all_tenants', true), ''),"
+            f" 'UTF8')) = '\\x{digest}'::bytea"
+        )
+    return f"""
+CREATE OR REPLACE FUNCTION zhibu_all_tenants() RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT {test}
+$$;
+"""
+
+
+def protect_sql(table: str) -> str:
+    """The policies of ``table`` since 0010 (the settings read once per statement)."""
+    read = f"{_ALL} OR tenant_id = ANY ((SELECT zhibu_read_tenants())::uuid[])"
+    write = f"{_ALL} OR tenant_id = ANY ((SELECT zhibu_write_tenants())::uuid[])"
+    return f"""
+ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
+ALTER TABLE {table} FORCE ROW LEVEL SECURITY;
+CREATE POLICY {table}_read ON {table} FOR SELECT USING ({read});
+CREATE POLICY {table}_write ON {table} FOR ALL USING ({write}) WITH CHECK ({write});
+"""
+
+
+def drop_policies_sql(table: str) -> str:
+    return f"""
+DROP POLICY IF EXISTS {table}_write ON {table};
+DROP POLICY IF EXISTS {table}_read ON {table};
+"""
+
+
+def protected_tables(connection) -> list[str]:
+    """Tables that carry Zhibu's policies, in name order."""
+    from sqlalchemy import text
+
+    return list(
+        connection.execute(
+            text(
+                "SELECT tablename FROM pg_policies WHERE schemaname = current_schema()"
+                " AND policyname = tablename || '_read' ORDER BY tablename"
+            )
+        ).scalars()
+    )
+
+
+def protect(op, *tables: str) -> None:
+    """For a migration after 0010: protect ``tables`` with the policies of 0010."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        op.execute(protect_sql(table))
+
+
+def keyed(connection) -> bool:
+    """The database has the keyed switch of 0010 (not downgraded below it)."""
+    from sqlalchemy import text
+
+    return bool(
+        connection.execute(
+            text("SELECT to_regprocedure('zhibu_read_tenants()') IS NOT NULL")
+        ).scalar()
+    )
+
+
+def after_upgrade(connection, key: str | None, runtime_role: str | None) -> None:
+    """What ``zhibu db upgrade`` does after the migrations, as the tables' owner: write the
+    digest of the app's current key (a changed ``SECRET_KEY`` takes effect here), and give
+    the runtime role what it needs on every table, new ones included."""
+    from sqlalchemy import text
+
+    if connection.dialect.name != "postgresql" or not keyed(connection):
+        return
+    connection.execute(text(key_function_sql(key)))
+    if runtime_role:
+        grant_runtime(connection, runtime_role)
+
+
+def grant_runtime(connection, role: str) -> None:
+    """Rows of every table for ``role``: SELECT, INSERT, UPDATE, DELETE — no TRUNCATE, no
+    DDL (it owns nothing), nothing on ``alembic_version``."""
+    from sqlalchemy import text
+
+    name = connection.dialect.identifier_preparer.quote(role)
+    for statement in (
+        f"GRANT USAGE ON SCHEMA {_schema(connection)} TO {name}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "
+        f"{_schema(connection)} TO {name}",
+        f"REVOKE ALL ON alembic_version FROM {name}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {_schema(connection)} TO {name}",
+    ):
+        connection.execute(text(statement))
+
+
+def _schema(connection) -> str:
+    from sqlalchemy import text
+
+    schema = connection.execute(text("SELECT current_schema()")).scalar()
+    return connection.dialect.identifier_preparer.quote(schema)
+
+
+def owns_tables(connection) -> bool:
+    """The connected role owns Zhibu's tables (it could switch row-level security off)."""
+    from sqlalchemy import text
+
+    return bool(
+        connection.execute(
+            text(
+                "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema()"
+                " AND tablename = 'tenants' AND tableowner = current_user)"
+            )
+        ).scalar()
+    )
 
 
 def bypasses_rls(connection) -> bool:

@@ -107,6 +107,8 @@ def _ids(values: Iterable[uuid.UUID]) -> str:
 
 
 def _set_config(connection, scope: Scope) -> None:
+    """The scope for row-level security; the all-tenant switch is the app's key (see
+    :mod:`zhibu.tenancy.rls`)."""
     connection.execute(
         text(
             "SELECT set_config('zhibu.read_tenants', :read, true),"
@@ -116,9 +118,15 @@ def _set_config(connection, scope: Scope) -> None:
         {
             "read": _ids(scope.read),
             "write": _ids(scope.write),
-            "all": "on" if scope.all_tenants else "off",
+            "all": _all_tenants_key() if scope.all_tenants else "",
         },
     )
+
+
+def _all_tenants_key() -> str:
+    from flask import current_app, has_app_context
+
+    return current_app.config.get("ZHIBU_ALL_TENANTS_KEY") or "" if has_app_context() else ""
 
 
 @event.listens_for(Session, "after_begin")

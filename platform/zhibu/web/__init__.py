@@ -16,7 +16,7 @@ from flask import Flask, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from zhibu.web import health, i18n, pages
+from zhibu.web import headers, health, i18n, pages
 from zhibu.web.guard import login_needed_json, wants_json
 
 csrf = CSRFProtect()
@@ -37,10 +37,12 @@ def init_web(app: Flask) -> None:
     )
 
     # the session cookie: never readable by scripts, not sent with cross-site posts (Flask's
-    # own default leaves SameSite unset); a SameSite chosen in the config is kept
+    # own default leaves SameSite unset); a SameSite chosen in the config is kept. Secure
+    # (HTTPS only) is the setting ZHIBU_SECURE_COOKIES, on unless turned off.
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     if not app.config.get("SESSION_COOKIE_SAMESITE"):
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    headers.init_headers(app)
     i18n.init_i18n(app)
     pages.init_session_timeout(app)
     _init_csrf(app)  # after the session user is loaded: a timed-out form goes to login

@@ -32,17 +32,31 @@ def check_redis() -> str:
 
 
 def check_row_level_security() -> str:
-    from zhibu.tenancy.rls import bypasses_rls
+    """``enforced``; or why the database's check is off or weaker than it should be."""
+    from zhibu.tenancy import rls
 
     if db.engine.dialect.name != "postgresql":
         return "not applicable"
     try:
         with db.engine.connect() as connection:
-            if bypasses_rls(connection):
+            if rls.bypasses_rls(connection):
                 return "bypassed: connect as a role without SUPERUSER or BYPASSRLS"
+            if rls.keyed(connection) and not _key_opens(connection):
+                return f"{KEY_MISSING}: run `zhibu db upgrade` with this ZHIBU_SECRET_KEY"
+            if rls.owns_tables(connection):
+                return "enforced, but the app's role owns the tables: give it a runtime role"
         return "enforced"
     except Exception as exc:
         return f"unknown: {exc.__class__.__name__}"
+
+
+KEY_MISSING = "all-tenant key not stored"
+
+
+def _key_opens(connection) -> bool:
+    key = current_app.config.get("ZHIBU_ALL_TENANTS_KEY") or ""
+    query = text("SELECT set_config('zhibu.all_tenants', :key, true), zhibu_all_tenants()")
+    return bool(connection.execute(query, {"key": key}).one()[1])
 
 
 @bp.get("/healthz")
@@ -50,4 +64,5 @@ def healthz():
     checks = {"database": check_database(), "jobs": check_redis()}
     healthy = all(value in {"ok", "inline"} for value in checks.values())
     checks["row_level_security"] = check_row_level_security()
+    healthy = healthy and not checks["row_level_security"].startswith(KEY_MISSING)
     return jsonify(status="ok" if healthy else "error", checks=checks), (200 if healthy else 503)

@@ -20,11 +20,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from zhibu.accounts.access import access_for, visible_tenant_ids
-from zhibu.accounts.auth import LoginError, authenticate
+from zhibu.accounts.auth import LoginError, LoginThrottled, authenticate, end_sessions
 from zhibu.app import plugin_registry
 from zhibu.db import db
 from zhibu.models import Tenant, User
-from zhibu.tenancy.scope import Scope, set_scope, system_scope
+from zhibu.tenancy.scope import Scope, set_scope, system_scope, use_scope
 from zhibu.web import i18n
 from zhibu.web.common import ROLE_NAMES, flag_name, grade_name, star_name, status_name
 from zhibu.web.guard import page_access, register_page_errors, safe_next
@@ -41,7 +41,9 @@ register_page_errors(bp)
 
 def init_session_timeout(app: Flask) -> None:
     """A session ends after ``ZHIBU_SESSION_IDLE_MINUTES`` idle, and in any case
-    ``ZHIBU_SESSION_MAX_HOURS`` after login (``login_at``); then the user logs in again."""
+    ``ZHIBU_SESSION_MAX_HOURS`` after login (``login_at``); then the user logs in again.
+    It ends at once when the user logs out anywhere or changes the password (the session's
+    ``sv`` is no longer the user's ``session_version``) or the account is disabled."""
 
     @app.before_request
     def load_user() -> None:
@@ -53,16 +55,24 @@ def init_session_timeout(app: Flask) -> None:
         max_age = app.config["ZHIBU_SESSION_MAX_HOURS"] * 3600
         now = time.time()
         if now - session.get("seen", 0) > idle_limit or now - session.get("login_at", 0) > max_age:
-            lang = session.get("lang")
-            session.clear()
-            if lang:
-                session["lang"] = lang
-            flash(_("会话已超时,请重新登录。"))
+            _end_session(_("会话已超时,请重新登录。"))
+            return
+        user = db.session.get(User, _uuid(user_id))
+        if user is None or not user.active or session.get("sv") != user.session_version:
+            _end_session(_("您已退出登录或更改了密码,请重新登录。"))
             return
         session["seen"] = now
-        g.user = db.session.get(User, _uuid(user_id))
-        if g.user is not None:
-            set_scope(_page_scope(g.user), db.session())
+        g.user = user
+        set_scope(_page_scope(g.user), db.session())
+
+
+def _end_session(message: str) -> None:
+    """Forget the session's user (the language stays) and say why."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(message)
 
 
 def _page_scope(user: User) -> Scope:
@@ -122,14 +132,18 @@ def login():
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
         try:
-            user = authenticate(username, password)
+            user = authenticate(username, password, request.remote_addr)
         except LoginError as exc:
             flash(str(exc))
-            return render_template("login.html", username=username, next=target), 401
+            status, headers = 401, {}
+            if isinstance(exc, LoginThrottled):
+                status, headers = 429, {"Retry-After": str(exc.retry_after)}
+            page = render_template("login.html", username=username, next=target)
+            return page, status, headers
         lang = session.get("lang")
         session.clear()
         now = time.time()
-        session.update(user_id=str(user.id), seen=now, login_at=now)
+        session.update(user_id=str(user.id), sv=user.session_version, seen=now, login_at=now)
         if lang:
             session["lang"] = lang
         return redirect(target)
@@ -138,6 +152,12 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Log out everywhere: every session of the user ends, not only this cookie (a copy of
+    it, captured or left on another machine, is worth nothing afterwards)."""
+    if g.user is not None:
+        with use_scope(system_scope(username=g.user.username, user_id=g.user.id)):
+            end_sessions(g.user)
+            db.session.commit()
     session.clear()
     return redirect(url_for("pages.login"))
 
