@@ -92,7 +92,7 @@ def _login(page, base: str, username: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", "correct horse battery")
     page.click("form.card button[type=submit]")
-    page.wait_for_url(base + "/")
+    page.wait_for_url(lambda url: not url.startswith(base + "/login"))  # the role's page
 
 
 def _logout(page) -> None:

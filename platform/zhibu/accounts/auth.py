@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from zhibu.accounts.passwords import hash_password, needs_rehash, verify_password
 from zhibu.db import db
+from zhibu.i18n import _
 from zhibu.models import ApiToken, User
 from zhibu.tenancy.scope import system_scope, use_scope
 
@@ -37,14 +38,11 @@ def password_problems(password: str) -> list[str]:
     problems = []
     minimum = config["ZHIBU_PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
-        problems.append(f"密码至少 {minimum} 位 / at least {minimum} characters")
+        problems.append(_("密码至少 %(minimum)s 位", minimum=minimum))
     if config["ZHIBU_PASSWORD_COMPLEXITY"]:
         classes = [r"[a-z]", r"[A-Z]", r"[0-9]", r"[^a-zA-Z0-9]"]
         if sum(bool(re.search(c, password)) for c in classes) < 3:
-            problems.append(
-                "密码须包含大写字母、小写字母、数字、符号中的三类 / "
-                "needs three of: upper case, lower case, digit, symbol"
-            )
+            problems.append(_("密码须包含大写字母、小写字母、数字、符号中的三类"))
     return problems
 
 

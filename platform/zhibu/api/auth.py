@@ -9,6 +9,7 @@ from marshmallow import Schema, fields
 from zhibu.accounts.access import visible_tenant_ids
 from zhibu.accounts.auth import LoginError, authenticate, issue_token, revoke_token
 from zhibu.api.security import bearer_token, current_user
+from zhibu.i18n import _
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Log in for the API")
 
@@ -43,6 +44,8 @@ class Tokens(MethodView):
             user = authenticate(login["username"], login["password"])
         except LoginError as exc:
             abort(401, message=str(exc))
+        if user.must_change_password:  # a password someone else chose opens no token
+            abort(403, message=_("请先登录网页修改初始密码,再申请令牌。"))
         plain, token = issue_token(user, login["name"])
         return {"token": plain, "expires_at": token.expires_at, "token_type": "Bearer"}
 
