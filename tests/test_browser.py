@@ -214,7 +214,7 @@ def test_a_user_made_on_the_page_changes_the_initial_password_first(live_server,
     with it, is asked for a password of their own first, then lands on the score sheets."""
     from playwright.sync_api import expect
 
-    base, world, _cycles = live_server
+    base, _world, _cycles = live_server
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 844})
     _login(page, base, "admin_a")
