@@ -215,6 +215,7 @@ def test_bad_settings_are_refused_naming_the_setting(app, client, world):
         assert refused.status_code == 400 and message in refused.text, value
         row = refused.text.split('class="invalid"')[1].split("</tr>")[0]
         assert "五星级党员比例上限" in row and message in row
+        assert f'value="{value}"' in row  # as typed
     assert [v.number for v in versions_of(app, world.ids["A"], "akesu_college")] == [1]
 
 

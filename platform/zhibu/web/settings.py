@@ -45,6 +45,7 @@ def scheme_settings(tenant_id: uuid.UUID, key: str):
     values, problems, error = dict(current.settings), {}, None
     if request.method == "POST":
         values, problems = _read(scheme.settings, request.form)
+        values |= {key: request.form.get(key, "") for key in problems}  # shown as typed
         if not problems:
             try:
                 saved = versions.save_settings(g.tenant, key, values, request.form.get("note", ""))
