@@ -214,7 +214,9 @@ def test_a_password_reset_unlocks_and_is_changed_at_next_login(app, client, worl
     assert login(app.test_client(), "secretary_a", PASSWORD).status_code == 401  # the old one
     fresh = app.test_client()
     assert login(fresh, "secretary_a", password).location.startswith("/password")
-    assert user_row(app, "secretary_a").failed_logins == 0
+    user = user_row(app, "secretary_a")
+    assert user.failed_logins == 0
+    assert "$m=65536," in user.password_hash  # the light hash of a made password is redone
 
 
 def test_an_account_with_roles_elsewhere_is_the_platform_administrators(app, client, world):
