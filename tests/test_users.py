@@ -97,6 +97,13 @@ def test_a_new_user_gets_a_one_time_password_and_changes_it_first(app, client, w
     assert client.get(changed.location).location.endswith("/sheets")  # an assessor's page
     user = user_row(app, "li_si")
     assert not user.must_change_password and verify_password(user.password_hash, form["new"])
+    with app.app_context(), use_scope(system_scope()):
+        own = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.username == "li_si", AuditEntry.entity == "users")
+        ).all()
+        changed = [e for e in own if "must_change_password" in e.after]
+        assert [e.tenant_id for e in changed] == [world.ids["A"]]  # in the tenant's log
+        assert changed[0].after == {"password_hash": "***", "must_change_password": False}
 
 
 def test_an_initial_password_opens_no_api_token(app, client, world):
@@ -105,6 +112,18 @@ def test_an_initial_password_opens_no_api_token(app, client, world):
     [(username, password)] = slips(created)
     refused = client.post("/api/v1/auth/tokens", json={"username": username, "password": password})
     assert refused.status_code == 403 and "修改初始密码" in refused.json["message"]
+    body = {"username": "svc", "password": "long enough pw", "roles": [{"role": "assessor"}]}
+    for must, status in ((True, 403), (False, 201)):  # the API's choice, for a script's account
+        made = client.post(
+            f"/api/v1/tenants/{world.id('A')}/users",
+            json=body | {"username": f"svc{must}", "must_change_password": must},
+            headers=world.headers["admin_a"],
+        )
+        assert made.status_code == 201 and made.json["must_change_password"] is must
+        token = client.post(
+            "/api/v1/auth/tokens", json={"username": f"svc{must}", "password": "long enough pw"}
+        )
+        assert token.status_code == status
 
 
 # --- bad input, refused alike on the page and in the API -------------------------------------
