@@ -73,7 +73,7 @@ def test_tenant_admin_creates_users_with_roles(client, world):
     assert created.json["roles"][0]["role"] == "branch_secretary"
     taken = client.post(url, json=body, headers=admin)
     assert taken.status_code == 409 and taken.json["errors"] == {
-        "username": ["user name 'sec2' is taken"]
+        "username": ["用户名 sec2 已被使用,请换一个。"]
     }
     foreign = dict(
         body, username="sec3", roles=[{"role": "branch_secretary", "org_id": world.id("B-Z01")}]

@@ -1,6 +1,8 @@
 """A real browser against a live ``zhibu run``: an assessor fills a score sheet by keyboard,
 the admin recomputes through the page (progress, then finished) and sees the stars change;
-screenshots of the main pages go to ``tests/artifacts/`` (ignored by git).
+every role logs in and lands on its own page (on a phone's width); a user made on the page
+changes the initial password first. Screenshots of the main pages go to
+``tests/artifacts/`` (ignored by git).
 
 Debian's chromium driven headless by Playwright for Python. Without chromium the test is
 skipped, except under ``CI=true``, where it fails: CI must not go green on a test it did
@@ -92,7 +94,7 @@ def _login(page, base: str, username: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", "correct horse battery")
     page.click("form.card button[type=submit]")
-    page.wait_for_url(base + "/")
+    page.wait_for_url(lambda url: not url.startswith(base + "/login"))  # the role's page
 
 
 def _logout(page) -> None:
@@ -182,3 +184,61 @@ def test_assessor_scores_admin_recomputes_and_the_stars_change(live_server, brow
     expect(page.locator("main")).to_contain_text("甲学院党委")
     expect(page.locator("main")).not_to_contain_text("乙公司")
     _shot(page, "overseer-dashboard")
+
+
+LANDINGS = (  # each role, and the heading of the page it lands on after login
+    ("root", "单位管理"),
+    ("admin_a", "工作台"),
+    ("assessor_a", "评分表"),
+    ("secretary_a", "本支部"),
+    ("member_a", "我的星级"),
+    ("overseer_c", "监督总览"),
+)
+
+
+def test_each_role_lands_on_its_page(live_server, browser_page):
+    from playwright.sync_api import expect
+
+    base, _world, _cycles = live_server
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    for username, heading in LANDINGS:
+        _login(page, base, username)
+        expect(page.locator("h1")).to_contain_text(heading)
+        _shot(page, f"landing-{username}")
+        _logout(page)
+
+
+def test_a_user_made_on_the_page_changes_the_initial_password_first(live_server, browser_page):
+    """The admin makes an assessor on 用户与权限 and reads the slip; the assessor logs in
+    with it, is asked for a password of their own first, then lands on the score sheets."""
+    from playwright.sync_api import expect
+
+    base, _world, _cycles = live_server
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    _login(page, base, "admin_a")
+    page.click("nav.tenant >> text=用户与权限")
+    expect(page.locator("h1")).to_have_text("用户与权限")
+    page.click("text=新建用户")
+    page.fill("input[name=username]", "kaohe2")
+    page.fill("input[name=display_name]", "第二考核员")
+    page.select_option("select[name=role]", "assessor")
+    page.click("form.card button[type=submit]")
+    expect(page.locator(".slip")).to_have_count(1)
+    password = page.locator(".slip .password").inner_text().strip()
+    _shot(page, "user-slip")
+    _logout(page)
+
+    page.goto(base + "/login")
+    page.fill("input[name=username]", "kaohe2")
+    page.fill("input[name=password]", password)
+    page.click("form.card button[type=submit]")
+    expect(page.locator("h1")).to_have_text("修改密码")
+    _shot(page, "forced-password")
+    page.fill("input[name=current]", password)
+    page.fill("input[name=new]", "kaohe2-own-pass")
+    page.fill("input[name=again]", "kaohe2-own-pass")
+    page.click("form.card button[type=submit]")
+    expect(page.locator("h1")).to_contain_text("评分表")
+    expect(page.locator("main")).to_contain_text("密码已修改")

@@ -5,7 +5,7 @@ import json
 from sqlalchemy import select
 
 from zhibu.db import db
-from zhibu.models import AuditEntry, OversightLink
+from zhibu.models import AuditEntry, OversightLink, RoleAssignment, User
 from zhibu.tenancy import system_scope, use_scope
 
 
@@ -38,9 +38,9 @@ def test_create_list_and_disable_tenants(runner):
 def test_errors_are_clean_messages(runner):
     run(runner, "tenants", "create", "AKS", "甲")
     again = run(runner, "tenants", "create", "AKS", "乙")
-    assert again.exit_code == 1 and "a tenant with code 'AKS' exists" in again.output
+    assert again.exit_code == 1 and "单位代码 AKS 已被使用" in again.output
     unknown = run(runner, "tenants", "create", "X", "丙", "--scheme", "nope")
-    assert unknown.exit_code == 1 and "no scheme 'nope' is loaded" in unknown.output
+    assert unknown.exit_code == 1 and "没有这个评定方案:nope" in unknown.output
     missing = run(runner, "tenants", "disable", "NOPE")
     assert missing.exit_code == 2 and "no tenant with code 'NOPE'" in missing.output
 
@@ -69,6 +69,21 @@ def test_oversight_and_users(runner, app):
         assert {"tenants", "oversight_links", "users", "role_assignments"} <= {
             e.entity for e in entries
         }
+
+
+def test_a_member_account_from_the_console(runner, app, world):
+    args = ["users", "create", "zs", "--tenant", "A", "--role", "member"]
+    pw = "long enough pw\nlong enough pw\n"
+    taken = run(runner, *args, "--member", "A-M1", input=pw)  # 张三 is member_a already
+    assert taken.exit_code == 1 and "已有账号 member_a" in taken.output
+    foreign = run(runner, *args, "--member", "B-M1", input=pw)  # 王五 is tenant B's
+    assert foreign.exit_code == 2 and "no member with archive code 'B-M1'" in foreign.output
+    made = run(runner, *[a.replace("zs", "ls") for a in args], "--member", "A-M2", input=pw)
+    assert made.exit_code == 0, made.output
+    with app.app_context(), use_scope(system_scope()):
+        user = db.session.scalar(select(User).where(User.username == "ls"))
+        role = db.session.scalar(select(RoleAssignment).where(RoleAssignment.user_id == user.id))
+        assert (role.role, role.member_id) == ("member", world.ids["A-M2"])
 
 
 def test_org_tree_is_printed_by_depth(runner, world):

@@ -71,7 +71,7 @@ def _company(app):
     db.session.flush()
     db.session.add(RoleAssignment(tenant_id=tenant.id, user_id=admin.id, role="tenant_admin"))
     db.session.commit()
-    return tenant, build(DemoContext(tenant, access_for(admin, tenant.id), "pw"))
+    return tenant, build(DemoContext(tenant, access_for(admin, tenant.id)))
 
 
 def test_the_demo_company_shows_every_standard(app):

@@ -48,28 +48,60 @@ def plugins_command(as_json: bool) -> None:
 
 
 @click.command("demo")
-@click.option("--password", default=None, help="Admin password (default: generated).")
 @click.option(
     "--base-url",
     default="http://127.0.0.1:5000",
     show_default=True,
-    help="Where the demo will be served, for the printed login link.",
+    help="Where the demo will be served, for the printed links.",
 )
 @with_appcontext
-def demo_command(password: str | None, base_url: str) -> None:
-    """Load the demo data (idempotent) and print how to log in."""
+def demo_command(base_url: str) -> None:
+    """Load the demo data (idempotent) and print every role's login, with a password made
+    for this run."""
     from zhibu.demo import load_demo
     from zhibu.tenancy import system_scope, use_scope
 
     with use_scope(system_scope(username="zhibu demo")):
-        login = load_demo(password=password)
-    click.echo("演示数据已就绪 / demo data ready")
-    for note in login.notes:
+        demo = load_demo()
+    click.echo("演示数据已就绪。")
+    for note in demo.notes:
         click.echo(f"  {note}")
-    click.echo(
-        f"  登录 / log in: {base_url.rstrip('/')}/login   user: {login.username}   "
-        f"password: {login.password}"
-    )
+    click.echo(f"登录地址:{base_url.rstrip('/')}/login(每次运行 zhibu demo 都会生成新的密码)")
+    click.echo(demo_table(demo.logins, base_url))
+
+
+def demo_table(logins, base_url: str) -> str:
+    """The logins as a table aligned for a terminal (a Chinese character is two columns)."""
+    from zhibu.web.account import first_page
+
+    header = ("角色", "单位", "用户名", "密码", "首页")
+    with current_app.test_request_context(base_url=base_url.rstrip("/")):
+        rows = [
+            (role_name(x.role), x.tenant or "—", x.username, x.password, first_page(x))
+            for x in logins
+        ]
+    widths = [max(_width(row[i]) for row in (header, *rows)) for i in range(len(header))]
+    lines = [
+        "  ".join(_pad(cell, width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in (header, *rows)
+    ]
+    return "\n".join(lines)
+
+
+def role_name(role: str) -> str:
+    from zhibu.accounts.service import ROLE_NAMES
+
+    return "平台管理员" if role == "platform_admin" else str(ROLE_NAMES[role])
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
 
 
 @click.command("worker")

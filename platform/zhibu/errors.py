@@ -35,3 +35,9 @@ class Conflict(ServiceError):
 
 class Forbidden(ServiceError):
     status = 403
+
+
+class Unprocessable(ServiceError):
+    """Well-formed, but refused by a policy (a password too short)."""
+
+    status = 422

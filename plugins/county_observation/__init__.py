@@ -22,7 +22,11 @@ SCHEME = Scheme(
     periods=("quarter", "half", "year"),
     cycle_options=CYCLE_OPTIONS,
     deadlines=deadlines,
-    labels={"no_demo_site": "未推荐示范点或示范点未评分"},
+    labels={
+        "no_demo_site": "未推荐示范点或示范点未评分",
+        "trimmed_mean": "去掉最高分和最低分后平均",  # the choices of the aggregation setting
+        "mean": "平均",
+    },
 )
 
 

@@ -1,6 +1,7 @@
 """Demo data: a county with four townships, their villages, communities and "两新"
-organizations, township users, and a quarter of internal observations with rectification
-items. Fixed random seed; everything through the platform's services."""
+organizations, their members (a few in each, through the roster importer), the townships'
+secretaries' logins, and a quarter of internal observations with rectification items.
+Fixed random seed; everything through the platform's services."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import random
 from datetime import date, timedelta
 
 from county_observation.sheets import SHEETS
-from zhibu.accounts import service as accounts
 from zhibu.evaluations import compute, cycles, ledger, sheets
+from zhibu.members import importer
+from zhibu.members.roster import write_roster
 from zhibu.orgs import service as orgs
 from zhibu.plugins import DemoContext
 
@@ -85,13 +87,10 @@ def build(context: DemoContext) -> str:
                     parent_id=township.id,
                 )
             )
-        accounts.create_user(
-            tenant.id,
-            username=f"{code.lower()}_zzw",
-            password=context.password,
-            display_name=f"{name}组织委员",
-            roles=[{"role": "branch_secretary", "org_id": township.id}],
+        context.add_user(
+            "branch_secretary", f"{code.lower()}_zzw", f"{name}组织委员", org_id=township.id
         )
+    report = importer.commit(tenant, context.access, write_roster(_roster(rng, sites)))
     cycle = cycles.open_cycle(tenant, "county_observation", "2021Q3", round="internal")
     saved = sheets.save_many(cycle, [s for site in sites for s in _observations(rng, site)])
     cycles.advance(cycle, "review")
@@ -99,8 +98,36 @@ def build(context: DemoContext) -> str:
     items = _rectification(rng, tenant.id, cycle)
     return (
         f"{tenant.name}: {len(TOWNSHIPS)} 个乡镇(街道), {len(sites)} 个村(社区)和“两新”组织, "
-        f"{saved} 份现场打分, {items} 条整改事项"
+        f"{report.to_create} 名党员, {saved} 份现场打分, {items} 条整改事项"
     )
+
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董程曹袁邓许傅沈曾彭吕"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚华玉萍红玲燕彬鹏辉建国志海文斌东晨阳"
+
+
+def _roster(rng: random.Random, sites) -> list[dict]:
+    """Three to eight members in each site (the first its secretary): the county's scheme
+    rates sites, not members, but members log in to follow their branch."""
+    rows = []
+    for site in sites:
+        for number in range(rng.randint(3, 8)):
+            joined = date(1985, 1, 1) + timedelta(days=rng.randint(0, 365 * 34))
+            rows.append(
+                {
+                    "name": rng.choice(SURNAMES)
+                    + "".join(rng.choices(GIVEN, k=rng.choice((1, 2)))),
+                    "gender": rng.choice(("男", "女")),
+                    "birth_date": joined - timedelta(days=365 * rng.randint(20, 35)),
+                    "joined_on": joined,
+                    "full_member_on": joined + timedelta(days=365),
+                    "branch": site.code,
+                    "position": "支部书记" if number == 0 else None,
+                    "status": "full",
+                    "category": "serving",
+                }
+            )
+    return rows
 
 
 def _observations(rng: random.Random, site) -> list[sheets.SheetInput]:

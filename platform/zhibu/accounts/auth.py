@@ -43,6 +43,12 @@ def set_password(user: User, password: str) -> None:
     if problems:
         raise ValueError(" ".join(problems))
     user.password_hash = hash_password(password)
+    sign_out_everywhere(user)
+
+
+def sign_out_everywhere(user: User) -> None:
+    """End every page session of ``user`` and revoke every API token of theirs (a new
+    password, chosen by them or for them); the caller commits."""
     end_sessions(user)
     if user.id is not None:
         db.session.execute(

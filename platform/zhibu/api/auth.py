@@ -16,6 +16,7 @@ from zhibu.accounts.auth import (
     revoke_token,
 )
 from zhibu.api.security import bearer_token, current_user
+from zhibu.i18n import _
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Log in for the API")
 
@@ -60,6 +61,8 @@ class Tokens(MethodView):
             abort(429, message=str(exc), headers={"Retry-After": str(exc.retry_after)})
         except LoginError as exc:
             abort(401, message=str(exc))
+        if user.must_change_password:  # a password someone else chose opens no token
+            abort(403, message=_("请先登录网页修改初始密码,再申请令牌。"))
         plain, token = issue_token(user, login["name"])
         return {"token": plain, "expires_at": token.expires_at, "token_type": "Bearer"}
 

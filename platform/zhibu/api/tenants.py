@@ -29,6 +29,7 @@ class TenantSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(1, 64))
     name = fields.String(required=True, validate=validate.Length(1, 200))
     kind = fields.String(load_default="institution", validate=validate.OneOf(TENANT_KINDS))
+    region = fields.String(load_default="", validate=validate.Length(0, 200))
     active = fields.Boolean(dump_only=True)
     id_card_enabled = fields.Boolean(load_default=False)
     schemes = fields.List(
@@ -39,6 +40,8 @@ class TenantSchema(Schema):
 
 class TenantPatchSchema(Schema):
     name = fields.String(validate=validate.Length(1, 200))
+    kind = fields.String(validate=validate.OneOf(TENANT_KINDS))
+    region = fields.String(validate=validate.Length(0, 200))
     active = fields.Boolean()
     id_card_enabled = fields.Boolean()
 
@@ -82,8 +85,9 @@ class TenantDetail(MethodView):
     @blp.arguments(TenantPatchSchema)
     @blp.response(200, TenantSchema)
     def patch(self, changes, tenant_id: uuid.UUID):
-        """Rename, disable (``active: false``) or turn ID-card numbers on."""
-        if "active" in changes:
+        """Rename, change type or region, disable (``active: false``) or turn ID-card
+        numbers on."""
+        if "active" in changes or "kind" in changes:
             require_platform_admin()
         else:
             authorize(tenant_id, "admin")

@@ -10,17 +10,20 @@ from sqlalchemy import func, select
 from zhibu.app import plugin_registry
 from zhibu.db import db
 from zhibu.errors import NotFound, ServiceError
+from zhibu.i18n import _
 from zhibu.models import SchemeVersion, Tenant
 from zhibu.tenancy.scope import current_scope
+
+DEFAULTS_NOTE = "默认设置"  # stored with version 1; pages show it in the reader's language
 
 
 def scheme_of(tenant: Tenant, key: str):
     if key not in tenant.scheme_keys:
-        raise ServiceError(f"scheme {key!r} is not enabled for {tenant.code}", field="scheme")
+        raise ServiceError(_("本单位没有启用这个评定方案。"), field="scheme")
     try:
         return plugin_registry().scheme(key)
-    except KeyError as exc:
-        raise ServiceError(exc.args[0], field="scheme") from None
+    except KeyError:
+        raise ServiceError(_("没有这个评定方案:%(key)s", key=key), field="scheme") from None
 
 
 def latest_version(tenant: Tenant, key: str) -> SchemeVersion:
@@ -31,7 +34,7 @@ def latest_version(tenant: Tenant, key: str) -> SchemeVersion:
         .order_by(SchemeVersion.number.desc())
         .limit(1)
     )
-    return version or save_settings(tenant, key, {}, note="默认设置 / defaults")
+    return version or save_settings(tenant, key, {}, note=DEFAULTS_NOTE)
 
 
 def save_settings(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from zhibu.db import db, new_id
@@ -24,6 +24,8 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # set when someone else chose the password (a new account, a reset): changed at next login
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     locked_until: Mapped[datetime | None]
     # bumped by logout and by every password change: a page session carries the version it
     # was opened with and ends when the user's has moved on (all their sessions at once)

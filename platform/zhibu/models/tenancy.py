@@ -26,6 +26,7 @@ class Tenant(db.Model):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32), default="institution")
+    region: Mapped[str] = mapped_column(String(200), default="", server_default="")  # 所在地区
     active: Mapped[bool] = mapped_column(default=True)
     id_card_enabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

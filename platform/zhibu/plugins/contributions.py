@@ -4,7 +4,7 @@ indicators are the engine's own types)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -46,11 +46,29 @@ class DemoData:
     build: Callable[[Any], str]
 
 
+@dataclass(frozen=True)
+class DemoUser:
+    """A login a demo builder asks for: ``role`` in its tenant (over ``org_id``'s subtree
+    for a branch secretary, as ``member_id`` for a member)."""
+
+    role: str
+    username: str
+    display_name: str = ""
+    org_id: Any = None
+    member_id: Any = None
+
+
 @dataclass
 class DemoContext:
-    """What a demo builder gets: the tenant, a tenant administrator's access, and the
-    administrator's password (to create further demo users with it)."""
+    """What a demo builder gets: the tenant and a tenant administrator's access. Logins it
+    wants (a township's secretary, …) it asks for with :meth:`add_user`; ``zhibu demo``
+    makes them after the build, each with a password of its own made for the run, and
+    prints them with the others."""
 
     tenant: Any
     access: Any
-    password: str
+    users: list[DemoUser] = field(default_factory=list)
+
+    def add_user(self, role: str, username: str, display_name: str = "", **over: Any) -> None:
+        """Ask for a login; ``over`` is ``org_id=`` (a secretary) or ``member_id=``."""
+        self.users.append(DemoUser(role, username, display_name, **over))

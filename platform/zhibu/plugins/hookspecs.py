@@ -85,7 +85,9 @@ def zhibu_demo_data() -> list[DemoData]:
     Called once while the app is built. ``zhibu demo`` makes a tenant for each loaded
     scheme and, while that tenant is still empty, calls each of the scheme's ``build``
     functions with a :class:`zhibu.plugins.DemoContext`; they create data through the
-    same services as the web app. Keys must be unique.
+    same services as the web app, and ask for any logins beyond the usual ones with
+    ``context.add_user`` (made with a password of their own and printed by
+    ``zhibu demo``). Keys must be unique.
 
     :return: a list of :class:`zhibu.plugins.DemoData`.
     """

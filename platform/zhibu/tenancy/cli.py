@@ -16,7 +16,7 @@ from sqlalchemy import select
 from zhibu.accounts import service as accounts
 from zhibu.db import db
 from zhibu.errors import ServiceError
-from zhibu.models import ROLES, OrgUnit, Tenant, User
+from zhibu.models import ROLES, Member, OrgUnit, Tenant, User
 from zhibu.orgs import service as orgs
 from zhibu.tenancy import service as tenants
 from zhibu.tenancy.scope import system_scope, use_scope
@@ -122,10 +122,13 @@ def users_group() -> None:
 @click.option("--tenant", help="Tenant code (not needed for --platform-admin).")
 @click.option("--role", type=click.Choice(ROLES), help="Role in the tenant.")
 @click.option("--org", "org_code", help="Unit code, for a branch secretary.")
+@click.option("--member", "member_code", help="Archive code of the member, for a member.")
 @click.option("--platform-admin", is_flag=True, help="Administer every tenant.")
 @click.option("--display-name", default="")
 @operator
-def create_user(username, password, tenant, role, org_code, platform_admin, display_name):
+def create_user(
+    username, password, tenant, role, org_code, member_code, platform_admin, display_name
+):
     """Create an account: a platform administrator, or a user with a role in a tenant."""
     if platform_admin:
         _create_platform_admin(username, password, display_name)
@@ -134,14 +137,24 @@ def create_user(username, password, tenant, role, org_code, platform_admin, disp
         raise click.UsageError("give --tenant and --role (or --platform-admin)")
     target = _tenant(tenant)
     org_id = orgs.org_by_code(target.id, org_code).id if org_code else None
+    member_id = _member(target, member_code).id if member_code else None
     user = accounts.create_user(
         target.id,
         username=username,
         password=password,
         display_name=display_name,
-        roles=[{"role": role, "org_id": org_id}],
+        roles=[{"role": role, "org_id": org_id, "member_id": member_id}],
     )
     click.echo(f"created {user.username} ({role} in {tenant})")
+
+
+def _member(tenant: Tenant, code: str) -> Member:
+    member = db.session.scalar(
+        select(Member).where(Member.tenant_id == tenant.id, Member.archive_code == code)
+    )
+    if member is None:
+        raise click.BadParameter(f"no member with archive code {code!r}", param_hint="--member")
+    return member
 
 
 def _create_platform_admin(username: str, password: str, display_name: str) -> None:

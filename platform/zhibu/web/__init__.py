@@ -6,7 +6,9 @@ recompute), ``results`` (results and their explanation, reports), ``registry`` (
 roster import/export), ``ledger`` (rectification ledger, incidents), ``sheets`` (score
 sheets), ``totals`` (one score per subject for sources without a rubric), ``branch``
 (branch secretary), ``months`` (a branch's month on one sheet), ``member`` (a member's own
-results), ``oversight`` (county dashboard). Page forms are CSRF-protected; the ``/api/``
+results), ``oversight`` (county dashboard), ``account`` (one's password; where each role
+lands after login), ``users`` (用户与权限), ``activity`` (操作记录), ``settings`` (方案设置),
+``platform`` (the platform administrator's tenants). Page forms are CSRF-protected; the ``/api/``
 blueprints use bearer tokens for writes and are left out.
 """
 
@@ -16,7 +18,7 @@ from flask import Flask, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from zhibu.web import headers, health, i18n, pages
+from zhibu.web import account, headers, health, i18n, pages
 from zhibu.web.guard import login_needed_json, wants_json
 
 csrf = CSRFProtect()
@@ -24,16 +26,20 @@ csrf = CSRFProtect()
 
 def init_web(app: Flask) -> None:
     from zhibu.web import (
+        activity,
         admin,
         branch,
         ledger,
         member,
         months,
         oversight,
+        platform,
         registry,
         results,
+        settings,
         sheets,
         totals,
+        users,
     )
 
     # the session cookie: never readable by scripts, not sent with cross-site posts (Flask's
@@ -45,13 +51,16 @@ def init_web(app: Flask) -> None:
     headers.init_headers(app)
     i18n.init_i18n(app)
     pages.init_session_timeout(app)
+    account.init_account(app)  # after the session's user is loaded
     _init_csrf(app)  # after the session user is loaded: a timed-out form goes to login
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
     modules = (admin, results, registry, ledger, sheets, totals, branch, months, member, oversight)
-    for module in modules:
+    for module in (*modules, account, users, activity, settings, platform):
         app.register_blueprint(module.bp)
     app.jinja_env.filters.update(pages.FILTERS)
+    app.jinja_env.filters.update(users.FILTERS)
+    app.jinja_env.globals["role_names"] = users.service.ROLE_NAMES
 
 
 def _init_csrf(app: Flask) -> None:

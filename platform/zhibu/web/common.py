@@ -9,6 +9,7 @@ from typing import Any
 from flask import abort
 from flask_babel import lazy_gettext as _l
 
+from zhibu.accounts import service as role_names
 from zhibu.app import plugin_registry
 from zhibu.errors import NotFound
 from zhibu.evaluations import compute, cycles
@@ -92,10 +93,16 @@ PHASE_TITLES = {
     "final": _l("确定结果"),
 }
 
-ROLE_NAMES = {
-    "tenant_admin": _l("组织部管理员"),
-    "assessor": _l("考核员"),
-    "branch_secretary": _l("支部书记"),
-    "member": _l("党员"),
-    "overseer": _l("监督"),
-}
+# the roles as users see them (one list: the accounts service names them in its messages)
+ROLE_NAMES = role_names.ROLE_NAMES
+
+
+def scheme_title(scheme: Any) -> str:
+    """A scheme (or its key) by the title its users know: Chinese, or English in English
+    mode; a key no loaded plugin knows as it is."""
+    if isinstance(scheme, str):
+        found = plugin_registry().schemes.get(scheme)
+        if found is None:
+            return scheme
+        scheme = found
+    return scheme.title_en if select_locale() == "en" and scheme.title_en else scheme.title

@@ -21,11 +21,10 @@ from sqlalchemy import select
 
 from zhibu.accounts.access import access_for, visible_tenant_ids
 from zhibu.accounts.auth import LoginError, LoginThrottled, authenticate, end_sessions
-from zhibu.app import plugin_registry
 from zhibu.db import db
 from zhibu.models import Tenant, User
 from zhibu.tenancy.scope import Scope, set_scope, system_scope, use_scope
-from zhibu.web import i18n
+from zhibu.web import account, i18n
 from zhibu.web.common import ROLE_NAMES, flag_name, grade_name, star_name, status_name
 from zhibu.web.guard import page_access, register_page_errors, safe_next
 
@@ -93,20 +92,16 @@ def _uuid(value: str):
 
 @bp.get("/")
 def index():
-    registry = plugin_registry()
     tenants = []
+    if g.user is not None and g.user.is_platform_admin:
+        return redirect(url_for("platform.tenants"))  # their home lists the tenants
     if g.user is not None:
         query = select(Tenant).order_by(Tenant.code)
         visible = visible_tenant_ids(g.user)
         if visible is not None:
             query = query.where(Tenant.id.in_(visible))
         tenants = [(t, access_for(g.user, t.id)) for t in db.session.scalars(query)]
-    return render_template(
-        "index.html",
-        schemes=list(registry.schemes.values()),
-        tenants=tenants,
-        role_names=ROLE_NAMES,
-    )
+    return render_template("index.html", tenants=tenants, role_names=ROLE_NAMES)
 
 
 @bp.get("/t/<uuid:tenant_id>/")
@@ -127,7 +122,7 @@ def tenant_home(tenant_id: uuid.UUID):
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    target = safe_next(request.values.get("next"), url_for("pages.index"))
+    target = safe_next(request.values.get("next"), "")  # none: the user's landing page
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
@@ -146,7 +141,7 @@ def login():
         session.update(user_id=str(user.id), sv=user.session_version, seen=now, login_at=now)
         if lang:
             session["lang"] = lang
-        return redirect(target)
+        return account.after_login(user, target)
     return render_template("login.html", username="", next=target)
 
 
