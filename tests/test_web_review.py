@@ -20,6 +20,7 @@ from test_web_pages import (  # noqa: F401
     token_of,
 )
 
+from zhibu.accounts.access import system_access
 from zhibu.db import db
 from zhibu.evaluations import facts
 from zhibu.models import Tenant
@@ -83,8 +84,9 @@ def _incidents(app, world) -> None:
     with app.app_context(), use_scope(system_scope()):
         tenant = db.session.get(Tenant, world.ids["A"])
         kind = next(iter(facts.incident_kinds(tenant)))
-        facts.add_incident(tenant, "member", world.ids["A-M1"], kind, date(2021, 5, 4), MEMBER_NOTE)
-        facts.add_incident(tenant, "org", world.ids["A-Z01"], kind, date(2021, 6, 1), UNIT_NOTE)
+        access = system_access(tenant.id)
+        facts.add_incident(access, "member", world.ids["A-M1"], kind, date(2021, 5, 4), MEMBER_NOTE)
+        facts.add_incident(access, "org", world.ids["A-Z01"], kind, date(2021, 6, 1), UNIT_NOTE)
 
 
 def test_overseer_sees_units_incidents_without_notes(app, client, world, seeded):  # noqa: F811

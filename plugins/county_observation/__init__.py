@@ -6,7 +6,7 @@ Source: 《基层党建观摩、检查、测评工作实施方案》(2020-08-26)
 rounds and settings: :mod:`.scheme`.
 """
 
-from county_observation.scheme import CYCLE_OPTIONS, SETTINGS, deadlines, define
+from county_observation.scheme import BRANCH_SOURCES, CYCLE_OPTIONS, SETTINGS, deadlines, define
 from zhibu.plugins import DemoData, Scheme, hookimpl
 
 __version__ = "0.2.0"
@@ -23,6 +23,7 @@ SCHEME = Scheme(
     cycle_options=CYCLE_OPTIONS,
     deadlines=deadlines,
     labels={"no_demo_site": "未推荐示范点或示范点未评分"},
+    branch_sources=BRANCH_SOURCES,
 )
 
 

@@ -49,11 +49,9 @@ def dashboard(tenant_id: uuid.UUID):
 
 
 @bp.route("/cycles", methods=["GET", "POST"])
-@tenant_page("whole_tree")
+@tenant_page("whole_tree", POST="admin")
 def cycle_list(tenant_id: uuid.UUID):
     if request.method == "POST":
-        if not g.access.is_admin:
-            abort(403)
         cycle = cycles.open_cycle(
             g.tenant,
             request.form.get("scheme_key", ""),
