@@ -37,6 +37,7 @@ class MeSchema(Schema):
 class Tokens(MethodView):
     @blp.arguments(LoginSchema)
     @blp.response(201, TokenSchema)
+    @blp.doc(security=[])  # open to anyone: this is where a token comes from
     def post(self, login):
         """Exchange a user name and password for a bearer token."""
         try:
