@@ -17,6 +17,7 @@ from zhibu.models import (
     AuditEntry,
     EvaluationResult,
     RectificationItem,
+    RoleAssignment,
     ScoreItem,
     ScoreSheet,
 )
@@ -245,3 +246,23 @@ def test_a_secretary_raises_items_on_the_pages_only_within_reach(app, client, sc
     assert client.post(f"{base}/{scene.id('item A-Z02')}/follow-up", data=follow).status_code == 404
     assert counts(app, RectificationItem) == before
     assert client.post(f"{base}/new", data=item | {"org_id": scene.id("A-Z01")}).status_code == 302
+
+
+# 4. the other writes, gone through for the same hole ------------------------------------
+
+
+def test_a_role_is_revoked_only_through_its_own_user(app, client, scene):
+    """``DELETE …/users/<user>/roles/<role>`` took any role of the tenant whichever user
+    the URL named."""
+    with app.app_context(), use_scope(system_scope()):
+        role = db.session.scalar(
+            select(RoleAssignment.id).where(RoleAssignment.user_id == scene.ids["spare_a"])
+        )
+    admin = scene.world.headers["admin_a"]
+    users = api(scene, "/users")
+    wrong = client.delete(f"{users}/{scene.id('assessor_a')}/roles/{role}", headers=admin)
+    assert wrong.status_code == 404
+    with app.app_context(), use_scope(system_scope()):
+        assert db.session.get(RoleAssignment, (scene.world.ids["A"], role)) is not None
+    right = client.delete(f"{users}/{scene.id('spare_a')}/roles/{role}", headers=admin)
+    assert right.status_code == 204

@@ -67,9 +67,12 @@ def create_user(
     return user
 
 
-def revoke(tenant_id: uuid.UUID, assignment_id: uuid.UUID) -> None:
+def revoke(
+    tenant_id: uuid.UUID, assignment_id: uuid.UUID, user_id: uuid.UUID | None = None
+) -> None:
+    """Take back a role; with ``user_id``, only that user's (the id in the URL names it)."""
     assignment = db.session.get(RoleAssignment, (tenant_id, assignment_id))
-    if assignment is None:
+    if assignment is None or user_id is not None and assignment.user_id != user_id:
         raise NotFound(f"no role assignment {assignment_id} in this tenant")
     db.session.delete(assignment)
     db.session.commit()

@@ -88,7 +88,7 @@ class RoleDetail(MethodView):
     def delete(self, tenant_id: uuid.UUID, user_id: uuid.UUID, role_id: uuid.UUID):
         authorize(tenant_id, "admin")
         service.member_of_tenant(tenant_id, user_id)
-        service.revoke(tenant_id, role_id)
+        service.revoke(tenant_id, role_id, user_id)
 
 
 @blp.route("/me/password")
