@@ -72,7 +72,7 @@ def revoke(
 ) -> None:
     """Take back a role; with ``user_id``, only that user's (the id in the URL names it)."""
     assignment = db.session.get(RoleAssignment, (tenant_id, assignment_id))
-    if assignment is None or user_id is not None and assignment.user_id != user_id:
+    if assignment is None or (user_id is not None and assignment.user_id != user_id):
         raise NotFound(f"no role assignment {assignment_id} in this tenant")
     db.session.delete(assignment)
     db.session.commit()

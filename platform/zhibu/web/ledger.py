@@ -13,7 +13,7 @@ from sqlalchemy import select
 from zhibu.accounts import policy
 from zhibu.db import db
 from zhibu.errors import ServiceError
-from zhibu.evaluations import facts, ledger
+from zhibu.evaluations import compute, facts, ledger
 from zhibu.models import Incident, Member, OrgUnit
 from zhibu.web import queries
 from zhibu.web.common import cycle_or_404
@@ -61,6 +61,7 @@ def new_item(tenant_id: uuid.UUID):
     found = queries.deductions_of(cycle, [unit.id]) if cycle and unit else []
     return render_template(
         "ledger/new.html",
+        source_titles=source_titles(cycle) if cycle else {},
         units=queries.units_in_reach(g.access),
         cycles=queries.cycles_of(tenant_id),
         cycle=cycle,
@@ -68,6 +69,12 @@ def new_item(tenant_id: uuid.UUID):
         deductions=found,
         today=date.today(),
     )
+
+
+def source_titles(cycle) -> dict[str, str]:
+    """The cycle's score sources by key, as users read them (考核组量化打分, not its key)."""
+    definition, _settings, _version = compute.definition_for(cycle)
+    return {s.key: s.title for t in definition.tracks for s in t.sources}
 
 
 def _item_details() -> dict:
