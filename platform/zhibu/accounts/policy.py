@@ -140,6 +140,12 @@ def check(
     access = access_for(user, tenant_id)
     if access is None:
         raise NotFound(_("没有这个单位,或您无权查看。"))
+    return require(access, permission, by_session=by_session)
+
+
+def require(access: TenantAccess, permission: str, *, by_session=False) -> TenantAccess:
+    """``access`` if it grants ``permission``; else :class:`Forbidden` with the reason
+    (for a caller whose access :func:`check` found already in this request)."""
     if by_session and not allows(access, SESSION_API):
         raise Forbidden(
             _(

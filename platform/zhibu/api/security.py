@@ -71,9 +71,11 @@ def authorize(tenant_id: uuid.UUID, need: str = "read") -> TenantAccess:
     :param need: a permission of :data:`zhibu.accounts.policy.PERMISSIONS` (``read``,
         ``whole_tree``, ``roster``, ``registry``, ``score``, ``ledger``, ``admin`` …).
     """
-    user = current_user()
-    session = bool(g.get("api_session"))
-    access = _allowed(lambda: policy.check(user, tenant_id, need, by_session=session))
+    user, session, known = current_user(), bool(g.get("api_session")), g.get("access")
+    if known is not None and known.tenant_id == tenant_id and known.user.id == user.id:
+        access = _allowed(lambda: policy.require(known, need, by_session=session))
+    else:  # not yet looked up in this request (authorize_tenant_first looks it up)
+        access = _allowed(lambda: policy.check(user, tenant_id, need, by_session=session))
     set_scope(access.scope(), db.session())
     g.access = access
     return access
