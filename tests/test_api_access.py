@@ -120,7 +120,7 @@ def test_overseer_cannot_read_the_audit_log(client, world):
     response = client.get(
         f"/api/v1/tenants/{world.id('A')}/audit", headers=world.headers["overseer_c"]
     )
-    assert response.status_code == 403 and "read-only" in response.json["message"]
+    assert response.status_code == 403 and "只能查看" in response.json["message"]
 
 
 def test_a_disabled_tenant_is_closed_to_its_users_but_kept(client, world):

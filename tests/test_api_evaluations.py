@@ -65,11 +65,10 @@ def test_sheets_recompute_results_and_explanations(client, world, tiny):
     cycle = open_cycle(client, tiny, world)
     assessor = world.headers["assessor_a"]
     for body in (
-        sheet(world, source="panel", rater="R1", score=90),
+        sheet(world, source="panel", score=90),
         sheet(
             world,
             source="sheet",
-            rater="R1",
             deductions=[{"item": "A1", "points": 4, "reason": "会议记录缺失"}],
         ),
     ):
@@ -80,7 +79,6 @@ def test_sheets_recompute_results_and_explanations(client, world, tiny):
         json=sheet(
             world,
             source="sheet",
-            rater="R2",
             deductions=[{"item": "A1", "points": 50, "reason": "过多"}],
         ),
     )

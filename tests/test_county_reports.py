@@ -85,7 +85,7 @@ def test_township_staff_follow_up_and_sign_off_only_at_home(client, county):
         client.post(
             f"{base}/rectification/{away['id']}/follow-ups", json=check, headers=auth["t02_zzw"]
         ).status_code
-        == 403
+        == 404  # another township's item: not theirs to see
     )
     assert (
         client.post(
@@ -105,7 +105,6 @@ def test_township_staff_score_only_their_townships_organizations(client, county)
     sheet = {
         "subject_kind": "org",
         "source": "observer",
-        "rater": "乡组织委员",
         "deductions": [{"item": "A1", "points": 1, "reason": "标识不统一"}],
     }
     url = f"{base}/cycles/{cycle_id}/sheets"
@@ -117,3 +116,7 @@ def test_township_staff_score_only_their_townships_organizations(client, county)
     )
     saved = client.post(url, json={**sheet, "subject_id": home["id"]}, headers=auth["t02_zzw"])
     assert saved.status_code == 201 and saved.json["deductions"][0]["id"]
+    assert saved.json["rater"] == "t02_zzw"  # their own sheet (Scheme.branch_sources)
+    other = {**sheet, "subject_id": home["id"], "rater": "乡组织委员"}
+    named = client.post(url, json=other, headers=auth["t02_zzw"])
+    assert named.status_code == 422 and "rater" in named.json["errors"]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from zhibu.accounts.access import system_access
 from zhibu.errors import ServiceError
 from zhibu.evaluations.scenario import run_scenario
 from zhibu.evaluations.scenario_file import ScenarioError, load_scenario, unmet
@@ -135,7 +136,7 @@ def test_add_records_checks_every_row_and_writes_nothing_on_a_refusal(app):
             {**good, "colour": "red"},
         ]
         with pytest.raises(ServiceError) as refused:
-            facts.add_records(tenant, rows)
+            facts.add_records(system_access(tenant.id), rows)
         problems = refused.value.errors["records"]
         assert [p.split(":")[0] for p in problems] == [f"record {n}" for n in (2, 3, 4, 5, 6)]
         assert "names the member and the month" in problems[0]
@@ -143,5 +144,6 @@ def test_add_records_checks_every_row_and_writes_nothing_on_a_refusal(app):
         assert "colour" in problems[4]
         count = select(func.count()).select_from(ActivityRecord)
         assert db.session.scalar(count.where(ActivityRecord.tenant_id == tenant.id)) == 0
-        assert facts.add_records(tenant, [good, {**good, "kind": "election"}]) == 2
+        access = system_access(tenant.id)
+        assert facts.add_records(access, [good, {**good, "kind": "election"}]) == 2
         assert db.session.scalar(count.where(ActivityRecord.tenant_id == tenant.id)) == 2

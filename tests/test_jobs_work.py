@@ -71,9 +71,10 @@ def cycle(app, client, world):
 
 
 def score_panel(client, world, cycle_url, org, score, rater="R1"):
+    """The panel's paper sheet of ``rater``, typed in by the tenant's administrator."""
     body = {"subject_kind": "org", "subject_id": world.id(org), "source": "panel"}
     body |= {"rater": rater, "score": score}
-    response = client.post(f"{cycle_url}/sheets", json=body, headers=world.headers["assessor_a"])
+    response = client.post(f"{cycle_url}/sheets", json=body, headers=world.headers["admin_a"])
     assert response.status_code == 201, response.json
 
 

@@ -63,10 +63,10 @@ def test_the_platform_home_lists_tenants_not_scheme_internals(client, world):
 def test_only_the_platform_administrator_sees_the_platform_pages(client, world):
     for username in ("admin_a", "overseer_c", "member_a"):
         login(client, username)
-        assert client.get("/platform/").status_code == 404
-        assert client.get(f"/platform/tenants/{world.id('A')}").status_code == 404
+        assert client.get("/platform/").status_code == 403
+        assert client.get(f"/platform/tenants/{world.id('A')}").status_code == 403
         refused = post(client, "/platform/tenants/new", {"code": "X", "name": "x", "kind": "city"})
-        assert refused.status_code == 404
+        assert refused.status_code == 403
         logout(client)
     assert client.get("/platform/").location.startswith("/login")
 

@@ -128,7 +128,11 @@ def test_an_item_raised_from_a_deduction(app, client, world, seeded):  # noqa: F
     assert "已登记" in again.text and "/from-deduction/" not in again.text
     assert client.post(action, data=form).status_code == 409  # once per deduction
     logout(client)
-    login(client, "secretary_a")
+    login(client, "secretary_a")  # a branch raises its own items, on the pages as in the API
+    assert client.get(f"{base}/new").status_code == 200
+    assert client.get(f"{base}/new?org={world.id('A-Z02')}").status_code == 403
+    logout(client)
+    login(client, "member_a")
     assert client.get(f"{base}/new").status_code == 403
     assert client.post(action, data={"csrf_token": token_of(client.get("/"))}).status_code == 403
 

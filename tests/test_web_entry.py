@@ -202,7 +202,7 @@ def test_totals_are_entered_per_subject(app, client, world, seeded):  # noqa: F8
 
 def test_totals_are_not_for_secretaries_members_or_overseers(client, world, seeded):  # noqa: F811
     login(client, "secretary_a")
-    assert client.get(totals_url(world, seeded["A"])).status_code == 404
+    assert client.get(totals_url(world, seeded["A"])).status_code == 403
     client.post("/logout", data={"csrf_token": token_of(client.get("/"))})
     login(client, "member_a")
     assert client.get(totals_url(world, seeded["A"])).status_code == 403

@@ -20,6 +20,7 @@ from test_web_pages import (  # noqa: F401
     token_of,
 )
 
+from zhibu.accounts.access import system_access
 from zhibu.db import db
 from zhibu.evaluations import facts
 from zhibu.models import Tenant
@@ -84,8 +85,9 @@ def _incidents(app, world) -> None:
     with app.app_context(), use_scope(system_scope()):
         tenant = db.session.get(Tenant, world.ids["A"])
         kind = next(iter(facts.incident_kinds(tenant)))
-        facts.add_incident(tenant, "member", world.ids["A-M1"], kind, date(2021, 5, 4), MEMBER_NOTE)
-        facts.add_incident(tenant, "org", world.ids["A-Z01"], kind, date(2021, 6, 1), UNIT_NOTE)
+        access = system_access(tenant.id)
+        facts.add_incident(access, "member", world.ids["A-M1"], kind, date(2021, 5, 4), MEMBER_NOTE)
+        facts.add_incident(access, "org", world.ids["A-Z01"], kind, date(2021, 6, 1), UNIT_NOTE)
 
 
 def test_overseer_sees_units_incidents_without_notes(app, client, world, seeded):  # noqa: F811
@@ -239,7 +241,7 @@ def test_a_committed_import_says_what_it_did(client, world, seeded):  # noqa: F8
     upload_id = re.search(r'name="upload_id" value="([0-9a-f]+)"', preview.text).group(1)
     started = client.post(f"{url}/commit", data={"csrf_token": token, "upload_id": upload_id})
     page = client.get(started.location)
-    assert status_of(page) == "已完成" and "新增 1 人" in page.text and "查看党员名册" in page.text
+    assert status_of(page) == "已完成" and "新增 1 人" in page.text and "前往党员名册" in page.text
 
 
 # 9. the sheet's script is told when the session ended ------------------------------------

@@ -63,6 +63,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _reset_scope_per_request(app)
     init_api(app)
     init_web(app)
+    _authorize_api_tenants_first(app)
     _register_plugin_contributions(app, registry)
     return app
 
@@ -82,6 +83,14 @@ def _reset_scope_per_request(app: Flask) -> None:
 
     app.before_request(reset_scope)
     app.teardown_request(lambda exc: reset_scope())
+
+
+def _authorize_api_tenants_first(app: Flask) -> None:
+    """After the page session's user is loaded (``init_web``): see
+    :func:`zhibu.api.security.authorize_tenant_first`."""
+    from zhibu.api.security import authorize_tenant_first
+
+    app.before_request(authorize_tenant_first)
 
 
 def _register_plugin_contributions(app: Flask, registry: PluginRegistry) -> None:

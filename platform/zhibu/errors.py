@@ -33,6 +33,12 @@ class Conflict(ServiceError):
     status = 409
 
 
+class Invalid(ServiceError):
+    """Well-formed, but a field's value cannot be taken (the field is named)."""
+
+    status = 422
+
+
 class Forbidden(ServiceError):
     status = 403
 

@@ -62,7 +62,7 @@ def build(context: DemoContext) -> str:
     compute.store_history(history, _history(rng, branches, members))
     cycle = cycles.open_cycle(tenant, "akesu_college", "2021")
     saved = sheets.save_many(cycle, _scores(rng, branches, members))
-    _incidents(tenant, rng, members)
+    _incidents(access, rng, members)
     cycles.advance(cycle, "review")
     result_set = compute.recompute(cycle)
     return (
@@ -233,11 +233,11 @@ def _scores(rng: random.Random, branches, members) -> list[sheets.SheetInput]:
     return out
 
 
-def _incidents(tenant, rng: random.Random, members) -> None:
+def _incidents(access, rng: random.Random, members) -> None:
     everyone = [m for group in members.values() for m in group]
     picked = rng.sample(everyone, 2)
     facts.add_incident(
-        tenant,
+        access,
         "member",
         picked[0].id,
         "veto.discipline_pending",
@@ -245,7 +245,7 @@ def _incidents(tenant, rng: random.Random, members) -> None:
         "受党内警告处分,处分期内",
     )
     facts.add_incident(
-        tenant,
+        access,
         "member",
         picked[1].id,
         "veto.illegal_organization",

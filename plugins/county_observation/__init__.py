@@ -6,7 +6,7 @@ Source: 《基层党建观摩、检查、测评工作实施方案》(2020-08-26)
 rounds and settings: :mod:`.scheme`.
 """
 
-from county_observation.scheme import CYCLE_OPTIONS, SETTINGS, deadlines, define
+from county_observation.scheme import BRANCH_SOURCES, CYCLE_OPTIONS, SETTINGS, deadlines, define
 from zhibu.plugins import DemoData, Scheme, hookimpl
 
 __version__ = "0.2.0"
@@ -27,6 +27,7 @@ SCHEME = Scheme(
         "trimmed_mean": "去掉最高分和最低分后平均",  # the choices of the aggregation setting
         "mean": "平均",
     },
+    branch_sources=BRANCH_SOURCES,
 )
 
 

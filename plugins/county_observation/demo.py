@@ -95,7 +95,7 @@ def build(context: DemoContext) -> str:
     saved = sheets.save_many(cycle, [s for site in sites for s in _observations(rng, site)])
     cycles.advance(cycle, "review")
     compute.recompute(cycle)
-    items = _rectification(rng, tenant.id, cycle)
+    items = _rectification(rng, context.access, cycle)
     return (
         f"{tenant.name}: {len(TOWNSHIPS)} 个乡镇(街道), {len(sites)} 个村(社区)和“两新”组织, "
         f"{report.to_create} 名党员, {saved} 份现场打分, {items} 条整改事项"
@@ -154,7 +154,7 @@ def _observations(rng: random.Random, site) -> list[sheets.SheetInput]:
     return out
 
 
-def _rectification(rng: random.Random, tenant_id, cycle) -> int:
+def _rectification(rng: random.Random, access, cycle) -> int:
     """Three items in every township, from its deductions in a stable order (unit code,
     rater, item), so that every run raises the same ones."""
     from sqlalchemy import select
@@ -183,7 +183,7 @@ def _rectification(rng: random.Random, tenant_id, cycle) -> int:
         for deduction in rng.sample(by_township[township], min(3, len(by_township[township]))):
             deadline = date(2021, 10, 31) + timedelta(days=rng.choice((-40, 0, 30, 60)))
             item = ledger.raise_from_deduction(
-                tenant_id,
+                access,
                 deduction,
                 deadline=deadline,
                 measure="对照标准逐项整改,完善台账资料",
@@ -192,6 +192,7 @@ def _rectification(rng: random.Random, tenant_id, cycle) -> int:
             raised += 1
             if raised % 3 == 1:  # a third of them checked already, still to be signed off
                 ledger.follow_up(
+                    access,
                     item,
                     checked_on=deadline - timedelta(days=5),
                     finding="回头看:已按要求整改",

@@ -31,6 +31,11 @@ SETTINGS = (
 # 各鄉(xiāng)級所屬黨組織交叉觀摩、全縣示范觀摩等方式" — are the cycle's round, chosen when
 # the cycle opens.
 CYCLE_OPTIONS = (Adjustable("round", "internal", "观摩方式", choices=ROUNDS),)
+# Seed: "鄉(xiāng)(鎮(zhèn)、街道)內(nèi)部逐個觀摩。由黨(工)委書記帶隊" …
+# "參與觀摩人員進行現(xiàn)場打分" — the township's own staff (branch secretaries of the
+# township's subtree) score its villages' on-site sheets: the branch enters ``observer``
+# (Scheme.branch_sources), each their own sheet.
+BRANCH_SOURCES = frozenset({"observer"})
 
 
 def grades(settings: Mapping[str, Any]) -> tuple[tuple[Band, ...], Band]:

@@ -27,12 +27,13 @@ from flask import Blueprint, Response, jsonify, request, send_file
 from marshmallow import Schema, ValidationError, fields, validate
 
 from dujiangyan_quantified import labels, months, workbook
+from zhibu.accounts import policy
 from zhibu.accounts.access import TenantAccess
 from zhibu.api import error_body
-from zhibu.api.security import authorize, require_reach
+from zhibu.api.security import authorize
 from zhibu.db import db
-from zhibu.errors import Forbidden, ServiceError
-from zhibu.members.service import names_only
+from zhibu.errors import ServiceError
+from zhibu.evaluations import entry
 from zhibu.orgs.service import get_org
 
 blp = Blueprint(
@@ -65,20 +66,21 @@ class MonthSchema(Schema):
 
 
 def _reader(tenant_id: uuid.UUID, org_id: uuid.UUID) -> TenantAccess:
-    """May read the members (with their archive codes) of this unit."""
-    access = authorize(tenant_id)
-    if names_only(access) or not (access.whole_tree or access.subtrees):
-        raise Forbidden(
-            "只有本单位的管理员、考核人员和支部书记可以查看党员档案编码 / "
-            "your roles cannot read members' archive codes"
-        )
-    require_reach(access, org_id)
+    """May read the members (with their archive codes) of this unit: the roster's
+    readers (``roster``), within their part of the tree."""
+    access = authorize(tenant_id, "roster")
+    policy.unit_in_reach(access, "roster", org_id)
     return access
 
 
-def _scorer(tenant_id: uuid.UUID, org_id: uuid.UUID) -> TenantAccess:
+def _scorer(tenant_id: uuid.UUID, org_id: uuid.UUID, month: str) -> TenantAccess:
+    """May enter the unit's month: the month's source as the policy lets the caller enter
+    it (as on the branch's month page), for a unit within their reach."""
     access = authorize(tenant_id, "score")
-    require_reach(access, org_id)
+    policy.unit_in_reach(access, "score", org_id)
+    cycle = months.month_cycle(tenant_id, month)
+    source = entry.track_source(cycle, "member", months.SOURCE)
+    policy.require_entry(access, entry.scheme_of(cycle), source)
     return access
 
 
@@ -93,7 +95,7 @@ def month_sheet(tenant_id: uuid.UUID, org_id: uuid.UUID, month: str):
 def save_month(tenant_id: uuid.UUID, org_id: uuid.UUID, month: str):
     """Save one row per member (score, items or deductions) in one transaction, or none:
     422 lists every bad row with its field."""
-    _scorer(tenant_id, org_id)
+    _scorer(tenant_id, org_id, month)
     try:
         body = MonthSchema().load(request.get_json(silent=True) or {})
     except ValidationError as exc:
@@ -148,14 +150,14 @@ def _upload() -> bytes:
 @blp.post(MONTH + "/workbook/preview")
 def preview_workbook(tenant_id: uuid.UUID, org_id: uuid.UUID, month: str):
     """What uploading the workbook would save, with every bad cell; writes nothing."""
-    _scorer(tenant_id, org_id)
+    _scorer(tenant_id, org_id, month)
     return jsonify(workbook.preview(tenant_id, org_id, month, _upload()).as_dict())
 
 
 @blp.post(MONTH + "/workbook")
 def commit_workbook(tenant_id: uuid.UUID, org_id: uuid.UUID, month: str):
     """Save the workbook's month whole, or nothing (422 lists every bad cell)."""
-    _scorer(tenant_id, org_id)
+    _scorer(tenant_id, org_id, month)
     try:
         return jsonify(workbook.commit(tenant_id, org_id, month, _upload()).as_dict())
     except workbook.WorkbookRejected as exc:

@@ -59,11 +59,11 @@ def build(context: DemoContext) -> str:
     members = _members(tenant.id)
     history = cycles.open_cycle(tenant, "enterprise_5std", "2020")
     compute.store_history(history, _history(rng, units))
-    added = facts.add_records(tenant, _records(rng, units, groups, members))
+    added = facts.add_records(access, _records(rng, units, groups, members))
     cycle = cycles.open_cycle(tenant, "enterprise_5std", "2021")
     saved = sheets.save_many(cycle, _sheets(rng, [*units.values(), general]))
     facts.add_incident(
-        tenant, "org", units["Z06"].id, "downgrade.major_accident", date(2021, 8, 17),
+        access, "org", units["Z06"].id, "downgrade.major_accident", date(2021, 8, 17),
         "检修作业违章引发设备损坏,受到上级通报",
     )  # fmt: skip
     cycles.advance(cycle, "review")

@@ -11,7 +11,6 @@ from zhibu.db import db
 from zhibu.models import OrgUnit, OversightLink, RoleAssignment, Tenant, User
 from zhibu.tenancy.scope import Scope, system_scope, use_scope
 
-WRITE_ROLES = {"tenant_admin", "branch_secretary", "assessor"}
 # phases (models.PHASES) in which a cycle's results are published: from 结果公示 on
 PUBLISHED_PHASES = ("publicity", "final")
 
@@ -35,27 +34,27 @@ class TenantAccess:
     member_ids: frozenset[uuid.UUID] = frozenset()
     overseer: bool = False
 
+    # What the roles allow is decided by zhibu.accounts.policy (one table for the pages, the
+    # API and the services); these are its answers under the names templates and older
+    # callers use.
+
     @property
     def platform_admin(self) -> bool:
         return self.user.is_platform_admin
 
     @property
     def is_admin(self) -> bool:
-        return self.platform_admin or "tenant_admin" in self.roles
+        return _policy().allows(self, "admin")
 
     @property
     def whole_tree(self) -> bool:
         """Sees every unit and member (not confined to a subtree or to oneself)."""
-        return self.is_admin or bool(self.roles & {"assessor", "overseer"}) or self.overseer
+        return _policy().allows(self, "whole_tree")
 
     def reaches(self, path: str) -> bool:
         """The unit at ``path`` is within the caller's part of the tree (a branch
         secretary's subtrees; everything for whoever sees the whole tree)."""
-        return (
-            self.whole_tree
-            or not self.subtrees
-            or any(path.startswith(root) for root in self.subtrees)
-        )
+        return self.whole_tree or not self.subtrees or self.within(path)
 
     def within(self, path: str) -> bool:
         """Strictly within the caller's part of the tree: the whole tree, or one of a branch
@@ -64,29 +63,45 @@ class TenantAccess:
         return self.whole_tree or any(path.startswith(root) for root in self.subtrees)
 
     def sees_results(self, phase: str) -> bool:
-        """May see a cycle's results in ``phase``: whoever sees the whole tree at any time
-        (they prepare and review them); everyone else once published (结果公示, 确定结果)."""
-        return self.whole_tree or phase in PUBLISHED_PHASES
+        """May see a cycle's results in ``phase`` (:func:`policy.sees_results`)."""
+        return _policy().sees_results(self, phase)
 
     @property
     def can_write_registry(self) -> bool:
-        return self.is_admin or "branch_secretary" in self.roles
+        return _policy().allows(self, "registry")
 
     @property
     def can_score(self) -> bool:
         """May enter score sheets (assessors; secretaries for their self-assessment)."""
-        return self.is_admin or bool(self.roles & {"assessor", "branch_secretary"})
+        return _policy().allows(self, "score")
 
     @property
     def personal_data(self) -> bool:
         """May see members' personal data (birth date, phone, …)."""
-        return self.is_admin or bool(self.roles - {"overseer"})
+        return _policy().allows(self, "personal_data")
+
+    def may(self, permission: str) -> bool:
+        """Whether the policy grants ``permission`` (for templates: ``g.access.may(…)``)."""
+        return _policy().allows(self, permission)
 
     def scope(self) -> Scope:
-        writes = [self.tenant_id] if (self.is_admin or self.roles & WRITE_ROLES) else []
+        writes = [self.tenant_id] if _policy().writes(self) else []
         return Scope.for_tenants(
             [self.tenant_id], writes, user_id=self.user.id, username=self.user.username
         )
+
+
+def _policy():
+    from zhibu.accounts import policy  # the policy reads TenantAccess: imported when used
+
+    return policy
+
+
+def system_access(tenant_id: uuid.UUID, username: str = "system") -> TenantAccess:
+    """A command, a demo or a scenario acting in the tenant as its administrator would
+    (the platform administrator, never stored: no user row)."""
+    user = User(id=uuid.UUID(int=0), username=username, is_platform_admin=True)
+    return TenantAccess(tenant_id, user, frozenset({"tenant_admin"}))
 
 
 def access_for(user: User, tenant_id: uuid.UUID) -> TenantAccess | None:

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from zhibu.accounts.password_policy import password_problems
 from zhibu.accounts.passwords import hash_password, needs_rehash, verify_password
-from zhibu.accounts.policy import password_problems
 from zhibu.accounts.throttle import login_throttle
 from zhibu.db import db
 from zhibu.i18n import _

@@ -49,7 +49,7 @@ def needs_rehash(password_hash: str) -> bool:
 def generate_password(length: int = 12) -> str:
     """A random password of ``length`` (at least 12) characters easy to copy from paper:
     lower case with at least one upper-case letter, one digit and one symbol, so that it
-    passes every policy :func:`zhibu.accounts.policy.password_problems` may apply."""
+    passes every policy :func:`zhibu.accounts.password_policy.password_problems` may apply."""
     length = max(length, 12)
     alphabet = LOWER + UPPER + DIGITS
     chars = [secrets.choice(UPPER), secrets.choice(DIGITS), secrets.choice(SYMBOLS)]

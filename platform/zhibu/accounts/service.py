@@ -22,8 +22,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from zhibu.accounts.auth import set_password, sign_out_everywhere
+from zhibu.accounts.password_policy import password_problems
 from zhibu.accounts.passwords import generate_password, hash_generated, verify_password
-from zhibu.accounts.policy import password_problems
 from zhibu.db import db
 from zhibu.errors import Conflict, Forbidden, NotFound, ServiceError, Unprocessable
 from zhibu.i18n import _, _l
@@ -301,11 +301,14 @@ def _create(tenant_id, username, display_name, roles, must_change, password, gen
     return user
 
 
-def revoke(tenant_id: uuid.UUID, assignment_id: uuid.UUID) -> None:
-    """Take a role back; never the last active administrator's."""
+def revoke(
+    tenant_id: uuid.UUID, assignment_id: uuid.UUID, user_id: uuid.UUID | None = None
+) -> None:
+    """Take a role back; never the last active administrator's. With ``user_id``, only
+    that user's (the id in the URL names it)."""
     lock_tenant(tenant_id)
     assignment = db.session.get(RoleAssignment, (tenant_id, assignment_id))
-    if assignment is None:
+    if assignment is None or (user_id is not None and assignment.user_id != user_id):
         raise NotFound(_("本单位没有这个角色分配。"))
     if assignment.role == "tenant_admin" and assignment.user.active:
         others = db.session.scalar(

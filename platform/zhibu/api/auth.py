@@ -49,6 +49,7 @@ class Tokens(MethodView):
     @blp.alt_response(
         429, response="DEFAULT_ERROR", description="Too many failed logins from this address"
     )
+    @blp.doc(security=[])  # open to anyone: this is where a token comes from
     def post(self, login):
         """Exchange a user name and password for a bearer token.
 

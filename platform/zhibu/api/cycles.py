@@ -11,8 +11,8 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from zhibu.api.pagination import paginate_query
-from zhibu.api.security import authorize, require_reach, subjects_visible
-from zhibu.evaluations import compute, cycles, sheets
+from zhibu.api.security import authorize, subjects_visible
+from zhibu.evaluations import compute, cycles, entry, sheets
 from zhibu.models import PHASES, Cycle, EvaluationResult, ScoreSheet
 from zhibu.tenancy.service import get_tenant
 
@@ -99,7 +99,14 @@ class SheetSchema(Schema):
     subject_kind = fields.String(required=True, validate=validate.OneOf(("org", "member")))
     subject_id = fields.UUID(required=True)
     source = fields.String(required=True)
-    rater = fields.String(load_default="")
+    rater = fields.String(
+        load_default=None,
+        metadata={
+            "description": "leave it out: a rubric sheet is the caller's own (their user "
+            "name), a total or a month has none; only a tenant administrator may name "
+            "another rater (a paper sheet typed in on their behalf, audited)"
+        },
+    )
     period = fields.String(load_default="")
     score = fields.Float(allow_none=True, load_default=None)
     items = fields.Dict(keys=fields.String(), values=fields.Float(), load_default=dict)
@@ -215,17 +222,12 @@ class Sheets(MethodView):
     @blp.arguments(SheetSchema)
     @blp.response(201, SheetSchema)
     def post(self, data, tenant_id: uuid.UUID, cycle_id: uuid.UUID):
-        """Save one rater's sheet for a subject (replaces the same rater's earlier one); a
-        branch secretary scores only within their part of the tree."""
+        """Save the caller's sheet for a subject (replaces their earlier one). The pages'
+        rules apply: a branch secretary scores only within their part of the tree, and only
+        what the branch enters (its self-assessment, its months); see ``rater``."""
         cycle = _cycle(tenant_id, cycle_id, "score")
-        _check_subject_reach(g.access, data["subject_kind"], data["subject_id"])
-        saved = sheets.save_sheet(cycle, sheets.SheetInput(**data))
-        return _sheet(saved)
-
-
-def _check_subject_reach(access, kind: str, subject_id: uuid.UUID) -> None:
-    row = sheets.subject_row(access.tenant_id, kind, subject_id)
-    require_reach(access, row.org_id if kind == "member" else row.id)
+        data = entry.sheet_for(g.access, cycle, sheets.SheetInput(**data))
+        return _sheet(sheets.save_sheet(cycle, data))
 
 
 def _sheet(sheet) -> dict:

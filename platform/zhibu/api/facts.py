@@ -13,7 +13,6 @@ from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize, subjects_visible, within_reach
 from zhibu.evaluations import facts
 from zhibu.models import ActivityRecord, Incident
-from zhibu.tenancy.service import get_tenant
 
 blp = Blueprint(
     "facts",
@@ -68,8 +67,7 @@ class Incidents(MethodView):
     @blp.response(201, IncidentSchema)
     def post(self, data, tenant_id: uuid.UUID):
         """Record a veto or downgrade event (kinds come from the enabled schemes)."""
-        authorize(tenant_id, "admin")
-        return facts.add_incident(get_tenant(tenant_id), **data)
+        return facts.add_incident(authorize(tenant_id, "admin"), **data)
 
 
 @blp.route("/records")
@@ -91,7 +89,8 @@ class Records(MethodView):
     @blp.arguments(RecordSchema)
     @blp.response(201, RecordSchema)
     def post(self, data, tenant_id: uuid.UUID):
-        """Record a meeting, lecture, training or dues payment of a unit."""
-        authorize(tenant_id, "registry")
+        """Record a meeting, lecture, training or dues payment of a unit; the unit, the
+        member and the attendees must be within your reach."""
+        access = authorize(tenant_id, "registry")
         org_id, kind, held_on = data.pop("org_id"), data.pop("kind"), data.pop("held_on")
-        return facts.add_record(get_tenant(tenant_id), org_id, kind, held_on, **data)
+        return facts.add_record(access, org_id, kind, held_on, **data)

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from zhibu.api.pagination import paginate_query
-from zhibu.api.security import authorize, require_reach, within_reach
+from zhibu.api.security import authorize, within_reach
 from zhibu.evaluations import ledger
 from zhibu.models import RectificationItem
 from zhibu.models.rectification import ITEM_STATUSES
@@ -89,10 +89,8 @@ class Items(MethodView):
     @blp.arguments(ItemSchema)
     @blp.response(201, ItemSchema)
     def post(self, data, tenant_id: uuid.UUID):
-        """Raise an item by hand."""
-        access = authorize(tenant_id, "score")
-        require_reach(access, data["org_id"])
-        return ledger.raise_item(tenant_id, **data)
+        """Raise an item by hand, for a unit (and one of its members) within your reach."""
+        return ledger.raise_item(authorize(tenant_id, "ledger"), **data)
 
 
 @blp.route("/from-deduction")
@@ -101,9 +99,8 @@ class FromDeduction(MethodView):
     @blp.response(201, ItemSchema)
     def post(self, data, tenant_id: uuid.UUID):
         """Raise an item from a deduction, with its reason (once per deduction)."""
-        access = authorize(tenant_id, "score")
-        require_reach(access, ledger.unit_of_deduction(tenant_id, data["deduction_id"]))
-        return ledger.raise_from_deduction(tenant_id, data.pop("deduction_id"), **data)
+        access = authorize(tenant_id, "ledger")
+        return ledger.raise_from_deduction(access, data.pop("deduction_id"), **data)
 
 
 @blp.route("/from-result")
@@ -112,27 +109,23 @@ class FromResult(MethodView):
     @blp.response(201, ItemSchema)
     def post(self, data, tenant_id: uuid.UUID):
         """Raise an item for an action a result carries (e.g. rectification_plan)."""
-        authorize(tenant_id, "score")
-        return ledger.raise_from_result(
-            tenant_id, data.pop("result_id"), data.pop("action"), **data
-        )
+        access = authorize(tenant_id, "ledger")
+        return ledger.raise_from_result(access, data.pop("result_id"), data.pop("action"), **data)
 
 
 @blp.route("/<uuid:item_id>/follow-ups")
 class FollowUps(MethodView):
     @blp.response(200, FollowUpSchema(many=True))
     def get(self, tenant_id: uuid.UUID, item_id: uuid.UUID):
-        authorize(tenant_id)
-        return ledger.follow_ups_of(ledger.get_item(tenant_id, item_id))
+        """The item's 回头看 checks (an item outside your part of the tree: 404)."""
+        return ledger.follow_ups_of(ledger.get_item(authorize(tenant_id), item_id))
 
     @blp.arguments(FollowUpSchema)
     @blp.response(201, FollowUpSchema)
     def post(self, data, tenant_id: uuid.UUID, item_id: uuid.UUID):
         """Record a 回头看 check; a satisfactory one marks the item rectified."""
-        access = authorize(tenant_id, "score")
-        item = ledger.get_item(tenant_id, item_id)
-        require_reach(access, item.org_id)
-        return ledger.follow_up(item, **data)
+        access = authorize(tenant_id, "ledger")
+        return ledger.follow_up(access, ledger.get_item(access, item_id), **data)
 
 
 @blp.route("/<uuid:item_id>/sign-off")
@@ -141,7 +134,5 @@ class SignOff(MethodView):
     def post(self, tenant_id: uuid.UUID, item_id: uuid.UUID):
         """销号, by someone other than whoever raised the item (the county, or the
         township's staff within their township)."""
-        access = authorize(tenant_id, "score")
-        item = ledger.get_item(tenant_id, item_id)
-        require_reach(access, item.org_id)
-        return ledger.sign_off(item)
+        access = authorize(tenant_id, "ledger")
+        return ledger.sign_off(access, ledger.get_item(access, item_id))

@@ -27,6 +27,7 @@ class SchemeSchema(Schema):
 @blp.route("")
 class SchemeList(MethodView):
     @blp.response(200, SchemeSchema(many=True))
+    @blp.doc(security=[])  # global reference data, open to anyone
     def get(self):
         """List the loaded schemes."""
         return sorted(plugin_registry().schemes.values(), key=lambda s: s.key)
@@ -35,6 +36,7 @@ class SchemeList(MethodView):
 @blp.route("/<string:key>")
 class SchemeDetail(MethodView):
     @blp.response(200, SchemeSchema)
+    @blp.doc(security=[])  # global reference data, open to anyone
     def get(self, key: str):
         """One scheme by key."""
         try:

@@ -174,7 +174,7 @@ class RoleDetail(MethodView):
         """Take a role back (never the last active administrator's)."""
         authorize(tenant_id, "admin")
         service.member_of_tenant(tenant_id, user_id)
-        service.revoke(tenant_id, role_id)
+        service.revoke(tenant_id, role_id, user_id)
 
 
 @blp.route("/me/password")

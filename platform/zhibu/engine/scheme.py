@@ -77,6 +77,11 @@ class Scheme:
         scheme whose monthly sheets follow rules of their own (who is on a branch's month
         through transfers, …): a module with ``SOURCE``, ``load_sheet`` and
         ``save_month``, which the branch's month page then uses. Empty: the core's.
+    :param branch_sources: keys of sources (of any track) a branch secretary enters for
+        the units and members of their own branch, besides what every branch enters (its
+        self-assessment, a source not counted; its months, periodic sources). Everything
+        else is entered by assessors and administrators. Read by
+        :func:`zhibu.accounts.policy.branch_enters`.
     """
 
     key: str
@@ -93,6 +98,7 @@ class Scheme:
     deadlines: Callable[[str], dict[str, str]] | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
     month_entry: str = ""
+    branch_sources: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not _KEY.match(self.key):

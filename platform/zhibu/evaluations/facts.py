@@ -1,4 +1,8 @@
-"""Incidents (veto and downgrade events) and activity records: facts the rules read."""
+"""Incidents (veto and downgrade events) and activity records: facts the rules read.
+
+Each write takes the caller's access and checks every id it names (unit, member,
+attendees) against the tenant and the caller's reach (:mod:`zhibu.accounts.policy`), so
+the pages, the API and the commands refuse alike."""
 
 from __future__ import annotations
 
@@ -7,12 +11,14 @@ from datetime import date
 
 from sqlalchemy import insert, select
 
+from zhibu.accounts import policy
+from zhibu.accounts.access import TenantAccess
 from zhibu.app import plugin_registry
 from zhibu.audit import record as audit
 from zhibu.db import db
 from zhibu.errors import ServiceError
-from zhibu.evaluations.sheets import subject_row
-from zhibu.models import ActivityRecord, Incident, OrgUnit, Tenant
+from zhibu.i18n import _
+from zhibu.models import ActivityRecord, Incident, Member, OrgUnit, Tenant
 from zhibu.tenancy.scope import current_scope
 
 RECORD_KINDS = {
@@ -37,19 +43,22 @@ def incident_kinds(tenant: Tenant) -> dict[str, str]:
 
 
 def add_incident(
-    tenant: Tenant,
+    access: TenantAccess,
     subject_kind: str,
     subject_id: uuid.UUID,
     kind: str,
     occurred_on: date,
     note: str = "",
 ) -> Incident:
+    """Record a veto or downgrade event of a unit or member; recording them is the
+    tenant administrators' (``admin``), within their reach."""
+    tenant = db.session.get(Tenant, access.tenant_id)
     known = incident_kinds(tenant)
     if kind not in known:
         raise ServiceError(
             f"unknown incident kind {kind!r} (known: {', '.join(sorted(known))})", field="kind"
         )
-    subject_row(tenant.id, subject_kind, subject_id)
+    policy.subject_in_reach(access, "admin", subject_kind, subject_id)
     incident = Incident(
         tenant_id=tenant.id,
         subject_kind=subject_kind,
@@ -65,7 +74,7 @@ def add_incident(
 
 
 def add_record(
-    tenant: Tenant,
+    access: TenantAccess,
     org_id: uuid.UUID,
     kind: str,
     held_on: date,
@@ -76,10 +85,16 @@ def add_record(
     hours: float | None = None,
     topic: str = "",
 ) -> ActivityRecord:
+    """Record a meeting, lecture, training or dues payment of a unit: the unit, the member
+    and every attendee must be the tenant's and within the caller's reach (``registry``:
+    a branch secretary records their own branch's)."""
     _check_record(kind, member_id, month, hours)
-    subject_row(tenant.id, "org", org_id)
+    policy.unit_in_reach(access, "registry", org_id)
+    if member_id is not None:
+        policy.member_in_reach(access, "registry", member_id)
+    policy.members_in_reach(access, "registry", attendees, "attendees")
     record = ActivityRecord(
-        tenant_id=tenant.id,
+        tenant_id=access.tenant_id,
         org_id=org_id,
         kind=kind,
         held_on=held_on,
@@ -108,12 +123,13 @@ def _check_record(kind: str, member_id, month, hours) -> None:
 RECORD_FIELDS = ("org_id", "kind", "held_on", "attendees", "member_id", "month", "hours", "topic")
 
 
-def add_records(tenant: Tenant, rows: list[dict]) -> int:
+def add_records(access: TenantAccess, rows: list[dict]) -> int:
     """Add many records at once (a year of a company's meetings and dues): every row is
     checked first, each problem naming its row (``record 12: …``), and nothing is written
     if one is refused; then one bulk insert and one audit entry. Rows take the keyword
-    arguments of :func:`add_record` (``org_id``, ``kind``, ``held_on`` …)."""
-    units = set(db.session.scalars(select(OrgUnit.id).where(OrgUnit.tenant_id == tenant.id)))
+    arguments of :func:`add_record` (``org_id``, ``kind``, ``held_on`` …), and their units
+    and members are checked as it checks them."""
+    units, members = _tenant_tree(access)
     problems = []
     for number, row in enumerate(rows, start=1):
         unknown = sorted(set(row) - set(RECORD_FIELDS))
@@ -125,13 +141,14 @@ def add_records(tenant: Tenant, rows: list[dict]) -> int:
                 raise ServiceError(f"no org {row.get('org_id')} in this tenant")
             if not isinstance(row.get("held_on"), date):
                 raise ServiceError("held_on: a date is required")
+            _check_people(access, row, units, members)
         except ServiceError as exc:
             problems.append(f"record {number}: {exc.message}")
     if problems:
         raise ServiceError(problems[0], errors={"records": problems})
     values = [
         {
-            "tenant_id": tenant.id,
+            "tenant_id": access.tenant_id,
             "id": uuid.uuid4(),
             "org_id": row["org_id"],
             "kind": row["kind"],
@@ -150,8 +167,36 @@ def add_records(tenant: Tenant, rows: list[dict]) -> int:
         db.session,
         action="add_records",
         entity="activity_records",
-        tenant_id=tenant.id,
+        tenant_id=access.tenant_id,
         after={"records": len(values)},
     )
     db.session.commit()
     return len(values)
+
+
+def _tenant_tree(access: TenantAccess) -> tuple[dict, dict]:
+    """The tenant's units (id → path) and members (id → unit id), in two queries."""
+    units = select(OrgUnit.id, OrgUnit.path).where(OrgUnit.tenant_id == access.tenant_id)
+    members = select(Member.id, Member.org_id).where(Member.tenant_id == access.tenant_id)
+    return dict(db.session.execute(units).all()), dict(db.session.execute(members).all())
+
+
+def _check_people(access: TenantAccess, row: dict, units: dict, members: dict) -> None:
+    """The row's unit, member and attendees: the tenant's, within the caller's reach."""
+    if not policy.reaches(access, "registry", units[row["org_id"]]):
+        raise ServiceError(_("该组织不在您的管辖范围内。"), field="org_id")
+    people = [row["member_id"]] if row.get("member_id") is not None else []
+    for field, ids in (("member_id", people), ("attendees", row.get("attendees") or ())):
+        for given in ids:
+            member_id = _member_id(given, field)
+            if member_id not in members:
+                raise ServiceError(_("本单位没有编号为 %(id)s 的党员。", id=member_id), field=field)
+            if not policy.reaches(access, "registry", units[members[member_id]]):
+                raise ServiceError(_("该党员不在您的管辖范围内。"), field=field)
+
+
+def _member_id(value, field: str) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        raise ServiceError(_("“%(value)s”不是党员编号。", value=value), field=field) from None

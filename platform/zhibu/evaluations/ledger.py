@@ -1,6 +1,11 @@
 """The rectification ledger (整改台账): items raised from deductions, from the actions a
 result carries, or by hand; 回头看 follow-ups; sign-off (销号) by someone other than the
-person who raised the item; overdue items flagged."""
+person who raised the item; overdue items flagged.
+
+Every function takes the caller's access: the units, members, cycles, deductions, results
+and items it names must be the tenant's and within the caller's reach
+(:mod:`zhibu.accounts.policy`, permission ``ledger``), for the pages, the API and the
+demos alike."""
 
 from __future__ import annotations
 
@@ -9,40 +14,50 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Select, select
 
+from zhibu.accounts import policy
+from zhibu.accounts.access import TenantAccess
 from zhibu.db import db
-from zhibu.errors import Conflict, NotFound, ServiceError
-from zhibu.evaluations.sheets import subject_row
+from zhibu.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from zhibu.i18n import _
 from zhibu.models import (
+    Cycle,
     EvaluationResult,
     FollowUp,
     Member,
+    OrgUnit,
     RectificationItem,
     ScoreItem,
     ScoreSheet,
 )
 from zhibu.tenancy.scope import current_scope
 
+PERMISSION = "ledger"  # what raising, following up and signing off an item needs
+
 ACTION_ISSUES = {
     "rectification_plan": "星级评定结果为两星及以下,制定整改方案 / rectification plan",
 }
 
 
-def get_item(tenant_id: uuid.UUID, item_id: uuid.UUID) -> RectificationItem:
-    item = db.session.get(RectificationItem, (tenant_id, item_id))
-    if item is None:
+def get_item(access: TenantAccess, item_id: uuid.UUID) -> RectificationItem:
+    """The tenant's item, if its unit is within the caller's part of the tree (as the
+    ledger lists them); else 404, whether it is another tenant's or another branch's."""
+    item = db.session.get(RectificationItem, (access.tenant_id, item_id))
+    unit = db.session.get(OrgUnit, (access.tenant_id, item.org_id)) if item else None
+    if unit is None or not access.within(unit.path):
         raise NotFound(f"no rectification item {item_id} in this tenant")
     return item
 
 
-def _unit_of(
-    tenant_id: uuid.UUID, kind: str, subject_id: uuid.UUID
+def _subject_unit(
+    access: TenantAccess, kind: str, subject_id: uuid.UUID, field: str
 ) -> tuple[uuid.UUID, uuid.UUID | None]:
-    row = subject_row(tenant_id, kind, subject_id)
-    return (row.org_id, row.id) if isinstance(row, Member) else (row.id, None)
+    """The unit (and member) an item about this subject is raised for, within reach."""
+    row, unit = policy.subject_in_reach(access, PERMISSION, kind, subject_id, field)
+    return (unit.id, row.id) if isinstance(row, Member) else (unit.id, None)
 
 
 def raise_item(
-    tenant_id: uuid.UUID,
+    access: TenantAccess,
     *,
     org_id: uuid.UUID,
     issue: str,
@@ -54,11 +69,19 @@ def raise_item(
     origin: str = "manual",
     origin_ref: str = "",
 ) -> RectificationItem:
+    """An item for a unit (and one of its members) within the caller's reach, of a cycle
+    of the tenant: every id is checked, each refusal naming its field."""
     if not issue.strip():
         raise ServiceError("say what is to be rectified (整改事项)", field="issue")
-    subject_row(tenant_id, "org", org_id)
+    unit = policy.unit_in_reach(access, PERMISSION, org_id)
+    if member_id is not None:
+        _member, home = policy.member_in_reach(access, PERMISSION, member_id)
+        if not home.path.startswith(unit.path):
+            raise Invalid(_("该党员不属于%(unit)s。", unit=unit.name), field="member_id")
+    if cycle_id is not None and db.session.get(Cycle, (access.tenant_id, cycle_id)) is None:
+        raise NotFound(_("本单位没有编号为 %(id)s 的考评周期。", id=cycle_id), field="cycle_id")
     item = RectificationItem(
-        tenant_id=tenant_id,
+        tenant_id=access.tenant_id,
         id=uuid.uuid4(),
         org_id=org_id,
         member_id=member_id,
@@ -77,24 +100,25 @@ def raise_item(
 
 
 def raise_from_deduction(
-    tenant_id: uuid.UUID,
+    access: TenantAccess,
     deduction_id: uuid.UUID,
     *,
     deadline: date,
     measure: str = "",
     responsible: str = "",
 ) -> RectificationItem:
-    """One item per deduction, naming the indicator and the reason it lost points."""
-    deduction = db.session.get(ScoreItem, (tenant_id, deduction_id))
+    """One item per deduction, naming the indicator and the reason it lost points; the
+    deduction's subject must be within the caller's reach."""
+    deduction = db.session.get(ScoreItem, (access.tenant_id, deduction_id))
     if deduction is None or deduction.kind != "deduction":
         raise NotFound(f"no deduction {deduction_id} in this tenant", field="deduction_id")
-    sheet = db.session.get(ScoreSheet, (tenant_id, deduction.sheet_id))
+    sheet = db.session.get(ScoreSheet, (access.tenant_id, deduction.sheet_id))
+    org_id, member_id = _subject_unit(access, sheet.subject_kind, sheet.subject_id, "deduction_id")
     ref = f"deduction:{deduction.id}"
-    _refuse_duplicate(tenant_id, ref)
-    org_id, member_id = _unit_of(tenant_id, sheet.subject_kind, sheet.subject_id)
+    _refuse_duplicate(access.tenant_id, ref)
     issue = f"{deduction.indicator} 扣 {deduction.points:g} 分:{deduction.reason}"
     return raise_item(
-        tenant_id,
+        access,
         org_id=org_id,
         member_id=member_id,
         cycle_id=sheet.cycle_id,
@@ -107,17 +131,8 @@ def raise_from_deduction(
     )
 
 
-def unit_of_deduction(tenant_id: uuid.UUID, deduction_id: uuid.UUID) -> uuid.UUID:
-    """The unit a deduction was made against (a member's: their unit)."""
-    deduction = db.session.get(ScoreItem, (tenant_id, deduction_id))
-    if deduction is None or deduction.kind != "deduction":
-        raise NotFound(f"no deduction {deduction_id} in this tenant", field="deduction_id")
-    sheet = db.session.get(ScoreSheet, (tenant_id, deduction.sheet_id))
-    return _unit_of(tenant_id, sheet.subject_kind, sheet.subject_id)[0]
-
-
 def raise_from_result(
-    tenant_id: uuid.UUID,
+    access: TenantAccess,
     result_id: uuid.UUID,
     action: str,
     *,
@@ -125,20 +140,24 @@ def raise_from_result(
     measure: str = "",
     responsible: str = "",
 ) -> RectificationItem:
-    """An item for an action a result carries (e.g. ``rectification_plan``)."""
-    result = db.session.get(EvaluationResult, (tenant_id, result_id))
-    if result is None:
+    """An item for an action a result carries (e.g. ``rectification_plan``): a result the
+    caller may read (a branch secretary: once published) of a subject within reach."""
+    result = db.session.get(EvaluationResult, (access.tenant_id, result_id))
+    cycle = db.session.get(Cycle, (access.tenant_id, result.cycle_id)) if result else None
+    if cycle is None or not policy.may_read_result(
+        access, result.subject_kind, result.subject_id, cycle.phase
+    ):
         raise NotFound(f"no result {result_id} in this tenant", field="result_id")
+    org_id, member_id = _subject_unit(access, result.subject_kind, result.subject_id, "result_id")
     if action not in result.actions:
         raise ServiceError(
             f"the result of {result.subject_code} carries no action {action!r}", field="action"
         )
     ref = f"action:{result.cycle_id}:{result.subject_id}:{action}"
-    _refuse_duplicate(tenant_id, ref)
-    org_id, member_id = _unit_of(tenant_id, result.subject_kind, result.subject_id)
+    _refuse_duplicate(access.tenant_id, ref)
     issue = ACTION_ISSUES.get(action, action)
     return raise_item(
-        tenant_id,
+        access,
         org_id=org_id,
         member_id=member_id,
         cycle_id=result.cycle_id,
@@ -160,10 +179,22 @@ def _refuse_duplicate(tenant_id: uuid.UUID, ref: str) -> None:
         raise Conflict("an item was already raised for this", field="origin_ref")
 
 
+def _require_ledger(access: TenantAccess, item: RectificationItem) -> None:
+    unit = db.session.get(OrgUnit, (access.tenant_id, item.org_id))
+    if not policy.reaches(access, PERMISSION, unit.path):
+        raise Forbidden(policy.refusal(access, PERMISSION))
+
+
 def follow_up(
-    item: RectificationItem, *, checked_on: date, finding: str, satisfactory: bool
+    access: TenantAccess,
+    item: RectificationItem,
+    *,
+    checked_on: date,
+    finding: str,
+    satisfactory: bool,
 ) -> FollowUp:
     """Record a 回头看 check; a satisfactory one marks the item rectified."""
+    _require_ledger(access, item)
     if item.status == "signed_off":
         raise Conflict("the item is signed off (销号); raise a new one")
     if not finding.strip():
@@ -182,8 +213,9 @@ def follow_up(
     return check
 
 
-def sign_off(item: RectificationItem) -> RectificationItem:
+def sign_off(access: TenantAccess, item: RectificationItem) -> RectificationItem:
     """销号: after a satisfactory check, by someone other than whoever raised the item."""
+    _require_ledger(access, item)
     user = current_scope().user_id
     if item.status == "signed_off":
         raise Conflict("the item is already signed off")

@@ -264,7 +264,7 @@ class _Run:
                     entry,
                     entry["subject"],
                     lambda e=entry, s=subject: facts.add_incident(
-                        self.tenant, s[0], s[1], e["kind"], _date(e["date"]), e.get("note", "")
+                        self.access, s[0], s[1], e["kind"], _date(e["date"]), e.get("note", "")
                     ),
                 )
 
@@ -280,7 +280,7 @@ class _Run:
                 entry,
                 entry["org"],
                 lambda e=entry, u=unit, p=people, m=person_id: facts.add_record(
-                    self.tenant,
+                    self.access,
                     u,
                     e["kind"],
                     _date(e["date"]),

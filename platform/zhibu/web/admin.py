@@ -49,11 +49,9 @@ def dashboard(tenant_id: uuid.UUID):
 
 
 @bp.route("/cycles", methods=["GET", "POST"])
-@tenant_page("whole_tree")
+@tenant_page("whole_tree", POST="admin")
 def cycle_list(tenant_id: uuid.UUID):
     if request.method == "POST":
-        if not g.access.is_admin:
-            abort(403)
         cycle = cycles.open_cycle(
             g.tenant,
             request.form.get("scheme_key", ""),
@@ -138,7 +136,7 @@ def _job_or_404(tenant_id: uuid.UUID, job_id: uuid.UUID):
 NEXT_LABELS = {
     "recompute_cycle": _l("查看考评结果"),
     "generate_reports": _l("查看报表"),
-    "import_roster": _l("查看党员名册"),
+    "import_roster": _l("前往党员名册"),
 }
 
 

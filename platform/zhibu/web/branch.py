@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from flask import Blueprint, abort, g, render_template
+from flask import Blueprint, g, render_template
 
 from zhibu.evaluations import compute
 from zhibu.web import queries
@@ -21,11 +21,9 @@ register_page_errors(bp)
 
 
 @bp.get("/branch")
-@tenant_page("read")
+@tenant_page("branch")
 def home(tenant_id: uuid.UUID):
     units = [u for u in queries.units_in_reach(g.access) if u.path in g.access.subtrees]
-    if not units:
-        abort(403)
     cycle = queries.current_cycle(tenant_id)
     results = dict.fromkeys((u.id for u in units), None)
     sheets_offered, monthly = [], []
@@ -36,7 +34,7 @@ def home(tenant_id: uuid.UUID):
         definition, _settings, _version = compute.definition_for(cycle)
         for unit in units:
             track = definition.track_of_kind(unit.kind)
-            for source in offered_sources(g.access, track) if track else []:
+            for source in offered_sources(g.access, cycle, track) if track else []:
                 sheets_offered.append((unit, source))
         monthly = periodic_sources(definition)
     return render_template(

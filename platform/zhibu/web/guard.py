@@ -1,8 +1,9 @@
 """The per-tenant check every tenant page starts with, for the logged-in session user.
 
-The same rules as the API's :func:`zhibu.api.security.authorize`: 404 for a tenant the
-user cannot see at all, 403 for what their role cannot do; then the request's scope is
-narrowed to that one tenant, so every query of the page sees nothing of another tenant.
+The same policy as the API's :func:`zhibu.api.security.authorize`
+(:mod:`zhibu.accounts.policy`): 404 for a tenant the user cannot see at all, 403 for what
+their role cannot do; then the request's scope is narrowed to that one tenant, so every
+query of the page sees nothing of another tenant.
 """
 
 from __future__ import annotations
@@ -14,21 +15,14 @@ from urllib.parse import urlsplit
 from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from zhibu.accounts.access import TenantAccess, access_for
+from zhibu.accounts import policy
+from zhibu.accounts.access import TenantAccess
 from zhibu.db import db
-from zhibu.errors import ServiceError
+from zhibu.errors import Forbidden, NotFound, ServiceError
 from zhibu.models import Tenant
 from zhibu.tenancy.scope import TenantScopeError, set_scope
 
-NEEDS = {
-    "read": lambda a: True,
-    "score": lambda a: a.can_score,
-    "registry": lambda a: a.can_write_registry,
-    "admin": lambda a: a.is_admin,
-    # the roster: the whole tree or a secretary's part of it, never for overseers
-    "roster": lambda a: a.personal_data and (a.whole_tree or bool(a.subtrees)),
-    "whole_tree": lambda a: a.whole_tree,
-}
+OVERSIGHT = frozenset({"overseer", "oversight"})  # roles that only ever read
 
 
 class LoginRequired(Exception):
@@ -36,13 +30,17 @@ class LoginRequired(Exception):
 
 
 def page_access(tenant_id: uuid.UUID, need: str = "read") -> TenantAccess:
-    """The session user's access to the tenant, or 404 / 403; sets the tenant scope."""
-    if g.get("user") is None:
-        raise LoginRequired
-    access = access_for(g.user, tenant_id)
-    if access is None:
+    """The session user's access to the tenant if the policy grants ``need``
+    (:func:`zhibu.accounts.policy.check`); its refusal becomes the login form, a 404 or a
+    403 page with the policy's reason. Sets the tenant scope."""
+    try:
+        access = policy.check(g.get("user"), tenant_id, need)
+    except policy.LoginNeeded:
+        raise LoginRequired from None
+    except NotFound:
         abort(404)
-    if not NEEDS[need](access):
+    except Forbidden as refused:
+        g.refusal = refused.message
         abort(403)
     set_scope(access.scope(), db.session())
     g.access = access
@@ -50,13 +48,15 @@ def page_access(tenant_id: uuid.UUID, need: str = "read") -> TenantAccess:
     return access
 
 
-def tenant_page(need: str = "read"):
-    """Decorate a view taking ``tenant_id``: checks access first (``g.access``)."""
+def tenant_page(need: str = "read", **by_method: str):
+    """Decorate a view taking ``tenant_id``: checks access first (``g.access``). A view
+    serving several methods may need more for some (``tenant_page("whole_tree",
+    POST="admin")``)."""
 
     def decorate(view):
         @wraps(view)
         def checked(tenant_id: uuid.UUID, **kwargs):
-            page_access(tenant_id, need)
+            page_access(tenant_id, by_method.get(request.method, need))
             return view(tenant_id=tenant_id, **kwargs)
 
         return checked
@@ -99,8 +99,8 @@ def register_page_errors(bp) -> None:
 
     @bp.errorhandler(403)
     def _forbidden(exc):
-        message = _("您的角色不能进行此操作。")
-        if g.get("access") is not None and g.access.overseer:
+        message = g.get("refusal") or _("您的角色不能进行此操作。")
+        if g.get("access") is not None and policy.roles_of(g.access) <= OVERSIGHT:
             message = _("监督单位只能查看,不能修改。")
         return render_template("error.html", code=403, message=message), 403
 

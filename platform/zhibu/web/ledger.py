@@ -6,15 +6,15 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from zhibu.accounts import policy
 from zhibu.db import db
 from zhibu.errors import ServiceError
-from zhibu.evaluations import facts, ledger
+from zhibu.evaluations import compute, facts, ledger
 from zhibu.models import Incident, Member, OrgUnit
-from zhibu.orgs.service import get_org
 from zhibu.web import queries
 from zhibu.web.common import cycle_or_404
 from zhibu.web.guard import register_page_errors, tenant_page
@@ -50,17 +50,18 @@ def items(tenant_id: uuid.UUID):
 
 
 @bp.get("/ledger/new")
-@tenant_page("admin")
+@tenant_page("ledger")
 def new_item(tenant_id: uuid.UUID):
     """Raise an item by hand; with a cycle and a unit chosen, the unit's deductions in that
     cycle, each with its own form to raise an item from it."""
     cycle_id = request.args.get("cycle", type=uuid.UUID)
     org_id = request.args.get("org", type=uuid.UUID)
     cycle = cycle_or_404(tenant_id, cycle_id) if cycle_id else queries.current_cycle(tenant_id)
-    unit = get_org(tenant_id, org_id) if org_id else None
+    unit = policy.unit_in_reach(g.access, "ledger", org_id, "org") if org_id else None
     found = queries.deductions_of(cycle, [unit.id]) if cycle and unit else []
     return render_template(
         "ledger/new.html",
+        source_titles=source_titles(cycle) if cycle else {},
         units=queries.units_in_reach(g.access),
         cycles=queries.cycles_of(tenant_id),
         cycle=cycle,
@@ -68,6 +69,12 @@ def new_item(tenant_id: uuid.UUID):
         deductions=found,
         today=date.today(),
     )
+
+
+def source_titles(cycle) -> dict[str, str]:
+    """The cycle's score sources by key, as users read them (考核组量化打分, not its key)."""
+    definition, _settings, _version = compute.definition_for(cycle)
+    return {s.key: s.title for t in definition.tracks for s in t.sources}
 
 
 def _item_details() -> dict:
@@ -79,17 +86,16 @@ def _item_details() -> dict:
 
 
 @bp.post("/ledger/new")
-@tenant_page("admin")
+@tenant_page("ledger")
 def raise_item(tenant_id: uuid.UUID):
     org_id = request.form.get("org_id", type=uuid.UUID)
     if org_id is None:
         raise ServiceError(_("请选择整改的组织。"), field="org_id")
-    cycle_id = request.form.get("cycle_id", type=uuid.UUID)
     ledger.raise_item(
-        tenant_id,
+        g.access,
         org_id=org_id,
         issue=request.form.get("issue", "").strip(),
-        cycle_id=cycle_or_404(tenant_id, cycle_id).id if cycle_id else None,
+        cycle_id=request.form.get("cycle_id", type=uuid.UUID),
         **_item_details(),
     )
     flash(_("已登记整改事项。"))
@@ -97,22 +103,19 @@ def raise_item(tenant_id: uuid.UUID):
 
 
 @bp.post("/ledger/from-deduction/<uuid:deduction_id>")
-@tenant_page("admin")
+@tenant_page("ledger")
 def raise_from_deduction(tenant_id: uuid.UUID, deduction_id: uuid.UUID):
-    unit = get_org(tenant_id, ledger.unit_of_deduction(tenant_id, deduction_id))
-    if not g.access.within(unit.path):
-        abort(403)
-    ledger.raise_from_deduction(tenant_id, deduction_id, **_item_details())
+    ledger.raise_from_deduction(g.access, deduction_id, **_item_details())
     flash(_("已根据扣分登记整改事项。"))
     return redirect(url_for("rectification.items", tenant_id=tenant_id))
 
 
 @bp.post("/ledger/<uuid:item_id>/follow-up")
-@tenant_page("admin")
+@tenant_page("ledger")
 def follow_up(tenant_id: uuid.UUID, item_id: uuid.UUID):
-    item = ledger.get_item(tenant_id, item_id)
     ledger.follow_up(
-        item,
+        g.access,
+        ledger.get_item(g.access, item_id),
         checked_on=_date("checked_on"),
         finding=request.form.get("finding", ""),
         satisfactory=request.form.get("satisfactory") == "1",
@@ -122,29 +125,25 @@ def follow_up(tenant_id: uuid.UUID, item_id: uuid.UUID):
 
 
 @bp.post("/ledger/<uuid:item_id>/sign-off")
-@tenant_page("admin")
+@tenant_page("ledger")
 def sign_off(tenant_id: uuid.UUID, item_id: uuid.UUID):
-    ledger.sign_off(ledger.get_item(tenant_id, item_id))
+    ledger.sign_off(g.access, ledger.get_item(g.access, item_id))
     flash(_("已销号。"))
     return redirect(url_for("rectification.items", tenant_id=tenant_id))
 
 
 @bp.route("/incidents", methods=["GET", "POST"])
-@tenant_page("whole_tree")
+@tenant_page("whole_tree", POST="admin")
 def incidents(tenant_id: uuid.UUID):
     kinds = facts.incident_kinds(g.tenant)
     if request.method == "POST":
-        if not g.access.is_admin:
-            return render_template(
-                "error.html", code=403, message=_("您的角色不能进行此操作。")
-            ), 403
         subject_kind, _sep, subject = request.form.get("subject", "").partition(":")
         try:
             subject_id = uuid.UUID(subject)
         except ValueError:
             raise ServiceError(_("请选择发生事件的组织或党员。"), field="subject") from None
         facts.add_incident(
-            g.tenant,
+            g.access,
             subject_kind,
             subject_id,
             request.form.get("kind", ""),

@@ -28,11 +28,11 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 
 from zhibu import engine
+from zhibu.accounts import policy
 from zhibu.app import plugin_registry
 from zhibu.errors import ServiceError
-from zhibu.evaluations import compute, sheets
+from zhibu.evaluations import compute, entry, sheets
 from zhibu.models import Cycle, OrgUnit
-from zhibu.orgs.service import get_org
 from zhibu.web import queries
 from zhibu.web.common import cycle_or_404
 from zhibu.web.guard import register_page_errors, tenant_page
@@ -63,14 +63,15 @@ def plugin_service(cycle: Cycle, source: engine.Source) -> ModuleType | None:
 
 
 def _context(cycle: Cycle, org_id: uuid.UUID, source_key: str):
-    unit = get_org(g.access.tenant_id, org_id)
-    if not g.access.within(unit.path):
-        abort(403)
+    """The unit (within the caller's reach, else 403), the monthly source (else 404) as the
+    policy lets the caller enter it, its rubric and the month asked for."""
+    unit = policy.unit_in_reach(g.access, "score", org_id)
     definition, _settings, _version = compute.definition_for(cycle)
     found = [(t, s) for t, s in periodic_sources(definition) if s.key == source_key]
     if not found:
         abort(404)
     track, source = found[0]
+    policy.require_entry(g.access, entry.scheme_of(cycle), source)
     period = request.values.get("period") or months_of(cycle)[0]
     if period not in months_of(cycle):
         raise ServiceError(_("%(period)s 不在本周期内。", period=period), field="period")

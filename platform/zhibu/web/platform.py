@@ -15,6 +15,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
+from zhibu.accounts import policy
 from zhibu.accounts import service as accounts
 from zhibu.app import plugin_registry
 from zhibu.db import db
@@ -31,16 +32,18 @@ register_page_errors(bp)
 
 
 def platform_page(view):
-    """Only for the platform administrator (404 for anyone else: the pages do not exist
-    for them), with the platform-wide scope."""
+    """Only for the platform administrator (the policy's check, as the API's platform
+    operations: 403 for anyone else), with the platform-wide scope."""
 
     @wraps(view)
     def checked(**kwargs):
-        if g.get("user") is None:
-            raise LoginRequired
-        if not g.user.is_platform_admin:
-            abort(404)
-        set_scope(system_scope(username=g.user.username, user_id=g.user.id), db.session())
+        try:
+            user = policy.check_platform(g.get("user"))
+        except policy.LoginNeeded:
+            raise LoginRequired from None
+        except ServiceError:
+            abort(403)
+        set_scope(system_scope(username=user.username, user_id=user.id), db.session())
         return view(**kwargs)
 
     return checked

@@ -7,10 +7,9 @@ import uuid
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
-from zhibu.db import db
+from zhibu.accounts import policy
 from zhibu.evaluations import compute
 from zhibu.jobs import enqueue
-from zhibu.models import EvaluationResult, Member, OrgUnit
 from zhibu.reports import service as report_service
 from zhibu.reports import store
 from zhibu.web import queries
@@ -52,28 +51,6 @@ def results(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
     )
 
 
-def may_read_result(access, result: EvaluationResult, cycle) -> bool:
-    """Only once published, unless the caller sees the whole tree; a member's result only
-    with personal data (not overseers); then the whole tree, a secretary their units and
-    members, a member themselves."""
-    if not access.sees_results(cycle.phase):
-        return False
-    if result.subject_kind == "member" and not access.personal_data:
-        return False
-    if access.whole_tree:
-        return True
-    if result.subject_kind == "member" and result.subject_id in access.member_ids:
-        return True
-    if not access.subtrees:
-        return False
-    model = Member if result.subject_kind == "member" else OrgUnit
-    row = db.session.get(model, (access.tenant_id, result.subject_id))
-    if row is None:
-        return False
-    unit = db.session.get(OrgUnit, (access.tenant_id, row.org_id)) if model is Member else row
-    return unit is not None and any(unit.path.startswith(p) for p in access.subtrees)
-
-
 @bp.get("/results/<uuid:result_id>")
 @tenant_page("read")
 def explanation(tenant_id: uuid.UUID, cycle_id: uuid.UUID, result_id: uuid.UUID):
@@ -82,7 +59,7 @@ def explanation(tenant_id: uuid.UUID, cycle_id: uuid.UUID, result_id: uuid.UUID)
     result = queries.result_of(tenant_id, result_id)
     if result is None or result.cycle_id != cycle.id:
         abort(404)
-    if not may_read_result(g.access, result, cycle):
+    if not policy.may_read_result(g.access, result.subject_kind, result.subject_id, cycle.phase):
         abort(404)
     lines = compute.explanation_of(result)
     definition, _settings, _version = compute.definition_for(cycle)

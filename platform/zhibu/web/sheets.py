@@ -14,9 +14,10 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 
 from zhibu import engine
+from zhibu.accounts import policy
 from zhibu.errors import ServiceError
-from zhibu.evaluations import compute, sheets
-from zhibu.models import Cycle, Member, OrgUnit
+from zhibu.evaluations import compute, entry, sheets
+from zhibu.models import Cycle
 from zhibu.web import queries
 from zhibu.web.common import PHASE_TITLES, cycle_or_404
 from zhibu.web.guard import register_page_errors, tenant_page
@@ -26,14 +27,11 @@ bp = Blueprint("sheets", __name__, url_prefix="/t/<uuid:tenant_id>")
 register_page_errors(bp)
 
 
-def offered_sources(access, track: engine.Track) -> list[engine.Source]:
+def offered_sources(access, cycle: Cycle, track: engine.Track) -> list[engine.Source]:
     """The paper sheets the caller fills for a track: sources with a rubric, entered per
-    cycle (monthly ones are on the branch's month sheet). A secretary fills the
-    self-assessment (sources not counted); assessors and admins the others too."""
-    offered = [s for s in track.sources if s.rubric and not s.periodic]
-    if access.is_admin or "assessor" in access.roles:
-        return offered
-    return [s for s in offered if not s.counted]
+    cycle (monthly ones are on the branch's month sheet), as the policy lets them enter
+    them (a secretary: what the branch enters, such as its self-assessment)."""
+    return policy.sources_to_enter(access, entry.scheme_of(cycle), track, policy.SHEET)
 
 
 @bp.get("/sheets")
@@ -46,10 +44,10 @@ def index(tenant_id: uuid.UUID):
     if cycle is not None:
         definition, _settings, _version = compute.definition_for(cycle)
         for track in definition.tracks:
-            sources = offered_sources(g.access, track)
+            sources = offered_sources(g.access, cycle, track)
             if sources:
                 groups.append((track, sources, _subjects(track)))
-            totals += [(track, s) for s in total_sources(g.access, track)]
+            totals += [(track, s) for s in total_sources(g.access, cycle, track)]
     return render_template(
         "sheets/index.html",
         cycle=cycle,
@@ -66,17 +64,6 @@ def _subjects(track: engine.Track) -> list[tuple[str, object]]:
     if "member" in kinds:
         found += [("member", m) for m in queries.members_in_reach(g.access)]
     return found
-
-
-def _reachable_subject(kind: str, subject_id: uuid.UUID) -> OrgUnit | Member:
-    try:
-        row = sheets.subject_row(g.access.tenant_id, kind, subject_id)
-    except ServiceError:
-        abort(404)
-    unit = row if isinstance(row, OrgUnit) else queries.org_of(row)
-    if not g.access.within(unit.path):
-        abort(403)
-    return row
 
 
 @dataclass
@@ -119,12 +106,14 @@ def sheet_lines(rubric: engine.Rubric, items: list) -> list[Line]:
 
 
 def _sheet_context(cycle: Cycle, kind: str, subject_id: uuid.UUID, source_key: str):
-    subject = _reachable_subject(kind, subject_id)
-    definition, _settings, _version = compute.definition_for(cycle)
-    track = definition.track_of_kind("member" if kind == "member" else subject.kind)
-    source = track.source(source_key) if track else None
-    if source is None or source not in offered_sources(g.access, track):
+    """The subject (within the caller's reach, else 403), the source (a paper sheet of its
+    track, else 404; one the caller may enter, else 403) and its rubric."""
+    subject, _unit = policy.subject_in_reach(g.access, "score", kind, subject_id)
+    source = entry.source_of(cycle, subject, source_key)
+    if source is None or policy.entry_form(source) != policy.SHEET:
         abort(404)
+    policy.require_entry(g.access, entry.scheme_of(cycle), source)
+    definition, _settings, _version = compute.definition_for(cycle)
     return subject, source, definition.rubric(source.rubric)
 
 

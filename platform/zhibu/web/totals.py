@@ -1,7 +1,8 @@
 """Totals (民主测评, 上级评价, 满意度 …): the sources without a rubric take one score per
 subject. One table per track and source, subjects down the side, saved by the form through
 :func:`zhibu.evaluations.sheets.save_many` (all checked first, nothing saved if one score is
-refused). For admins and assessors; monthly sources are on the branch's month sheet."""
+refused). For admins and assessors (:func:`zhibu.accounts.policy.may_enter`); monthly
+sources are on the branch's month sheet."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 
 from zhibu import engine
+from zhibu.accounts import policy
 from zhibu.errors import ServiceError
-from zhibu.evaluations import compute, sheets
+from zhibu.evaluations import compute, entry, sheets
 from zhibu.models import Cycle
 from zhibu.orgs.service import get_org
 from zhibu.web import queries
@@ -25,19 +27,21 @@ register_page_errors(bp)
 RATER = ""  # one total per subject and source: the source's result, not a person's sheet
 
 
-def total_sources(access, track: engine.Track) -> list[engine.Source]:
-    """The track's sources entered as totals, for admins and assessors."""
-    if not (access.is_admin or "assessor" in access.roles):
-        return []
-    return [s for s in track.sources if s.rubric is None and not s.periodic]
+def total_sources(access, cycle: Cycle, track: engine.Track) -> list[engine.Source]:
+    """The track's sources entered as totals that the policy lets the caller enter
+    (admins and assessors; a secretary those their scheme lets the branch enter)."""
+    return policy.sources_to_enter(access, entry.scheme_of(cycle), track, policy.TOTAL)
 
 
 def _context(cycle: Cycle, track_key: str, source_key: str):
+    """The track and its source entered as a total (else 404), one the caller may enter
+    (else 403)."""
     definition, _settings, _version = compute.definition_for(cycle)
     track = next((t for t in definition.tracks if t.key == track_key), None)
     source = track.source(source_key) if track else None
-    if source is None or source not in total_sources(g.access, track):
+    if source is None or policy.entry_form(source) != policy.TOTAL:
         abort(404)
+    policy.require_entry(g.access, entry.scheme_of(cycle), source)
     return track, source
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from zhibu.accounts import service
 from zhibu.db import db
-from zhibu.errors import ServiceError
+from zhibu.errors import NotFound, ServiceError
 from zhibu.models import ROLES, Member, OrgUnit, RoleAssignment
 from zhibu.orgs.service import in_tree_order
 from zhibu.tenancy.service import KIND_NAMES
@@ -124,11 +124,10 @@ def add_role(tenant_id: uuid.UUID, user_id: uuid.UUID):
 @tenant_page("admin")
 def revoke_role(tenant_id: uuid.UUID, user_id: uuid.UUID, role_id: uuid.UUID):
     service.member_of_tenant(tenant_id, user_id)
-    assignment = db.session.get(RoleAssignment, (tenant_id, role_id))
-    if assignment is None or assignment.user_id != user_id:
-        abort(404)
     try:
-        service.revoke(tenant_id, role_id)
+        service.revoke(tenant_id, role_id, user_id)
+    except NotFound:
+        abort(404)
     except ServiceError as exc:
         return _refused(tenant_id, user_id, exc)
     flash(_("已撤销角色。"))
