@@ -5,13 +5,14 @@ import json
 import pytest
 
 from zhibu.app import create_app, plugin_registry
+from zhibu.plugins import builtin
 from zhibu.plugins.manager import BUILTIN_NAME, PluginError, build_plugin_manager
 
 FOUR = {"akesu_college", "county_observation", "enterprise_5std", "dujiangyan_quantified"}
 
 
 def test_the_four_schemes_load_through_their_entry_points():
-    registry = build_plugin_manager()
+    registry = build_plugin_manager(defaults=(builtin,))
     assert set(registry.schemes) == FOUR
     infos = {info.name: info for info in registry.describe()}
     for name in FOUR:

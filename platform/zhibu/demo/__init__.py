@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from zhibu import plugins
 from zhibu.accounts.passwords import hash_password
-from zhibu.app import plugin_registry
 from zhibu.db import db
 from zhibu.models import Tenant, TenantScheme, User
 
@@ -29,7 +29,7 @@ class DemoLogin:
 
 def load_demo(password: str | None = None) -> DemoLogin:
     """Create the demo tenants and admin; running it again changes only the password."""
-    for key in plugin_registry().schemes:
+    for key in plugins.registry().schemes:
         code, name, kind = DEMO_TENANTS.get(key, (key.upper(), key, "institution"))
         tenant = db.session.scalar(select(Tenant).where(Tenant.code == code))
         if tenant is None:
@@ -58,7 +58,7 @@ def _fill_empty_tenants(admin: User, password: str) -> list[str]:
     from zhibu.plugins import DemoContext
 
     notes = []
-    for demo in plugin_registry().contributions["demos"].values():
+    for demo in plugins.registry().contributions["demos"].values():
         code = DEMO_TENANTS.get(demo.scheme, (demo.scheme.upper(),))[0]
         tenant = db.session.scalar(select(Tenant).where(Tenant.code == code))
         if tenant is None or db.session.scalar(

@@ -21,8 +21,7 @@ import uuid_utils.compat
 from psycopg import sql
 from sqlalchemy import insert, select, update
 
-from zhibu import bulk, engine
-from zhibu.app import plugin_registry
+from zhibu import bulk, engine, plugins
 from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.evaluations import inputs
@@ -40,7 +39,7 @@ class InputRefused(ServiceError):
 
 def definition_for(cycle: Cycle) -> tuple[engine.Definition, dict[str, Any], SchemeVersion]:
     version = db.session.get(SchemeVersion, (cycle.tenant_id, cycle.version_id))
-    registry = plugin_registry()
+    registry = plugins.registry()
     scheme = registry.scheme(cycle.scheme_key)
     settings = {**version.settings, **cycle.options}
     definition = scheme.definition(settings)
@@ -59,7 +58,7 @@ def definition_for(cycle: Cycle) -> tuple[engine.Definition, dict[str, Any], Sch
 def input_hash(cycle: Cycle, loaded: inputs.Loaded, version: SchemeVersion, fingerprint) -> str:
     """A fingerprint of everything the computation reads: the score rows were hashed as
     they were loaded (in subject order); the rest is small and hashed here, sorted."""
-    plugin = plugin_registry().pm.get_plugin(cycle.scheme_key)
+    plugin = plugins.registry().pm.get_plugin(cycle.scheme_key)
     data = loaded.cycle
     head = (
         cycle.scheme_key,
@@ -425,7 +424,7 @@ def summary(cycle: Cycle, results: list | None = None) -> dict[str, Any]:
     shares, from the current results (or from ``results`` already loaded: rows with the
     result columns as attributes)."""
     results = results_of(cycle) if results is None else results
-    scheme = plugin_registry().scheme(cycle.scheme_key)
+    scheme = plugins.registry().scheme(cycle.scheme_key)
     engine_results = [
         engine.Result(
             r.subject_code, r.kind, r.track, r.rated, r.total, r.stars, r.grade, list(r.titles)

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import insert, select
 
-from zhibu.app import plugin_registry
+from zhibu import plugins
 from zhibu.audit import record as audit
 from zhibu.db import db
 from zhibu.errors import ServiceError
@@ -32,7 +32,7 @@ RECORD_KINDS = {
 def incident_kinds(tenant: Tenant) -> dict[str, str]:
     kinds: dict[str, str] = {}
     for key in tenant.scheme_keys:
-        kinds.update(plugin_registry().scheme(key).incident_kinds)
+        kinds.update(plugins.registry().scheme(key).incident_kinds)
     return kinds
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from zhibu.app import plugin_registry
+from zhibu import plugins
 from zhibu.db import db
 from zhibu.errors import NotFound, ServiceError
 from zhibu.models import SchemeVersion, Tenant
@@ -18,7 +18,7 @@ def scheme_of(tenant: Tenant, key: str):
     if key not in tenant.scheme_keys:
         raise ServiceError(f"scheme {key!r} is not enabled for {tenant.code}", field="scheme")
     try:
-        return plugin_registry().scheme(key)
+        return plugins.registry().scheme(key)
     except KeyError as exc:
         raise ServiceError(exc.args[0], field="scheme") from None
 

@@ -1,19 +1,21 @@
 """Build the plugin manager inside ``create_app``: hookspecs → entry points → defaults.
 
 The manager is never built at import time, so each app (and each test) gets its own, and
-``ZHIBU_PLUGINS`` can choose which installed plugins load.
+``ZHIBU_PLUGINS`` can choose which installed plugins load. The defaults (Zhibu's own
+plugin, :mod:`zhibu.plugins.builtin`) are handed in by the app: they contribute the
+command line, which sits above the services this module serves.
 """
 
 from __future__ import annotations
 
 import importlib.metadata as md
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pluggy
 
-from zhibu.plugins import builtin, hookspecs
+from zhibu.plugins import hookspecs
 
 ENTRY_POINT_GROUP = "zhibu.plugins"
 BUILTIN_NAME = "zhibu.builtin"
@@ -146,10 +148,14 @@ def installed_entry_points() -> dict[str, md.EntryPoint]:
     return {ep.name: ep for ep in md.entry_points(group=ENTRY_POINT_GROUP)}
 
 
-def build_plugin_manager(selection: list[str] | None = None) -> PluginRegistry:
+def build_plugin_manager(
+    selection: list[str] | None = None, defaults: Sequence[Any] = ()
+) -> PluginRegistry:
     """Create the manager: hookspecs, then entry points, then built-in defaults, then checks.
 
     :param selection: entry-point names to load; ``None`` loads every installed plugin.
+    :param defaults: Zhibu's own plugin modules, registered last (``create_app`` passes
+        :mod:`zhibu.plugins.builtin`), each under :data:`BUILTIN_NAME`.
     :raises PluginError: for an unknown name in ``selection``, a plugin that fails to import,
         an implementation of an unknown hook, or duplicate contributions.
     """
@@ -178,7 +184,8 @@ def build_plugin_manager(selection: list[str] | None = None) -> PluginRegistry:
         if entry_point.dist is not None:
             distributions[name] = entry_point.dist
 
-    pm.register(builtin, name=BUILTIN_NAME)
+    for number, default in enumerate(defaults):
+        pm.register(default, name=BUILTIN_NAME if number == 0 else f"{BUILTIN_NAME}.{number}")
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:

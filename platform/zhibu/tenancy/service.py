@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy import select
 
-from zhibu.app import plugin_registry
+from zhibu import plugins
 from zhibu.db import db
 from zhibu.errors import Conflict, NotFound, ServiceError
 from zhibu.models import OversightLink, Tenant, TenantScheme
@@ -52,7 +52,7 @@ def update_tenant(tenant: Tenant, **changes) -> Tenant:
 
 def enable_scheme(tenant: Tenant, key: str) -> None:
     try:
-        plugin_registry().scheme(key)
+        plugins.registry().scheme(key)
     except KeyError as exc:
         raise ServiceError(exc.args[0], field="schemes") from None
     if key not in tenant.scheme_keys:

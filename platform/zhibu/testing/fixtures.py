@@ -3,8 +3,8 @@
 A plugin author's test needs nothing more than::
 
     def test_my_scheme_is_loaded(zhibu_app):
-        from zhibu.app import plugin_registry
-        assert "my_scheme" in plugin_registry(zhibu_app).schemes
+        from zhibu.plugins import registry
+        assert "my_scheme" in registry(zhibu_app).schemes
 
 ``zhibu_app`` is an app on a fresh, migrated SQLite database in a temporary folder.
 """

@@ -9,7 +9,7 @@ from typing import Any
 from flask import abort
 from flask_babel import lazy_gettext as _l
 
-from zhibu.app import plugin_registry
+from zhibu import plugins
 from zhibu.errors import NotFound
 from zhibu.evaluations import compute, cycles
 from zhibu.models import Cycle
@@ -37,7 +37,7 @@ def _named(chinese: dict, english: dict, key: Any) -> str:
         return english[key]
     if key in chinese:
         return chinese[key]
-    for scheme in plugin_registry().schemes.values():
+    for scheme in plugins.registry().schemes.values():
         if key in scheme.labels:
             return scheme.labels[key]
     return key

@@ -19,9 +19,9 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from zhibu import plugins
 from zhibu.accounts.access import access_for, visible_tenant_ids
 from zhibu.accounts.auth import LoginError, authenticate
-from zhibu.app import plugin_registry
 from zhibu.db import db
 from zhibu.models import Tenant, User
 from zhibu.tenancy.scope import Scope, set_scope, system_scope
@@ -83,7 +83,7 @@ def _uuid(value: str):
 
 @bp.get("/")
 def index():
-    registry = plugin_registry()
+    registry = plugins.registry()
     tenants = []
     if g.user is not None:
         query = select(Tenant).order_by(Tenant.code)
