@@ -186,6 +186,8 @@ class _Run:
                 "exempt": bool(entry.get("exempt")),
                 "position": entry.get("position"),
                 "gender": entry.get("gender"),
+                "ethnicity": entry.get("ethnicity"),
+                "education": entry.get("education"),
                 "joined_on": _date(entry.get("joined")),
                 "birth_date": _date(entry.get("birth")),
                 "full_member_on": _date(entry.get("full_since")),
@@ -287,7 +289,7 @@ class _Run:
                 entries[-1],
                 code,
                 lambda d=data: sheets.save_sheet(self.cycle, d),
-                lines=[e[LINE] for e in entries],
+                lines=[e.get(LINE, "?") for e in entries],
             )
 
     def _incidents(self) -> None:

@@ -40,6 +40,8 @@ ENTRY_KEYS = {
         "position",
         "category",
         "gender",
+        "ethnicity",
+        "education",
         "left",
     },
     "transfers": {"member", "to", "date", "reason"},

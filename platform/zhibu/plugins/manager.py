@@ -83,6 +83,29 @@ class PluginRegistry:
             loaded = ", ".join(sorted(self.schemes)) or "none"
             raise KeyError(f"no scheme {key!r} is loaded (loaded: {loaded})") from None
 
+    def owner(self, kind: str, name: str) -> str | None:
+        """The name of the plugin that contributed ``name`` among ``kind`` (``schemes``,
+        ``reports`` …), or None."""
+        return self._owners.get(kind, {}).get(name)
+
+    def scheme_version(self, key: str) -> str:
+        """What identifies the code of scheme ``key``: its plugin's ``__version__`` and its
+        distribution's name and version, found through the plugin that contributed it
+        (whatever the entry point is called), so that an upgrade of either shows."""
+        name = self.owner("schemes", key)
+        plugin = self.pm.get_plugin(name) if name else None
+        dist = self._distributions.get(name) if name else None
+        return " ".join(
+            str(part)
+            for part in (
+                name,
+                getattr(plugin, "__version__", None),
+                dist.metadata["Name"] if dist else None,
+                dist.version if dist else None,
+            )
+            if part
+        )
+
     def _collect(self, hook_name: str) -> tuple[dict[str, Any], dict[str, str]]:
         kind, name_of = REGISTRIES[hook_name]
         items: dict[str, Any] = {}
