@@ -15,7 +15,7 @@ from operator import attrgetter, itemgetter
 import psycopg
 from sqlalchemy import select
 
-from zhibu import engine
+from zhibu import engine, plugins
 from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.evaluations.periods import parse_period
@@ -31,7 +31,6 @@ from zhibu.models import (
 )
 
 HISTORY_CYCLES = 3
-STANDING_RECORD_KINDS = ("election",)  # facts that hold beyond their cycle
 
 
 @dataclass
@@ -421,17 +420,19 @@ def _incidents(cycle: Cycle, ids) -> tuple[engine.Incident, ...]:
 def _records(cycle: Cycle, unit_code, ids) -> tuple[engine.Record, ...]:
     """The cycle's records, and the standing ones (elections: a committee's term runs from
     its last one) from before it too. Records name members by the same codes as the
-    subjects (archive codes)."""
+    subjects (archive codes); the member of a lecture is its lecturer."""
+    kinds = plugins.registry().record_kinds
+    standing = [key for key, kind in kinds.items() if kind.standing]
     rows = db.session.scalars(
         select(ActivityRecord).where(
             ActivityRecord.tenant_id == cycle.tenant_id,
-            (ActivityRecord.held_on >= cycle.starts_on)
-            | ActivityRecord.kind.in_(STANDING_RECORD_KINDS),
+            (ActivityRecord.held_on >= cycle.starts_on) | ActivityRecord.kind.in_(standing),
             ActivityRecord.held_on <= cycle.ends_on,
         )
     ).all()
     if not rows:
         return ()
+    lecturers = {key for key, kind in kinds.items() if kind.lecturer}
     member = {str(ident): code for code, (kind, ident) in ids.items() if kind == "member"}
     out = []
     for r in rows:
@@ -442,10 +443,10 @@ def _records(cycle: Cycle, unit_code, ids) -> tuple[engine.Record, ...]:
                 r.kind,
                 r.held_on.isoformat(),
                 tuple(member[a] for a in (r.attendees or ()) if a in member),
-                member=person if r.kind != "party_lecture" else None,
+                member=person if r.kind not in lecturers else None,
                 month=r.month,
                 hours=r.hours,
-                lecturer=person if r.kind == "party_lecture" else None,
+                lecturer=person if r.kind in lecturers else None,
             )
         )
     return tuple(out)

@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Flask
 
+from zhibu import plugins
 from zhibu.accounts.access import access_for
 from zhibu.db import db
 from zhibu.errors import ServiceError
@@ -29,7 +30,7 @@ from zhibu.evaluations.scenario_file import (
     unmet_refusal,
     where,
 )
-from zhibu.models import ORG_KINDS, RoleAssignment, Tenant, TenantScheme, User
+from zhibu.models import RoleAssignment, Tenant, TenantScheme, User
 from zhibu.orgs import service as orgs
 from zhibu.tenancy.scope import system_scope, use_scope
 
@@ -140,10 +141,11 @@ class _Run:
                     f"{entry['parent']!r} (list parents first)"
                 )
                 continue
-            if entry["kind"] not in ORG_KINDS:
+            kinds = plugins.registry().org_kinds
+            if entry["kind"] not in kinds:
                 self.problems.append(
                     f"{where(entry, entry['code'])}: unknown kind "
-                    f"{entry['kind']!r} (known: {', '.join(ORG_KINDS)})"
+                    f"{entry['kind']!r} (known: {', '.join(kinds)})"
                 )
                 continue
             self._call(entry, entry["code"], lambda e=entry, p=parent: self._org(e, p))

@@ -22,7 +22,13 @@ import pluggy
 
 from zhibu.engine.model import AutomaticIndicator, Computed
 from zhibu.engine.scheme import Adjustable, Scheme
-from zhibu.plugins.contributions import DemoContext, DemoData, ReportBuilder
+from zhibu.plugins.contributions import (
+    DemoContext,
+    DemoData,
+    OrgKind,
+    RecordKind,
+    ReportBuilder,
+)
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -52,6 +58,8 @@ __all__ = [
     "Computed",
     "DemoContext",
     "DemoData",
+    "OrgKind",
+    "RecordKind",
     "ReportBuilder",
     "Scheme",
     "hookimpl",

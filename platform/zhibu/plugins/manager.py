@@ -54,6 +54,8 @@ REGISTRIES: dict[str, tuple[str, Any]] = {
     "zhibu_schemes": ("schemes", lambda item: item.key),
     "zhibu_report_builders": ("reports", lambda item: item.key),
     "zhibu_automatic_indicators": ("indicators", lambda item: item.key),
+    "zhibu_org_kinds": ("org_kinds", lambda item: item.key),
+    "zhibu_record_kinds": ("record_kinds", lambda item: item.key),
     "zhibu_cli_commands": ("commands", lambda item: item.name),
     "zhibu_blueprints": ("blueprints", lambda item: item.name),
     "zhibu_demo_data": ("demos", lambda item: item.key),
@@ -74,6 +76,16 @@ class PluginRegistry:
     @property
     def schemes(self) -> dict[str, Any]:
         return self.contributions["schemes"]
+
+    @property
+    def org_kinds(self) -> dict[str, Any]:
+        """Every kind a unit may have, the core's and the plugins' (:class:`OrgKind`)."""
+        return self.contributions["org_kinds"]
+
+    @property
+    def record_kinds(self) -> dict[str, Any]:
+        """Every kind of activity record, the core's and the plugins' (:class:`RecordKind`)."""
+        return self.contributions["record_kinds"]
 
     def scheme(self, key: str):
         """The scheme with ``key``; :class:`KeyError` names the loaded ones if it is absent."""
@@ -124,8 +136,9 @@ class PluginRegistry:
             for item in result:
                 name = name_of(item)
                 if name in items:
+                    what = kind[:-1].replace("_", " ")  # "org kinds" → "org kind"
                     raise PluginError(
-                        f"duplicate {kind[:-1]} name {name!r}: contributed by plugin "
+                        f"duplicate {what} name {name!r}: contributed by plugin "
                         f"{owners[name]!r} and by plugin {impl.plugin_name!r}"
                     )
                 items[name] = item

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, redirect, request, session, url_for
+from flask import Flask, has_request_context, redirect, request, session, url_for
 from flask_babel import Babel
 
 from zhibu.web.guard import safe_next
@@ -45,7 +45,10 @@ def compile_catalogs(source: Path, target: Path) -> list[Path]:
 
 
 def select_locale() -> str:
-    """The language chosen with the switch (kept in the session); Chinese otherwise."""
+    """The language chosen with the switch (kept in the session); Chinese otherwise, and
+    outside a request (a job, a command, a scenario run in the app's context)."""
+    if not has_request_context():
+        return DEFAULT
     chosen = session.get("lang")
     return chosen if chosen in LANGUAGES else DEFAULT
 
