@@ -34,6 +34,8 @@ from zhibu.models import RoleAssignment, Tenant, TenantScheme, User
 from zhibu.orgs import service as orgs
 from zhibu.tenancy.scope import system_scope, use_scope
 
+__all__ = ["check_scenario", "run_scenario"]
+
 RESULT_KEYS = (
     "subject",
     "subject_kind",

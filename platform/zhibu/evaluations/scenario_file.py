@@ -11,6 +11,15 @@ from typing import Any
 
 import yaml
 
+__all__ = [
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "parse_scenario",
+    "unmet",
+    "unmet_refusal",
+]
+
 LINE = "__line__"
 TOP_KEYS = {
     "scheme",
@@ -109,10 +118,14 @@ class _Loader(yaml.SafeLoader):
 
 @dataclass
 class Scenario:
+    """A scenario file as read: ``doc`` its mapping (each entry with the line it is on),
+    ``name`` the file's name."""
+
     doc: dict[str, Any]
     name: str
 
     def entries(self, key: str) -> list[dict[str, Any]]:
+        """The entries of a section (``orgs``, ``scores`` …), none when it is absent."""
         return self.doc.get(key) or []
 
 
@@ -122,6 +135,7 @@ def where(entry: dict[str, Any], subject: str | None = None) -> str:
 
 
 def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario file (YAML or JSON), checked as :func:`parse_scenario` does."""
     path = Path(path)
     try:
         doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
@@ -131,6 +145,8 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def parse_scenario(doc: Any, name: str = "scenario") -> Scenario:
+    """A scenario from a mapping: unknown keys, entries without what they need, a period
+    missing are refused (:class:`ScenarioError`), each naming its line."""
     if not isinstance(doc, dict):
         raise ScenarioError([f"{name}: a scenario is a mapping with scheme, period, orgs …"])
     problems = [
