@@ -22,8 +22,32 @@ def test_plugin_guide_example_scheme_is_valid():
 
 def test_plugin_guide_fixture_example_passes(zhibu_app):
     namespace: dict = {}
-    exec(python_blocks("plugins.md")[1], namespace)
+    (block,) = [b for b in python_blocks("plugins.md") if "def test_my_scheme_is_loaded" in b]
+    exec(block, namespace)
     namespace["test_my_scheme_is_loaded"](zhibu_app)
+
+
+def file_blocks(name: str) -> list[tuple[str, str]]:
+    """The blocks of a page that show (part of) a file: ``<!-- file: path -->`` above."""
+    text = (DOCS / name).read_text(encoding="utf-8")
+    return re.findall(r"<!-- file: (\S+) -->\n```\w+\n(.*?)```", text, flags=re.DOTALL)
+
+
+def test_the_tutorial_shows_the_files_of_its_package():
+    """Each block of the tutorial is in the file of examples/five_good it names, as it is;
+    together they show every file of the package but its seed."""
+    root = DOCS.parent
+    shown = file_blocks("plugins.md")
+    assert len(shown) >= 8
+    for path, block in shown:
+        assert block in (root / path).read_text(encoding="utf-8"), f"{path} differs"
+    package = root / "examples" / "five_good"
+    files = {
+        str(p.relative_to(root))
+        for p in package.rglob("*")
+        if p.suffix in {".py", ".toml"} and "egg-info" not in str(p)
+    }
+    assert files - {path for path, _ in shown} == set()
 
 
 def test_api_curl_session_runs_against_a_live_server(tmp_path):

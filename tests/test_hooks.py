@@ -23,6 +23,7 @@ HOOKS = sorted(
     if name.startswith("zhibu_")
 )
 DOCS = Path(__file__).parents[1] / "docs" / "plugins.md"
+FOUR = ["akesu_college", "county_observation", "enterprise_5std", "dujiangyan_quantified"]
 
 
 @pytest.fixture
@@ -176,7 +177,10 @@ def kinds_app(app, install_plugin, tmp_path):
     from zhibu.testing.fixtures import make_test_app
 
     install_plugin("kinds", KINDS_PLUGIN)
-    made = make_test_app(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "kinds")
+    selection = [*FOUR, "kinds"]  # whatever else is installed (a plugin adding 站所 too)
+    made = make_test_app(
+        app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "kinds", ZHIBU_PLUGINS=selection
+    )
     with made.app_context():
         made.world = build_world()
     yield made

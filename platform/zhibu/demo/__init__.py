@@ -29,8 +29,9 @@ class DemoLogin:
 
 def load_demo(password: str | None = None) -> DemoLogin:
     """Create the demo tenants and admin; running it again changes only the password."""
-    for key in plugins.registry().schemes:
-        code, name, kind = DEMO_TENANTS.get(key, (key.upper(), key, "institution"))
+    for key, scheme in plugins.registry().schemes.items():
+        # a scheme of another plugin: a tenant named as the scheme is
+        code, name, kind = DEMO_TENANTS.get(key, (key.upper(), scheme.title, "institution"))
         tenant = db.session.scalar(select(Tenant).where(Tenant.code == code))
         if tenant is None:
             tenant = Tenant(code=code, name=name, kind=kind)

@@ -19,6 +19,7 @@ from zhibu.members import importer, service
 from zhibu.models import OrgUnit
 from zhibu.orgs import service as orgs
 from zhibu.orgs.service import in_tree_order
+from zhibu.plugins.manager import BUILTIN_NAME as BUILTIN
 from zhibu.web.guard import register_page_errors, tenant_page
 
 bp = Blueprint("registry", __name__, url_prefix="/t/<uuid:tenant_id>")
@@ -28,13 +29,13 @@ PAGE = 100  # members per roster page
 
 
 def kind_names() -> dict[str, str]:
-    """Every kind of unit (the core's and the plugins') by key, named in the page's
-    language: a kind brings its Chinese and English names with it."""
-    english = str(get_locale()) == "en"
-    return {
-        key: kind.title_en if english else kind.title
-        for key, kind in plugins.registry().org_kinds.items()
-    }
+    """Every kind of unit by key, the core's first and then the plugins', named in the
+    page's language: a kind brings its Chinese and English names with it."""
+    loaded, english = plugins.registry(), str(get_locale()) == "en"
+    kinds = sorted(
+        loaded.org_kinds.items(), key=lambda item: loaded.owner("org_kinds", item[0]) != BUILTIN
+    )
+    return {key: kind.title_en if english else kind.title for key, kind in kinds}
 
 
 @bp.get("/orgs")
