@@ -211,9 +211,9 @@ def _moves(cycle: Cycle, unit_code) -> dict[str, tuple[engine.Move, ...]]:
         .where(MemberTransfer.tenant_id == cycle.tenant_id)
     ).all()
     by_member: dict[str, list[tuple]] = defaultdict(list)
-    for member_id, on, from_id, to_id in rows:
-        by_member[member_id].append((on, unit_code.get(from_id, ""), unit_code.get(to_id, "")))
-    return {member: _in_order(found) for member, found in by_member.items()}
+    for code, on, from_id, to_id in rows:
+        by_member[code].append((on, unit_code.get(from_id, ""), unit_code.get(to_id, "")))
+    return {code: _in_order(found) for code, found in by_member.items()}
 
 
 def _in_order(found: list[tuple]) -> tuple[engine.Move, ...]:

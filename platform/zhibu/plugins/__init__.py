@@ -1,4 +1,6 @@
-"""The public surface for plugin authors: import from here, nothing deeper.
+"""What a plugin registers with: the hook marker, the types its hooks return, and the
+loaded registry (the rest of the public surface — the engine, the reports, the test kit —
+is listed in ``docs/engine.md``).
 
     from zhibu.plugins import hookimpl, Scheme
 
@@ -6,8 +8,7 @@
     def zhibu_schemes():
         return [Scheme(key="my_scheme", title="我的方案", title_en="My scheme", seed="…")]
 
-Names exported here keep their meaning across minor releases; see ``docs/plugins.md``
-and ``docs/engine.md``.
+Names exported here keep their meaning across minor releases; see ``docs/plugins.md``.
 
 Services reach the loaded plugins through :func:`registry`, never through ``zhibu.app``:
 the app is built on top of the services, and a service importing it would tie every
