@@ -11,6 +11,7 @@ from dujiangyan_quantified.rubrics import BRANCH_TYPES, branch_rubric, member_ru
 from dujiangyan_quantified.scheme import branch_kinds
 from zhibu.evaluations.scenario import run_scenario
 from zhibu.evaluations.scenario_file import ScenarioError, load_scenario, parse_scenario, unmet
+from zhibu.testing import run_scenario as run_throwaway
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios" / "dujiangyan_quantified").glob("*.yaml"))
 DEFAULTS = SCHEME.resolve_settings({})
@@ -143,5 +144,5 @@ BASE = {
 def test_refused_rows_name_the_line(score, message):
     doc = dict(BASE, scores=[dict(score, __line__=9)])
     with pytest.raises(ScenarioError, match=message) as refused:
-        run_scenario(parse_scenario(doc))
+        run_throwaway(parse_scenario(doc))
     assert "line 9" in str(refused.value)

@@ -139,8 +139,8 @@ def test_add_records_checks_every_row_and_writes_nothing_on_a_refusal(app):
             facts.add_records(system_access(tenant.id), rows)
         problems = refused.value.errors["records"]
         assert [p.split(":")[0] for p in problems] == [f"record {n}" for n in (2, 3, 4, 5, 6)]
-        assert "names the member and the month" in problems[0]
-        assert "unknown record kind 'picnic'" in problems[1]
+        assert "党费记录须填写:党员、月份" in problems[0]
+        assert "未知的活动记录类型 'picnic'" in problems[1]
         assert "colour" in problems[4]
         count = select(func.count()).select_from(ActivityRecord)
         assert db.session.scalar(count.where(ActivityRecord.tenant_id == tenant.id)) == 0

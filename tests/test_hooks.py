@@ -4,6 +4,7 @@ and the checks that every hook has such a test and a section in docs/plugins.md.
 import inspect
 import re
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from flask.cli import ScriptInfo
 
 from zhibu.app import create_app, plugin_registry
 from zhibu.cli import cli
+from zhibu.db import db
+from zhibu.errors import ServiceError
 from zhibu.plugins import hookspecs
 from zhibu.plugins.manager import PluginError, build_plugin_manager
 
@@ -20,6 +23,7 @@ HOOKS = sorted(
     if name.startswith("zhibu_")
 )
 DOCS = Path(__file__).parents[1] / "docs" / "plugins.md"
+FOUR = ["akesu_college", "county_observation", "enterprise_5std", "dujiangyan_quantified"]
 
 
 @pytest.fixture
@@ -150,3 +154,114 @@ def test_hook_zhibu_demo_data(install_plugin, tmp_path):
     assert "one unit" in first.output
     again = app.test_cli_runner().invoke(args=["demo"])
     assert "one unit" not in again.output  # a tenant that has data is left alone
+
+
+KINDS_PLUGIN = (
+    "from zhibu.plugins import OrgKind, RecordKind, hookimpl\n"
+    "@hookimpl\n"
+    "def zhibu_org_kinds():\n"
+    "    return [OrgKind('station', '站所', 'Township station')]\n"
+    "@hookimpl\n"
+    "def zhibu_record_kinds():\n"
+    "    return [RecordKind('volunteer', '志愿服务', 'Volunteer service',\n"
+    "                       needs=('attendees', 'hours'))]\n"
+)
+
+
+@pytest.fixture
+def kinds_app(app, install_plugin, tmp_path):
+    """An app with a plugin adding a kind of unit and a kind of record, on the database
+    of ``app`` (both backends), with the API tests' world in it."""
+    from world import build_world
+
+    from zhibu.testing.fixtures import make_test_app
+
+    install_plugin("kinds", KINDS_PLUGIN)
+    selection = [*FOUR, "kinds"]  # whatever else is installed (a plugin adding 站所 too)
+    made = make_test_app(
+        app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "kinds", ZHIBU_PLUGINS=selection
+    )
+    with made.app_context():
+        made.world = build_world()
+    yield made
+    with made.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_hook_zhibu_org_kinds(kinds_app):
+    """A plugin's kind of unit is checked like the core's, through the API and the page;
+    its names follow the page's language."""
+    from test_web_pages import login
+
+    world, client = kinds_app.world, kinds_app.test_client()
+    url = f"/api/v1/tenants/{world.id('A')}/orgs"
+    admin = world.headers["admin_a"]
+    body = {"code": "A-S1", "name": "农技站党支部", "parent_id": world.id("A-ZZ1")}
+    created = client.post(url, json={**body, "kind": "station"}, headers=admin)
+    assert created.status_code == 201, created.json
+    assert created.json["kind"] == "station"
+    refused = client.post(url, json={**body, "code": "A-S2", "kind": "club"}, headers=admin)
+    assert refused.status_code == 400
+    message = str(refused.json["errors"]["kind"])
+    assert "'club'" in message and "station" in message and "village" in message
+    login(client, "admin_a")
+    tree = client.get(f"/t/{world.id('A')}/orgs").text
+    assert "农技站党支部" in tree and "站所" in tree and "Township station" not in tree
+    client.get("/lang/en?next=/")
+    assert "Township station" in client.get(f"/t/{world.id('A')}/orgs").text
+
+
+def test_hook_zhibu_record_kinds(kinds_app):
+    """A plugin's kind of record is checked for what it needs, and reaches the engine."""
+    from zhibu.accounts.access import access_for
+    from zhibu.evaluations import facts
+    from zhibu.models import User
+    from zhibu.tenancy import system_scope, use_scope
+
+    world = kinds_app.world
+    with kinds_app.app_context(), use_scope(system_scope()):
+        tenant = access_for(db.session.get(User, world.ids["admin_a"]), world.ids["A"])
+        branch, member = world.ids["A-Z01"], world.ids["A-M1"]
+        with pytest.raises(ServiceError) as refused:
+            facts.add_record(tenant, branch, "volunteer", date(2021, 3, 5), hours=2)
+        assert "志愿服务记录须填写:参加人员" in refused.value.message
+        assert refused.value.field == "attendees"
+        record = facts.add_record(
+            tenant, branch, "volunteer", date(2021, 3, 5), attendees=[member], hours=2
+        )
+        assert record.kind == "volunteer"
+        with pytest.raises(ServiceError, match="volunteer, "):
+            facts.add_record(tenant, branch, "parade", date(2021, 3, 5))
+
+
+def test_a_kind_the_core_has_is_refused_naming_both_plugins(install_plugin):
+    from zhibu.plugins import builtin
+
+    install_plugin(
+        "again",
+        "from zhibu.plugins import OrgKind, hookimpl\n"
+        "@hookimpl\n"
+        "def zhibu_org_kinds():\n"
+        "    return [OrgKind('village', '行政村', 'Village')]\n",
+    )
+    with pytest.raises(PluginError) as refused:
+        build_plugin_manager(["again"], defaults=(builtin,))
+    assert "duplicate org kind name 'village'" in str(refused.value)
+    assert "'zhibu.builtin'" in str(refused.value) and "'again'" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda k: k.OrgKind("Station", "站所", "Station"), "lowercase"),
+        (lambda k: k.OrgKind("member", "党员", "Member"), "taken by members"),
+        (lambda k: k.OrgKind("station", "", "Station"), "Chinese title"),
+        (lambda k: k.RecordKind("walk", "健步走", "Walk", needs=("steps",)), "needs steps"),
+    ],
+)
+def test_a_kind_is_checked_when_made(make, message):
+    from zhibu import plugins
+
+    with pytest.raises(ValueError, match=message):
+        make(plugins)

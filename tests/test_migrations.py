@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,71 @@ def test_every_migration_goes_down_and_up_again(empty_database, tmp_path):
         upgrade()
         db.engine.dispose()
     assert "tenants" in _tables(empty_database)
+
+
+def test_0012_lets_a_tree_with_members_take_a_plugins_kind(empty_database, tmp_path):
+    """The check of a unit's kind leaves the database (plugins add kinds); on SQLite the
+    table is rebuilt under a tree whose units and members point at it."""
+    from sqlalchemy import text
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": empty_database, "ZHIBU_INSTANCE_PATH": str(tmp_path)}
+    )
+    ids = {name: uuid.uuid4() for name in ("tenant", "root", "branch", "member")}
+    hexes = {k: v if "postgresql" in empty_database else v.hex for k, v in ids.items()}
+    with app.app_context():
+        upgrade(revision="0009")
+        with db.engine.begin() as connection:
+            _tree_with_a_member(connection, hexes)
+        upgrade(revision="0012")
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                key = app.config["ZHIBU_ALL_TENANTS_KEY"]  # the switch needs the app's key
+                connection.execute(
+                    text("SELECT set_config('zhibu.all_tenants', :key, true)"), {"key": key}
+                )
+            connection.execute(
+                text("UPDATE org_units SET kind = 'station' WHERE id = :id"),
+                {"id": hexes["branch"]},
+            )
+            kinds = connection.execute(text("SELECT code, kind FROM org_units ORDER BY code"))
+            assert kinds.all() == [("DW", "committee"), ("Z01", "station")]
+            members = connection.execute(text("SELECT count(*) FROM members")).scalar()
+            assert members == 1
+        db.engine.dispose()
+
+
+def _tree_with_a_member(connection, ids) -> None:
+    from sqlalchemy import text
+
+    if connection.dialect.name == "postgresql":  # row-level security: every tenant
+        connection.execute(text("SELECT set_config('zhibu.all_tenants', 'on', true)"))
+
+    connection.execute(
+        text(
+            "INSERT INTO tenants (id, code, name, kind, active, id_card_enabled, created_at)"
+            " VALUES (:t, 'T', '单位', 'institution', true, false, CURRENT_TIMESTAMP)"
+        ),
+        {"t": ids["tenant"]},
+    )
+    for code, key, parent, path in (
+        ("DW", "root", None, "/r/"),
+        ("Z01", "branch", ids["root"], "/r/b/"),
+    ):
+        connection.execute(
+            text(
+                "INSERT INTO org_units (tenant_id, id, code, name, kind, parent_id, path,"
+                " depth, retired, exempt, status, created_at, updated_at) VALUES (:t, :id,"
+                " :code, :code, 'committee', :parent, :path, 0, false, false, 'active',"
+                " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            ),
+            {"t": ids["tenant"], "id": ids[key], "code": code, "parent": parent, "path": path},
+        )
+    connection.execute(
+        text(
+            "INSERT INTO members (tenant_id, id, org_id, name, archive_code, status, category,"
+            " exempt, active, created_at, updated_at) VALUES (:t, :id, :org, '张三', 'A1',"
+            " 'full', 'serving', false, true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        ),
+        {"t": ids["tenant"], "id": ids["member"], "org": ids["branch"]},
+    )

@@ -126,3 +126,57 @@ def test_cli_prints_json_on_a_throwaway_database(tiny_app, tmp_path):
     assert out["Z01"]["stars"] == 5 and out["Z01"]["subject_kind"] == "branch"
     table = runner.invoke(args=["scenario", "run", str(SCENARIOS / "full.yaml")])
     assert "Z01" in table.output and "93.5" in table.output
+
+
+MOVES = {
+    "scheme": "tiny",
+    "period": "2021",
+    "orgs": [
+        {"code": "DW", "name": "党委", "kind": "committee"},
+        {"code": "Z01", "name": "一支部", "kind": "branch", "parent": "DW"},
+        {"code": "Z02", "name": "二支部", "kind": "branch", "parent": "DW"},
+    ],
+    "members": [{"code": "M1", "name": "张三", "org": "Z01"}],
+    "transfers": [{"member": "M1", "to": "Z02", "date": "2021-04-01", "__line__": 9}],
+    "records": [
+        {"kind": "dues", "member": "M1", "month": "2021-03"},
+        {"kind": "dues", "member": "M1", "month": "2021-04"},
+    ],
+}
+
+
+def test_dues_with_member_and_month_take_the_unit_of_that_month(tiny_app):
+    from zhibu.db import db
+    from zhibu.models import ActivityRecord, OrgUnit
+    from zhibu.tenancy import system_scope, use_scope
+
+    run_scenario(parse_scenario(dict(MOVES)), tiny_app)
+    with tiny_app.app_context(), use_scope(system_scope()):
+        rows = db.session.execute(
+            db.select(OrgUnit.code, ActivityRecord.held_on, ActivityRecord.month)
+            .join(OrgUnit, OrgUnit.id == ActivityRecord.org_id)
+            .order_by(ActivityRecord.month)
+        ).all()
+    assert [(code, str(day), month) for code, day, month in rows] == [
+        ("Z01", "2021-03-01", "2021-03"),
+        ("Z02", "2021-04-01", "2021-04"),
+    ]
+
+
+def test_a_transfer_the_registry_refuses_names_its_line(tiny_app):
+    doc = dict(
+        MOVES, transfers=[{"member": "M1", "to": "Z01", "date": "2021-04-01", "__line__": 9}]
+    )
+    with pytest.raises(ScenarioError) as refused:
+        run_scenario(parse_scenario(doc), tiny_app)
+    assert refused.value.problems[0].startswith("line 9 (M1): ")
+    assert "already in this unit" in refused.value.problems[0]
+
+
+def test_a_record_without_a_unit_or_a_date_is_refused(tiny_app):
+    doc = dict(MOVES, records=[{"kind": "theme_party_day", "__line__": 12}])
+    with pytest.raises(ScenarioError) as refused:
+        run_scenario(parse_scenario(doc), tiny_app)
+    assert refused.value.problems == [
+        "line 12 (theme_party_day): a record needs a date (or a month)"
+    ]

@@ -12,11 +12,13 @@ from flask_migrate import Migrate
 
 from zhibu import config as config_module
 from zhibu.db import db
+from zhibu.plugins import EXTENSION, registry
 from zhibu.plugins.manager import PluginRegistry, build_plugin_manager
 
 migrate = Migrate()
 
-PLUGINS_KEY = "zhibu.plugins"
+PLUGINS_KEY = EXTENSION  # kept for code written before zhibu.plugins.registry()
+plugin_registry = registry  # the same: import zhibu.plugins.registry instead
 
 
 def migrations_directory() -> str:
@@ -53,8 +55,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app, db, directory=migrations_directory(), compare_type=True, render_as_batch=True
     )
 
-    registry = build_plugin_manager(app.config["ZHIBU_PLUGINS"])
-    app.extensions[PLUGINS_KEY] = registry
+    from zhibu.plugins import builtin
+
+    plugins = build_plugin_manager(app.config["ZHIBU_PLUGINS"], defaults=(builtin,))
+    app.extensions[EXTENSION] = plugins
 
     from zhibu.api import init_api
     from zhibu.web import init_web
@@ -64,7 +68,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_api(app)
     init_web(app)
     _authorize_api_tenants_first(app)
-    _register_plugin_contributions(app, registry)
+    _register_plugin_contributions(app, plugins)
     return app
 
 
@@ -93,19 +97,10 @@ def _authorize_api_tenants_first(app: Flask) -> None:
     app.before_request(authorize_tenant_first)
 
 
-def _register_plugin_contributions(app: Flask, registry: PluginRegistry) -> None:
-    for blueprint in registry.contributions["blueprints"].values():
+def _register_plugin_contributions(app: Flask, loaded: PluginRegistry) -> None:
+    for blueprint in loaded.contributions["blueprints"].values():
         app.register_blueprint(blueprint)
-    for name, command in registry.contributions["commands"].items():
+    for name, command in loaded.contributions["commands"].items():
         if name in app.cli.commands:
             raise RuntimeError(f"plugin command {name!r} clashes with a command of the app")
         app.cli.add_command(command)
-
-
-def plugin_registry(app: Flask | None = None) -> PluginRegistry:
-    """The plugin registry of ``app`` (default: the current app)."""
-    if app is None:
-        from flask import current_app
-
-        app = current_app
-    return app.extensions[PLUGINS_KEY]

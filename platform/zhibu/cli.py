@@ -11,8 +11,8 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from zhibu import __version__
-from zhibu.app import create_app, plugin_registry
+from zhibu import __version__, plugins
+from zhibu.app import create_app
 
 
 @click.group(
@@ -37,7 +37,7 @@ def main() -> None:
 @with_appcontext
 def plugins_command(as_json: bool) -> None:
     """List the loaded plugins: name, version, module path and what each contributes."""
-    infos = plugin_registry().describe()
+    infos = plugins.registry().describe()
     if as_json:
         click.echo(json.dumps([info.as_dict() for info in infos], ensure_ascii=False, indent=2))
         return

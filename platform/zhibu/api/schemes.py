@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
 
-from zhibu.app import plugin_registry
+from zhibu import plugins
 
 blp = Blueprint(
     "schemes",
@@ -30,7 +30,7 @@ class SchemeList(MethodView):
     @blp.doc(security=[])  # global reference data, open to anyone
     def get(self):
         """List the loaded schemes."""
-        return sorted(plugin_registry().schemes.values(), key=lambda s: s.key)
+        return sorted(plugins.registry().schemes.values(), key=lambda s: s.key)
 
 
 @blp.route("/<string:key>")
@@ -40,6 +40,6 @@ class SchemeDetail(MethodView):
     def get(self, key: str):
         """One scheme by key."""
         try:
-            return plugin_registry().scheme(key)
+            return plugins.registry().scheme(key)
         except KeyError as exc:
             abort(404, message=exc.args[0])

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from zhibu import plugins
 from zhibu.accounts.passwords import generate_password, hash_generated
-from zhibu.app import plugin_registry
 from zhibu.db import db
 from zhibu.models import (
     ROLES,
@@ -89,10 +89,12 @@ class Demo:
 
 
 def demo_tenant(scheme_key: str) -> DemoTenant:
-    return DEMO_TENANTS.get(
-        scheme_key,
-        DemoTenant(scheme_key.upper(), scheme_key, "institution", "", scheme_key),
-    )
+    """The demo tenant of a scheme: one of the four's, or for another plugin's scheme a
+    tenant named as the scheme is."""
+    if scheme_key in DEMO_TENANTS:
+        return DEMO_TENANTS[scheme_key]
+    title = plugins.registry().scheme(scheme_key).title
+    return DemoTenant(scheme_key.upper(), title, "institution", "", scheme_key)
 
 
 def load_demo() -> Demo:
@@ -113,7 +115,7 @@ def load_demo() -> Demo:
 
 def _tenants() -> dict[str, Tenant]:
     found = {}
-    loaded = plugin_registry().schemes
+    loaded = plugins.registry().schemes
     known = [k for k in DEMO_TENANTS if k in loaded]  # the table's order
     for key in [*known, *sorted(k for k in loaded if k not in DEMO_TENANTS)]:
         spec = demo_tenant(key)
@@ -148,7 +150,7 @@ def _fill_empty_tenants(admin: User, tenants: dict[str, Tenant]) -> list[str]:
     from zhibu.plugins import DemoContext
 
     notes = []
-    for demo in plugin_registry().contributions["demos"].values():
+    for demo in plugins.registry().contributions["demos"].values():
         tenant = tenants.get(demo.scheme)
         if tenant is None or db.session.scalar(
             select(OrgUnit.id).where(OrgUnit.tenant_id == tenant.id).limit(1)

@@ -14,6 +14,8 @@ from zhibu.engine.model import (
     Incident,
     Indicator,
     Line,
+    MemberFacts,
+    Move,
     Past,
     Record,
     Result,
@@ -23,6 +25,7 @@ from zhibu.engine.model import (
     Source,
     Subject,
     Track,
+    Unit,
 )
 from zhibu.engine.scheme import Adjustable, Scheme
 from zhibu.engine.sheets import InputError
@@ -41,6 +44,8 @@ __all__ = [
     "Indicator",
     "InputError",
     "Line",
+    "MemberFacts",
+    "Move",
     "Past",
     "Record",
     "Result",
@@ -53,6 +58,7 @@ __all__ = [
     "Target",
     "TargetStatus",
     "Track",
+    "Unit",
     "evaluate",
     "measure",
 ]

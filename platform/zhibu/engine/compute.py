@@ -89,6 +89,19 @@ class Context:
         """The rated results (of ``track``) of the subjects directly under ``unit``."""
         return [r for r in self._index()[1].get(unit, ()) if r.rated and track in (None, r.track)]
 
+    def below(self, unit: str, track: str | None = None) -> list[Result]:
+        """The rated results (of ``track``) of the subjects anywhere under ``unit``: units
+        at any depth and the members of each, through units the scheme does not cover
+        (a township's villages under a 管区), in tree order."""
+        by_unit = self._index()[1]
+        codes = [unit, *(u.code for u in self.cycle.below(unit))]
+        return [
+            r
+            for code in codes
+            for r in by_unit.get(code, ())
+            if r.rated and track in (None, r.track)
+        ]
+
     def _index(self) -> tuple[dict[str | None, list[Result]], dict[str | None, list[Result]]]:
         """The results by track and by unit, made once (rules call :meth:`rated` and
         :meth:`members_of` over and over; a city has sixty thousand results). Rules change
@@ -313,7 +326,7 @@ def _rate(
 def _source_score(definition, subject, source: Source, sheets, result: Result) -> float | None:
     rubric = definition.rubric(source.rubric)
     if not source.periodic:
-        return _raters(source, rubric, sheets, result, "")
+        return _raters(source, rubric, sheets, result, "", keep=True)
     values, shown = _periods(subject, source, rubric, sheets, result)
     result.source_scores[f"{source.key}.periods"] = len(values)
     if not values:
@@ -415,7 +428,8 @@ def _automatic_score(
         return points * source.scale / maximum if maximum else 0.0
     if not sheets:
         return None
-    rated = _raters(source, rubric, sheets, result, "") * rubric.max_points / source.scale
+    rated = _raters(source, rubric, sheets, result, "", keep=True)
+    rated = rated * rubric.max_points / source.scale
     points, maximum = points + rated, maximum + rubric.max_points
     value = points * source.scale / maximum if maximum else 0.0
     rounded = round2(value)
@@ -434,9 +448,11 @@ SHOWN = 12  # records an automatic line names before "…" (a year of monthly me
 def _automatic_points(definition, cycle, subject, source: Source, records, result) -> tuple:
     indicators = {i.key: i for i in definition.automatic}
     points = maximum = 0.0
+    kept = result.items.setdefault(source.key, {}) if source.automatic else {}
     for key in source.automatic:
         found = indicators[key].compute(subject, records, cycle)
         points, maximum = points + found.points, maximum + found.max_points
+        kept[key] = found.points
         counted = f"(计入 {len(found.counted)} 条"
         counted += f":{'、'.join(found.counted[:SHOWN])}" if found.counted else ""
         counted += "…)" if len(found.counted) > SHOWN else ")"
@@ -450,18 +466,28 @@ def _automatic_points(definition, cycle, subject, source: Source, records, resul
     return points, maximum
 
 
-def _raters(source: Source, rubric, sheets, result: Result, prefix: str) -> float | None:
+def _raters(
+    source: Source, rubric, sheets, result: Result, prefix: str, keep: bool = False
+) -> float | None:
+    """The raters' value of a source (or of a month of it), explained; with ``keep``, each
+    rubric line's points (the raters' mean) go into ``result.items``."""
     if not sheets:
         return None
     if len(sheets) == 1:  # one rater: their value, no aggregation to explain
         value, lines = sheet_value(sheets[0], source, rubric)
         result.explanation.extend(lines)
+        if keep and rubric is not None and not sheets[0].plain:
+            _keep_items(result, source, rubric, [lines])
         return value
-    values = []
+    values, sheet_lines = [], []
     for sheet in sorted(sheets, key=lambda s: s.rater):
         value, lines = sheet_value(sheet, source, rubric)
         result.explanation.extend(lines)
         values.append(value)
+        if not sheet.plain:
+            sheet_lines.append(lines)
+    if keep and rubric is not None and sheet_lines:
+        _keep_items(result, source, rubric, sheet_lines)
     if len(values) == 1:
         return values[0]
     if source.aggregation == "trimmed_mean":
@@ -480,6 +506,25 @@ def _raters(source: Source, rubric, sheets, result: Result, prefix: str) -> floa
         source.key,
     )
     return value
+
+
+def _keep_items(result: Result, source: Source, rubric: Rubric, sheets: list[list]) -> None:
+    """Each rubric line's points, the mean of the raters' sheets (their lines as
+    explained: a line's points after its deductions; a brief sheet's untouched lines at
+    full points), into ``result.items[source.key]``."""
+    sums: dict[str, float] = defaultdict(float)
+    for lines in sheets:
+        given = {x.indicator: x.points for x in lines if x.indicator and x.reason is None}
+        if rubric.brief:
+            for indicator in rubric.indicators:
+                if indicator.mode == "deduction":
+                    given.setdefault(indicator.code, indicator.max_points)
+        for code, points in given.items():
+            sums[code] += points
+    kept = result.items.setdefault(source.key, {})
+    for indicator in rubric.indicators:
+        if indicator.code in sums:
+            kept[indicator.code] = round2(sums[indicator.code] / len(sheets))
 
 
 def _composite(track: Track, result: Result) -> None:

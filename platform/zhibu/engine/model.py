@@ -169,12 +169,73 @@ class Track:
 # -- a cycle's inputs -------------------------------------------------------------------
 
 
+class Move(NamedTuple):
+    """A member's transfer (组织关系转接) from one unit to another, by unit code. The member
+    is in ``to_unit`` from the day ``on`` (ISO date)."""
+
+    on: str
+    from_unit: str
+    to_unit: str
+
+
+class MemberFacts(NamedTuple):
+    """What the member registry says of a member, for rules that read it (the age
+    structure of a branch, its secretary's standing …). Texts as recorded; an empty text
+    is a fact not recorded. Dates are ISO (``1975-03-08``).
+
+    :param birth: 出生日期. :param gender: 性别 (``男`` / ``女``). :param ethnicity: 民族.
+    :param education: 学历. :param position: 党内职务 (``书记``, ``组织委员`` …).
+    :param category: ``serving`` (在职), ``retired`` (离退休) or ``mobile`` (流动).
+    :param status: ``full`` (正式党员) or ``probationary`` (预备党员).
+    :param joined: 入党时间. :param full_since: 转正时间. :param left: the day they left
+        the organization (an inactive member), else empty.
+    :param moves: the member's transfers between units, oldest first (all of them, also
+        after the cycle: the subject's ``unit`` is the unit they are in now).
+    """
+
+    birth: str = ""
+    gender: str = ""
+    ethnicity: str = ""
+    education: str = ""
+    position: str = ""
+    category: str = "serving"
+    status: str = "full"
+    joined: str = ""
+    full_since: str = ""
+    left: str = ""
+    moves: tuple[Move, ...] = ()
+
+    def age_on(self, day: str) -> int | None:
+        """Whole years of age on ``day`` (ISO date); None without a birth date."""
+        if not self.birth:
+            return None
+        years = int(day[:4]) - int(self.birth[:4])
+        return years - 1 if day[5:10] < self.birth[5:10] else years
+
+
+class Unit(NamedTuple):
+    """A unit of the org tree as the cycle sees it, whether the scheme covers its kind or
+    not (a 管区 between a township and its villages): :attr:`Cycle.units`."""
+
+    code: str
+    kind: str
+    name: str = ""
+    parent: str | None = None
+    retired: bool = False
+    exempt: bool = False
+
+
 @dataclass(frozen=True)
 class Subject:
     """A unit or a member the scheme covers.
 
-    :param unit: for a member, the code of their branch; for a unit, its parent's code.
+    :param unit: for a member, the code of their unit now; for a unit, its parent's code
+        (a unit the scheme may not cover: :meth:`Cycle.unit` finds it).
     :param periods: sub-periods (``2021-03``) the subject belonged for; None means all.
+    :param attrs: plain extras: a unit's ``unit_name`` (its parent's name); a member's
+        ``position``, ``status``, ``joined`` and ``full_since`` (as in ``member``, kept
+        for plugins written before it).
+    :param member: for a member, what the registry says of them (:class:`MemberFacts`).
     """
 
     code: str
@@ -185,6 +246,19 @@ class Subject:
     exempt: bool = False
     periods: frozenset[str] | None = None
     attrs: Mapping[str, Any] = field(default_factory=dict)
+    member: MemberFacts | None = None
+
+    def unit_on(self, day: str) -> str | None:
+        """The unit a member was in on ``day`` (ISO date): their unit now, taken back
+        through their moves (a move counts from its day). A unit's: its parent."""
+        unit = self.unit
+        if self.member is None:
+            return unit
+        for move in reversed(self.member.moves):
+            if move.on <= day:
+                break
+            unit = move.from_unit
+        return unit
 
 
 class Deduction(NamedTuple):
@@ -286,6 +360,8 @@ class Cycle:
     :param start: first day of the cycle (ISO); :param end: last day.
     :param previous: labels of earlier cycles of the same length, newest first
         (``("2020", "2019")``) — what "two years running" reads.
+    :param units: the whole org tree of the cycle, covered by the scheme or not (the units
+        that existed in it). A cycle made without it has the tree of its unit subjects.
     """
 
     period: str
@@ -298,6 +374,32 @@ class Cycle:
     history: tuple[Past, ...] = ()
     previous: tuple[str, ...] = ()
     settings: Mapping[str, Any] = field(default_factory=dict)
+    units: tuple[Unit, ...] = ()
+
+    def unit(self, code: str) -> Unit | None:
+        """The unit with ``code`` in the tree, covered by the scheme or not."""
+        return self._tree[0].get(code)
+
+    def below(self, code: str) -> tuple[Unit, ...]:
+        """Every unit under ``code``, at any depth, covered or not: depth first, siblings
+        in the order given (a township's villages, also those under a 管区)."""
+        found: list[Unit] = []
+        stack = list(reversed(self._tree[1].get(code, ())))
+        while stack:
+            unit = stack.pop()
+            found.append(unit)
+            stack.extend(reversed(self._tree[1].get(unit.code, ())))
+        return tuple(found)
+
+    def above(self, code: str) -> tuple[Unit, ...]:
+        """The units above ``code``, its parent first, up to the root."""
+        by_code, chain, seen = self._tree[0], [], {code}
+        parent = by_code[code].parent if code in by_code else None
+        while parent is not None and parent in by_code and parent not in seen:
+            seen.add(parent)
+            chain.append(by_code[parent])
+            parent = by_code[parent].parent
+        return tuple(chain)
 
     def under(self, unit: str) -> tuple[Subject, ...]:
         """The subjects directly under a unit: its members and its sub-units (a branch's
@@ -317,6 +419,18 @@ class Cycle:
             if subject.unit is not None:
                 grouped[subject.unit].append(subject)
         return {unit: tuple(rows) for unit, rows in grouped.items()}
+
+    @cached_property
+    def _tree(self) -> tuple[dict[str, Unit], dict[str | None, list[Unit]]]:
+        units = self.units or tuple(
+            Unit(s.code, s.kind, s.name, s.unit, s.retired, s.exempt)
+            for s in self.subjects
+            if s.kind != "member"
+        )
+        children: dict[str | None, list[Unit]] = defaultdict(list)
+        for unit in units:
+            children[unit.parent].append(unit)
+        return {u.code: u for u in units}, children
 
     @cached_property
     def _records(self) -> dict[str, tuple[Record, ...]]:
@@ -375,6 +489,27 @@ class Line:
 
 @dataclass
 class Result:
+    """What the engine found for one subject; the scheme's rules change it in place.
+
+    :param track: the key of the track that rates the subject (None: not covered).
+    :param rated: False for a subject listed but not rated (retired, exempt, not covered).
+    :param total: the composite total, two decimals (None: missing or not rated).
+    :param stars: the stars of its band (or as the rules set them); :param grade: the
+        grade of its band.
+    :param titles: titles the rules award (``model_branch``); :param flags: what the rules
+        found (``vetoed``, ``missing_source`` …); :param actions: the work that follows
+        (``rectification_plan`` …): keys the scheme names in ``Scheme.labels``.
+    :param source_scores: each source's score on its scale, by source key (and
+        ``<source>.periods``: the months counted of a periodic source).
+    :param explanation: the :class:`Line` s that trace every point.
+    :param gap: how far the next band is, in words.
+    :param rank: the place a ranking rule gave it within its group, 1 = best.
+    :param items: each indicator's points by source key and indicator code, for rules
+        that judge a standard item by item: a rubric line's points (the raters' mean, after
+        deductions) and an automatic indicator's points, of every source that is not
+        periodic (``{"assessment": {"A1": 4.0, …}}``).
+    """
+
     subject: str
     subject_kind: str
     track: str | None
@@ -389,6 +524,7 @@ class Result:
     explanation: list[Line] = field(default_factory=list)
     gap: str | None = None
     rank: int | None = None  # place within its group (a township's villages …), 1 = best
+    items: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def note(
         self, text: str, points: float | None = None, source: str | None = None, **details: Any

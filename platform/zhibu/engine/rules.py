@@ -15,8 +15,20 @@ from zhibu.engine.compute import Context
 from zhibu.engine.model import Past, Result
 from zhibu.engine.numbers import fmt
 
+__all__ = [
+    "apply_downgrades",
+    "apply_quota",
+    "apply_veto",
+    "at_most",
+    "below",
+    "rank_within",
+    "run_of",
+    "vetoed",
+]
+
 
 def vetoed(result: Result) -> bool:
+    """The result was vetoed (flag ``vetoed``, by :func:`apply_veto`)."""
     return "vetoed" in result.flags
 
 
@@ -133,6 +145,8 @@ def run_of(
 
 
 def at_most(stars: int) -> Callable[[Result | Past], bool]:
+    """A test for :func:`run_of`: the result has ``stars`` or fewer."""
+
     def check(r: Result | Past) -> bool:
         return r.stars is not None and r.stars <= stars
 
@@ -140,6 +154,8 @@ def at_most(stars: int) -> Callable[[Result | Past], bool]:
 
 
 def below(total: float) -> Callable[[Result | Past], bool]:
+    """A test for :func:`run_of`: the result's total is under ``total``."""
+
     def check(r: Result | Past) -> bool:
         return r.total is not None and r.total < total
 

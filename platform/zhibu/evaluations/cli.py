@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from zhibu.app import PLUGINS_KEY
+from zhibu import plugins
 
 
 @click.group("scenario")
@@ -24,32 +24,79 @@ def scenario_group() -> None:
 @with_appcontext
 def run_command(file: Path, as_json: bool) -> None:
     """Load FILE into a fresh database, compute its cycle and print the results."""
-    from zhibu.db import db
-    from zhibu.evaluations.scenario import run_scenario, throwaway_app
-    from zhibu.evaluations.scenario_file import ScenarioError, load_scenario, unmet
+    from zhibu.evaluations.scenario_file import ScenarioError, load_scenario
 
     try:
         scenario = load_scenario(file)
-        with tempfile.TemporaryDirectory(prefix="zhibu-scenario-") as folder:
-            app = throwaway_app(Path(folder))
-            app.extensions[PLUGINS_KEY] = current_app.extensions[PLUGINS_KEY]  # same plugins
-            try:
-                results = run_scenario(scenario, app)
-            finally:
-                with app.app_context():
-                    db.engine.dispose()
     except ScenarioError as exc:
         raise click.ClickException(f"{file.name}:\n  " + "\n  ".join(exc.problems)) from None
+    try:
+        results = _run(scenario)
+    except ScenarioError as exc:
+        _refused(file, scenario, exc.problems)
+        return
     click.echo(json.dumps(results, ensure_ascii=False, indent=2) if as_json else _table(results))
-    expected = scenario.entries("expect")
-    if expected:
-        failed = unmet(scenario, results)
-        if failed:
-            raise click.ClickException(
-                f"{file.name}: {len(failed)} of {len(expected)} "
-                "expectations not met:\n  " + "\n  ".join(failed)
-            )
-        click.echo(f"{len(expected)} expectations met", err=True)
+    _check(file, scenario, results)
+
+
+def _run(scenario) -> list[dict]:
+    """The scenario's results, computed on a throwaway database with this app's plugins."""
+    from zhibu.db import db
+    from zhibu.evaluations.scenario import run_scenario
+
+    with tempfile.TemporaryDirectory(prefix="zhibu-scenario-") as folder:
+        app = throwaway_app(Path(folder))
+        app.extensions[plugins.EXTENSION] = plugins.registry(current_app)  # same plugins
+        try:
+            return run_scenario(scenario, app)
+        finally:
+            with app.app_context():
+                db.engine.dispose()
+
+
+def _refused(file: Path, scenario, problems: list[str]) -> None:
+    """A refusal: what the scenario expected (``expect_refusal``), or an error."""
+    from zhibu.evaluations.scenario_file import unmet_refusal
+
+    wrong = unmet_refusal(scenario, problems)
+    if wrong:
+        raise click.ClickException(f"{file.name}:\n  " + "\n  ".join(wrong))
+    click.echo("\n".join(problems))
+    click.echo("refused, as expected", err=True)
+
+
+def _check(file: Path, scenario, results: list[dict]) -> None:
+    from zhibu.evaluations.scenario_file import unmet
+
+    expected = scenario.entries("expect") + (scenario.doc.get("expect_refusal") or [])
+    if not expected:
+        return
+    failed = unmet(scenario, results)
+    if failed:
+        raise click.ClickException(
+            f"{file.name}: {len(failed)} of {len(expected)} "
+            "expectations not met:\n  " + "\n  ".join(failed)
+        )
+    click.echo(f"{len(expected)} expectations met", err=True)
+
+
+def throwaway_app(folder: Path):
+    """An app of its own on a fresh SQLite database in ``folder``, migrated: where a
+    scenario is loaded, computed and thrown away."""
+    from flask_migrate import upgrade
+
+    from zhibu.app import create_app
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'scenario.sqlite3'}",
+            "ZHIBU_INSTANCE_PATH": str(folder),
+            "SECRET_KEY": "scenario",
+        }
+    )
+    with app.app_context():
+        upgrade()
+    return app
 
 
 def _table(results: list[dict]) -> str:

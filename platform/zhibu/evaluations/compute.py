@@ -21,8 +21,7 @@ import uuid_utils.compat
 from psycopg import sql
 from sqlalchemy import insert, select, update
 
-from zhibu import bulk, engine
-from zhibu.app import plugin_registry
+from zhibu import bulk, engine, plugins
 from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.evaluations import inputs
@@ -40,7 +39,7 @@ class InputRefused(ServiceError):
 
 def definition_for(cycle: Cycle) -> tuple[engine.Definition, dict[str, Any], SchemeVersion]:
     version = db.session.get(SchemeVersion, (cycle.tenant_id, cycle.version_id))
-    registry = plugin_registry()
+    registry = plugins.registry()
     scheme = registry.scheme(cycle.scheme_key)
     settings = {**version.settings, **cycle.options}
     definition = scheme.definition(settings)
@@ -58,12 +57,13 @@ def definition_for(cycle: Cycle) -> tuple[engine.Definition, dict[str, Any], Sch
 
 def input_hash(cycle: Cycle, loaded: inputs.Loaded, version: SchemeVersion, fingerprint) -> str:
     """A fingerprint of everything the computation reads: the score rows were hashed as
-    they were loaded (in subject order); the rest is small and hashed here, sorted."""
-    plugin = plugin_registry().pm.get_plugin(cycle.scheme_key)
+    they were loaded (in subject order); the rest is small and hashed here, sorted. The
+    scheme's plugin counts by its version and its distribution's (an upgrade of either
+    computes afresh), whatever its entry point is named."""
     data = loaded.cycle
     head = (
         cycle.scheme_key,
-        getattr(plugin, "__version__", ""),
+        plugins.registry().scheme_version(cycle.scheme_key),
         version.settings,
         data.period,
         data.start,
@@ -73,6 +73,7 @@ def input_hash(cycle: Cycle, loaded: inputs.Loaded, version: SchemeVersion, fing
     )
     fingerprint.update(repr(head).encode())
     fingerprint.update(_dump([_subject_text(s) for s in data.subjects]))
+    fingerprint.update(_dump([tuple(unit) for unit in data.units]))
     for part in (data.incidents, data.records, data.history):
         for text in sorted(map(_row_text, part)):
             fingerprint.update(text.encode())
@@ -82,8 +83,10 @@ def input_hash(cycle: Cycle, loaded: inputs.Loaded, version: SchemeVersion, fing
 
 def _subject_text(subject: engine.Subject) -> tuple:
     """A subject's fields in a stable order (the subjects themselves come in code order,
-    so a city's sixty thousand need no sorting; their attributes are made in one order)."""
+    so a city's sixty thousand need no sorting; their attributes are made in one order).
+    A member's facts stand for its ``attrs``, which the loader makes from the same row."""
     periods = subject.periods
+    member = subject.member
     return (
         subject.code,
         subject.kind,
@@ -92,8 +95,15 @@ def _subject_text(subject: engine.Subject) -> tuple:
         subject.retired,
         subject.exempt,
         None if periods is None else tuple(sorted(periods)),
-        tuple(subject.attrs.items()),
+        tuple(subject.attrs.items()) if member is None else _member_text(member),
     )
+
+
+def _member_text(member: engine.MemberFacts) -> tuple:
+    """The registry's facts of a member as plain tuples (marshal takes no named tuple)."""
+    if not member.moves:
+        return tuple(member)
+    return (*member[:-1], tuple(map(tuple, member.moves)))
 
 
 def _dump(value) -> bytes:
@@ -425,7 +435,7 @@ def summary(cycle: Cycle, results: list | None = None) -> dict[str, Any]:
     shares, from the current results (or from ``results`` already loaded: rows with the
     result columns as attributes)."""
     results = results_of(cycle) if results is None else results
-    scheme = plugin_registry().scheme(cycle.scheme_key)
+    scheme = plugins.registry().scheme(cycle.scheme_key)
     engine_results = [
         engine.Result(
             r.subject_code, r.kind, r.track, r.rated, r.total, r.stars, r.grade, list(r.titles)

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from zhibu import engine
+from zhibu import engine, plugins
 from zhibu.accounts import policy
 from zhibu.accounts.access import TenantAccess
-from zhibu.app import plugin_registry
 from zhibu.audit import record
 from zhibu.db import db
 from zhibu.engine.scheme import Scheme
@@ -20,7 +19,7 @@ from zhibu.models import Cycle, Member
 
 def scheme_of(cycle: Cycle) -> Scheme | None:
     """The cycle's scheme as its plugin declares it (None if the plugin is not loaded)."""
-    return plugin_registry().schemes.get(cycle.scheme_key)
+    return plugins.registry().schemes.get(cycle.scheme_key)
 
 
 def track_source(cycle: Cycle, kind: str, key: str) -> engine.Source | None:

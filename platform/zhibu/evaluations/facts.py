@@ -11,9 +11,9 @@ from datetime import date
 
 from sqlalchemy import insert, select
 
+from zhibu import plugins
 from zhibu.accounts import policy
 from zhibu.accounts.access import TenantAccess
-from zhibu.app import plugin_registry
 from zhibu.audit import record as audit
 from zhibu.db import db
 from zhibu.errors import ServiceError
@@ -21,24 +21,17 @@ from zhibu.i18n import _
 from zhibu.models import ActivityRecord, Incident, Member, OrgUnit, Tenant
 from zhibu.tenancy.scope import current_scope
 
-RECORD_KINDS = {
-    "general_meeting": "党员大会",
-    "committee_meeting": "支委会",
-    "group_meeting": "党小组会",
-    "party_lecture": "党课",
-    "theme_party_day": "主题党日",
-    "org_life_meeting": "组织生活会",
-    "member_appraisal": "民主评议党员",
-    "training": "培训",
-    "dues": "党费",
-    "election": "换届选举",  # member: the secretary elected; read from before the cycle too
-}
+
+def record_kinds() -> dict:
+    """Every kind of activity record, the core's and the plugins' (``zhibu_record_kinds``),
+    by key: :class:`zhibu.plugins.RecordKind`."""
+    return plugins.registry().record_kinds
 
 
 def incident_kinds(tenant: Tenant) -> dict[str, str]:
     kinds: dict[str, str] = {}
     for key in tenant.scheme_keys:
-        kinds.update(plugin_registry().scheme(key).incident_kinds)
+        kinds.update(plugins.registry().scheme(key).incident_kinds)
     return kinds
 
 
@@ -88,7 +81,7 @@ def add_record(
     """Record a meeting, lecture, training or dues payment of a unit: the unit, the member
     and every attendee must be the tenant's and within the caller's reach (``registry``:
     a branch secretary records their own branch's)."""
-    _check_record(kind, member_id, month, hours)
+    _check_record(kind, member_id, month, hours, attendees)
     policy.unit_in_reach(access, "registry", org_id)
     if member_id is not None:
         policy.member_in_reach(access, "registry", member_id)
@@ -109,15 +102,45 @@ def add_record(
     return record
 
 
-def _check_record(kind: str, member_id, month, hours) -> None:
-    if kind not in RECORD_KINDS:
+NEEDED = {  # what a record kind may need, and the name of each as users read it
+    "member": ("member_id", "党员"),
+    "month": ("month", "月份"),
+    "hours": ("hours", "学时"),
+    "attendees": ("attendees", "参加人员"),
+}
+
+
+def check_kind(kind: str):
+    """The :class:`~zhibu.plugins.RecordKind` of ``kind``; an unknown one is refused,
+    naming the known ones."""
+    known = record_kinds()
+    if kind not in known:
         raise ServiceError(
-            f"unknown record kind {kind!r} (known: {', '.join(RECORD_KINDS)})", field="kind"
+            _(
+                "未知的活动记录类型 %(kind)s(可选:%(known)s)",
+                kind=repr(kind),
+                known=", ".join(known),
+            ),
+            field="kind",
         )
-    if kind == "dues" and (member_id is None or not month):
-        raise ServiceError("a dues record names the member and the month", field="member_id")
-    if kind == "training" and hours is None:
-        raise ServiceError("a training record gives its hours", field="hours")
+    return known[kind]
+
+
+def _check_record(kind: str, member_id, month, hours, attendees=()) -> None:
+    """The record's kind is known and the record gives what its kind needs."""
+    record_kind = check_kind(kind)
+    given = {"member": member_id is not None, "month": bool(month), "hours": hours is not None}
+    given["attendees"] = bool(attendees)
+    missing = [need for need in record_kind.needs if not given[need]]
+    if missing:
+        raise ServiceError(
+            _(
+                "%(kind)s记录须填写:%(fields)s",
+                kind=record_kind.title,
+                fields="、".join(_(NEEDED[need][1]) for need in missing),
+            ),
+            field=NEEDED[missing[0]][0],
+        )
 
 
 RECORD_FIELDS = ("org_id", "kind", "held_on", "attendees", "member_id", "month", "hours", "topic")
@@ -136,7 +159,13 @@ def add_records(access: TenantAccess, rows: list[dict]) -> int:
         try:
             if unknown:
                 raise ServiceError(f"unknown field(s) {', '.join(unknown)}")
-            _check_record(row.get("kind"), row.get("member_id"), row.get("month"), row.get("hours"))
+            _check_record(
+                row.get("kind"),
+                row.get("member_id"),
+                row.get("month"),
+                row.get("hours"),
+                row.get("attendees"),
+            )
             if row.get("org_id") not in units:
                 raise ServiceError(f"no org {row.get('org_id')} in this tenant")
             if not isinstance(row.get("held_on"), date):

@@ -15,7 +15,7 @@ from operator import attrgetter, itemgetter
 import psycopg
 from sqlalchemy import select
 
-from zhibu import engine
+from zhibu import engine, plugins
 from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.evaluations.periods import parse_period
@@ -25,12 +25,12 @@ from zhibu.models import (
     EvaluationResult,
     Incident,
     Member,
+    MemberTransfer,
     OrgUnit,
     ResultSet,
 )
 
 HISTORY_CYCLES = 3
-STANDING_RECORD_KINDS = ("election",)  # facts that hold beyond their cycle
 
 
 @dataclass
@@ -52,15 +52,19 @@ def load(cycle: Cycle, definition: engine.Definition, settings: dict, fingerprin
     ).all()
     unit_code = {u.id: u.code for u in units}
     unit_name = {u.id: u.name for u in units}
-    subjects, ids = [], {}
+    subjects, ids, tree = [], {}, []
     for unit in units:
-        if unit.kind in kinds and _existed(unit.status, unit.dissolved_on, cycle):
+        if not _existed(unit.status, unit.dissolved_on, cycle):
+            continue
+        parent = unit_code.get(unit.parent_id)
+        tree.append(engine.Unit(unit.code, unit.kind, unit.name, parent, unit.retired, unit.exempt))
+        if unit.kind in kinds:
             subjects.append(
                 engine.Subject(
                     unit.code,
                     unit.kind,
                     unit.name,
-                    unit_code.get(unit.parent_id),
+                    parent,
                     unit.retired,
                     unit.exempt,
                     attrs={"unit_name": unit_name.get(unit.parent_id, "")},
@@ -82,6 +86,7 @@ def load(cycle: Cycle, definition: engine.Definition, settings: dict, fingerprin
             history=_history(cycle, period.previous(HISTORY_CYCLES), ids),
             previous=tuple(period.previous(HISTORY_CYCLES)),
             settings=settings,
+            units=tuple(tree),
         ),
         ids,
     )
@@ -104,22 +109,29 @@ MEMBER_COLUMNS = (
     Member.position,
     Member.status,
     Member.full_member_on,
+    Member.birth_date,
+    Member.gender,
+    Member.ethnicity,
+    Member.education,
 )
 
 
 def _add_members(cycle: Cycle, unit_code, subjects, ids) -> None:
-    """Members as plain rows (a city has tens of thousands: no ORM objects)."""
+    """Members as plain rows (a city has tens of thousands: no ORM objects), each with
+    what the registry says of them (:class:`~zhibu.engine.MemberFacts`)."""
     member_months = _membership(parse_period(cycle.period).months())
     retired_units = set(
         db.session.scalars(
             select(OrgUnit.id).where(OrgUnit.tenant_id == cycle.tenant_id, OrgUnit.retired)
         )
     )
+    moves = _moves(cycle, unit_code)
     rows = db.session.execute(
         select(*MEMBER_COLUMNS)
         .where(Member.tenant_id == cycle.tenant_id)
         .order_by(Member.archive_code)
     )
+    facts, no_moves = engine.MemberFacts, ()
     for (
         ident,
         code,
@@ -133,9 +145,15 @@ def _add_members(cycle: Cycle, unit_code, subjects, ids) -> None:
         position,
         status,
         full,
+        birth,
+        gender,
+        ethnicity,
+        education,
     ) in rows:
         if not active and (left is None or left < cycle.starts_on):
             continue
+        joined_text = joined.isoformat() if joined else ""
+        full_text = full.isoformat() if full else ""
         if code in ids:
             raise ServiceError(
                 f"code {code!r} is both a unit code and a member's archive code; rename one",
@@ -153,12 +171,65 @@ def _add_members(cycle: Cycle, unit_code, subjects, ids) -> None:
                 attrs={
                     "position": position or "",
                     "status": status,
-                    "joined": joined.isoformat() if joined else "",
-                    "full_since": full.isoformat() if full else "",
+                    "joined": joined_text,
+                    "full_since": full_text,
                 },
+                member=facts(
+                    birth.isoformat() if birth else "",
+                    gender or "",
+                    ethnicity or "",
+                    education or "",
+                    position or "",
+                    category,
+                    status,
+                    joined_text,
+                    full_text,
+                    left.isoformat() if left else "",
+                    moves.get(code, no_moves) if moves else no_moves,
+                ),
             )
         )
         ids[code] = ("member", ident)
+
+
+def _moves(cycle: Cycle, unit_code) -> dict[str, tuple[engine.Move, ...]]:
+    """Every member's transfers, oldest first, as unit codes, by archive code (a member's
+    unit on a day of the cycle is their unit now, taken back through them: all are
+    needed). Keyed by the code, a text: a city's sixty thousand members look it up."""
+    rows = db.session.execute(
+        select(
+            Member.archive_code,
+            MemberTransfer.transferred_on,
+            MemberTransfer.from_org_id,
+            MemberTransfer.to_org_id,
+        )
+        .join(
+            Member,
+            (Member.tenant_id == MemberTransfer.tenant_id)
+            & (Member.id == MemberTransfer.member_id),
+        )
+        .where(MemberTransfer.tenant_id == cycle.tenant_id)
+    ).all()
+    by_member: dict[str, list[tuple]] = defaultdict(list)
+    for code, on, from_id, to_id in rows:
+        by_member[code].append((on, unit_code.get(from_id, ""), unit_code.get(to_id, "")))
+    return {code: _in_order(found) for code, found in by_member.items()}
+
+
+def _in_order(found: list[tuple]) -> tuple[engine.Move, ...]:
+    """By day; several on one day chained, each from where the one before it went."""
+    pending, ordered = sorted(found), []
+    while pending:
+        day = pending[0][0]
+        same_day = [m for m in pending if m[0] == day]
+        last = ordered[-1][2] if ordered else None
+        arrivals = {m[2] for m in same_day}
+        following = next((m for m in same_day if m[1] == last), None) or next(
+            (m for m in same_day if m[1] not in arrivals), same_day[0]
+        )
+        ordered.append(following)
+        pending.remove(following)
+    return tuple(engine.Move(day.isoformat(), a, b) for day, a, b in ordered)
 
 
 def _membership(months: list[str]) -> Callable[[date | None, date | None], frozenset | None]:
@@ -349,17 +420,19 @@ def _incidents(cycle: Cycle, ids) -> tuple[engine.Incident, ...]:
 def _records(cycle: Cycle, unit_code, ids) -> tuple[engine.Record, ...]:
     """The cycle's records, and the standing ones (elections: a committee's term runs from
     its last one) from before it too. Records name members by the same codes as the
-    subjects (archive codes)."""
+    subjects (archive codes); the member of a lecture is its lecturer."""
+    kinds = plugins.registry().record_kinds
+    standing = [key for key, kind in kinds.items() if kind.standing]
     rows = db.session.scalars(
         select(ActivityRecord).where(
             ActivityRecord.tenant_id == cycle.tenant_id,
-            (ActivityRecord.held_on >= cycle.starts_on)
-            | ActivityRecord.kind.in_(STANDING_RECORD_KINDS),
+            (ActivityRecord.held_on >= cycle.starts_on) | ActivityRecord.kind.in_(standing),
             ActivityRecord.held_on <= cycle.ends_on,
         )
     ).all()
     if not rows:
         return ()
+    lecturers = {key for key, kind in kinds.items() if kind.lecturer}
     member = {str(ident): code for code, (kind, ident) in ids.items() if kind == "member"}
     out = []
     for r in rows:
@@ -370,10 +443,10 @@ def _records(cycle: Cycle, unit_code, ids) -> tuple[engine.Record, ...]:
                 r.kind,
                 r.held_on.isoformat(),
                 tuple(member[a] for a in (r.attendees or ()) if a in member),
-                member=person if r.kind != "party_lecture" else None,
+                member=person if r.kind not in lecturers else None,
                 month=r.month,
                 hours=r.hours,
-                lecturer=person if r.kind == "party_lecture" else None,
+                lecturer=person if r.kind in lecturers else None,
             )
         )
     return tuple(out)

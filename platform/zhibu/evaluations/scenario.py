@@ -1,29 +1,40 @@
-"""Run a scenario through the same services the app uses, on a throwaway database.
+"""Run a scenario through the same services the app uses, on the app's database.
 
-    results = run_scenario(load_scenario("tests/scenarios/akesu_college/quota.yaml"))
+    results = run_scenario(load_scenario("tests/scenarios/akesu_college/quota.yaml"), app)
+
+``zhibu scenario run FILE`` (and :func:`zhibu.testing.run_scenario`) give it an app of
+its own on a throwaway database.
 
 Every refusal names the line of the file and the subject at fault.
 """
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from collections import defaultdict
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
+from zhibu import plugins
 from zhibu.accounts.access import access_for
 from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.evaluations import compute, cycles, facts, sheets, versions
-from zhibu.evaluations.scenario_file import LINE, Scenario, ScenarioError, where
-from zhibu.models import ORG_KINDS, RoleAssignment, Tenant, TenantScheme, User
+from zhibu.evaluations.scenario_file import (
+    LINE,
+    Scenario,
+    ScenarioError,
+    unmet,
+    unmet_refusal,
+    where,
+)
+from zhibu.models import RoleAssignment, Tenant, TenantScheme, User
 from zhibu.orgs import service as orgs
 from zhibu.tenancy.scope import system_scope, use_scope
+
+__all__ = ["check_scenario", "run_scenario"]
 
 RESULT_KEYS = (
     "subject",
@@ -38,37 +49,26 @@ RESULT_KEYS = (
 )
 
 
-def run_scenario(scenario: Scenario, app: Flask | None = None) -> list[dict[str, Any]]:
-    """Results of the scenario's cycle, one per unit and member the scheme covers."""
-    if app is not None:
-        with app.app_context():
-            return _Run(scenario).run()
-    with tempfile.TemporaryDirectory(prefix="zhibu-scenario-") as folder:
-        app = throwaway_app(Path(folder))
-        try:
-            with app.app_context():
-                return _Run(scenario).run()
-        finally:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+def run_scenario(scenario: Scenario, app: Flask) -> list[dict[str, Any]]:
+    """Results of the scenario's cycle in ``app`` (a tenant of its own is made for it),
+    one per unit and member the scheme covers.
 
-
-def throwaway_app(folder: Path) -> Flask:
-    from flask_migrate import upgrade
-
-    from zhibu.app import create_app
-
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'scenario.sqlite3'}",
-            "ZHIBU_INSTANCE_PATH": str(folder),
-            "SECRET_KEY": "scenario",
-        }
-    )
+    :raises ScenarioError: listing every refusal, each naming its line and subject.
+    """
     with app.app_context():
-        upgrade()
-    return app
+        return _Run(scenario).run()
+
+
+def check_scenario(scenario: Scenario, app: Flask) -> list[str]:
+    """Run the scenario in ``app`` and say what its expectations find wrong: the ``expect``
+    entries the results do not meet, or, for a refused scenario, the ``expect_refusal``
+    texts the refusal does not contain (a refusal nobody expected is itself the problem).
+    An empty list: every expectation met."""
+    try:
+        results = run_scenario(scenario, app)
+    except ScenarioError as exc:
+        return unmet_refusal(scenario, exc.problems)
+    return unmet(scenario, results)
 
 
 class _Run:
@@ -76,6 +76,7 @@ class _Run:
         self.s = scenario
         self.problems: list[str] = []
         self.codes: dict[str, tuple[str, uuid.UUID]] = {}
+        self.units_of: dict[str, list[tuple[date, str]]] = {}  # member → (from, unit), dated
 
     def run(self) -> list[dict[str, Any]]:
         with use_scope(system_scope(username="scenario")):
@@ -84,6 +85,7 @@ class _Run:
             self._step(self._orgs)
             self.access = self._admin_access()
             self._step(self._members)
+            self._step(self._transfers)
             self._step(self._history)
             self.cycle = self._cycle()
             for step in (self._scores, self._incidents, self._records):
@@ -141,10 +143,11 @@ class _Run:
                     f"{entry['parent']!r} (list parents first)"
                 )
                 continue
-            if entry["kind"] not in ORG_KINDS:
+            kinds = plugins.registry().org_kinds
+            if entry["kind"] not in kinds:
                 self.problems.append(
                     f"{where(entry, entry['code'])}: unknown kind "
-                    f"{entry['kind']!r} (known: {', '.join(ORG_KINDS)})"
+                    f"{entry['kind']!r} (known: {', '.join(kinds)})"
                 )
                 continue
             self._call(entry, entry["code"], lambda e=entry, p=parent: self._org(e, p))
@@ -187,6 +190,8 @@ class _Run:
                 "exempt": bool(entry.get("exempt")),
                 "position": entry.get("position"),
                 "gender": entry.get("gender"),
+                "ethnicity": entry.get("ethnicity"),
+                "education": entry.get("education"),
                 "joined_on": _date(entry.get("joined")),
                 "birth_date": _date(entry.get("birth")),
                 "full_member_on": _date(entry.get("full_since")),
@@ -196,6 +201,41 @@ class _Run:
             member = self._call(entry, entry["code"], lambda d=data: create_member(self.access, d))
             if member is not None:
                 self.codes[member.archive_code] = ("member", member.id)
+                self.units_of[member.archive_code] = [(date.min, str(entry["org"]))]
+
+    def _transfers(self) -> None:
+        """Members moving between units (组织关系转接), in date order, each through the
+        registry's transfer: the member's ``org`` is where they started."""
+        from zhibu.members.service import get_member, transfer_member
+
+        entries = self.s.entries("transfers")
+        for entry in sorted(entries, key=lambda e: str(e.get("date"))):
+            code = str(entry["member"])
+            member_id = self._member(entry, code)
+            unit = self._unit(entry, entry["to"], code)
+            if member_id is None or unit is None:
+                continue
+            moved = self._call(
+                entry,
+                code,
+                lambda e=entry, m=member_id, u=unit: transfer_member(
+                    self.access,
+                    get_member(self.access, m),
+                    u,
+                    _date(e["date"]),
+                    e.get("reason", ""),
+                ),
+            )
+            if moved is not None:
+                self.units_of[code].append((moved.transferred_on, str(entry["to"])))
+
+    def _unit_of(self, member: str, day: date) -> str | None:
+        """The unit a member of the scenario was in on ``day``, from its transfers."""
+        found = None
+        for since, unit in self.units_of.get(member, ()):
+            if since <= day:
+                found = unit
+        return found
 
     def _history(self) -> None:
         by_period: dict[str, list[dict]] = defaultdict(list)
@@ -253,7 +293,7 @@ class _Run:
                 entries[-1],
                 code,
                 lambda d=data: sheets.save_sheet(self.cycle, d),
-                lines=[e[LINE] for e in entries],
+                lines=[e.get(LINE, "?") for e in entries],
             )
 
     def _incidents(self) -> None:
@@ -270,20 +310,23 @@ class _Run:
 
     def _records(self) -> None:
         for entry in self.s.entries("records"):
-            unit = self._unit(entry, entry["org"], entry["org"])
-            people = [self._member(entry, c) for c in entry.get("attendees") or []]
             person = entry.get("member") or entry.get("lecturer")
+            day, org = self._record_place(entry, person)
+            if day is None or org is None:
+                continue
+            unit = self._unit(entry, org, org)
+            people = [self._member(entry, c) for c in entry.get("attendees") or []]
             person_id = self._member(entry, person) if person else None
             if unit is None or None in people or (person and person_id is None):
                 continue
             self._call(
                 entry,
-                entry["org"],
-                lambda e=entry, u=unit, p=people, m=person_id: facts.add_record(
+                org,
+                lambda e=entry, u=unit, p=people, m=person_id, d=day: facts.add_record(
                     self.access,
                     u,
                     e["kind"],
-                    _date(e["date"]),
+                    d,
                     attendees=p,
                     member_id=m,
                     month=e.get("month"),
@@ -291,6 +334,28 @@ class _Run:
                     topic=e.get("topic", ""),
                 ),
             )
+
+    def _record_place(self, entry, person) -> tuple[date | None, str | None]:
+        """A record's date and unit: as given, or the date from its month (the month's
+        first day) and the unit from its member (theirs on that day): a dues record is
+        written with the member and the month alone."""
+        label = entry.get("org") or person or entry.get("kind")
+        try:
+            day = _date(entry.get("date")) or _month_start(entry.get("month"))
+        except ValueError as exc:
+            self.problems.append(f"{where(entry, label)}: {exc}")
+            return None, None
+        if day is None:
+            self.problems.append(f"{where(entry, label)}: a record needs a date (or a month)")
+            return None, None
+        org = entry.get("org")
+        if org is None and person is not None:
+            org = self._unit_of(str(person), day)
+        if org is None:
+            self.problems.append(
+                f"{where(entry, label)}: a record needs an org (or a member whose unit gives it)"
+            )
+        return day, None if org is None else str(org)
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -345,6 +410,15 @@ class _Run:
             "explanation": [line["text"] for line in compute.explanation_of(result)]
             + ([result.gap] if result.gap else []),
         }
+
+
+def _month_start(value) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(f"{value}-01")
+    except ValueError:
+        raise ValueError(f"{value!r} is not a month (YYYY-MM)") from None
 
 
 def _date(value) -> date | None:

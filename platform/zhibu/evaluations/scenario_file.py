@@ -11,6 +11,15 @@ from typing import Any
 
 import yaml
 
+__all__ = [
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "parse_scenario",
+    "unmet",
+    "unmet_refusal",
+]
+
 LINE = "__line__"
 TOP_KEYS = {
     "scheme",
@@ -18,11 +27,13 @@ TOP_KEYS = {
     "settings",
     "orgs",
     "members",
+    "transfers",
     "scores",
     "incidents",
     "records",
     "history",
     "expect",
+    "expect_refusal",
 }
 ENTRY_KEYS = {
     "orgs": {"code", "name", "kind", "parent", "retired", "exempt"},
@@ -38,8 +49,11 @@ ENTRY_KEYS = {
         "position",
         "category",
         "gender",
+        "ethnicity",
+        "education",
         "left",
     },
+    "transfers": {"member", "to", "date", "reason"},
     "scores": {"subject", "source", "rater", "score", "items", "deductions", "period"},
     "incidents": {"subject", "kind", "date", "note"},
     "records": {
@@ -66,6 +80,9 @@ ENTRY_KEYS = {
         "has_flags",
         "lacks_flags",
         "has_actions",
+        "lacks_actions",
+        "has_titles",
+        "lacks_titles",
         "explains",
         "why",
     },
@@ -73,9 +90,10 @@ ENTRY_KEYS = {
 REQUIRED = {
     "orgs": {"code", "name", "kind"},
     "members": {"code", "name", "org"},
+    "transfers": {"member", "to", "date"},
     "scores": {"subject", "source"},
     "incidents": {"subject", "kind", "date"},
-    "records": {"org", "kind", "date"},
+    "records": {"kind"},
     "history": {"period", "subject"},
     "expect": {"subject"},
 }
@@ -100,10 +118,14 @@ class _Loader(yaml.SafeLoader):
 
 @dataclass
 class Scenario:
+    """A scenario file as read: ``doc`` its mapping (each entry with the line it is on),
+    ``name`` the file's name."""
+
     doc: dict[str, Any]
     name: str
 
     def entries(self, key: str) -> list[dict[str, Any]]:
+        """The entries of a section (``orgs``, ``scores`` …), none when it is absent."""
         return self.doc.get(key) or []
 
 
@@ -113,6 +135,7 @@ def where(entry: dict[str, Any], subject: str | None = None) -> str:
 
 
 def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario file (YAML or JSON), checked as :func:`parse_scenario` does."""
     path = Path(path)
     try:
         doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
@@ -122,6 +145,8 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def parse_scenario(doc: Any, name: str = "scenario") -> Scenario:
+    """A scenario from a mapping: unknown keys, entries without what they need, a period
+    missing are refused (:class:`ScenarioError`), each naming its line."""
     if not isinstance(doc, dict):
         raise ScenarioError([f"{name}: a scenario is a mapping with scheme, period, orgs …"])
     problems = [
@@ -134,6 +159,13 @@ def parse_scenario(doc: Any, name: str = "scenario") -> Scenario:
             problems.append(f"{name}: {key!r} is required")
     for section, allowed in ENTRY_KEYS.items():
         problems += _check_section(doc.get(section) or [], section, allowed)
+    refusal = doc.get("expect_refusal")
+    if isinstance(refusal, str):
+        doc["expect_refusal"] = [refusal]
+    elif refusal is not None and not (
+        isinstance(refusal, list) and all(isinstance(t, str) for t in refusal)
+    ):
+        problems.append("expect_refusal: a text, or a list of texts, the refusal must contain")
     if problems:
         raise ScenarioError(problems)
     doc["period"] = str(doc["period"])
@@ -167,12 +199,17 @@ def unmet(scenario: Scenario, results: list[dict[str, Any]]) -> list[str]:
     """The ``expect`` entries the results do not meet, each naming its line.
 
     An entry names a subject and any of: ``total``, ``stars``, ``grade``, ``titles``,
-    ``flags``, ``actions`` (equal; lists in any order), ``has_flags``, ``lacks_flags``,
-    ``has_actions`` (contained or not), ``explains`` (text found in the explanation), and
-    ``why`` (a comment, shown when the entry fails).
+    ``flags``, ``actions``, ``rank`` (equal; lists in any order), ``has_flags``,
+    ``lacks_flags``, ``has_actions``, ``lacks_actions``, ``has_titles``, ``lacks_titles``
+    (each listed item there or not), ``explains`` (texts found in the explanation), and
+    ``why`` (a comment, shown when the entry fails). A scenario that expects a refusal
+    (``expect_refusal``) and runs is one problem per text it expected.
     """
+    problems = [
+        f"expected a refusal mentioning {text!r}, but the scenario ran"
+        for text in scenario.doc.get("expect_refusal") or []
+    ]
     by_subject = {r["subject"]: r for r in results}
-    problems = []
     for entry in scenario.entries("expect"):
         result = by_subject.get(str(entry["subject"]))
         if result is None:
@@ -182,6 +219,19 @@ def unmet(scenario: Scenario, results: list[dict[str, Any]]) -> list[str]:
             why = f" — {entry['why']}" if entry.get("why") else ""
             problems.append(f"{where(entry, entry['subject'])}: {wrong}{why}")
     return problems
+
+
+def unmet_refusal(scenario: Scenario, refusal: list[str]) -> list[str]:
+    """What is wrong with a refusal: each text of ``expect_refusal`` that no problem of
+    the refusal contains, or, when the scenario expected none, the refusal itself."""
+    expected = scenario.doc.get("expect_refusal") or []
+    if not expected:
+        return [f"refused: {problem}" for problem in refusal]
+    return [
+        f"expected a refusal mentioning {text!r}; the refusal said: {'; '.join(refusal)}"
+        for text in expected
+        if not any(text in problem for problem in refusal)
+    ]
 
 
 def _mismatches(entry: dict[str, Any], result: dict[str, Any]) -> list[str]:
@@ -197,6 +247,9 @@ def _mismatches(entry: dict[str, Any], result: dict[str, Any]) -> list[str]:
         ("has_flags", "flags", True),
         ("lacks_flags", "flags", False),
         ("has_actions", "actions", True),
+        ("lacks_actions", "actions", False),
+        ("has_titles", "titles", True),
+        ("lacks_titles", "titles", False),
     ):
         for item in entry.get(key) or []:
             if (item in result[field]) != present:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from zhibu.app import plugin_registry
+from zhibu import plugins
 from zhibu.db import db
 from zhibu.errors import NotFound, ServiceError
 from zhibu.i18n import _
@@ -21,7 +21,7 @@ def scheme_of(tenant: Tenant, key: str):
     if key not in tenant.scheme_keys:
         raise ServiceError(_("本单位没有启用这个评定方案。"), field="scheme")
     try:
-        return plugin_registry().scheme(key)
+        return plugins.registry().scheme(key)
     except KeyError:
         raise ServiceError(_("没有这个评定方案:%(key)s", key=key), field="scheme") from None
 

@@ -11,10 +11,12 @@ from datetime import date
 
 from sqlalchemy import Select, func, literal, select, update
 
+from zhibu import plugins
 from zhibu.audit import json_value
 from zhibu.db import db
 from zhibu.errors import Conflict, NotFound, ServiceError
-from zhibu.models import ORG_KINDS, Member, OrgEvent, OrgUnit
+from zhibu.i18n import _
+from zhibu.models import Member, OrgEvent, OrgUnit
 from zhibu.models.orgs import UPGRADES
 from zhibu.tenancy.scope import current_scope
 
@@ -59,6 +61,17 @@ def subtree_query(tenant_id: uuid.UUID, root_paths: list[str] | tuple[str, ...])
     return select(OrgUnit).where(OrgUnit.tenant_id == tenant_id, or_(*ranges))
 
 
+def check_kind(kind: str) -> None:
+    """A unit's kind must be one the core or a loaded plugin contributes
+    (``zhibu_org_kinds``); the database keeps no list of its own."""
+    known = plugins.registry().org_kinds
+    if kind not in known:
+        raise ServiceError(
+            _("未知的组织类型 %(kind)s(可选:%(known)s)", kind=repr(kind), known=", ".join(known)),
+            field="kind",
+        )
+
+
 def _check_unique_code(tenant_id, code: str, exclude: uuid.UUID | None = None) -> None:
     query = select(OrgUnit.id).where(OrgUnit.tenant_id == tenant_id, OrgUnit.code == code)
     found = db.session.scalar(query)
@@ -76,8 +89,7 @@ def create_org(
     retired: bool = False,
     exempt: bool = False,
 ) -> OrgUnit:
-    if kind not in ORG_KINDS:
-        raise ServiceError(f"kind must be one of {', '.join(ORG_KINDS)}", field="kind")
+    check_kind(kind)
     _check_unique_code(tenant_id, code)
     org_id = uuid.uuid4()
     path, depth = f"/{org_id.hex}/", 0

@@ -1,7 +1,8 @@
 """Every hook a Zhibu plugin may implement.
 
 Registry hooks (``zhibu_schemes``, ``zhibu_report_builders``, ``zhibu_automatic_indicators``,
-``zhibu_cli_commands``, ``zhibu_blueprints``) return a list; the core flattens the lists of
+``zhibu_org_kinds``, ``zhibu_record_kinds``, ``zhibu_cli_commands``, ``zhibu_blueprints``,
+``zhibu_demo_data``) return a list; the core flattens the lists of
 all plugins and refuses two contributions with the same name, naming both plugins. A plugin
 implements only the hooks it needs. Each hook is documented in ``docs/plugins.md`` and a test
 fails if one is missing there or untested.
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
     from zhibu.engine.model import AutomaticIndicator
     from zhibu.engine.scheme import Scheme
-    from zhibu.plugins.contributions import DemoData, ReportBuilder
+    from zhibu.plugins.contributions import DemoData, OrgKind, RecordKind, ReportBuilder
 
 hookspec = pluggy.HookspecMarker("zhibu")
 
@@ -53,6 +54,32 @@ def zhibu_automatic_indicators() -> list[AutomaticIndicator]:
     Each indicator's ``compute`` must be pure: plain data in, plain data out.
 
     :return: a list of :class:`zhibu.plugins.AutomaticIndicator`.
+    """
+
+
+@hookspec
+def zhibu_org_kinds() -> list[OrgKind]:
+    """Kinds of unit this plugin adds to the org tree (站所, 街道 …).
+
+    Called once while the app is built. Keys must be unique across all plugins and the
+    core's own kinds (``branch``, ``village`` …, which come through this hook from Zhibu's
+    built-in plugin); a unit of any loaded kind may then be created, imported or written
+    in a scenario, and a track may rate it.
+
+    :return: a list of :class:`zhibu.plugins.OrgKind`.
+    """
+
+
+@hookspec
+def zhibu_record_kinds() -> list[RecordKind]:
+    """Kinds of activity record this plugin adds (志愿服务 …).
+
+    Called once while the app is built. Keys must be unique across all plugins and the
+    core's own kinds (``dues``, ``training`` …, from Zhibu's built-in plugin). A record is
+    checked against its kind (what it ``needs``) like any other, and reaches automatic
+    indicators and rules as an :class:`zhibu.engine.Record`.
+
+    :return: a list of :class:`zhibu.plugins.RecordKind`.
     """
 
 

@@ -1,19 +1,21 @@
 """Build the plugin manager inside ``create_app``: hookspecs → entry points → defaults.
 
 The manager is never built at import time, so each app (and each test) gets its own, and
-``ZHIBU_PLUGINS`` can choose which installed plugins load.
+``ZHIBU_PLUGINS`` can choose which installed plugins load. The defaults (Zhibu's own
+plugin, :mod:`zhibu.plugins.builtin`) are handed in by the app: they contribute the
+command line, which sits above the services this module serves.
 """
 
 from __future__ import annotations
 
 import importlib.metadata as md
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pluggy
 
-from zhibu.plugins import builtin, hookspecs
+from zhibu.plugins import hookspecs
 
 ENTRY_POINT_GROUP = "zhibu.plugins"
 BUILTIN_NAME = "zhibu.builtin"
@@ -52,6 +54,8 @@ REGISTRIES: dict[str, tuple[str, Any]] = {
     "zhibu_schemes": ("schemes", lambda item: item.key),
     "zhibu_report_builders": ("reports", lambda item: item.key),
     "zhibu_automatic_indicators": ("indicators", lambda item: item.key),
+    "zhibu_org_kinds": ("org_kinds", lambda item: item.key),
+    "zhibu_record_kinds": ("record_kinds", lambda item: item.key),
     "zhibu_cli_commands": ("commands", lambda item: item.name),
     "zhibu_blueprints": ("blueprints", lambda item: item.name),
     "zhibu_demo_data": ("demos", lambda item: item.key),
@@ -73,6 +77,16 @@ class PluginRegistry:
     def schemes(self) -> dict[str, Any]:
         return self.contributions["schemes"]
 
+    @property
+    def org_kinds(self) -> dict[str, Any]:
+        """Every kind a unit may have, the core's and the plugins' (:class:`OrgKind`)."""
+        return self.contributions["org_kinds"]
+
+    @property
+    def record_kinds(self) -> dict[str, Any]:
+        """Every kind of activity record, the core's and the plugins' (:class:`RecordKind`)."""
+        return self.contributions["record_kinds"]
+
     def scheme(self, key: str):
         """The scheme with ``key``; :class:`KeyError` names the loaded ones if it is absent."""
         try:
@@ -80,6 +94,29 @@ class PluginRegistry:
         except KeyError:
             loaded = ", ".join(sorted(self.schemes)) or "none"
             raise KeyError(f"no scheme {key!r} is loaded (loaded: {loaded})") from None
+
+    def owner(self, kind: str, name: str) -> str | None:
+        """The name of the plugin that contributed ``name`` among ``kind`` (``schemes``,
+        ``reports`` …), or None."""
+        return self._owners.get(kind, {}).get(name)
+
+    def scheme_version(self, key: str) -> str:
+        """What identifies the code of scheme ``key``: its plugin's ``__version__`` and its
+        distribution's name and version, found through the plugin that contributed it
+        (whatever the entry point is called), so that an upgrade of either shows."""
+        name = self.owner("schemes", key)
+        plugin = self.pm.get_plugin(name) if name else None
+        dist = self._distributions.get(name) if name else None
+        return " ".join(
+            str(part)
+            for part in (
+                name,
+                getattr(plugin, "__version__", None),
+                dist.metadata["Name"] if dist else None,
+                dist.version if dist else None,
+            )
+            if part
+        )
 
     def _collect(self, hook_name: str) -> tuple[dict[str, Any], dict[str, str]]:
         kind, name_of = REGISTRIES[hook_name]
@@ -99,8 +136,9 @@ class PluginRegistry:
             for item in result:
                 name = name_of(item)
                 if name in items:
+                    what = kind[:-1].replace("_", " ")  # "org kinds" → "org kind"
                     raise PluginError(
-                        f"duplicate {kind[:-1]} name {name!r}: contributed by plugin "
+                        f"duplicate {what} name {name!r}: contributed by plugin "
                         f"{owners[name]!r} and by plugin {impl.plugin_name!r}"
                     )
                 items[name] = item
@@ -146,10 +184,14 @@ def installed_entry_points() -> dict[str, md.EntryPoint]:
     return {ep.name: ep for ep in md.entry_points(group=ENTRY_POINT_GROUP)}
 
 
-def build_plugin_manager(selection: list[str] | None = None) -> PluginRegistry:
+def build_plugin_manager(
+    selection: list[str] | None = None, defaults: Sequence[Any] = ()
+) -> PluginRegistry:
     """Create the manager: hookspecs, then entry points, then built-in defaults, then checks.
 
     :param selection: entry-point names to load; ``None`` loads every installed plugin.
+    :param defaults: Zhibu's own plugin modules, registered last (``create_app`` passes
+        :mod:`zhibu.plugins.builtin`), each under :data:`BUILTIN_NAME`.
     :raises PluginError: for an unknown name in ``selection``, a plugin that fails to import,
         an implementation of an unknown hook, or duplicate contributions.
     """
@@ -178,7 +220,8 @@ def build_plugin_manager(selection: list[str] | None = None) -> PluginRegistry:
         if entry_point.dist is not None:
             distributions[name] = entry_point.dist
 
-    pm.register(builtin, name=BUILTIN_NAME)
+    for number, default in enumerate(defaults):
+        pm.register(default, name=BUILTIN_NAME if number == 0 else f"{BUILTIN_NAME}.{number}")
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from zhibu import plugins
 from zhibu.accounts.access import TenantAccess, access_for
-from zhibu.app import plugin_registry
 from zhibu.db import db
 from zhibu.evaluations import compute
 from zhibu.models import Cycle, Tenant
@@ -55,7 +55,7 @@ def weakness_across(
     with use_scope(scope):
         period, cycles = latest_cycles(list(tenants), period)
         for cycle in sorted(cycles, key=lambda c: tenants[c.tenant_id].code):
-            if cycle.scheme_key not in plugin_registry().schemes:
+            if cycle.scheme_key not in plugins.registry().schemes:
                 continue
             definition, _, _ = compute.definition_for(cycle)
             results = [as_dict(r) for r in result_rows(cycle)]
@@ -64,7 +64,7 @@ def weakness_across(
     day = (today or date.today()).isoformat()
     tables = []
     for scheme_key, losses in sorted(found.items()):
-        scheme = plugin_registry().schemes[scheme_key]
+        scheme = plugins.registry().schemes[scheme_key]
         title = f"{overseer.name}所辖单位指标失分分析表({period} {scheme.title})"
         tables += weakness.tables(losses, title, overseer.name, day, across=True)
     return tables or [

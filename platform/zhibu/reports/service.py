@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from zhibu.app import plugin_registry
+from zhibu import plugins
 from zhibu.db import db
 from zhibu.errors import NotFound
 from zhibu.evaluations import compute
@@ -56,7 +56,7 @@ def builders_for(cycle: Cycle) -> dict:
     less those another one ``replaces``."""
     found = {
         key: b
-        for key, b in plugin_registry().contributions["reports"].items()
+        for key, b in plugins.registry().contributions["reports"].items()
         if not b.schemes or cycle.scheme_key in b.schemes
     }
     replaced = {key for b in found.values() for key in b.replaces}
@@ -169,7 +169,7 @@ def report_data(
         compute.summary(cycle, rows),
         (today or date.today()).isoformat(),
         definition=definition,
-        scheme=plugin_registry().scheme(cycle.scheme_key),
+        scheme=plugins.registry().scheme(cycle.scheme_key),
         ledger=ledger_of(cycle),
         params=dict(params or {}),
     )

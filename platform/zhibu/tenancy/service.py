@@ -7,7 +7,7 @@ import uuid
 
 from sqlalchemy import func, select
 
-from zhibu.app import plugin_registry
+from zhibu import plugins
 from zhibu.db import db
 from zhibu.errors import Conflict, NotFound, ServiceError
 from zhibu.i18n import _, _l
@@ -88,7 +88,7 @@ def update_tenant(tenant: Tenant, **changes) -> Tenant:
 
 def enable_scheme(tenant: Tenant, key: str) -> None:
     try:
-        plugin_registry().scheme(key)
+        plugins.registry().scheme(key)
     except KeyError:
         raise ServiceError(_("没有这个评定方案:%(key)s", key=key), field="schemes") from None
     if key not in tenant.scheme_keys:

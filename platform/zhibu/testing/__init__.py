@@ -4,6 +4,7 @@ The pytest fixtures in :mod:`zhibu.testing.fixtures` load automatically (``pytes
 point) wherever ``zhibu`` is installed; see ``docs/plugins.md``.
 """
 
+from zhibu.testing.scenarios import run_scenario, scenario_problems, throwaway
 from zhibu.testing.servers import (
     postgres_url,
     redis_url,
@@ -18,6 +19,9 @@ __all__ = [
     "redis_url",
     "require_postgres",
     "require_redis",
+    "run_scenario",
+    "scenario_problems",
     "temporary_postgres_database",
+    "throwaway",
     "unavailable",
 ]

@@ -28,6 +28,7 @@ def postgres_url() -> str:
 
 
 def redis_url() -> str:
+    """The URL of the test Redis (``ZHIBU_TEST_REDIS_URL``, default the local one, db 15)."""
     return os.environ.get("ZHIBU_TEST_REDIS_URL", DEFAULT_REDIS_URL)
 
 

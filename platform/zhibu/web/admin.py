@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from zhibu.app import plugin_registry
+from zhibu import plugins
 from zhibu.evaluations import compute, cycles
 from zhibu.jobs import enqueue, job_for
 from zhibu.models import PHASES
@@ -60,7 +60,7 @@ def cycle_list(tenant_id: uuid.UUID):
         )
         flash(_("已开启考评周期 %(label)s。", label=cycle.label))
         return redirect(url_for("admin.cycle_detail", tenant_id=tenant_id, cycle_id=cycle.id))
-    schemes = [plugin_registry().scheme(key) for key in g.tenant.scheme_keys]
+    schemes = [plugins.registry().scheme(key) for key in g.tenant.scheme_keys]
     return render_template(
         "admin/cycles.html",
         cycles=queries.cycles_of(tenant_id),

@@ -9,8 +9,8 @@ from typing import Any
 from flask import abort
 from flask_babel import lazy_gettext as _l
 
+from zhibu import plugins
 from zhibu.accounts import service as role_names
-from zhibu.app import plugin_registry
 from zhibu.errors import NotFound
 from zhibu.evaluations import compute, cycles
 from zhibu.models import Cycle
@@ -38,7 +38,7 @@ def _named(chinese: dict, english: dict, key: Any) -> str:
         return english[key]
     if key in chinese:
         return chinese[key]
-    for scheme in plugin_registry().schemes.values():
+    for scheme in plugins.registry().schemes.values():
         if key in scheme.labels:
             return scheme.labels[key]
     return key
@@ -101,7 +101,7 @@ def scheme_title(scheme: Any) -> str:
     """A scheme (or its key) by the title its users know: Chinese, or English in English
     mode; a key no loaded plugin knows as it is."""
     if isinstance(scheme, str):
-        found = plugin_registry().schemes.get(scheme)
+        found = plugins.registry().schemes.get(scheme)
         if found is None:
             return scheme
         scheme = found

@@ -46,7 +46,7 @@ def compile_catalogs(source: Path, target: Path) -> list[Path]:
 
 def select_locale() -> str:
     """The language chosen with the switch (kept in the session); Chinese otherwise, and
-    outside a request (a job, a command, a job looked at from the command line)."""
+    outside a request (a job, a command, a scenario run in the app's context)."""
     if not has_request_context():
         return DEFAULT
     chosen = session.get("lang")

@@ -27,9 +27,8 @@ from types import ModuleType
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from zhibu import engine
+from zhibu import engine, plugins
 from zhibu.accounts import policy
-from zhibu.app import plugin_registry
 from zhibu.errors import ServiceError
 from zhibu.evaluations import compute, entry, sheets
 from zhibu.models import Cycle, OrgUnit
@@ -56,7 +55,7 @@ def months_of(cycle: Cycle) -> list[str]:
 
 
 def plugin_service(cycle: Cycle, source: engine.Source) -> ModuleType | None:
-    scheme = plugin_registry().schemes.get(cycle.scheme_key)
+    scheme = plugins.registry().schemes.get(cycle.scheme_key)
     name = scheme.month_entry if scheme is not None else ""
     module = importlib.import_module(name) if name else None
     return module if module is not None and source.key == module.SOURCE else None

@@ -10,7 +10,7 @@ from datetime import date
 
 from flask import Blueprint, g, render_template, request
 
-from zhibu.app import plugin_registry
+from zhibu import plugins
 from zhibu.evaluations import compute
 from zhibu.reports import oversight as report_oversight
 from zhibu.tenancy.scope import Scope, use_scope
@@ -32,7 +32,7 @@ def dashboard(tenant_id: uuid.UUID):
     scope = Scope.for_tenants([tenant_id, *tenants], user_id=g.user.id, username=g.user.username)
     with use_scope(scope):
         period, cycles = report_oversight.latest_cycles(list(tenants), period)
-        cycles = [c for c in cycles if c.scheme_key in plugin_registry().schemes]
+        cycles = [c for c in cycles if c.scheme_key in plugins.registry().schemes]
         cycles.sort(key=lambda c: tenants[c.tenant_id].code)
         side_by_side = [_tenant_column(tenants[c.tenant_id], c) for c in cycles]
         overdue = queries.overdue_counts(list(tenants), date.today())
@@ -59,5 +59,5 @@ def _tenant_column(tenant, cycle) -> dict:
         "summary": summary,
         "titles": titles,
         "chart": star_chart(summary, titles, f"{tenant.name} {cycle.label}"),
-        "scheme": plugin_registry().scheme(cycle.scheme_key),
+        "scheme": plugins.registry().scheme(cycle.scheme_key),
     }

@@ -15,9 +15,9 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
+from zhibu import plugins
 from zhibu.accounts import policy
 from zhibu.accounts import service as accounts
-from zhibu.app import plugin_registry
 from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.models import OversightLink, RoleAssignment, Tenant
@@ -105,7 +105,7 @@ def _tenant_form(tenant: Tenant | None, error: ServiceError | None):
         form=request.form,
         error=error,
         kinds=TENANT_KINDS,
-        schemes=list(plugin_registry().schemes.values()),
+        schemes=list(plugins.registry().schemes.values()),
     )
 
 
@@ -117,7 +117,7 @@ def tenant(tenant_id: uuid.UUID):
 
 def _tenant_page(tenant_id: uuid.UUID, error: ServiceError | None):
     found = service.get_tenant(tenant_id)
-    loaded = plugin_registry().schemes
+    loaded = plugins.registry().schemes
     others = db.session.scalars(select(Tenant).where(Tenant.id != tenant_id).order_by(Tenant.code))
     users = accounts.users_of(tenant_id)
     return render_template(

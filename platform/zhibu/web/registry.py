@@ -7,17 +7,19 @@ import uuid
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from zhibu import plugins
 from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.jobs import enqueue, uploads
 from zhibu.members import importer, service
-from zhibu.models import ORG_KINDS, OrgUnit
+from zhibu.models import OrgUnit
 from zhibu.orgs import service as orgs
 from zhibu.orgs.service import in_tree_order
+from zhibu.plugins.manager import BUILTIN_NAME as BUILTIN
 from zhibu.web.guard import register_page_errors, tenant_page
 
 bp = Blueprint("registry", __name__, url_prefix="/t/<uuid:tenant_id>")
@@ -25,18 +27,15 @@ register_page_errors(bp)
 
 PAGE = 100  # members per roster page
 
-KIND_NAMES = {  # ORG_KINDS as users see them
-    "committee": _l("党委"),
-    "general_branch": _l("党总支"),
-    "branch": _l("党支部"),
-    "party_group": _l("党小组"),
-    "township": _l("乡镇/街道"),
-    "village": _l("村"),
-    "community": _l("社区"),
-    "two_new": _l("“两新”组织"),
-    "enterprise": _l("企业"),
-    "organ": _l("机关"),
-}
+
+def kind_names() -> dict[str, str]:
+    """Every kind of unit by key, the core's first and then the plugins', named in the
+    page's language: a kind brings its Chinese and English names with it."""
+    loaded, english = plugins.registry(), str(get_locale()) == "en"
+    kinds = sorted(
+        loaded.org_kinds.items(), key=lambda item: loaded.owner("org_kinds", item[0]) != BUILTIN
+    )
+    return {key: kind.title_en if english else kind.title for key, kind in kinds}
 
 
 @bp.get("/orgs")
@@ -44,8 +43,7 @@ KIND_NAMES = {  # ORG_KINDS as users see them
 def org_tree(tenant_id: uuid.UUID):
     units = db.session.scalars(select(OrgUnit).where(OrgUnit.tenant_id == tenant_id)).all()
     units = [u for u in in_tree_order(list(units)) if g.access.within(u.path)]
-    kinds = {k: KIND_NAMES.get(k, k) for k in ORG_KINDS}
-    return render_template("registry/orgs.html", units=units, kinds=kinds)
+    return render_template("registry/orgs.html", units=units, kinds=kind_names())
 
 
 @bp.post("/orgs")

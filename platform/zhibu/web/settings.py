@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from zhibu.app import plugin_registry
+from zhibu import plugins
 from zhibu.db import db
 from zhibu.engine.scheme import Adjustable
 from zhibu.errors import ServiceError
@@ -21,7 +21,7 @@ from zhibu.evaluations import versions
 from zhibu.models import SchemeVersion, User
 from zhibu.web.activity import local_time
 from zhibu.web.guard import register_page_errors, tenant_page
-from zhibu.web.registry import KIND_NAMES
+from zhibu.web.registry import kind_names
 
 bp = Blueprint("settings", __name__, url_prefix="/t/<uuid:tenant_id>/schemes")
 register_page_errors(bp)
@@ -30,7 +30,7 @@ register_page_errors(bp)
 @bp.get("")
 @tenant_page("admin")
 def scheme_list(tenant_id: uuid.UUID):
-    loaded = plugin_registry().schemes
+    loaded = plugins.registry().schemes
     schemes = [loaded[key] for key in g.tenant.scheme_keys if key in loaded]
     return render_template("settings/list.html", schemes=schemes, current=_newest(tenant_id))
 
@@ -38,7 +38,7 @@ def scheme_list(tenant_id: uuid.UUID):
 @bp.route("/<string:key>", methods=["GET", "POST"])
 @tenant_page("admin")
 def scheme_settings(tenant_id: uuid.UUID, key: str):
-    if key not in g.tenant.scheme_keys or key not in plugin_registry().schemes:
+    if key not in g.tenant.scheme_keys or key not in plugins.registry().schemes:
         abort(404)
     scheme = versions.scheme_of(g.tenant, key)
     current = versions.latest_version(g.tenant, key)
@@ -134,7 +134,7 @@ def _row(scheme, setting: Adjustable, value: Any, problems: dict[str, str]) -> d
 
 def _choice_name(scheme, choice: Any) -> str:
     """A choice by its name: the scheme's label, an org kind's name, else as it is."""
-    return str(scheme.labels.get(choice) or KIND_NAMES.get(choice) or choice)
+    return str(scheme.labels.get(choice) or kind_names().get(choice) or choice)
 
 
 def _shown(scheme, setting: Adjustable, value: Any) -> str:
