@@ -115,7 +115,7 @@ def test_a_member_belongs_to_an_active_unit(client, world):
     )
     assert dissolved.status_code == 200
     refused = create(client, world, expect=400, org_id=world.id("A-Z09"))
-    assert list(refused["errors"]) == ["org_id"] and "dissolved" in refused["message"]
+    assert list(refused["errors"]) == ["org_id"] and "已撤销" in refused["message"]
 
 
 def test_patch_changes_fields_but_not_the_unit(client, world):
@@ -142,7 +142,7 @@ def test_patch_changes_fields_but_not_the_unit(client, world):
 
 def test_id_cards_are_refused_while_the_tenant_has_them_off(client, world):
     refused = create(client, world, expect=400, id_card=CARD)
-    assert list(refused["errors"]) == ["id_card"] and "not enabled" in refused["message"]
+    assert list(refused["errors"]) == ["id_card"] and "未启用身份证号" in refused["message"]
 
 
 def test_id_cards_are_encrypted_and_shown_masked_to_admins_only(client, world, app):
@@ -159,7 +159,7 @@ def test_id_cards_are_encrypted_and_shown_masked_to_admins_only(client, world, a
     again = create(client, world, expect=409, name="重复", id_card=CARD)
     assert list(again["errors"]) == ["id_card"] and made["archive_code"] in again["message"]
     bad = create(client, world, expect=400, id_card=CARD[:17] + "1")
-    assert list(bad["errors"]) == ["id_card"] and "check digit" in bad["message"]
+    assert list(bad["errors"]) == ["id_card"] and "校验位" in bad["message"]
     wrong_birth = create(client, world, expect=400, id_card=MAN_1985, birth_date="1985-06-16")
     assert list(wrong_birth["errors"]) == ["birth_date"]
 

@@ -137,6 +137,12 @@ def self_sheet(walk, _role) -> dict:
     return {"json": body | {"source": "self"}}
 
 
+# an upload is its uploader's: each role previews a roster of its own (a made-up id for a
+# role that may not); the history's entry is one import committed before the walk
+PAGE_UPLOAD = {"upload_id": lambda w, r: w.upload(r)}
+API_UPLOAD = {"upload_id": lambda w, r: w.api_upload(r)}
+HISTORY = {"import_id": lambda w, r: w.history()}
+
 API = [
     Case("GET", "/api/openapi.json", "public", tenant=None),
     Case("GET", "/api/docs", "public", tenant=None),
@@ -265,6 +271,39 @@ API = [
     Case("POST", f"{T}/members/import", "registry", body=roster),
     Case("POST", f"{T}/members/import/job", "registry", "api import job", body=roster),
     Case("POST", f"{T}/members/import/preview", "registry", "api import preview", body=roster),
+    Case("GET", f"{T}/members/import/previews/<upload_id>", "registry", path=API_UPLOAD),
+    Case(
+        "POST",
+        f"{T}/members/import/previews/<upload_id>",
+        "registry",
+        "api import decide",
+        path=API_UPLOAD,
+        body={"json": {"decisions": {}}},
+    ),
+    Case(
+        "POST",
+        f"{T}/members/import/previews/<upload_id>/commit",
+        "registry",
+        "api import commit",
+        path=API_UPLOAD,
+    ),
+    Case(
+        "GET",
+        f"{T}/members/import/previews/<upload_id>/errors.xlsx",
+        "registry",
+        "api import errors",
+        path=API_UPLOAD,
+    ),
+    Case("GET", f"{T}/members/import/history", "registry"),
+    Case(
+        "GET",
+        f"{T}/members/import/history/<uuid:import_id>/errors.xlsx",
+        "registry",
+        "api import history errors",
+        path=HISTORY,
+        unlike={"secretary_a": HIDDEN},  # the administrator's import: not the branch's
+    ),
+    Case("GET", f"{T}/members/import/template", "registry", "api import template"),
     Case("GET", f"{T}/notifications", "read"),
     Case("GET", f"{T}/orgs", "read", "api orgs"),
     Case(
@@ -641,13 +680,38 @@ PAGES = [
     Case("GET", f"{P}/members/export.xlsx", "roster", "page export"),
     Case("GET", f"{P}/members/import", "registry"),
     Case("POST", f"{P}/members/import", "registry", "page import preview", body=roster),
+    Case("GET", f"{P}/members/import/<upload_id>", "registry", path=PAGE_UPLOAD),
     Case(
         "POST",
-        f"{P}/members/import/commit",
+        f"{P}/members/import/<upload_id>/preview",
+        "registry",
+        "page import decide",
+        path=PAGE_UPLOAD,
+    ),
+    Case(
+        "POST",
+        f"{P}/members/import/<upload_id>/commit",
         "registry",
         "page import commit",
-        body=lambda w, r: {"data": {"upload_id": w.upload(r)}},
+        path=PAGE_UPLOAD,
     ),
+    Case(
+        "GET",
+        f"{P}/members/import/<upload_id>/errors.xlsx",
+        "registry",
+        "page import errors",
+        path=PAGE_UPLOAD,
+    ),
+    Case(
+        "GET",
+        f"{P}/members/import/history/<uuid:import_id>/errors.xlsx",
+        "registry",
+        "page import history errors",
+        path=HISTORY,
+        unlike={"secretary_a": HIDDEN},  # the administrator's import: not the branch's
+    ),
+    Case("GET", f"{P}/members/import/template.xlsx", "registry", "page import template"),
+    Case("POST", f"{P}/members/import/id-cards", "admin", body={"data": {"enabled": "off"}}),
     Case("GET", f"{P}/orgs", "read", "page orgs"),
     Case(
         "POST",
@@ -695,7 +759,11 @@ PAIRS = [
     ("page sign-off", "api sign-off"),
     ("page export", "api export"),
     ("page import preview", "api import preview"),
-    ("page import commit", "api import job"),
+    ("page import decide", "api import decide"),
+    ("page import commit", "api import commit"),
+    ("page import errors", "api import errors"),
+    ("page import history errors", "api import history errors"),
+    ("page import template", "api import template"),
     ("page orgs", "api orgs"),
     ("page add org", "api add org"),
     ("page rename org", "api rename org"),
@@ -715,6 +783,7 @@ class Walk:
 
     def __init__(self, app, scene: Scene):
         self.app, self.scene, self.counter = app, scene, 0
+        self.history_id: str | None = None
         self.api = app.test_client()
         self.pages = {role: self.session(role) for role in ROLES}
 
@@ -846,13 +915,33 @@ class Walk:
         return {"client": client, "data": login}
 
     def upload(self, role: str) -> str:
-        """The upload id the role's own preview of a roster gave (a made-up one if the
-        role may not preview)."""
+        """The upload id the role's own preview of a roster gave on the page (a made-up
+        one if the role may not preview)."""
         client = self.pages[role]
         data = roster()["data"] | {"csrf_token": client.token}
-        page = client.post(f"/t/{self.id('A')}/members/import", data=data)
-        found = re.search(r'name="upload_id" value="([^"]+)"', page.text)
+        sent = client.post(f"/t/{self.id('A')}/members/import", data=data)
+        found = re.search(r"/members/import/([0-9a-f]+)$", sent.location or "")
         return found.group(1) if found else uuid.uuid4().hex
+
+    def api_upload(self, role: str) -> str:
+        """The upload id the role's own preview of a roster gave through the API."""
+        url = f"/api/v1/tenants/{self.id('A')}/members/import/preview"
+        sent = self.api.post(url, headers=self.bearer(role), **roster())
+        return (sent.json or {}).get("upload_id") or uuid.uuid4().hex
+
+    def history(self) -> str:
+        """An import of the tenant's history (made once, by its administrator)."""
+        if self.history_id is None:
+            client = self.session("admin_a")
+            url = f"/t/{self.id('A')}/members/import"
+            sent = client.post(url, data=roster()["data"] | {"csrf_token": client.token})
+            client.post(f"{sent.location}/commit", data={"csrf_token": client.token})
+            from zhibu.models import RosterImport
+
+            context, scope = self.system()
+            with context, scope:
+                self.history_id = str(db.session.scalars(select(RosterImport.id)).first())
+        return self.history_id
 
 
 def answer_of(response) -> str:

@@ -17,10 +17,10 @@ from zhibu.db import db
 from zhibu.members.idcard import check_digit
 from zhibu.members.importer import IMPORT_REASON
 from zhibu.members.roster import COLUMNS, read_roster, write_roster
-from zhibu.models import AuditEntry, Member, MemberTransfer
+from zhibu.models import AuditEntry, Member, MemberTransfer, RosterImport
 from zhibu.tenancy import system_scope, use_scope
 
-HEADERS = [column.header for column in COLUMNS]
+HEADERS = [column.title for column in COLUMNS]
 WOMAN_1949 = "11010519491231002X"
 MAN_1990 = "65290119900615123" + check_digit("65290119900615123")
 Z01, Z02 = "机电系第一党支部", "机电系第二党支部"
@@ -74,6 +74,22 @@ def member_rows(app, tenant_id):
         return {m.archive_code: m for m in db.session.scalars(query)}
 
 
+def before_of(app, tenant_id, member_id):
+    with app.app_context(), use_scope(system_scope()):
+        query = select(AuditEntry.before).where(
+            AuditEntry.tenant_id == tenant_id,
+            AuditEntry.action == "update",
+            AuditEntry.entity_id == str(member_id),
+        )
+        return db.session.scalar(query)
+
+
+def history_of(app, tenant_id):
+    with app.app_context(), use_scope(system_scope()):
+        query = select(RosterImport).where(RosterImport.tenant_id == tenant_id)
+        return list(db.session.scalars(query.order_by(RosterImport.at)))
+
+
 @contextmanager
 def statements(app):
     """Every SQL statement the app runs inside the block."""
@@ -114,7 +130,9 @@ def enable_id_cards(client, world, tenant="A", user="admin_a"):
 
 
 def bad_file(client, world) -> bytes:
-    """Ten rows (Excel rows 2-11); rows 3, 4, 5, 6, 7, 9 and 11 have one problem each."""
+    """Ten rows (Excel rows 2-11); rows 3, 4, 6, 9, 10 and 11 have one problem each.
+    Row 5's ID card is not read (the tenant keeps none); row 7 is 张三 of 第一党支部 (the
+    other 张三 born that day is in 第二党支部)."""
     create_org(client, world, "A-G1", "第一党小组", world.id("A-Z01"))
     create_org(client, world, "A-G2", "第一党小组", world.id("A-Z02"))
     twin = client.post(
@@ -141,11 +159,10 @@ def bad_file(client, world) -> bytes:
 EXPECTED_ERRORS = [
     (3, "G", "所在支部", "不存在的支部"),
     (4, "D", "出生日期", "1985-13-45"),
-    (5, "N", "身份证号", "not enabled"),
     (6, "G", "所在支部", "A-G1、A-G2"),
-    (7, "A", "姓名", "A-000001、A-M1"),
-    (9, "K", "档案编码", "与第8行重复"),
-    (11, "A", "姓名", "与第8行是同一名党员"),
+    (9, "K", "档案编码", "与第8行是同一人"),
+    (10, "A", "姓名", "与第7行对应同一名党员(档案编码 A-M1)"),
+    (11, "A", "姓名", "与第8行对应同一名党员(档案编码 A-M2)"),
 ]
 
 
@@ -159,8 +176,10 @@ def test_preview_lists_every_bad_row_with_its_column_and_writes_nothing(client, 
     assert [f[:3] for f in found] == [e[:3] for e in EXPECTED_ERRORS]
     for (*_, message), (*_, expected) in zip(found, EXPECTED_ERRORS, strict=True):
         assert expected in message
-    assert (report["total"], report["to_create"], report["unchanged"]) == (10, 1, 2)
-    assert report["ignored_headers"] == ["备注"] and report["ok"] is False
+    assert (report["total"], report["to_create"], report["unchanged"]) == (10, 2, 2)
+    assert report["ignored_headers"] == ["备注", "身份证号"] and report["ok"] is False
+    reasons = {c["header"]: c["reason"] for c in report["ignored"]}
+    assert "未启用身份证号" in reasons["身份证号"] and reasons["备注"] == "备注,不导入"
     assert count(app, Member, world.ids["A"]) == before
     assert audit_entries(app, world.ids["A"]) == []
 
@@ -170,9 +189,9 @@ def test_a_file_with_any_bad_row_is_refused_whole(client, world, app):
     before = count(app, Member, world.ids["A"])
     response = upload(client, world, "admin_a", data, commit=True)
     assert response.status_code == 422
-    assert "nothing was imported" in response.json["message"]
+    assert "未导入任何数据" in response.json["message"]
     assert [e["row"] for e in response.json["errors"]] == [e[0] for e in EXPECTED_ERRORS]
-    assert response.json["report"]["to_create"] == 1
+    assert response.json["report"]["to_create"] == 2
     assert count(app, Member, world.ids["A"]) == before
     assert audit_entries(app, world.ids["A"]) == []
 
@@ -247,13 +266,20 @@ def test_commit_writes_in_bulk_and_reimport_changes_nothing(client, world, app):
     assert made.org_id == world.ids["A-Z01"] and rows["HR-0042"].org_id == world.ids["A-Z02"]
     assert rows["A-M1"].phone == "13800000000" and rows["A-M1"].birth_date == date(1985, 3, 1)
     sha = hashlib.sha256(data).hexdigest()
-    assert audit_entries(app, world.ids["A"]) == [
-        ("admin_a", {"created": 2, "updated": 1, "unchanged": 1, "transferred": 0, "sha256": sha})
-    ]
-    for action in ("create", "update"):  # one summary entry, none per row
-        assert len(audit_entries(app, world.ids["A"], action=action)) == (
-            row_entries if action == "create" else 0
-        )
+    [(who, summary)] = audit_entries(app, world.ids["A"])
+    assert who == "admin_a" and summary["sha256"] == sha and summary["history_id"]
+    assert {k: summary[k] for k in ("created", "updated", "unchanged", "transferred")} == {
+        "created": 2,
+        "updated": 1,
+        "unchanged": 1,
+        "transferred": 0,
+    }
+    # one entry per changed member, with what changed (written in bulk, not one per row)
+    made = audit_entries(app, world.ids["A"], action="create")
+    assert len(made) == row_entries + 2
+    [(who, after)] = audit_entries(app, world.ids["A"], action="update")
+    assert after == {"phone": "13800000000"}
+    assert before_of(app, world.ids["A"], world.ids["A-M1"]) == {"phone": "13912345678"}
 
     stamps = {code: m.updated_at for code, m in rows.items()}
     with statements(app) as seen:
@@ -265,8 +291,10 @@ def test_commit_writes_in_bulk_and_reimport_changes_nothing(client, world, app):
         s for s in seen if s.lstrip().upper().startswith(("UPDATE MEMBERS", "INSERT INTO MEMBERS"))
     ]
     assert {c: m.updated_at for c, m in member_rows(app, world.ids["A"]).items()} == stamps
-    entries = audit_entries(app, world.ids["A"])
-    assert len(entries) == 2 and entries[1][1]["created"] == entries[1][1]["updated"] == 0
+    # the attempt is in the history; no audit entry, no member written
+    assert len(audit_entries(app, world.ids["A"])) == 1
+    assert len(audit_entries(app, world.ids["A"], action="update")) == 1
+    assert [h.status for h in history_of(app, world.ids["A"])] == ["committed", "committed"]
 
 
 def test_an_empty_cell_keeps_the_stored_value(client, world, app):
@@ -320,7 +348,7 @@ def test_id_cards_match_members_and_may_not_be_shared(client, world, app):
             [{"name": "孙八", "branch": Z01, "id_card": MAN_1990, "archive_code": "NEW-1"}]
         ),
     ).json
-    assert [(e["row"], e["column"]) for e in taken["errors"]] == [(2, "N")]
+    assert [(e["row"], e["column"]) for e in taken["errors"]] == [(2, "K")]
     assert "A-000001" in taken["errors"][0]["message"]
 
 
@@ -336,8 +364,8 @@ def test_a_branch_secretary_imports_only_into_their_subtree(client, world):
         ]
     )
     report = upload(client, world, "secretary_a", data).json
-    assert [(e["row"], e["column"]) for e in report["errors"]] == [(3, "G"), (4, "K")]
-    assert "outside the branches you manage" in report["errors"][0]["message"]
+    assert [(e["row"], e["column"]) for e in report["errors"]] == [(3, "G"), (4, "G")]
+    assert "不在您管辖的范围内" in report["errors"][0]["message"]
     assert Z02 in report["errors"][1]["message"]
     assert report["to_create"] == 1
     for user in ("member_a", "assessor_a", "overseer_c"):
@@ -437,10 +465,10 @@ def test_the_members_command_previews_imports_and_exports(runner, world, app, tm
     good.write_bytes(write_roster([NEW_ONE]))
     preview = runner.invoke(args=["members", "import", str(good), "--tenant", "A"])
     assert preview.exit_code == 0, preview.output
-    assert "create: 1" in preview.output and "preview only" in preview.output
+    assert "新增 1," in preview.output and "仅预览" in preview.output
     assert count(app, Member, world.ids["A"]) == 2
     done = runner.invoke(args=["members", "import", str(good), "--tenant", "A", "--commit"])
-    assert done.exit_code == 0 and "imported" in done.output
+    assert done.exit_code == 0 and "已导入" in done.output
     assert count(app, Member, world.ids["A"]) == 3
     assert [who for who, _ in audit_entries(app, world.ids["A"])] == ["zhibu members"]
 
@@ -460,4 +488,4 @@ def test_the_members_command_previews_imports_and_exports(runner, world, app, tm
         "王小明",
     ]
     unknown = runner.invoke(args=["members", "export", "--tenant", "Z", "-o", str(out)])
-    assert unknown.exit_code == 2 and "no tenant" in unknown.output
+    assert unknown.exit_code == 2 and "没有编码为 Z 的单位" in unknown.output

@@ -140,3 +140,32 @@ def _tree_with_a_member(connection, ids) -> None:
         ),
         {"t": ids["tenant"], "id": ids["member"], "org": ids["branch"]},
     )
+
+
+@pytest.mark.postgres
+def test_every_tenant_table_carries_the_keyed_policies(postgres_database, tmp_path):
+    """Every table with a tenant has the policies of 0010 (settings read once per
+    statement, the all-tenant switch keyed), whichever migration made it: a migration
+    after 0010 protects its tables with ``rls.protect``, never the older ``rls.enable``
+    (whose per-row functions and unkeyed switch 0010 replaced)."""
+    from sqlalchemy import text
+
+    from zhibu.testing.fixtures import make_test_app
+
+    app = make_test_app(postgres_database, tmp_path)
+    with app.app_context():
+        tenant_tables = sorted(t.name for t in db.metadata.sorted_tables if "tenant_id" in t.c)
+        with db.engine.connect() as connection:
+            policies = connection.execute(
+                text(
+                    "SELECT tablename, policyname, qual, with_check FROM pg_policies"
+                    " WHERE schemaname = current_schema()"
+                )
+            ).all()
+            unkeyed = connection.execute(
+                text("SELECT to_regprocedure('zhibu_can_read(uuid)') IS NOT NULL")
+            ).scalar()
+    protected = sorted({p.tablename for p in policies if p.policyname.endswith("_read")})
+    assert protected == tenant_tables
+    per_row = [p.policyname for p in policies if "zhibu_can_" in f"{p.qual} {p.with_check}"]
+    assert per_row == [] and not unkeyed

@@ -323,21 +323,24 @@ def test_english_is_one_switch_away(client, world, seeded):
     assert "工作台" in client.get(f"/t/{world.id('A')}/dashboard").text
 
 
-def test_roster_import_previews_bad_rows_then_commits_as_a_job(client, world, seeded):
+def test_roster_import_previews_bad_rows_then_commits(client, world, seeded):
     from zhibu.members.roster import write_roster
 
     login(client, "admin_a")
     url = f"/t/{world.id('A')}/members/import"
     token = token_of(client.get(url))
     bad = write_roster([{"name": "赵六", "branch": "不存在的党支部"}])
-    preview = client.post(url, data={"csrf_token": token, "file": (io.BytesIO(bad), "r.xlsx")})
-    assert preview.status_code == 200 and 'class="errors"' in preview.text
+    sent = client.post(url, data={"csrf_token": token, "file": (io.BytesIO(bad), "r.xlsx")})
+    preview = client.get(sent.location)
+    assert preview.status_code == 200 and 'class="kind-error"' in preview.text
     assert "不存在的党支部" in preview.text and "确认导入" not in preview.text
     good = write_roster([{"name": "赵六", "branch": "机电系第二党支部"}])
-    preview = client.post(url, data={"csrf_token": token, "file": (io.BytesIO(good), "r.xlsx")})
-    upload_id = re.search(r'name="upload_id" value="([0-9a-f]+)"', preview.text).group(1)
-    started = client.post(f"{url}/commit", data={"csrf_token": token, "upload_id": upload_id})
-    assert "/jobs/" in started.location and "已完成" in client.get(started.location).text
+    sent = client.post(url, data={"csrf_token": token, "file": (io.BytesIO(good), "好.xlsx")})
+    preview = client.get(sent.location)
+    assert "确认导入" in preview.text and "新增 1" in preview.text
+    done = client.post(f"{sent.location}/commit", data={"csrf_token": token})
+    page = client.get(done.location)
+    assert "已导入:新增 1 人" in page.text and "好.xlsx" in page.text  # and in the history
     roster = client.get(f"/t/{world.id('A')}/members")
     assert "赵六" in roster.text and "王五" not in roster.text
     export = client.get(f"/t/{world.id('A')}/members/export.xlsx")

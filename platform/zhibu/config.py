@@ -34,6 +34,21 @@ def _name_list(raw: str) -> list[str] | None:
     return [name.strip() for name in raw.split(",") if name.strip()]
 
 
+def _megabytes(raw: str) -> int:
+    """A size in megabytes, as bytes."""
+    value = float(raw)
+    if value <= 0:
+        raise ValueError(f"expected a size in megabytes above 0, got {raw!r}")
+    return int(value * 1024 * 1024)
+
+
+def _positive(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError(f"expected a number above 0, got {raw!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     env: str
@@ -214,6 +229,27 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         7,
         "Remind of phase deadlines and rectification items due within this many days.",
+    ),
+    Setting(
+        "ZHIBU_MAX_UPLOAD_MB",
+        "MAX_CONTENT_LENGTH",
+        _megabytes,
+        16 * 1024 * 1024,
+        "Largest request body (an uploaded workbook) in MB; a larger one is refused (413).",
+    ),
+    Setting(
+        "ZHIBU_WORKBOOK_MAX_CELLS",
+        "ZHIBU_WORKBOOK_MAX_CELLS",
+        _positive,
+        2_000_000,
+        "Largest sheet area (rows × columns) an uploaded workbook may have.",
+    ),
+    Setting(
+        "ZHIBU_WORKBOOK_MAX_UNPACKED_MB",
+        "ZHIBU_WORKBOOK_MAX_UNPACKED_MB",
+        _positive,
+        200,
+        "Most an uploaded workbook may unpack to, in MB (a zip bomb unpacks to more).",
     ),
     Setting(
         "ZHIBU_SQL_ECHO",

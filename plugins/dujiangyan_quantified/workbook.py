@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 from io import BytesIO
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -42,9 +42,24 @@ from zhibu import engine
 from zhibu.errors import ServiceError
 from zhibu.evaluations import sheets
 from zhibu.evaluations.cycles import ensure_open
+from zhibu.i18n import _l
+from zhibu.members.roster import BY_FIELD as ROSTER_COLUMNS
+from zhibu.workbooks import normalize as n
+from zhibu.workbooks.reader import WorkbookError, open_workbook
 
-HEADER_ROWS = 10
+HEADER_ROWS = n.HEADER_SEARCH_ROWS
 CODE, NAME, UNIT, SCORE, REASON = "档案编码", "姓名", "所在支部", "月度得分", "扣分原因"
+MONTH_SHEET = n.HeaderTable(
+    _l("党员每月记实考评表"),
+    (
+        n.Column(CODE, CODE, ROSTER_COLUMNS["archive_code"].synonyms, n.code, True),
+        n.Column(NAME, NAME, ROSTER_COLUMNS["name"].synonyms, n.name),
+        n.Column(UNIT, UNIT, ROSTER_COLUMNS["branch"].synonyms),
+        n.Column(SCORE, SCORE, ("月得分", "本月得分", "得分"), n.number),
+        n.Column(REASON, REASON, ("原因", "扣分说明")),
+    ),
+    ignored=(("序号", _l("序号,不导入")), ("备注", _l("备注,不导入"))),
+)
 INDICATOR = re.compile(r"^\s*([A-Z]\d{2})(?![0-9])")
 REASON_CODE = re.compile(r"^\s*([A-Z]\d{2})\s*[::]\s*(.*)$", re.S)
 REASON_SPLIT = re.compile(r"\s*[;;\n]\s*(?=[A-Z]\d{2}\s*[::])")
@@ -207,15 +222,12 @@ def read(data: bytes, sheet: months.MonthSheet, rubric: engine.Rubric) -> _Read:
     every problem the cells themselves have (before the rows are checked against the
     month's sheet)."""
     found = _Read()
-    try:
-        book = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # a damaged or foreign file fails in many ways inside zipfile/openpyxl
-        found.errors.append(_error(0, None, "", "无法读取文件:不是有效的 .xlsx 工作簿 / not .xlsx"))
+    try:  # the platform's safe, fast reader: sizes and the sheet's area checked first
+        book = open_workbook(data)
+        cells = [tuple(row) for _number, row in book.rows(0)] if book.sheets else []
+    except WorkbookError as error:
+        found.errors.append(_error(0, None, "", error.message))
         return found
-    try:
-        cells = [tuple(r) for r in book.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        book.close()
     found.layout = _layout(cells, rubric, found)
     if found.layout is None:
         return found
@@ -230,7 +242,7 @@ def read(data: bytes, sheet: months.MonthSheet, rubric: engine.Rubric) -> _Read:
 
 def _layout(cells: list[tuple], rubric: engine.Rubric, found: _Read) -> _Layout | None:
     for number, row in enumerate(cells[:HEADER_ROWS], start=1):
-        texts = ["" if v is None else re.sub(r"\s+", "", str(v)) for v in row]
+        texts = [_header(v) for v in row]
         if CODE not in texts:
             continue
         columns = {name: texts.index(name) for name in (CODE, NAME, SCORE, REASON) if name in texts}
@@ -242,10 +254,15 @@ def _layout(cells: list[tuple], rubric: engine.Rubric, found: _Read) -> _Layout 
             elif match:
                 indicators[index] = match[1]
         return _Layout(number, columns, indicators, dict(enumerate(texts)))
-    found.errors.append(
-        _error(0, None, CODE, f"前 {HEADER_ROWS} 行中找不到“档案编码”表头 / no 档案编码 header")
-    )
+    found.errors.append(_error(0, None, "", n.no_header(MONTH_SHEET)))
     return None
+
+
+def _header(value) -> str:
+    """A header cell as the normalization reads it, a synonym as its column's title."""
+    key = n.header_key(value)
+    column = MONTH_SHEET.column(key)
+    return column.title if column is not None else key
 
 
 def _check_banner(rows: list[tuple], sheet: months.MonthSheet, found: _Read) -> None:
@@ -270,7 +287,7 @@ def _read_row(number: int, row: tuple, layout: _Layout, rubric, stored, found: _
     def cell(index: int | None):
         return row[index] if index is not None and index < len(row) else None
 
-    code, reason = _text(cell(layout.columns.get(CODE))), _text(cell(layout.columns.get(REASON)))
+    code, reason = _code(cell(layout.columns.get(CODE))), _text(cell(layout.columns.get(REASON)))
     raw_score = cell(layout.columns.get(SCORE))
     given = {i: cell(i) for i in layout.indicators if _text(cell(i)) is not None}
     if code is None and not given and _text(raw_score) is None:
@@ -425,18 +442,24 @@ _NO_REASON = "按指标扣分须注明扣分原因 / deductions need a reason (�
 
 
 def _number(number, layout, index, raw, found: _Read, deduction: bool = False) -> float | None:
-    text = _text(raw)
-    if text is None:
-        return None
     try:
-        value = float(raw) if isinstance(raw, int | float) else float(text)
-    except ValueError:
-        found.errors.append(_at(number, layout, index, f"“{text}”不是数字 / not a number"))
+        value = n.number(raw)
+    except n.CellError as error:
+        found.errors.append(_at(number, layout, index, str(error)))
+        return None
+    if value is None:
         return None
     if deduction and value < 0:
         found.errors.append(_at(number, layout, index, "扣分不能为负数 / negative deduction"))
         return None
     return value
+
+
+def _code(value) -> str | None:
+    try:
+        return n.code(value)
+    except n.CellError:
+        return _text(value)
 
 
 def _text(value) -> str | None:

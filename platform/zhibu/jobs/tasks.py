@@ -38,29 +38,38 @@ def generate_reports(cycle_id: str) -> dict[str, Any]:
     return {"files": len(files), "bytes": sum(f["size"] for f in files)}
 
 
-def import_roster(upload_id: str) -> dict[str, Any]:
+def import_roster(upload_id: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Commit a roster workbook stashed by :func:`zhibu.jobs.uploads.stash`, as the user
-    who uploaded it (their reach limits what it may touch). All or nothing."""
+    who uploaded it, in the tenant it was uploaded to (the upload is found only there and
+    only for them; their reach limits what it may touch). All or nothing."""
     from zhibu.accounts.access import access_for
     from zhibu.jobs.uploads import take
     from zhibu.members import importer
 
     tenant_id = _tenant_id()
+    user_id = current_scope().user_id
     report_progress(0, 2, "reading the workbook")
-    data = take(upload_id)
-    user = db.session.get(User, current_scope().user_id)
+    upload = take(upload_id, tenant_id=tenant_id, user_id=user_id)
+    user = db.session.get(User, user_id) if user_id else None
     access = access_for(user, tenant_id) if user else None
     if access is None:
         raise PermissionError("the user who started the import no longer has access")
     tenant = db.session.get(Tenant, tenant_id)
     report_progress(1, 2, "importing members")
     try:
-        report = importer.commit(tenant, access, data)
+        report = importer.commit(
+            tenant, access, upload.data, importer.Options.from_dict(options), filename=upload.name
+        )
     except importer.ImportRejected as exc:  # the file's fault: a retry would not help
         db.session.rollback()
         report = exc.report
     report_progress(2, 2, "done")
-    return report.as_dict()
+    return _summary(report.as_dict())
+
+
+def _summary(report: dict[str, Any]) -> dict[str, Any]:
+    """A job's result keeps the counts and the problems, not every row."""
+    return {k: v for k, v in report.items() if k not in ("rows", "absent", "headers")}
 
 
 def send_reminders(today: str | None = None) -> dict[str, int]:

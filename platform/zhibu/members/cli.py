@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from zhibu.accounts.access import TenantAccess
 from zhibu.db import db
+from zhibu.i18n import _
 from zhibu.members import importer
 from zhibu.models import Tenant, User
 from zhibu.tenancy import system_scope, use_scope
@@ -30,7 +31,7 @@ def members_command() -> None:
 def _tenant(code: str) -> Tenant:
     tenant = db.session.scalar(select(Tenant).where(Tenant.code == code))
     if tenant is None:
-        raise click.BadParameter(f"没有编码为 {code} 的单位 / no tenant with code {code!r}")
+        raise click.BadParameter(_("没有编码为 %(code)s 的单位。", code=code))
     return tenant
 
 
@@ -42,12 +43,28 @@ def _system_access(tenant: Tenant) -> TenantAccess:
 
 def _echo_report(report: importer.ImportReport) -> None:
     click.echo(
-        f"共 {report.total} 行 / rows: {report.total}; 新增 / create: {report.to_create}; "
-        f"更新 / update: {report.to_update}; 未变 / unchanged: {report.unchanged}; "
-        f"转接 / transfers: {report.to_transfer}"
+        _(
+            "共 %(total)s 行:新增 %(c)s,更新 %(u)s,无变化 %(n)s,转接 %(t)s,待确认 %(p)s,"
+            "错误 %(e)s;未出现在本次名册中 %(a)s 人。",
+            total=report.total,
+            c=report.to_create,
+            u=report.to_update,
+            n=report.unchanged,
+            t=report.to_transfer,
+            p=report.pending,
+            e=report.error_rows,
+            a=report.absent_count,
+        )
     )
-    if report.ignored_headers:
-        click.echo(f"忽略的列 / ignored columns: {', '.join(report.ignored_headers)}")
+    for column in report.ignored:
+        click.echo(
+            _(
+                "未导入的列:%(column)s列“%(header)s”(%(reason)s)",
+                column=column["column"],
+                header=column["header"],
+                reason=column["reason"],
+            )
+        )
     for error in report.row_errors():
         click.echo(str(error))
 
@@ -64,15 +81,18 @@ def import_command(file: Path, tenant_code: str, commit: bool) -> None:
         tenant = _tenant(tenant_code)
         access = _system_access(tenant)
         try:
-            report = (importer.commit if commit else importer.preview)(tenant, access, data)
+            if commit:
+                report = importer.commit(tenant, access, data, filename=file.name)
+            else:
+                report = importer.preview(tenant, access, data)
         except importer.ImportRejected as rejected:
             db.session.rollback()
             report = rejected.report
     _echo_report(report)
     if not report.ok:
-        click.echo(f"{len(report.errors)} 处错误，未导入 / problems: nothing imported", err=True)
+        click.echo(_("有 %(n)s 处问题,未导入任何数据。", n=len(report.errors)), err=True)
         raise SystemExit(1)
-    click.echo("已导入 / imported" if report.committed else "预览，未写入 / preview only")
+    click.echo(_("已导入。") if report.committed else _("仅预览,未写入;加 --commit 导入。"))
 
 
 @members_command.command("export")
@@ -91,4 +111,4 @@ def export_command(tenant_code: str, output: Path) -> None:
         tenant = _tenant(tenant_code)
         data = importer.export(tenant, _system_access(tenant))
     output.write_bytes(data)
-    click.echo(f"已导出 / exported {output}")
+    click.echo(_("已导出:%(path)s", path=output))

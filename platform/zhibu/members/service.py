@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, false, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
 from zhibu.accounts.access import TenantAccess
 from zhibu.db import db, new_id
 from zhibu.errors import Conflict, Forbidden, NotFound, ServiceError
+from zhibu.i18n import _
 from zhibu.members import crypto
 from zhibu.members.idcard import birth_date_of, gender_of, normalize_id_card
 from zhibu.models import Member, MemberTransfer, OrgUnit, Tenant
@@ -47,10 +48,9 @@ EDITABLE = frozenset({*FIELDS, "id_card", "exempt", "active", "left_on"})
 NAMES_ONLY = ("id", "name", "org_id", "org_name")
 ARCHIVE_DIGITS = 6
 
-ID_CARDS_OFF = (
-    "本单位未启用身份证号，请不要填写 / ID card numbers are not enabled for this tenant; "
-    "leave the ID card out"
-)
+
+def id_cards_off() -> str:
+    return _("本单位未启用身份证号,请不要填写;单位管理员可在“导入党员名册”页启用。")
 
 
 # --- who may see and write what ----------------------------------------------------------
@@ -101,31 +101,29 @@ def tenant_of(access: TenantAccess) -> Tenant:
 def get_member(access: TenantAccess, member_id: uuid.UUID) -> Member:
     member = db.session.scalar(visible_members(access).where(Member.id == member_id))
     if member is None:
-        raise NotFound(f"没有这名党员 / no member {member_id} in this tenant")
+        raise NotFound(_("本单位没有这名党员(%(id)s)。", id=member_id))
     return member
 
 
 def _require_writable(access: TenantAccess, member: Member) -> None:
     org = db.session.get(OrgUnit, (member.tenant_id, member.org_id))
     if org is None or not may_write(access, org.path):
-        raise Forbidden(
-            "您只能修改所辖支部的党员 / you may only change members of the branches you manage"
-        )
+        raise Forbidden(_("您只能修改所辖支部的党员。"))
 
 
 def _active_unit(access: TenantAccess, org_id: uuid.UUID, field: str = "org_id") -> OrgUnit:
     """A unit of the tenant that members may belong to and the caller may write under."""
     org = db.session.get(OrgUnit, (access.tenant_id, org_id))
     if org is None:
-        raise NotFound(f"没有这个组织 / no org unit {org_id} in this tenant", field=field)
+        raise NotFound(_("本单位没有这个组织(%(id)s)。", id=org_id), field=field)
     if org.status != "active":
         raise ServiceError(
-            f"{org.name}（{org.code}）已撤销 / {org.code} is dissolved: choose an active unit",
+            _("%(name)s(%(code)s)已撤销;请选择现有的组织。", name=org.name, code=org.code),
             field=field,
         )
     if not may_write(access, org.path):
         raise Forbidden(
-            f"{org.name}不在您管辖的范围内 / {org.code} is outside the branches you manage",
+            _("%(name)s不在您管辖的范围内。", name=org.name),
             field=field,
         )
     return org
@@ -140,8 +138,7 @@ def list_query(access: TenantAccess, filters: dict[str, Any]) -> Select:
     restricted = sorted(set(filters) & {"status", "category", "active"})
     if restricted and names_only(access):
         raise Forbidden(
-            "监督方只能看到姓名和所在组织 / oversight sees names and branches only: "
-            f"cannot filter by {restricted[0]}",
+            _("监督方只能看到姓名和所在组织,不能按“%(field)s”筛选。", field=restricted[0]),
             field=restricted[0],
         )
     query = visible_members(access)
@@ -221,8 +218,7 @@ def _check_archive_code(tenant_id: uuid.UUID, code: str, exclude: uuid.UUID | No
     )
     if found is not None and found != exclude:
         raise Conflict(
-            f'档案编码"{code}"已被另一名党员使用 / archive code {code!r} is already used by '
-            "another member",
+            _("档案编码“%(code)s”已被另一名党员使用。", code=code),
             field="archive_code",
         )
 
@@ -241,7 +237,7 @@ def id_card(tenant: Tenant, raw: str, exclude: uuid.UUID | None = None) -> IdCar
     """Validate, encrypt and digest a number; refuse it when the tenant keeps no ID cards
     or another member of the tenant already has it."""
     if not tenant.id_card_enabled:
-        raise ServiceError(ID_CARDS_OFF, field="id_card")
+        raise ServiceError(id_cards_off(), field="id_card")
     try:
         number = normalize_id_card(raw)
     except ValueError as exc:
@@ -258,10 +254,7 @@ def id_card(tenant: Tenant, raw: str, exclude: uuid.UUID | None = None) -> IdCar
 
 
 def id_card_taken(archive_code: str) -> str:
-    return (
-        f"该身份证号已登记在档案编码为 {archive_code} 的党员名下 / this ID card number is "
-        f"already registered to the member with archive code {archive_code}"
-    )
+    return _("该身份证号已登记在档案编码为 %(code)s 的党员名下。", code=archive_code)
 
 
 def from_id_card(number: str) -> dict[str, Any]:
@@ -280,22 +273,37 @@ def _check_consistency(values: dict[str, Any], card: IdCard | None) -> None:
         for field, label in (("birth_date", "出生日期"), ("gender", "性别")):
             if values.get(field) is not None and values[field] != written[field]:
                 raise ServiceError(
-                    f"{label}与身份证号不符（应为 {written[field]}）/ {field} does not match "
-                    f"the ID card number ({written[field]})",
+                    _(
+                        "%(label)s与身份证号不符,应为 %(expected)s。",
+                        label=label,
+                        expected=written[field],
+                    ),
                     field=field,
                 )
     if born and joined and joined <= born:
-        raise ServiceError(
-            "入党时间应晚于出生日期 / joined_on must be after birth_date", field="joined_on"
-        )
+        raise ServiceError(_("入党时间应晚于出生日期。"), field="joined_on")
     if joined and full and full < joined:
         raise ServiceError(
-            "转正时间不能早于入党时间 / full_member_on cannot be before joined_on",
+            _("转正时间不能早于入党时间。"),
             field="full_member_on",
         )
 
 
 # --- writes ------------------------------------------------------------------------------
+
+REGISTRY_LOCK = 0x5A42  # the first key of the registry's advisory locks ("ZB")
+
+
+def lock_registry(tenant_id: uuid.UUID) -> None:
+    """Writes to a tenant's registry take turns until the transaction ends (PostgreSQL:
+    an advisory lock keyed on the tenant; SQLite writes one at a time anyway). An import
+    holds it from reading the registry to its commit, so two imports of one file never
+    both create the same members, and nobody changes a member between an import's read
+    and its write."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    key = int.from_bytes(tenant_id.bytes[:4], "big", signed=True)
+    db.session.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": REGISTRY_LOCK, "b": key})
 
 
 def _commit() -> None:
@@ -303,14 +311,13 @@ def _commit() -> None:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict(
-            "数据已被他人同时修改，请重试 / the registry changed at the same time; try again"
-        ) from None
+        raise Conflict(_("数据已被他人同时修改,请重试。")) from None
 
 
 def create_member(access: TenantAccess, data: dict[str, Any]) -> Member:
     """A new member in an active unit the caller may write under."""
     tenant = tenant_of(access)
+    lock_registry(tenant.id)
     values = dict(data)
     org = _active_unit(access, values.pop("org_id"))
     raw_card = values.pop("id_card", None)
@@ -338,14 +345,14 @@ def update_member(access: TenantAccess, member: Member, changes: dict[str, Any])
     """Change fields of ``member`` (a transfer moves it to another unit, not this)."""
     if "org_id" in changes:
         raise ServiceError(
-            "调整所在支部请用组织关系转接 POST …/transfer / use POST …/transfer to move a "
-            "member to another unit",
+            _("调整所在支部请用组织关系转接(POST …/transfer)。"),
             field="org_id",
         )
     unknown = sorted(set(changes) - EDITABLE)
     if unknown:
         raise ServiceError(f"cannot change {', '.join(unknown)} here", field=unknown[0])
     _require_writable(access, member)
+    lock_registry(member.tenant_id)
     values = dict(changes)
     card = None
     if "id_card" in values:
@@ -374,12 +381,11 @@ def transfer_member(
 ) -> MemberTransfer:
     """Move ``member`` to an active unit; the member keeps its id and the move is kept."""
     _require_writable(access, member)
+    lock_registry(member.tenant_id)
     if not member.active:
-        raise Conflict(f"{member.name}已不在册，不能转接 / {member.archive_code} is not active")
+        raise Conflict(_("%(name)s已不在册,不能转接。", name=member.name))
     if to_org_id == member.org_id:
-        raise ServiceError(
-            "转入组织与当前所在组织相同 / the member is already in this unit", field="to_org_id"
-        )
+        raise ServiceError(_("转入组织与当前所在组织相同。"), field="to_org_id")
     target = _active_unit(access, to_org_id, field="to_org_id")
     latest = db.session.scalar(
         select(MemberTransfer.transferred_on)
@@ -389,8 +395,7 @@ def transfer_member(
     )
     if latest is not None and on < latest:
         raise ServiceError(
-            f"转接日期不能早于上次转接（{latest}）/ the date cannot be before the previous "
-            f"transfer on {latest}",
+            _("转接日期不能早于上次转接(%(latest)s)。", latest=latest.isoformat()),
             field="on",
         )
     transfer = MemberTransfer(

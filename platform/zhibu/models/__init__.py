@@ -14,7 +14,7 @@ from zhibu.models.evaluations import (
     ScoreItem,
     ScoreSheet,
 )
-from zhibu.models.members import Member, MemberTransfer
+from zhibu.models.members import Member, MemberTransfer, RosterImport
 from zhibu.models.notifications import NOTIFICATION_KINDS, Notification
 from zhibu.models.orgs import ORG_KINDS, OrgEvent, OrgUnit
 from zhibu.models.rectification import FollowUp, RectificationItem
@@ -44,6 +44,7 @@ __all__ = [
     "ReportFile",
     "ResultSet",
     "RoleAssignment",
+    "RosterImport",
     "SchemeVersion",
     "ScoreItem",
     "ScoreSheet",

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from zhibu.db import db
@@ -65,3 +75,32 @@ class MemberTransfer(TenantOwned, db.Model):
     transferred_on: Mapped[date]
     reason: Mapped[str] = mapped_column(String(200), default="")
     user_id: Mapped[uuid.UUID | None]
+
+
+IMPORT_STATUSES = ("committed", "rejected")
+
+
+class RosterImport(TenantOwned, db.Model):
+    """One roster import as it was committed or refused (导入记录): who, when, which file,
+    the counts, and for a refused one the rows at fault (for the error report)."""
+
+    __tablename__ = "roster_imports"
+    __table_args__ = (
+        Index("ix_roster_imports_tenant_at", "tenant_id", "at"),
+        CheckConstraint("status IN ('committed', 'rejected')", name="status"),
+    )
+
+    at: Mapped[datetime] = mapped_column(server_default=func.now())
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    username: Mapped[str] = mapped_column(String(80), default="")
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    rows: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    transferred: Mapped[int] = mapped_column(default=0)
+    left: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[int] = mapped_column(default=0)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)

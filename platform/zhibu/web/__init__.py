@@ -14,9 +14,10 @@ blueprints use bearer tokens for writes and are left out.
 
 from __future__ import annotations
 
-from flask import Flask, flash, g, redirect, render_template, request, url_for
+from flask import Flask, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from zhibu.web import account, headers, health, i18n, pages
 from zhibu.web.guard import login_needed_json, wants_json
@@ -53,6 +54,7 @@ def init_web(app: Flask) -> None:
     pages.init_session_timeout(app)
     account.init_account(app)  # after the session's user is loaded
     _init_csrf(app)  # after the session user is loaded: a timed-out form goes to login
+    _init_upload_limit(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
     modules = (admin, results, registry, ledger, sheets, totals, branch, months, member, oversight)
@@ -85,3 +87,23 @@ def _init_csrf(app: Flask) -> None:
             return redirect(url_for("pages.login"))
         message = _("表单已过期或来源不明,请刷新页面后重试。")
         return render_template("error.html", code=400, message=message), 400
+
+
+def _init_upload_limit(app: Flask) -> None:
+    """A request larger than ``MAX_CONTENT_LENGTH`` (``ZHIBU_MAX_UPLOAD_MB``) is refused
+    before it is read, with a message in the user's language: JSON for the API and for
+    scripts, the error page otherwise."""
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc):
+        from zhibu.api import error_body
+        from zhibu.workbooks.reader import megabytes
+
+        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        message = _(
+            "上传的文件超过上限 %(limit)s,未读取;请删去多余的工作表、图片,或分几次导入。",
+            limit=megabytes(limit),
+        )
+        if request.path.startswith("/api/") or wants_json():
+            return jsonify(error_body(413, message)), 413
+        return render_template("error.html", code=413, message=message), 413

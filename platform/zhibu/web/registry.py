@@ -1,9 +1,11 @@
-"""The org tree and the roster (党员名册): Excel import (a preview listing every bad row,
-then an all-or-nothing commit run as a job) and export."""
+"""The org tree and the roster (党员名册): Excel import (a preview row by row, decisions
+on the rows that need one, then a commit that applies exactly what the preview showed),
+its history and template, and export."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
@@ -14,12 +16,14 @@ from sqlalchemy import select
 from zhibu import plugins
 from zhibu.db import db
 from zhibu.errors import ServiceError
-from zhibu.jobs import enqueue, uploads
+from zhibu.jobs import uploads
 from zhibu.members import importer, service
+from zhibu.members import roster as roster_workbook
 from zhibu.models import OrgUnit
 from zhibu.orgs import service as orgs
 from zhibu.orgs.service import in_tree_order
 from zhibu.plugins.manager import BUILTIN_NAME as BUILTIN
+from zhibu.tenancy import service as tenants
 from zhibu.web.guard import register_page_errors, tenant_page
 
 bp = Blueprint("registry", __name__, url_prefix="/t/<uuid:tenant_id>")
@@ -92,34 +96,198 @@ def roster(tenant_id: uuid.UUID):
     )
 
 
-@bp.route("/members/import", methods=["GET", "POST"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PREVIEW_PAGE = 100  # rows of a preview per page
+SHOWN_KINDS = ("create", "update", "unchanged", "error", "pending")
+
+
+@bp.get("/members/import")
 @tenant_page("registry")
 def import_roster(tenant_id: uuid.UUID):
-    """Upload → preview (what would change, every bad row); nothing is written yet."""
-    if request.method == "GET":
-        return render_template("registry/import.html", report=None)
+    """The upload form (with the options and the template), the import history, and for
+    a tenant admin the switch for ID-card numbers."""
+    return render_template(
+        "registry/import.html",
+        history=importer.history(g.access, limit=20),
+        today=date.today(),
+    )
+
+
+@bp.post("/members/import")
+@tenant_page("registry")
+def upload_roster(tenant_id: uuid.UUID):
+    """Upload → preview (every row, nothing written), then the preview's page."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ServiceError(_("请选择要导入的 Excel 文件(.xlsx)。"), field="file")
+    options = _options(request.form)
     data = upload.read()
-    report = importer.preview(g.tenant, g.access, data)
-    upload_id = uploads.stash(data) if report.ok else None
-    return render_template(
-        "registry/import.html", report=report, upload_id=upload_id, filename=upload.filename
+    upload_id = uploads.stash(data, tenant_id=tenant_id, user_id=g.user.id, name=upload.filename)
+    _keep(upload_id, *importer.prepare(g.tenant, g.access, data, options))
+    return redirect(url_for("registry.import_preview", tenant_id=tenant_id, upload_id=upload_id))
+
+
+def _keep(upload_id: str, report: importer.ImportReport, plan: bytes | None) -> None:
+    uploads.keep_preview(
+        upload_id, report.as_dict(), plan, tenant_id=g.tenant.id, user_id=g.user.id
     )
 
 
-@bp.post("/members/import/commit")
+def _upload(upload_id: str) -> uploads.Upload:
+    return uploads.take(upload_id, tenant_id=g.tenant.id, user_id=g.user.id)
+
+
+def _options(form, decisions: dict[int, str] | None = None) -> importer.Options:
+    today = date.today()
+    try:
+        transfer_on = _date(form.get("transfer_on")) or today
+        left_on = _date(form.get("left_on")) or transfer_on
+    except ValueError:
+        raise ServiceError(_("日期应写作 2024-07-01。"), field="transfer_on") from None
+    return importer.Options(
+        transfer_on=transfer_on,
+        mark_absent=form.get("absent") == "leave",
+        left_on=left_on,
+        decisions=decisions or {},
+    )
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+@bp.get("/members/import/<upload_id>")
 @tenant_page("registry")
-def commit_import(tenant_id: uuid.UUID):
-    """Commit the previewed file as a job; its progress page shows the outcome."""
-    upload_id = request.form.get("upload_id", "")
-    uploads.take(upload_id)  # a clear error if it expired
-    handle = enqueue(
-        "zhibu.jobs.tasks.import_roster", upload_id, tenant_id=tenant_id, user_id=g.user.id
+def import_preview(tenant_id: uuid.UUID, upload_id: str):
+    """The preview: counts on top, the rows to decide, every row (by kind, a page at a
+    time) and the members the file leaves out."""
+    upload = _upload(upload_id)
+    report = upload.preview or {}
+    kind = request.args.get("kind", "")
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows = report.get("rows", [])
+    shown = [r for r in rows if r["kind"] == kind] if kind in SHOWN_KINDS else rows
+    if kind == "transfer":
+        shown = [r for r in rows if r.get("transfer")]
+    first = (page - 1) * PREVIEW_PAGE
+    return render_template(
+        "registry/import_preview.html",
+        report=report,
+        upload_id=upload_id,
+        filename=upload.name,
+        kind=kind,
+        page=page,
+        rows=shown[first : first + PREVIEW_PAGE],
+        more=len(shown) > first + PREVIEW_PAGE,
+        pending=[r for r in rows if r["kind"] == "pending" or r.get("decision")],
+        file_errors=[
+            e for e in report.get("errors", []) if e["row"] <= report.get("header_row", 0)
+        ],
     )
-    done = url_for("registry.roster", tenant_id=tenant_id)
-    return redirect(url_for("admin.job", tenant_id=tenant_id, job_id=handle.id, next=done))
+
+
+@bp.post("/members/import/<upload_id>/preview")
+@tenant_page("registry")
+def repreview(tenant_id: uuid.UUID, upload_id: str):
+    """The preview made again with other options or the user's decisions."""
+    upload = _upload(upload_id)
+    previous = upload.preview or {}
+    decisions = _decisions(request.form, previous)
+    options = _options(request.form, decisions)
+    _keep(upload_id, *importer.prepare(g.tenant, g.access, upload.data, options))
+    return redirect(url_for("registry.import_preview", tenant_id=tenant_id, upload_id=upload_id))
+
+
+def _decisions(form, previous: dict) -> dict[int, str]:
+    """``decision-<row>`` of each row to decide; "accept" takes every suggestion."""
+    decisions: dict[int, str] = {}
+    for row in previous.get("rows", []):
+        chosen = form.get(f"decision-{row['row']}") or row.get("decision")
+        if form.get("accept") and not chosen:
+            chosen = next((c["member_id"] for c in row["candidates"] if c["suggested"]), None)
+        if chosen and row.get("candidates"):
+            decisions[row["row"]] = chosen
+    return decisions
+
+
+@bp.post("/members/import/<upload_id>/commit")
+@tenant_page("registry")
+def commit_import(tenant_id: uuid.UUID, upload_id: str):
+    """Apply exactly what the preview showed, or nothing: if the registry changed since,
+    the preview is made again and shown."""
+    upload = _upload(upload_id)
+    here = url_for("registry.import_preview", tenant_id=tenant_id, upload_id=upload_id)
+    try:
+        report = importer.commit_prepared(
+            g.tenant, g.access, upload.data, upload.preview or {}, upload.plan, filename=upload.name
+        )
+    except importer.PreviewOutdated as outdated:
+        _keep(upload_id, outdated.report, outdated.writes)
+        flash(outdated.message)
+        return redirect(here)
+    except importer.ImportRejected as rejected:
+        flash(rejected.message)
+        return redirect(here)
+    flash(
+        _(
+            "已导入:新增 %(c)s 人,更新 %(u)s 人(其中转接 %(t)s 人),无变化 %(n)s 人,"
+            "标记转出 %(l)s 人。",
+            c=report.to_create,
+            u=report.to_update,
+            t=report.to_transfer,
+            n=report.unchanged,
+            l=report.to_leave,
+        )
+    )
+    return redirect(url_for("registry.import_roster", tenant_id=tenant_id))
+
+
+@bp.get("/members/import/<upload_id>/errors.xlsx")
+@tenant_page("registry")
+def preview_errors(tenant_id: uuid.UUID, upload_id: str):
+    """The preview's error report: the rows at fault, bad cells marked."""
+    upload = _upload(upload_id)
+    return _xlsx(importer.error_report(upload.preview or {}), _("错误报告"), upload.name)
+
+
+@bp.get("/members/import/history/<uuid:import_id>/errors.xlsx")
+@tenant_page("registry")
+def history_errors(tenant_id: uuid.UUID, import_id: uuid.UUID):
+    entry = importer.history_entry(g.access, import_id)
+    if not entry.report:
+        abort(404)
+    return _xlsx(importer.error_report(entry.report), _("错误报告"), entry.filename)
+
+
+@bp.get("/members/import/template.xlsx")
+@tenant_page("registry")
+def roster_template(tenant_id: uuid.UUID):
+    """An empty roster with the column guide and an example row."""
+    return _xlsx(roster_workbook.template(), _("党员花名册模板"), "")
+
+
+@bp.post("/members/import/id-cards")
+@tenant_page("admin")
+def id_cards(tenant_id: uuid.UUID):
+    """A tenant admin turns the keeping of ID-card numbers on or off."""
+    enabled = request.form.get("enabled") == "on"
+    tenants.update_tenant(g.tenant, id_card_enabled=enabled)
+    flash(
+        _("已启用身份证号:导入时读取“身份证号”列,加密保存。")
+        if enabled
+        else _("已停用身份证号:导入时不再读取“身份证号”列,已保存的号码保留。")
+    )
+    return redirect(url_for("registry.import_roster", tenant_id=tenant_id))
+
+
+def _xlsx(content: bytes, title: str, source: str) -> Response:
+    stem = source.rsplit(".", 1)[0] if source else ""
+    name = f"{stem}-{title}.xlsx" if stem else f"{title}.xlsx"
+    response = Response(content, mimetype=XLSX)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"roster.xlsx\"; filename*=UTF-8''{quote(name)}"
+    )
+    return response
 
 
 @bp.get("/members/export.xlsx")
