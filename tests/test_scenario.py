@@ -170,7 +170,7 @@ def test_a_transfer_the_registry_refuses_names_its_line(tiny_app):
     with pytest.raises(ScenarioError) as refused:
         run_scenario(parse_scenario(doc), tiny_app)
     assert refused.value.problems[0].startswith("line 9 (M1): ")
-    assert "already in this unit" in refused.value.problems[0]
+    assert "转入组织与当前所在组织相同" in refused.value.problems[0]
 
 
 def test_a_record_without_a_unit_or_a_date_is_refused(tiny_app):
