@@ -13,6 +13,7 @@ from marshmallow import Schema, fields
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from zhibu import controls
 from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize
 from zhibu.db import db
@@ -87,15 +88,17 @@ class AuditExport(MethodView):
         sheet.append(HEADERS)
         for entry in db.session.scalars(_query(tenant_id, filters)):
             sheet.append(
-                [
-                    entry.at.replace(tzinfo=None),
-                    entry.username,
-                    entry.action,
-                    entry.entity,
-                    entry.entity_id,
-                    _json(entry.before),
-                    _json(entry.after),
-                ]
+                controls.cells(
+                    [
+                        entry.at.replace(tzinfo=None),
+                        entry.username,
+                        entry.action,
+                        entry.entity,
+                        entry.entity_id,
+                        _json(entry.before),
+                        _json(entry.after),
+                    ]
+                )
             )
         sheet.freeze_panes = "A2"
         out = io.BytesIO()
