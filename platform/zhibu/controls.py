@@ -58,6 +58,12 @@ def find(data: Any, field: str = "") -> Iterator[str]:
             yield from find(value, f"{field}.{index}" if field else str(index))
 
 
+def visible(text: str) -> str:
+    """``text`` with each control character written out (``\\x01``): to name a field
+    that holds one without sending it back."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def cell(value: Any) -> Any:
     """``value`` as a workbook's cell may hold it: a text without the characters XML cannot
     hold (they are dropped: invisible, they carried nothing a reader could see); anything

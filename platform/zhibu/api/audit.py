@@ -16,6 +16,7 @@ from sqlalchemy import select
 from zhibu import controls
 from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize
+from zhibu.api.times import UtcDateTime
 from zhibu.db import db
 from zhibu.models import AuditEntry
 
@@ -29,7 +30,7 @@ blp = Blueprint(
 
 class AuditSchema(Schema):
     id = fields.UUID()
-    at = fields.DateTime()
+    at = UtcDateTime()
     user_id = fields.UUID(allow_none=True)
     username = fields.String()
     action = fields.String()
@@ -43,8 +44,8 @@ class AuditFilterSchema(Schema):
     entity = fields.String()
     action = fields.String()
     username = fields.String()
-    since = fields.DateTime()
-    until = fields.DateTime()
+    since = UtcDateTime()
+    until = UtcDateTime()
 
 
 def _query(tenant_id: uuid.UUID, filters: dict):

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from zhibu.api.security import authorize
+from zhibu.api.times import UtcDateTime
 from zhibu.db import db
 from zhibu.evaluations import versions
 from zhibu.models import SchemeVersion
@@ -30,7 +31,7 @@ class VersionSchema(Schema):
     settings = fields.Dict(dump_only=True)
     overrides = fields.Dict(required=True)
     note = fields.String(load_default="")
-    created_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
 
 class DiffSchema(Schema):

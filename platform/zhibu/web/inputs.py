@@ -55,7 +55,7 @@ def refuse_control_characters():
     found = _fields_with_controls()
     if not found:
         return None
-    where, field = found
+    where, field = found[0], controls.visible(found[1])
     if request.path.startswith("/api/") or wants_json():
         from zhibu.api import error_body
 
@@ -83,6 +83,7 @@ def _fields_with_controls() -> tuple[str, str] | None:
         return None
     if request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
         for key, value in request.form.items(multi=True):
+            key, value = key or "", value or ""  # a part without a name has none
             if controls.CONTROL.search(key) or controls.has_control(value, key):
                 return "form", key
     elif request.is_json:
