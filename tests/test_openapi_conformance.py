@@ -36,7 +36,7 @@ from zhibu.db import db
 from zhibu.models import User
 from zhibu.tenancy import system_scope, use_scope
 
-EXAMPLES = 10
+EXAMPLES = 8
 # a request the document allows may still be refused by what the data says (an unknown
 # scheme, a deadline before the cycle, a parent of another kind …): 400/409/422 naming
 # the field, which the document declares; only a 5xx or a broken promise fails

@@ -10,6 +10,7 @@ from flask_smorest import Api
 from flask_smorest.pagination import PaginationMetadataSchema
 from marshmallow import fields
 from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.routing import UnicodeConverter
 
 from zhibu import __version__, controls
 from zhibu.errors import ServiceError
@@ -33,6 +34,7 @@ class ZhibuApi(Api):
     def _init_spec(self, *args, **kwargs):
         super()._init_spec(*args, **kwargs)
         self.ma_plugin.converter.add_attribute_function(_text_pattern)
+        self._register_converter(UnicodeConverter, _path_text)
 
     def _register_pagination_header(self):
         self.spec.components.header(
@@ -55,6 +57,12 @@ class ZhibuApi(Api):
 # what a line (a name, a code …) and a multi-line text (a reason, a note …) may hold
 LINE = "^[^\\u0000-\\u001f\\u007f]*$"
 TEXT = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
+
+
+def _path_text(converter) -> dict:
+    """A path's text (``<key>``, ``<month>``): one or more characters, no ``/`` (werkzeug's
+    string converter), and no control character."""
+    return {"type": "string", "minLength": 1, "pattern": "^[^/\\u0000-\\u001f\\u007f]+$"}
 
 
 def _text_pattern(converter, field, ret, **kwargs) -> dict:
