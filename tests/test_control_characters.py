@@ -94,10 +94,12 @@ def test_a_page_form_with_a_control_character_gets_a_chinese_error_naming_the_fi
     from authz_scene import token_of
 
     form = {"csrf_token": token_of(page), "name": "新\x01支部", "code": "A-Z78"}
-    answer = client.post(f"/t/{world.id('A')}/orgs", data=form)
+    orgs = f"http://localhost/t/{world.id('A')}/orgs"
+    answer = client.post(orgs, data=form, headers={"Referer": orgs})
     assert answer.status_code == 422
     text = answer.get_data(as_text=True)
     assert "“名称”一栏含有不可见的控制字符" in text
+    assert f'<a href="{orgs}">返回修改</a>' in text  # back to the form
     answer = client.get(f"/t/{world.id('A')}/members?q=%00")
     assert answer.status_code == 422 and "“搜索”一栏" in answer.get_data(as_text=True)
     with app.app_context(), use_scope(system_scope()):

@@ -67,7 +67,9 @@ def refuse_control_characters():
         message = _("“%(field)s”一栏含有不可见的控制字符,请删除后重新提交。", field=label)
     else:
         message = _("表单中有一栏含有不可见的控制字符,请删除后重新提交。")
-    return render_template("error.html", code=422, message=message), 422
+    referrer = request.referrer or ""  # the form's page, to go back to (this site's only)
+    back = referrer if referrer.startswith(request.host_url) else None
+    return render_template("error.html", code=422, message=message, back=back), 422
 
 
 def _fields_with_controls() -> tuple[str, str] | None:
