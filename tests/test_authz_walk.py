@@ -1037,8 +1037,9 @@ def test_every_route_is_classified(app):
 
 
 def test_every_operation_of_the_openapi_document_is_classified(client):
-    """Every operation the document lists is walked; those it declares open to anyone
-    (``security: []``) are exactly the public ones."""
+    """Every operation the document lists is walked, and every API route walked is in the
+    document (a plugin's too); those it declares open to anyone (``security: []``) are
+    exactly the public ones."""
     spec = client.get("/api/openapi.json").json
     by_path = {(c.method, as_openapi(c.rule)): c for c in API}
     for path, operations in spec["paths"].items():
@@ -1049,6 +1050,14 @@ def test_every_operation_of_the_openapi_document_is_classified(client):
             assert case is not None, f"{method.upper()} {path}: not walked"
             public = operation.get("security", spec.get("security")) == []
             assert public == (case.need == "public"), (method, path)
+    # and the other way round: every API route walked is an operation of the document
+    documented = {(m.upper(), p) for p, ops in spec["paths"].items() for m in ops}
+    undocumented = [
+        (c.method, c.rule)
+        for c in API
+        if c.rule.startswith("/api/v1/") and (c.method, as_openapi(c.rule)) not in documented
+    ]
+    assert undocumented == [], "API routes missing from /api/openapi.json"
 
 
 def as_openapi(rule: str) -> str:

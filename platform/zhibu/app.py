@@ -98,8 +98,15 @@ def _authorize_api_tenants_first(app: Flask) -> None:
 
 
 def _register_plugin_contributions(app: Flask, loaded: PluginRegistry) -> None:
+    import flask_smorest
+
+    from zhibu.api import api
+
     for blueprint in loaded.contributions["blueprints"].values():
-        app.register_blueprint(blueprint)
+        if isinstance(blueprint, flask_smorest.Blueprint):  # API resources: documented
+            api.register_blueprint(blueprint)
+        else:
+            app.register_blueprint(blueprint)
     for name, command in loaded.contributions["commands"].items():
         if name in app.cli.commands:
             raise RuntimeError(f"plugin command {name!r} clashes with a command of the app")

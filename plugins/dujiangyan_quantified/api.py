@@ -15,6 +15,11 @@ overseers and members (who may read only themselves) are refused.
 | POST | ``/branches/<org_id>/months/<month>/workbook/preview`` | upload (``file``): report |
 | POST | ``/branches/<org_id>/months/<month>/workbook`` | upload (``file``): save or 422 |
 | GET | ``/branches/<org_id>/labels`` | printable A4 sheet of QR labels (HTML) |
+
+A flask-smorest blueprint: the platform registers it with its API, so these operations are
+in ``/api/openapi.json`` with what they take and answer (issue 17). Bodies are read here,
+not by ``@blp.arguments``, so that a bad row is told as (row, field, message) like the
+service's own problems; the document declares them all the same.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ import uuid
 from io import BytesIO
 from urllib.parse import quote
 
-from flask import Blueprint, Response, jsonify, request, send_file
+from flask import Response, jsonify, request, send_file
+from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from dujiangyan_quantified import labels, months, workbook
@@ -41,12 +47,29 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1/tenants/<uuid:tenant_id>/dujiangyan",
     template_folder="templates",
+    description="都江堰 quantified scheme: a unit's month on one sheet, its workbook, labels",
 )
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONTH = "/branches/<uuid:org_id>/months/<month>"
+UPLOAD = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        }
+    },
+}
 
 
-class DeductionSchema(Schema):
+def _file(content_type: str, description: str) -> dict:
+    return {"description": description, "content": {content_type: {"schema": {"type": "string"}}}}
+
+
+class MonthDeductionSchema(Schema):
     item = fields.String(required=True)
     points = fields.Float(required=True)
     reason = fields.String(load_default="")
@@ -57,12 +80,81 @@ class RowSchema(Schema):
     member_id = fields.UUID(load_default=None)
     score = fields.Float(load_default=None, allow_none=True, allow_nan=False)
     items = fields.Dict(keys=fields.String(), values=fields.Float(allow_nan=False))
-    deductions = fields.List(fields.Nested(DeductionSchema))
+    deductions = fields.List(fields.Nested(MonthDeductionSchema))
     name = fields.String(load_default=None)
 
 
 class MonthSchema(Schema):
     rows = fields.List(fields.Nested(RowSchema), required=True)
+
+
+# -- what the operations answer -------------------------------------------------------------
+
+
+class EntrySchema(Schema):
+    score = fields.Float(allow_none=True)
+    items = fields.Dict(keys=fields.String(), values=fields.Float())
+    deductions = fields.List(fields.Nested(MonthDeductionSchema))
+
+
+class SheetMemberSchema(Schema):
+    member_id = fields.UUID()
+    archive_code = fields.String()
+    name = fields.String()
+    unit_code = fields.String()
+    unit_name = fields.String()
+    entered = fields.Nested(EntrySchema, allow_none=True)
+
+
+class MonthSheetSchema(Schema):
+    unit_id = fields.UUID()
+    unit_code = fields.String()
+    unit_name = fields.String()
+    month = fields.String()
+    cycle_id = fields.UUID()
+    phase = fields.String()
+    members = fields.List(fields.Nested(SheetMemberSchema))
+
+
+class SavedSchema(Schema):
+    unit_code = fields.String()
+    month = fields.String()
+    saved = fields.Integer()
+
+
+class ProblemSchema(Schema):
+    """A bad row of a month (``row`` 0: the request as a whole) or a bad cell of a
+    workbook (its ``row`` and ``column`` in the sheet)."""
+
+    row = fields.Integer()
+    field = fields.String()
+    column = fields.Raw(allow_none=True)
+    header = fields.String()
+    message = fields.String()
+
+
+class WorkbookReportSchema(Schema):
+    unit_code = fields.String()
+    month = fields.String()
+    rows = fields.Integer()
+    to_save = fields.Integer()
+    blank = fields.Integer()
+    unchanged = fields.Integer()
+    errors = fields.List(fields.Dict())
+    sha256 = fields.String()
+    committed = fields.Boolean()
+    ok = fields.Boolean()
+
+
+class RejectedSchema(Schema):
+    """422: nothing was saved; ``errors`` lists every problem (a field holding a control
+    character is named the platform's way: ``{"json": {"rows.0.name": ["…"]}}``)."""
+
+    code = fields.Integer()
+    status = fields.String()
+    message = fields.String()
+    errors = fields.Raw(metadata={"description": "a list of problems, or fields by place"})
+    report = fields.Nested(WorkbookReportSchema)
 
 
 def _reader(tenant_id: uuid.UUID, org_id: uuid.UUID) -> TenantAccess:
@@ -85,13 +177,17 @@ def _scorer(tenant_id: uuid.UUID, org_id: uuid.UUID, month: str) -> TenantAccess
 
 
 @blp.get(MONTH)
+@blp.response(200, MonthSheetSchema)
 def month_sheet(tenant_id: uuid.UUID, org_id: uuid.UUID, month: str):
     """The members on the unit's sheet for the month, and what each has entered."""
     _reader(tenant_id, org_id)
-    return jsonify(months.load_sheet(tenant_id, org_id, month).as_dict())
+    return months.load_sheet(tenant_id, org_id, month).as_dict()
 
 
 @blp.put(MONTH)
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": MonthSchema}}})
+@blp.response(200, SavedSchema)
+@blp.alt_response(422, schema=RejectedSchema)
 def save_month(tenant_id: uuid.UUID, org_id: uuid.UUID, month: str):
     """Save one row per member (score, items or deductions) in one transaction, or none:
     422 lists every bad row with its field."""
@@ -101,7 +197,7 @@ def save_month(tenant_id: uuid.UUID, org_id: uuid.UUID, month: str):
     except ValidationError as exc:
         return _invalid(exc)
     rows = [months.MonthRow(**row) for row in body["rows"]]
-    return jsonify(months.save_month(tenant_id, org_id, month, rows))
+    return months.save_month(tenant_id, org_id, month, rows)  # MonthRejected: 422
 
 
 def _invalid(exc: ValidationError):
@@ -127,6 +223,7 @@ def _text(texts) -> str:
 
 
 @blp.get(MONTH + "/workbook")
+@blp.doc(responses={200: _file(XLSX, "the month's workbook")})
 def month_workbook(tenant_id: uuid.UUID, org_id: uuid.UUID, month: str):
     """The month's workbook, pre-filled with the members and what is entered."""
     _reader(tenant_id, org_id)
@@ -148,18 +245,23 @@ def _upload() -> bytes:
 
 
 @blp.post(MONTH + "/workbook/preview")
+@blp.doc(requestBody=UPLOAD)
+@blp.response(200, WorkbookReportSchema)
 def preview_workbook(tenant_id: uuid.UUID, org_id: uuid.UUID, month: str):
     """What uploading the workbook would save, with every bad cell; writes nothing."""
     _scorer(tenant_id, org_id, month)
-    return jsonify(workbook.preview(tenant_id, org_id, month, _upload()).as_dict())
+    return workbook.preview(tenant_id, org_id, month, _upload()).as_dict()
 
 
 @blp.post(MONTH + "/workbook")
+@blp.doc(requestBody=UPLOAD)
+@blp.response(200, WorkbookReportSchema)
+@blp.alt_response(422, schema=RejectedSchema)
 def commit_workbook(tenant_id: uuid.UUID, org_id: uuid.UUID, month: str):
     """Save the workbook's month whole, or nothing (422 lists every bad cell)."""
     _scorer(tenant_id, org_id, month)
     try:
-        return jsonify(workbook.commit(tenant_id, org_id, month, _upload()).as_dict())
+        return workbook.commit(tenant_id, org_id, month, _upload()).as_dict()
     except workbook.WorkbookRejected as exc:
         db.session.rollback()
         body = error_body(422, exc.message, exc.errors) | {"report": exc.report.as_dict()}
@@ -167,6 +269,7 @@ def commit_workbook(tenant_id: uuid.UUID, org_id: uuid.UUID, month: str):
 
 
 @blp.get("/branches/<uuid:org_id>/labels")
+@blp.doc(responses={200: _file("text/html", "an A4 page of labels to print")})
 def archive_labels(tenant_id: uuid.UUID, org_id: uuid.UUID):
     """一人一档一盒一码: the QR labels of the unit's members, an A4 page to print."""
     _reader(tenant_id, org_id)

@@ -38,7 +38,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from dujiangyan_quantified import months
-from zhibu import engine
+from zhibu import controls, engine
 from zhibu.errors import ServiceError
 from zhibu.evaluations import sheets
 from zhibu.evaluations.cycles import ensure_open
@@ -149,7 +149,7 @@ def template(sheet: months.MonthSheet, rubric: engine.Rubric) -> bytes:
 
 def _put(ws, row: int, column: int, value):
     """Write a cell; text stays text (``=…``, ``+…``, ``-…``, ``@…`` are not formulas)."""
-    cell = ws.cell(row, column, value)
+    cell = ws.cell(row, column, controls.cell(value))
     if isinstance(value, str):
         cell.data_type = "s"
     return cell

@@ -7,13 +7,76 @@ from __future__ import annotations
 
 from flask import Flask, jsonify
 from flask_smorest import Api
+from flask_smorest.pagination import PaginationMetadataSchema
+from marshmallow import fields
 from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.routing import UnicodeConverter
 
-from zhibu import __version__
+from zhibu import __version__, controls
 from zhibu.errors import ServiceError
 from zhibu.tenancy.scope import TenantScopeError
 
-api = Api()
+
+class ZhibuApi(Api):
+    """flask-smorest's ``Api``, saying what the API sends (issue 17: the document must
+    match the answers):
+
+    - ``X-Pagination`` is a JSON object in a header: declared with ``content``
+      (``application/json``), the way OpenAPI 3 declares a serialized header, not as a
+      ``schema`` (which would mean the ``simple`` style, ``total,7,page,1``);
+    - an HTTP error keeps the headers it carries (``Allow`` on 405, ``Retry-After``),
+      which flask-smorest's JSON error handler drops;
+    - a text the API reads holds no control character (:mod:`zhibu.controls`; the request
+      hook of :mod:`zhibu.web.inputs` refuses one with 422): every string field it loads
+      is declared with the ``pattern`` that says so.
+    """
+
+    def _init_spec(self, *args, **kwargs):
+        super()._init_spec(*args, **kwargs)
+        self.ma_plugin.converter.add_attribute_function(_text_pattern)
+        self._register_converter(UnicodeConverter, _path_text)
+
+    def _register_pagination_header(self):
+        self.spec.components.header(
+            "PAGINATION",
+            {
+                "description": "Pagination metadata (a JSON object)",
+                "content": {"application/json": {"schema": PaginationMetadataSchema}},
+            },
+            lazy=True,
+        )
+
+    def handle_http_exception(self, error):
+        response, status, headers = super().handle_http_exception(error)
+        for name, value in error.get_headers():
+            if name.lower() != "content-type" and name not in headers:
+                headers[name] = value
+        return response, status, headers
+
+
+# what a line (a name, a code …) and a multi-line text (a reason, a note …) may hold
+LINE = "^[^\\u0000-\\u001f\\u007f]*$"
+TEXT = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
+
+
+def _path_text(converter) -> dict:
+    """A path's text (``<key>``, ``<month>``): one or more characters, no ``/`` (werkzeug's
+    string converter), and no control character."""
+    return {"type": "string", "minLength": 1, "pattern": "^[^/\\u0000-\\u001f\\u007f]+$"}
+
+
+def _text_pattern(converter, field, ret, **kwargs) -> dict:
+    """``pattern`` for a string the API loads (a field of its own format, a UUID or a
+    date, or with a pattern of its own, is left as it is)."""
+    if not isinstance(field, fields.String) or field.dump_only:
+        return {}
+    if "pattern" in ret or "format" in ret:
+        return {}
+    name = field.data_key or field.name or ""
+    return {"pattern": TEXT if controls.is_multiline(name) else LINE}
+
+
+api = ZhibuApi()
 
 
 def init_api(app: Flask) -> None:

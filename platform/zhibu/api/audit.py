@@ -13,8 +13,10 @@ from marshmallow import Schema, fields
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from zhibu import controls
 from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize
+from zhibu.api.times import UtcDateTime
 from zhibu.db import db
 from zhibu.models import AuditEntry
 
@@ -28,7 +30,7 @@ blp = Blueprint(
 
 class AuditSchema(Schema):
     id = fields.UUID()
-    at = fields.DateTime()
+    at = UtcDateTime()
     user_id = fields.UUID(allow_none=True)
     username = fields.String()
     action = fields.String()
@@ -42,8 +44,8 @@ class AuditFilterSchema(Schema):
     entity = fields.String()
     action = fields.String()
     username = fields.String()
-    since = fields.DateTime()
-    until = fields.DateTime()
+    since = UtcDateTime()
+    until = UtcDateTime()
 
 
 def _query(tenant_id: uuid.UUID, filters: dict):
@@ -87,15 +89,17 @@ class AuditExport(MethodView):
         sheet.append(HEADERS)
         for entry in db.session.scalars(_query(tenant_id, filters)):
             sheet.append(
-                [
-                    entry.at.replace(tzinfo=None),
-                    entry.username,
-                    entry.action,
-                    entry.entity,
-                    entry.entity_id,
-                    _json(entry.before),
-                    _json(entry.after),
-                ]
+                controls.cells(
+                    [
+                        entry.at.replace(tzinfo=None),
+                        entry.username,
+                        entry.action,
+                        entry.entity,
+                        entry.entity_id,
+                        _json(entry.before),
+                        _json(entry.after),
+                    ]
+                )
             )
         sheet.freeze_panes = "A2"
         out = io.BytesIO()

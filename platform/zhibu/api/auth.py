@@ -16,6 +16,7 @@ from zhibu.accounts.auth import (
     revoke_token,
 )
 from zhibu.api.security import bearer_token, current_user
+from zhibu.api.times import UtcDateTime
 from zhibu.i18n import _
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Log in for the API")
@@ -29,7 +30,7 @@ class LoginSchema(Schema):
 
 class TokenSchema(Schema):
     token = fields.String(required=True)
-    expires_at = fields.DateTime(required=True)
+    expires_at = UtcDateTime(required=True)
     token_type = fields.String(dump_default="Bearer")
 
 

@@ -83,7 +83,7 @@ class ResultSchema(Schema):
 
 class ResultFilterSchema(Schema):
     subject_kind = fields.String(validate=validate.OneOf(("org", "member")))
-    stars = fields.Integer()
+    stars = fields.Integer(validate=validate.Range(min=0, max=2**31 - 1))  # a column integer
     flag = fields.String()
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import false, select
 
 from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize, within_reach
+from zhibu.api.times import UtcDateTime
 from zhibu.evaluations.cycles import get_cycle
 from zhibu.jobs import JobHandle, enqueue, fetch, job_for, retry
 from zhibu.models import NOTIFICATION_KINDS, Notification
@@ -46,8 +47,8 @@ class JobSchema(Schema):
     progress = fields.Nested(ProgressSchema, allow_none=True)
     result = fields.Raw(allow_none=True)
     error = fields.String(allow_none=True)
-    enqueued_at = fields.DateTime(allow_none=True)
-    ended_at = fields.DateTime(allow_none=True)
+    enqueued_at = UtcDateTime(allow_none=True)
+    ended_at = UtcDateTime(allow_none=True)
     retries = fields.Method("_retries")
 
     def _retries(self, handle: JobHandle) -> int:

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize, within_reach
+from zhibu.api.times import UtcDateTime
 from zhibu.evaluations import ledger
 from zhibu.models import RectificationItem
 from zhibu.models.rectification import ITEM_STATUSES
@@ -36,7 +37,7 @@ class ItemSchema(Schema):
     responsible = fields.String(load_default="")
     status = fields.String(dump_only=True)
     overdue = fields.Method("_overdue", dump_only=True)
-    signed_off_at = fields.DateTime(dump_only=True)
+    signed_off_at = UtcDateTime(dump_only=True, allow_none=True)
 
     def _overdue(self, item) -> bool:
         return ledger.is_overdue(item, date.today())

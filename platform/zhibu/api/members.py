@@ -22,6 +22,7 @@ from zhibu.api import error_body
 from zhibu.api.jobs import JobSchema
 from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize
+from zhibu.api.times import UtcDateTime
 from zhibu.db import db
 from zhibu.errors import Forbidden, NotFound, ServiceError
 from zhibu.i18n import _
@@ -69,8 +70,8 @@ class MemberSchema(Schema):
     exempt = fields.Boolean(load_default=False)
     active = fields.Boolean(dump_only=True)
     left_on = fields.Date(dump_only=True, allow_none=True)
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
+    updated_at = UtcDateTime(dump_only=True)
 
 
 class MemberPatchSchema(Schema):
@@ -245,7 +246,7 @@ class ImportReportSchema(Schema):
 
 class HistorySchema(Schema):
     id = fields.UUID()
-    at = fields.DateTime()
+    at = UtcDateTime()
     username = fields.String()
     filename = fields.String()
     sha256 = fields.String()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize
+from zhibu.api.times import UtcDateTime
 from zhibu.db import db
 from zhibu.models import OrgUnit
 from zhibu.orgs import service
@@ -35,7 +36,7 @@ class OrgSchema(Schema):
     retired = fields.Boolean(load_default=False)
     exempt = fields.Boolean(load_default=False)
     status = fields.String(dump_only=True)
-    dissolved_on = fields.Date(dump_only=True)
+    dissolved_on = fields.Date(dump_only=True, allow_none=True)
 
 
 class OrgPatchSchema(Schema):
@@ -62,7 +63,7 @@ class DissolveSchema(Schema):
 
 class OrgEventSchema(Schema):
     kind = fields.String()
-    at = fields.DateTime()
+    at = UtcDateTime()
     user_id = fields.UUID(allow_none=True)
     before = fields.Dict(allow_none=True)
     after = fields.Dict(allow_none=True)

@@ -8,8 +8,12 @@ from zhibu.db import db
 
 
 def paginate_query(query: Select, pagination_parameters) -> list:
-    """One page of ``query``; sets the total for the ``X-Pagination`` header."""
+    """One page of ``query``; sets the total for the ``X-Pagination`` header. A page past
+    the last is empty, without asking the database (its offset may be beyond what the
+    database's integers hold: ``?page=10**20``)."""
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     pagination_parameters.item_count = total
+    if pagination_parameters.first_item >= total:
+        return []
     page = query.offset(pagination_parameters.first_item).limit(pagination_parameters.page_size)
     return db.session.scalars(page).all()

@@ -13,6 +13,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
 from zhibu.api.security import authorize
+from zhibu.api.times import UtcDateTime
 from zhibu.evaluations.cycles import get_cycle
 from zhibu.reports import core, oversight, service, store
 from zhibu.reports.html import render_html
@@ -61,7 +62,7 @@ class ReportFileSchema(Schema):
     personal = fields.Boolean()
     size = fields.Integer()
     result_set_id = fields.UUID(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
 
 def send(content: bytes | str, fmt: str, name: str, fallback: str) -> Response:

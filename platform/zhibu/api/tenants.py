@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from zhibu.accounts.access import visible_tenant_ids
 from zhibu.api.security import authorize, current_user, require_platform_admin
+from zhibu.api.times import UtcDateTime
 from zhibu.db import db
 from zhibu.models import Tenant
 from zhibu.models.tenancy import TENANT_KINDS
@@ -35,7 +36,7 @@ class TenantSchema(Schema):
     schemes = fields.List(
         fields.String(), load_default=list, attribute="scheme_keys", data_key="schemes"
     )
-    created_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
 
 class TenantPatchSchema(Schema):

@@ -13,6 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from zhibu.accounts import service
 from zhibu.api.security import authorize, current_user
+from zhibu.api.times import UtcDateTime
 from zhibu.db import db
 from zhibu.models import ROLES
 from zhibu.tenancy.service import get_tenant
@@ -39,7 +40,7 @@ class UserSchema(Schema):
         metadata={"description": "the user changes the password at their next login"},
     )
     active = fields.Boolean(dump_only=True)
-    last_login_at = fields.DateTime(dump_only=True, allow_none=True)
+    last_login_at = UtcDateTime(dump_only=True, allow_none=True)
     roles = fields.List(fields.Nested(RoleSchema), required=True)
 
 

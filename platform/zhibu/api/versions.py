@@ -10,7 +10,9 @@ from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from zhibu.api.security import authorize
+from zhibu.api.times import UtcDateTime
 from zhibu.db import db
+from zhibu.errors import NotFound, ServiceError
 from zhibu.evaluations import versions
 from zhibu.models import SchemeVersion
 from zhibu.tenancy.service import get_tenant
@@ -30,7 +32,7 @@ class VersionSchema(Schema):
     settings = fields.Dict(dump_only=True)
     overrides = fields.Dict(required=True)
     note = fields.String(load_default="")
-    created_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
 
 class DiffSchema(Schema):
@@ -45,13 +47,22 @@ class SettingSchema(Schema):
     maximum = fields.Float(allow_none=True)
 
 
+def _scheme(tenant, key: str):
+    """The scheme the path names: 404 when the tenant has not enabled it (or there is
+    none), as for any resource a path names that is not there."""
+    try:
+        return versions.scheme_of(tenant, key)
+    except ServiceError as exc:
+        raise NotFound(exc.message, field="key") from None
+
+
 @blp.route("/settings")
 class Settings(MethodView):
     @blp.response(200, SettingSchema(many=True))
     def get(self, tenant_id: uuid.UUID, key: str):
         """What the scheme lets a tenant adjust, with its defaults."""
         authorize(tenant_id)
-        return list(versions.scheme_of(get_tenant(tenant_id), key).settings)
+        return list(_scheme(get_tenant(tenant_id), key).settings)
 
 
 @blp.route("/versions")
@@ -59,7 +70,7 @@ class Versions(MethodView):
     @blp.response(200, VersionSchema(many=True))
     def get(self, tenant_id: uuid.UUID, key: str):
         authorize(tenant_id)
-        versions.scheme_of(get_tenant(tenant_id), key)
+        _scheme(get_tenant(tenant_id), key)
         return db.session.scalars(
             select(SchemeVersion)
             .where(SchemeVersion.tenant_id == tenant_id, SchemeVersion.scheme_key == key)
@@ -71,7 +82,9 @@ class Versions(MethodView):
     def post(self, data, tenant_id: uuid.UUID, key: str):
         """Save adjusted settings: a new version if they differ from the newest."""
         authorize(tenant_id, "admin")
-        return versions.save_settings(get_tenant(tenant_id), key, data["overrides"], data["note"])
+        tenant = get_tenant(tenant_id)
+        _scheme(tenant, key)
+        return versions.save_settings(tenant, key, data["overrides"], data["note"])
 
 
 @blp.route("/versions/<int:old>/diff/<int:new>")

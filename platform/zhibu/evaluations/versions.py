@@ -80,7 +80,12 @@ def save_settings(
     return version
 
 
+MAX_VERSION = 2**31 - 1  # a version's number is a 32-bit integer column
+
+
 def get_version(tenant: Tenant, key: str, number: int) -> SchemeVersion:
+    if not 0 < number <= MAX_VERSION:  # no such version (nor a number the column holds)
+        raise NotFound(f"{key} has no version {number} in {tenant.code}")
     version = db.session.scalar(
         select(SchemeVersion).where(
             SchemeVersion.tenant_id == tenant.id,

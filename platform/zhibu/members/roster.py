@@ -42,6 +42,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from zhibu import controls
 from zhibu.i18n import _, _l
 from zhibu.members.idcard import birth_and_gender
 from zhibu.workbooks import normalize as n
@@ -457,7 +458,7 @@ def _set_widths(sheet: Worksheet, widths: list[int]) -> None:
 
 
 def _write_title(sheet: Worksheet, title: str, width: int) -> None:
-    cell = sheet.cell(1, 1, title)
+    cell = sheet.cell(1, 1, controls.cell(title))
     cell.font = Font(bold=True, size=14)
     cell.alignment = Alignment(horizontal="center", vertical="center")
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
@@ -466,7 +467,7 @@ def _write_title(sheet: Worksheet, title: str, width: int) -> None:
 
 def _write_header(sheet: Worksheet, row: int, titles: list[str]) -> None:
     for index, title in enumerate(titles, start=1):
-        cell = sheet.cell(row, index, title)
+        cell = sheet.cell(row, index, controls.cell(title))
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center")
 
@@ -483,7 +484,7 @@ def _write_rows(sheet: Worksheet, first_row: int, rows: Iterable[dict[str, Any]]
 
 
 def _write_cell(cell: Cell, column: Column, value: object) -> None:
-    cell.value = _written_value(column, value)
+    cell.value = controls.cell(_written_value(column, value))
     if column.read is n.parse_date:
         cell.number_format = "yyyy-mm-dd"
     elif column.read in _TEXT_READERS:
@@ -595,7 +596,9 @@ def error_workbook(
     top = 1
     for error in file_errors:
         where = str(RowError(error["row"], error["column"], error["header"], ""))[:-2]
-        sheet.cell(top, 1, f"{where} {error['message']}".strip()).font = Font(color="9C0006")
+        sheet.cell(top, 1, controls.cell(f"{where} {error['message']}".strip())).font = Font(
+            color="9C0006"
+        )
         top += 1
     titles = [_("原行号"), *headers, _("问题说明")]
     _write_header(sheet, top, titles)
@@ -610,7 +613,7 @@ def error_workbook(
 def _write_bad_row(sheet: Worksheet, number: int, row: dict[str, Any], width: int) -> None:
     sheet.cell(number, 1, row["row"])
     for index, value in enumerate(row.get("cells") or (), start=2):
-        cell = sheet.cell(number, index, value)
+        cell = sheet.cell(number, index, controls.cell(value))
         if cell.data_type == "f":
             cell.data_type = "s"
     notes = []
@@ -632,6 +635,6 @@ def _write_bad_row(sheet: Worksheet, number: int, row: dict[str, Any], width: in
         if letter:
             cell = sheet.cell(number, column_index_from_string(letter) + 1)
             cell.fill = _ASK_FILL if row.get("kind") == "pending" else _BAD_FILL
-            cell.comment = Comment(problem["message"], "Zhibu")
-    note = sheet.cell(number, width, ";".join(notes))
+            cell.comment = Comment(controls.cell(problem["message"]), "Zhibu")
+    note = sheet.cell(number, width, controls.cell(";".join(notes)))
     note.alignment = Alignment(wrap_text=True, vertical="top")

@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
+from zhibu import controls
 from zhibu.reports.table import ReportTable
 
 THIN = Side(style="thin")
@@ -58,7 +59,7 @@ def render_xlsx(tables: Iterable[ReportTable]) -> bytes:
 def sheet_name(wanted: str, taken: set[str]) -> str:
     """A worksheet name Excel accepts (≤ 31 characters, none of []:*?/\\), unique in
     the workbook (``name (2)`` …)."""
-    base = re.sub(r"[\[\]:*?/\\]", "-", wanted).strip("'") or "Sheet"
+    base = re.sub(r"[\[\]:*?/\\]", "-", controls.cell(wanted)).strip("'") or "Sheet"
     name, number = base[:31], 1
     while name.lower() in taken:
         number += 1
@@ -75,7 +76,7 @@ def put(cell, value) -> None:
     """Write a value; text that a spreadsheet would take for a formula (beginning with
     ``=``, ``+``, ``-``, ``@``, a tab or a carriage return: a reason typed as
     ``=HYPERLINK(…)``) is stored as text, never as a formula."""
-    cell.value = value
+    cell.value = value = controls.cell(value)
     if isinstance(value, str) and value.startswith(FORMULA_START):
         cell.data_type = "s"
 

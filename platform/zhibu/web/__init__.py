@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from zhibu.web import account, headers, health, i18n, pages
+from zhibu.web import account, headers, health, i18n, inputs, pages
 from zhibu.web.guard import login_needed_json, wants_json
 
 csrf = CSRFProtect()
@@ -55,6 +55,7 @@ def init_web(app: Flask) -> None:
     account.init_account(app)  # after the session's user is loaded
     _init_csrf(app)  # after the session user is loaded: a timed-out form goes to login
     _init_upload_limit(app)
+    inputs.init_inputs(app)  # after the session's user: a refusal is a page of theirs
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
     modules = (admin, results, registry, ledger, sheets, totals, branch, months, member, oversight)

@@ -23,6 +23,7 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from zhibu import controls
 from zhibu.accounts import service
 from zhibu.db import db
 from zhibu.errors import NotFound, ServiceError
@@ -232,7 +233,8 @@ def credentials_workbook(tenant, opened: list[service.Credentials]) -> bytes:
     for c in opened:
         unit = c.unit.name if c.unit else ""
         code = c.member.archive_code if c.member else ""
-        sheet.append([tenant.name, unit, c.user.display_name, code, c.user.username, c.password])
+        row = [tenant.name, unit, c.user.display_name, code, c.user.username, c.password]
+        sheet.append(controls.cells(row))
     for column, width in zip("ABCDEF", (24, 24, 12, 20, 26, 18), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
