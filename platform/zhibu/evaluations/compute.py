@@ -27,6 +27,7 @@ from zhibu.errors import ServiceError
 from zhibu.evaluations import inputs
 from zhibu.evaluations.cycles import ensure_open
 from zhibu.models import Cycle, EvaluationResult, ResultSet, SchemeVersion
+from zhibu.tenancy.scope import current_scope
 
 STORE_BATCH = 20_000  # result rows per insert; progress is reported between batches
 
@@ -204,6 +205,7 @@ def _store(cycle, version, digest, results, loaded, progress=_no_progress) -> Re
         version_id=version.id,
         input_hash=digest,
         subjects=len(results),
+        user_id=current_scope().user_id,
     )
     db.session.add(result_set)
     db.session.flush()
