@@ -634,6 +634,7 @@ def history(cycle: Cycle, subject_kind: str, subject_id: uuid.UUID) -> list[dict
         )
         .order_by(ResultSet.computed_at, ResultSet.id)
     ).all()
+    sets.sort(key=lambda row: (row[0].current, _aware(row[0].computed_at)))  # current last
     upheld = [
         o
         for o in objections_of(cycle, status="upheld")

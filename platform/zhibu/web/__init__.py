@@ -35,6 +35,7 @@ def init_web(app: Flask) -> None:
         months,
         oversight,
         platform,
+        publication,
         registry,
         results,
         settings,
@@ -57,7 +58,19 @@ def init_web(app: Flask) -> None:
     _init_upload_limit(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
-    modules = (admin, results, registry, ledger, sheets, totals, branch, months, member, oversight)
+    modules = (
+        admin,
+        results,
+        publication,
+        registry,
+        ledger,
+        sheets,
+        totals,
+        branch,
+        months,
+        member,
+        oversight,
+    )
     for module in (*modules, account, users, activity, settings, platform):
         app.register_blueprint(module.bp)
     app.jinja_env.filters.update(pages.FILTERS)
