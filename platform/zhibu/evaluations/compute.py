@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -207,7 +207,7 @@ def _store(cycle, version, digest, results, loaded, progress=_no_progress) -> Re
         input_hash=digest,
         subjects=len(results),
         user_id=current_scope().user_id,
-        computed_at=datetime.now(timezone.utc),  # to the microsecond: a subject's history
+        computed_at=datetime.now(UTC),  # to the microsecond: a subject's history
     )
     db.session.add(result_set)
     db.session.flush()
