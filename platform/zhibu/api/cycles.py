@@ -177,11 +177,12 @@ class Advance(MethodView):
         if target not in publication.PUBLISHED or cycle.phase == "final":
             return cycles.advance(cycle, data["to"])
         if not data["confirm"] or data["based_on"] is None:
+            preview = f"/api/v1/tenants/{tenant_id}/cycles/{cycle_id}/publications/preview"
             raise Conflict(
                 _(
                     "发布结果须先查看预览再确认:请先读取 GET %(url)s,"
                     "再带上 confirm=true 和 based_on 提交。",
-                    url=f"/api/v1/tenants/{tenant_id}/cycles/{cycle_id}/publications/preview",
+                    url=preview,
                 ),
                 field="confirm",
             )

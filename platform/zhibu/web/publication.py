@@ -57,7 +57,7 @@ def _field_title(key: str) -> str:
 
 @bp.app_template_filter("change_title")
 def _change_title(key: str) -> str:
-    return _(CHANGE_TITLES[key]) if key in CHANGE_TITLES else key
+    return str(CHANGE_TITLES.get(key, key))
 
 
 @bp.route("/publish", methods=["GET", "POST"])
