@@ -309,3 +309,47 @@ def test_working_days_skip_the_weekend():
     assert publication.add_working_days(friday, 5) == date(2026, 12, 11)
     assert publication.add_working_days(date(2026, 12, 7), 5) == date(2026, 12, 14)
     assert publication.add_working_days(friday, 1) == date(2026, 12, 7)
+
+
+def test_the_preview_names_the_subjects_without_a_total_and_why(app, client, world):
+    with app.app_context(), use_scope(system_scope()):
+        tenant = db.session.get(Tenant, world.ids["A"])
+        cycle = cycles.open_cycle(tenant, "akesu_college", "2023")
+        sheets.save_many(cycle, _branch(world, "A-Z01", 80))  # A-Z02 has no sheet at all
+        compute.recompute(cycle)
+        cycle_id = str(cycle.id)
+    url, admin = base(world, cycle_id), world.headers["admin_a"]
+    preview = client.get(f"{url}/publications/preview", headers=admin).json
+    missing = {m["code"]: m for m in preview["missing"]}
+    assert "A-Z02" in missing and "A-Z01" not in missing
+    assert missing["A-Z02"]["flags"] and missing["A-Z02"]["name"] == "机电系第二党支部"
+    assert preview["counts"]["branch"]["missing"] == len(
+        [m for m in preview["missing"] if m["track"] == "branch"]
+    )
+    login(client, "admin_a")
+    page = client.get(
+        f"/t/{world.id('A')}/cycles/{cycle_id}/publish", query_string={"to": "publicity"}
+    )
+    assert page.status_code == 200 and "评分不全的对象" in page.text
+    assert "机电系第二党支部" in page.text and "确认发布" in page.text
+    assert "missing_source" not in page.text  # the flag by its name, not its key
+
+
+def test_the_publicity_period_is_the_schemes_setting(app, client, world):
+    from dataclasses import replace
+    from datetime import date
+
+    from tiny_scheme import TINY
+    from world import enable_scheme
+
+    enable_scheme(app, world.ids["A"], replace(TINY, publicity_days=3))
+    tiny = f"/api/v1/tenants/{world.id('A')}/cycles"
+    made = client.post(
+        tiny, json={"scheme_key": "tiny", "period": "2021"}, headers=world.headers["admin_a"]
+    )
+    url = f"{tiny}/{made.json['id']}"
+    assert client.post(f"{url}/recompute", headers=world.headers["admin_a"]).status_code == 200
+    published = confirm(client, world, made.json["id"])
+    assert published.status_code == 201, published.json
+    expected = publication.add_working_days(date.today(), 3)
+    assert published.json["ends_on"] == expected.isoformat()
