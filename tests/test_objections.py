@@ -228,3 +228,26 @@ def test_two_admins_answering_one_objection_at_once_answer_it_once(
     with app.app_context(), use_scope(system_scope()):
         stored = db.session.query(Objection).one()
         assert (stored.status, stored.answer) == (winner["status"], winner["answer"])
+
+
+def test_objections_and_publications_are_in_the_audit_log(client, world, published):
+    url, admin = base(world, published), world.headers["admin_a"]
+    made = lodge(client, world, published, "member_a").json
+    client.post(
+        f"{url}/objections/{made['id']}/answer",
+        json={"decision": "reject", "answer": "经核对无误"},
+        headers=admin,
+    )
+    audit = f"/api/v1/tenants/{world.id('A')}/audit"
+    log = client.get(f"{audit}?entity=objections", headers=admin).json
+    answered = next(e for e in log if e["action"] == "update")
+    assert answered["before"]["status"] == "open" and answered["after"]["status"] == "rejected"
+    assert answered["username"] == "admin_a"
+    lodged = next(e for e in log if e["action"] == "create")
+    assert lodged["username"] == "member_a"
+    published_log = client.get(f"{audit}?action=publish", headers=admin).json
+    assert published_log[0]["after"]["version"] == 1
+    login(client, "admin_a")
+    page = client.get(f"/t/{world.id('A')}/activity")
+    assert "异议" in page.text and "发布结果" in page.text
+    assert ">objections<" not in page.text and ">publications<" not in page.text
