@@ -134,6 +134,8 @@ def test_the_objection_page_keeps_what_was_typed_and_lists_the_answer(client, wo
     page_url = f"/t/{world.id('A')}/cycles/{published}/objections"
     subject = f"org:{world.id('A-Z02')}"
     login(client, "member_a")
+    home = client.get(f"/t/{world.id('A')}/me")  # the member's page leads to the list
+    assert f"/cycles/{published}/publication" in home.text and "公示期至" in home.text
     listed = client.get(f"/t/{world.id('A')}/cycles/{published}/publication")
     assert "提出异议" in listed.text and "objections?subject=org" in listed.text
     form = client.get(page_url, query_string={"subject": subject})

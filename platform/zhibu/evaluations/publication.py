@@ -156,6 +156,21 @@ def entries_of(publication: Publication, where=None) -> list[PublicationEntry]:
     )
 
 
+def in_publicity(tenant_id: uuid.UUID) -> list[tuple[Cycle, Publication]]:
+    """The tenant's cycles in 结果公示 with their newest publication (for the pages that
+    lead to the 公示名单 and to objections)."""
+    found = []
+    for cycle in db.session.scalars(
+        select(Cycle)
+        .where(Cycle.tenant_id == tenant_id, Cycle.phase == "publicity")
+        .order_by(Cycle.label)
+    ):
+        newest = latest(cycle)
+        if newest is not None:
+            found.append((cycle, newest))
+    return found
+
+
 def publication_of_set(cycle: Cycle, result_set_id: uuid.UUID) -> Publication | None:
     """The newest publication made from ``result_set_id`` (a result page says which)."""
     return db.session.scalar(
