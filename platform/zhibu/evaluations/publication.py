@@ -26,9 +26,13 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import orjson
+import uuid_utils
+import uuid_utils.compat
+from psycopg import sql
 from sqlalchemy import event, func, insert, select
 
-from zhibu import plugins
+from zhibu import bulk, plugins
 from zhibu.accounts import policy
 from zhibu.accounts.access import TenantAccess
 from zhibu.audit import record
@@ -195,10 +199,28 @@ def _current_set(cycle: Cycle) -> ResultSet | None:
     )
 
 
-def _results(result_set: ResultSet) -> list[EvaluationResult]:
+PUBLISHED_COLUMNS = (
+    EvaluationResult.id,
+    EvaluationResult.subject_kind,
+    EvaluationResult.subject_id,
+    EvaluationResult.subject_code,
+    EvaluationResult.track,
+    EvaluationResult.rated,
+    EvaluationResult.total,
+    EvaluationResult.stars,
+    EvaluationResult.grade,
+    EvaluationResult.titles,
+    EvaluationResult.flags,
+    EvaluationResult.gap,
+)
+
+
+def _results(result_set: ResultSet) -> list:
+    """The set's results as rows of what a publication keeps (no explanations: a city's
+    sixty thousand results hold some six hundred thousand lines)."""
     return list(
-        db.session.scalars(
-            select(EvaluationResult)
+        db.session.execute(
+            select(*PUBLISHED_COLUMNS)
             .where(
                 EvaluationResult.tenant_id == result_set.tenant_id,
                 EvaluationResult.result_set_id == result_set.id,
@@ -337,7 +359,7 @@ def preview(cycle: Cycle, to: str | None = None, where=None) -> dict[str, Any]:
     open_rows = objections_of(cycle, status="open")
     changes = []
     if previous is not None and current is not None:
-        changes = differences(entries_of(previous), rows)
+        changes = differences(_entry_rows(previous), rows)
         for change in changes:
             change["name"] = names.get(uuid.UUID(change["subject_id"]), change["name"])
     days = publicity_days(cycle)
@@ -407,7 +429,7 @@ def publish(
     rows = _results(current)
     names = _names(cycle.tenant_id, {r.subject_id for r in rows})
     scope = current_scope()
-    changes = differences(entries_of(previous), rows) if previous else []
+    changes = differences(_entry_rows(previous), rows) if previous else []
     for change in changes:
         change["name"] = names.get(uuid.UUID(change["subject_id"]), change["name"])
     published_on = today()
@@ -429,30 +451,7 @@ def publish(
     )
     db.session.add(publication)
     db.session.flush()
-    if rows:  # one multi-row insert (a city publishes sixty thousand entries)
-        db.session.execute(
-            insert(PublicationEntry),
-            [
-                {
-                    "tenant_id": cycle.tenant_id,
-                    "id": uuid.uuid4(),
-                    "publication_id": publication.id,
-                    "result_id": r.id,
-                    "subject_kind": r.subject_kind,
-                    "subject_id": r.subject_id,
-                    "subject_code": r.subject_code,
-                    "name": names.get(r.subject_id, ""),
-                    "track": r.track,
-                    "rated": r.rated,
-                    "total": r.total,
-                    "stars": r.stars,
-                    "grade": r.grade,
-                    "titles": list(r.titles),
-                    "gap": r.gap,
-                }
-                for r in rows
-            ],
-        )
+    _insert_entries(publication, rows, names)
     before = cycle.phase
     cycle.phase = to
     record(
@@ -466,6 +465,84 @@ def publish(
     )
     db.session.commit()
     return publication
+
+
+ENTRY_COLUMNS = (
+    "result_id",
+    "subject_kind",
+    "subject_id",
+    "subject_code",
+    "name",
+    "track",
+    "rated",
+    "total",
+    "stars",
+    "grade",
+    "titles",
+    "gap",
+)
+
+
+def _insert_entries(publication: Publication, rows: list, names: dict) -> None:
+    """The publication's entries, copied from the result rows: on PostgreSQL in multi-row
+    INSERTs (:func:`zhibu.bulk.insert_rows`: a city publishes sixty thousand), elsewhere
+    by the ORM's bulk insert. Ids are time-ordered, as the results' are."""
+    if not rows:
+        return
+
+    def values(r) -> tuple:
+        return (
+            str(uuid_utils.uuid7()),
+            r.id,
+            r.subject_kind,
+            r.subject_id,
+            r.subject_code,
+            names.get(r.subject_id, ""),
+            r.track,
+            r.rated,
+            r.total,
+            r.stars,
+            r.grade,
+            orjson.dumps(list(r.titles or [])).decode(),
+            r.gap,
+        )
+
+    connection = db.session.connection()
+    if bulk.pipelined(connection):
+        bulk.insert_rows(
+            connection,
+            "publication_entries",
+            ("id", *ENTRY_COLUMNS),
+            rows,
+            values,
+            tenants={publication.tenant_id},
+            fixed={
+                "tenant_id": sql.Literal(publication.tenant_id),
+                "publication_id": sql.Literal(publication.id),
+            },
+            casts={"id": "uuid", "titles": "json"},
+        )
+        return
+    entries = []
+    for r in rows:
+        row = dict(zip(("id", *ENTRY_COLUMNS), values(r), strict=True))
+        row["id"] = uuid_utils.compat.uuid7()
+        row["titles"] = list(r.titles or [])
+        entries.append(row | {"tenant_id": publication.tenant_id, "publication_id": publication.id})
+    db.session.execute(insert(PublicationEntry), entries)
+
+
+def _entry_rows(publication: Publication) -> list:
+    """A publication's entries as plain rows (for the differences from the next one)."""
+    columns = [getattr(PublicationEntry, c) for c in ENTRY_COLUMNS]
+    return list(
+        db.session.execute(
+            select(*columns).where(
+                PublicationEntry.tenant_id == publication.tenant_id,
+                PublicationEntry.publication_id == publication.id,
+            )
+        )
+    )
 
 
 # --- objections --------------------------------------------------------------------------
