@@ -353,3 +353,31 @@ def test_the_publicity_period_is_the_schemes_setting(app, client, world):
     assert published.status_code == 201, published.json
     expected = publication.add_working_days(date.today(), 3)
     assert published.json["ends_on"] == expected.isoformat()
+
+
+def test_the_pages_publish_only_after_the_confirmation(app, client, world):
+    from authz_scene import token_of
+
+    cycle_id = scored(app, world)
+    login(client, "admin_a")
+    detail = f"/t/{world.id('A')}/cycles/{cycle_id}"
+    page = client.get(detail)
+    assert "查看并确认" in page.text and f"{detail}/publish?to=publicity" in page.text
+    # the old one-click advance only leads to the confirmation: nothing is published
+    moved = client.post(f"{detail}/advance", data={"csrf_token": token_of(page)})
+    assert moved.status_code == 302 and moved.location.endswith("/publish?to=publicity")
+    assert client.get(f"{detail}/publication").text.count("尚未发布公示名单") == 1
+    shown = client.get(f"{detail}/publish", query_string={"to": "publicity"})
+    assert shown.status_code == 200 and "确认发布公示名单" in shown.text
+    assert "第 1 版" in shown.text and "这是第一次发布" in shown.text
+    without_token = client.post(f"{detail}/publish", data={"to": "publicity", "based_on": "0"})
+    assert without_token.status_code == 400
+    form = {"csrf_token": token_of(shown), "to": "publicity", "based_on": "0"}
+    done = client.post(f"{detail}/publish", data=form, follow_redirects=True)
+    assert done.status_code == 200 and "已发布公示名单第 1 版" in done.text
+    assert "机电系第一党支部" in done.text
+    again = client.post(f"{detail}/publish", data=form)  # the same page confirmed twice
+    assert again.status_code == 409 and "第 1 版" in again.text
+    assert "确认重新发布公示名单" in again.text  # drawn again, as it now stands
+    with app.app_context(), use_scope(system_scope()):
+        assert db.session.scalar(select(func.count()).select_from(Publication)) == 1
