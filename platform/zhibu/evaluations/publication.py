@@ -668,10 +668,12 @@ def get_objection(cycle: Cycle, objection_id: uuid.UUID) -> Objection:
     return found
 
 
-def _answer(cycle: Cycle, objection: Objection, status: str, answer: str) -> Objection:
+def _answer(cycle: Cycle, objection: Objection, status: str, text: str) -> Objection:
+    """Record the decision; the objection's row is locked first, so of two administrators
+    answering at once the second finds it answered (409)."""
     db.session.refresh(objection, with_for_update=True)
-    answer = (answer or "").strip()
-    if not answer:
+    text = (text or "").strip()
+    if not text:
         raise Invalid(_("请写明对异议的答复。"), field="answer")
     if objection.status != "open":
         raise Conflict(_("这条异议已经答复过了。"))
@@ -679,7 +681,7 @@ def _answer(cycle: Cycle, objection: Objection, status: str, answer: str) -> Obj
         raise Conflict(_("考评周期 %(label)s 已确定结果,结果不再改变。", label=cycle.label))
     scope = current_scope()
     objection.status = status
-    objection.answer = answer
+    objection.answer = text
     objection.answered_by = scope.user_id
     objection.answered_at = datetime.now(UTC)
     db.session.commit()
