@@ -98,12 +98,13 @@ def test_sheets_recompute_results_and_explanations(client, world, tiny):
     assert [r["subject_code"] for r in listed] == ["A-Z01"]
 
 
-def test_final_freezes_and_reopen_is_audited(client, world, tiny):
+def test_final_freezes_and_reopen_is_audited(app, client, world, tiny):
     admin = world.headers["admin_a"]
     cycle = open_cycle(client, tiny, world)
     client.post(f"{cycle}/sheets", json=sheet(world, source="panel", score=80), headers=admin)
-    final = client.post(f"{cycle}/advance", json={"to": "final"}, headers=admin)
-    assert final.json["phase"] == "final"
+    unconfirmed = client.post(f"{cycle}/advance", json={"to": "final"}, headers=admin)
+    assert unconfirmed.status_code == 409 and "preview" in unconfirmed.json["message"]
+    _finalize_unpublished(app, world, cycle)  # a cycle made final without publishing
     frozen = client.post(
         f"{cycle}/sheets", json=sheet(world, source="panel", score=99), headers=admin
     )
@@ -115,6 +116,16 @@ def test_final_freezes_and_reopen_is_audited(client, world, tiny):
     assert reopened.json["phase"] == "review"
     log = client.get(f"{tiny}/audit?action=reopen", headers=admin).json
     assert log[0]["after"] == {"phase": "review", "reason": "考核组复核更正分数"}
+
+
+def _finalize_unpublished(app, world, url: str) -> None:
+    import uuid
+
+    from zhibu.evaluations import cycles
+
+    with app.app_context(), use_scope(system_scope()):
+        cycle = cycles.get_cycle(world.ids["A"], uuid.UUID(url.rsplit("/", 1)[1]))
+        cycles.advance(cycle, "final")
 
 
 def test_phases_only_move_forward(client, world, tiny):

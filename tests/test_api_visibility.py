@@ -27,7 +27,11 @@ def codes(client, world, url, user):
 
 
 def advance_to(client, world, base, phase):
-    response = client.post(f"{base}/advance", json={"to": phase}, headers=world.headers["admin_a"])
+    """Into 结果公示 (or final) as confirmed after the preview (issue 18)."""
+    admin = world.headers["admin_a"]
+    seen = client.get(f"{base}/publications/preview?to={phase}", headers=admin).json
+    body = {"to": phase, "confirm": True, "based_on": seen["based_on"]}
+    response = client.post(f"{base}/advance", json=body, headers=admin)
     assert response.status_code == 200, response.json
 
 

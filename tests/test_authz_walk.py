@@ -66,6 +66,7 @@ TABLE = {
     "branch": "403 403 403 ok 403 403",
     "own_results": "403 403 403 403 ok 403",
     "oversee": "ok ok 403 403 403 403",
+    "object": "ok ok ok ok ok 403",  # an objection to a published result (issue 18)
 }
 # in tenant C (a county department overseeing A) only root and overseer_c stand at all
 TABLE_C = {"oversee": {"root": OK, "overseer_c": OK}}
@@ -142,6 +143,9 @@ def self_sheet(walk, _role) -> dict:
 PAGE_UPLOAD = {"upload_id": lambda w, r: w.upload(r)}
 API_UPLOAD = {"upload_id": lambda w, r: w.api_upload(r)}
 HISTORY = {"import_id": lambda w, r: w.history()}
+# the cycle's results published (version 1) before the request; an open objection of its own
+PUBLISHED = {"version": lambda w, r: w.publication()}
+OBJECTION = {"objection_id": lambda w, r: w.objection()}
 
 API = [
     Case("GET", "/api/openapi.json", "public", tenant=None),
@@ -198,6 +202,41 @@ API = [
         "api reopen",
         path={"cycle_id": lambda w, r: w.spare("final")},
         body={"json": {"reason": "复核"}},
+    ),
+    Case("GET", f"{C}/publications", "read"),
+    Case(
+        "POST",
+        f"{C}/publications",
+        "admin",
+        "api publish",
+        body={"json": {"to": "publicity", "confirm": True, "based_on": 0}},
+    ),
+    Case("GET", f"{C}/publications/preview", "admin"),
+    Case("GET", f"{C}/publications/<int:version>", "read", path=PUBLISHED),
+    Case("GET", f"{C}/objections", "object", "api objections"),
+    Case(
+        "POST",
+        f"{C}/objections",
+        "object",
+        "api objection",
+        path=PUBLISHED,
+        body=lambda w, r: {
+            "json": {"subject_kind": "org", "subject_id": w.id("A-Z01"), "reason": "走查异议"}
+        },
+    ),
+    Case(
+        "POST",
+        f"{C}/objections/<uuid:objection_id>/answer",
+        "admin",
+        "api answer",
+        path=OBJECTION,
+        body={"json": {"decision": "reject", "answer": "走查答复"}},
+    ),
+    Case(
+        "GET",
+        f"{C}/subjects/<any(org, member):kind>/<uuid:subject_id>/history",
+        "read",
+        unlike={"member_a": HIDDEN},  # A-Z01's history: not a member's own
     ),
     Case("GET", f"{C}/reports", "whole_tree", "api reports"),
     Case("GET", f"{C}/reports/<string:key>.<any(xlsx, html):fmt>", "whole_tree"),
@@ -597,6 +636,32 @@ PAGES = [
         path={"cycle_id": lambda w, r: w.spare("final")},
         body={"data": {"reason": "复核", "to": "review"}},
     ),
+    Case("GET", f"{PC}/publish", "admin"),
+    Case(
+        "POST",
+        f"{PC}/publish",
+        "admin",
+        "page publish",
+        body={"data": {"to": "publicity", "based_on": "0"}},
+    ),
+    Case("GET", f"{PC}/publication", "read", path=PUBLISHED),
+    Case("GET", f"{PC}/objections", "object", "page objections"),
+    Case(
+        "POST",
+        f"{PC}/objections",
+        "object",
+        "page objection",
+        path=PUBLISHED,
+        body=lambda w, r: {"data": {"subject": f"org:{w.id('A-Z01')}", "reason": "走查异议"}},
+    ),
+    Case(
+        "POST",
+        f"{PC}/objections/<uuid:objection_id>/answer",
+        "admin",
+        "page answer",
+        path=OBJECTION,
+        body={"data": {"decision": "reject", "answer": "走查答复"}},
+    ),
     Case("GET", f"{PC}/reports", "whole_tree", "page reports"),
     Case("POST", f"{PC}/reports/generate", "admin", "page reports generate"),
     Case("GET", f"{PC}/results", "whole_tree"),
@@ -774,6 +839,10 @@ PAIRS = [
     ("page user reset", "api user reset"),
     ("page member accounts", "api member accounts"),
     ("page scheme settings", "api scheme version"),
+    ("page publish", "api publish"),
+    ("page objections", "api objections"),
+    ("page objection", "api objection"),
+    ("page answer", "api answer"),
 ]
 CASES = API + PAGES
 
@@ -865,6 +934,40 @@ class Walk:
             if phase:
                 cycles.advance(cycle, phase)
             return str(cycle.id)
+
+    def publication(self) -> str:
+        """The cycle's results published once (version 1), as its administrator would."""
+        from zhibu.evaluations import cycles, publication
+
+        context, scope = self.system()
+        with context, scope:
+            cycle = cycles.get_cycle(self.scene.world.ids["A"], self.scene.ids["cycle"])
+            if publication.latest(cycle) is None:
+                publication.publish(cycle, "publicity", based_on=0)
+        return "1"
+
+    def objection(self) -> str:
+        """An open objection to A-Z01's published result, for the request to answer."""
+        from zhibu.models import Objection
+
+        self.publication()
+        context, scope = self.system()
+        with context, scope:
+            from zhibu.evaluations import cycles, publication
+
+            cycle = cycles.get_cycle(self.scene.world.ids["A"], self.scene.ids["cycle"])
+            made = Objection(
+                tenant_id=cycle.tenant_id,
+                cycle_id=cycle.id,
+                publication_id=publication.latest(cycle).id,
+                subject_kind="org",
+                subject_id=self.scene.world.ids["A-Z01"],
+                subject_name="机电系第一党支部",
+                reason="走查",
+            )
+            db.session.add(made)
+            db.session.commit()
+            return str(made.id)
 
     def enable(self, key: str) -> str:
         context, scope = self.system()

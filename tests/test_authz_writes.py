@@ -12,6 +12,7 @@ from authz_scene import build_scene, login, result_id, token_of
 from sqlalchemy import func, select
 
 from zhibu.db import db
+from zhibu.evaluations import cycles
 from zhibu.models import (
     ActivityRecord,
     AuditEntry,
@@ -198,15 +199,16 @@ def test_an_item_from_a_result_needs_the_result_in_reach_and_published(app, clie
     assert admin.status_code == 404
     cycle = api(scene, f"/cycles/{scene.id('cycle')}")
     reopened = {"reason": "复核", "to": "review"}
-    client.post(f"{cycle}/advance", json={"to": "final"}, headers=scene.world.headers["admin_a"])
+    with app.app_context(), use_scope(system_scope()):  # final without a final publication
+        cycles.advance(cycles.get_cycle(scene.world.ids["A"], scene.ids["cycle"]), "final")
     client.post(f"{cycle}/reopen", json=reopened, headers=scene.world.headers["admin_a"])
     mine = body | {"result_id": str(result_id(app, scene, "A-Z01"))}
     hidden = client.post(url, json=mine, headers=secretary)  # back in review: not published
     assert hidden.status_code == 404 and list(hidden.json["errors"]) == ["result_id"]
     assert counts(app, RectificationItem) == before
-    client.post(
-        f"{cycle}/advance", json={"to": "publicity"}, headers=scene.world.headers["admin_a"]
-    )
+    seen = client.get(f"{cycle}/publications/preview", headers=scene.world.headers["admin_a"])
+    confirmed = {"to": "publicity", "confirm": True, "based_on": seen.json["based_on"]}
+    client.post(f"{cycle}/advance", json=confirmed, headers=scene.world.headers["admin_a"])
     assert client.post(url, json=mine, headers=secretary).status_code == 201
 
 

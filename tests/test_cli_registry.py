@@ -111,6 +111,11 @@ def test_cycles_from_the_console(runner, app, world):
     )
     assert {r["subject"] for r in rows} >= {"A-Z01", "A-M1"}
     assert all("missing_source" in r["flags"] for r in rows if r["subject"] == "A-Z01")
+    to_publicity = ("cycles", "advance", "--tenant", "A", "tiny", "2021", "--to", "publicity")
+    shown = run(runner, *to_publicity)
+    assert shown.exit_code == 1 and "version 1:" in shown.output and "--yes" in shown.output
+    published = run(runner, *to_publicity, "--yes")
+    assert published.exit_code == 0 and published.output.strip().endswith("publicity (version 1)")
     missing = run(runner, "cycles", "advance", "--tenant", "A", "tiny", "1999")
     assert missing.exit_code == 2 and "no tiny cycle '1999'" in missing.output
     assert run(runner, "cycles", "list", "--tenant", "A").output.startswith("tiny\t2021")

@@ -43,10 +43,21 @@ PERMISSIONS = {
     "branch": _l("查看本支部"),
     "own_results": _l("查看本人星级"),
     "oversee": _l("查看监督总览"),
+    "object": _l("对公示结果提出异议"),
 }
 
 _ADMIN = dict.fromkeys(
-    ("read", "whole_tree", "personal_data", "roster", "registry", "score", "ledger", "admin"),
+    (
+        "read",
+        "whole_tree",
+        "personal_data",
+        "roster",
+        "registry",
+        "score",
+        "ledger",
+        "admin",
+        "object",
+    ),
     TENANT,
 )
 # role → permission → reach. ``oversight`` is reading an overseen tenant through an
@@ -55,15 +66,17 @@ GRANTS: dict[str, dict[str, str]] = {
     "platform_admin": _ADMIN | {"oversee": TENANT},
     "tenant_admin": _ADMIN | {"oversee": TENANT},
     "assessor": dict.fromkeys(
-        ("read", "whole_tree", "personal_data", "roster", "score", "ledger"), TENANT
+        ("read", "whole_tree", "personal_data", "roster", "score", "ledger", "object"), TENANT
     ),
-    "branch_secretary": {"read": TENANT}
+    "branch_secretary": {"read": TENANT, "object": TENANT}
     | dict.fromkeys(("personal_data", "roster", "registry", "score", "ledger", "branch"), BRANCH),
-    "member": {"read": TENANT, "personal_data": SELF, "own_results": SELF},
+    "member": {"read": TENANT, "object": TENANT, "personal_data": SELF, "own_results": SELF},
     "overseer": dict.fromkeys(("read", "whole_tree", "oversee"), TENANT),
     "oversight": dict.fromkeys(("read", "whole_tree"), TENANT),
 }
-WRITES = frozenset({"registry", "score", "ledger", "admin"})  # what needs a writable scope
+WRITES = frozenset(
+    {"registry", "score", "ledger", "admin", "object"}
+)  # what needs a writable scope
 SESSION_API = "whole_tree"  # a page session reads a tenant's API only with this
 
 

@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize, subjects_visible
-from zhibu.evaluations import compute, cycles, entry, sheets
+from zhibu.errors import Conflict
+from zhibu.evaluations import compute, cycles, entry, publication, sheets
+from zhibu.i18n import _
 from zhibu.models import PHASES, Cycle, EvaluationResult, ScoreSheet
 from zhibu.tenancy.service import get_tenant
 
@@ -45,6 +47,14 @@ class CycleSchema(Schema):
 
 class PhaseSchema(Schema):
     to = fields.String(load_default=None, validate=validate.OneOf(PHASES))
+    confirm = fields.Boolean(
+        load_default=False,
+        metadata={"description": "into publicity or final: true, after reading the preview"},
+    )
+    based_on = fields.Integer(
+        load_default=None, metadata={"description": "into publicity or final: the preview's"}
+    )
+    result_set_id = fields.UUID(load_default=None)
 
 
 class ReopenSchema(Schema):
@@ -158,8 +168,28 @@ class Advance(MethodView):
     @blp.arguments(PhaseSchema)
     @blp.response(200, CycleSchema)
     def post(self, data, tenant_id: uuid.UUID, cycle_id: uuid.UUID):
-        """Move to the next phase (or forward to ``to``); ``final`` freezes the results."""
-        return cycles.advance(_cycle(tenant_id, cycle_id, "admin"), data["to"])
+        """Move to the next phase (or forward to ``to``); ``final`` freezes the results.
+        Into ``publicity`` or ``final`` the results are published: read
+        ``GET …/publications/preview`` first, then confirm (``confirm``, ``based_on``), as
+        ``POST …/publications`` does."""
+        cycle = _cycle(tenant_id, cycle_id, "admin")
+        target = data["to"] or PHASES[min(PHASES.index(cycle.phase) + 1, len(PHASES) - 1)]
+        if target not in publication.PUBLISHED or cycle.phase == "final":
+            return cycles.advance(cycle, data["to"])
+        if not data["confirm"] or data["based_on"] is None:
+            preview = f"/api/v1/tenants/{tenant_id}/cycles/{cycle_id}/publications/preview"
+            raise Conflict(
+                _(
+                    "发布结果须先查看预览再确认:请先读取 GET %(url)s,"
+                    "再带上 confirm=true 和 based_on 提交。",
+                    url=preview,
+                ),
+                field="confirm",
+            )
+        publication.publish(
+            cycle, target, based_on=data["based_on"], result_set_id=data["result_set_id"]
+        )
+        return cycle
 
 
 @blp.route("/<uuid:cycle_id>/reopen")

@@ -82,6 +82,9 @@ class Scheme:
         self-assessment, a source not counted; its months, periodic sources). Everything
         else is entered by assessors and administrators. Read by
         :func:`zhibu.accounts.policy.branch_enters`.
+    :param publicity_days: how long results stay in 结果公示 for objections, in working
+        days (Monday to Friday) after the publication; a tenant may change it where the
+        scheme makes ``publicity_days`` an adjustable setting.
     """
 
     key: str
@@ -99,6 +102,7 @@ class Scheme:
     labels: Mapping[str, str] = field(default_factory=dict)
     month_entry: str = ""
     branch_sources: frozenset[str] = frozenset()
+    publicity_days: int = 5
 
     def __post_init__(self) -> None:
         if not _KEY.match(self.key):

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -27,6 +28,7 @@ from zhibu.errors import ServiceError
 from zhibu.evaluations import inputs
 from zhibu.evaluations.cycles import ensure_open
 from zhibu.models import Cycle, EvaluationResult, ResultSet, SchemeVersion
+from zhibu.tenancy.scope import current_scope
 
 STORE_BATCH = 20_000  # result rows per insert; progress is reported between batches
 
@@ -204,6 +206,8 @@ def _store(cycle, version, digest, results, loaded, progress=_no_progress) -> Re
         version_id=version.id,
         input_hash=digest,
         subjects=len(results),
+        user_id=current_scope().user_id,
+        computed_at=datetime.now(UTC),  # to the microsecond: a subject's history
     )
     db.session.add(result_set)
     db.session.flush()

@@ -10,14 +10,15 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from zhibu.audit import record
 from zhibu.db import db
 from zhibu.errors import Conflict, NotFound, ServiceError
 from zhibu.evaluations.periods import parse_period
 from zhibu.evaluations.versions import latest_version, scheme_of
-from zhibu.models import PHASES, Cycle, Tenant
+from zhibu.i18n import _
+from zhibu.models import PHASES, Cycle, Objection, Publication, Tenant
 
 PHASE_NAMES = {
     "self_assessment": "自评",
@@ -127,6 +128,8 @@ def advance(cycle: Cycle, to: str | None = None) -> Cycle:
     target = to or PHASES[position + 1]
     if target not in PHASES or PHASES.index(target) <= position:
         raise ServiceError(f"cannot move from {cycle.phase} to {target}", field="phase")
+    if target == "final":
+        refuse_open_objections(cycle)
     cycle.phase = target
     db.session.commit()
     return cycle
@@ -136,6 +139,10 @@ def reopen(cycle: Cycle, reason: str, to: str = "review") -> Cycle:
     """Leave the final phase again, for a stated reason (audited)."""
     if cycle.phase != "final":
         raise Conflict("only a final cycle needs reopening")
+    if _finally_published(cycle):
+        raise Conflict(
+            _("考评周期 %(label)s 已确定结果并发布,结果不再改变,不能重新开启。", label=cycle.label)
+        )
     if not reason.strip():
         raise ServiceError("say why the cycle is reopened", field="reason")
     if to not in PHASES[:-1]:
@@ -152,6 +159,36 @@ def reopen(cycle: Cycle, reason: str, to: str = "review") -> Cycle:
     )
     db.session.commit()
     return cycle
+
+
+def refuse_open_objections(cycle: Cycle) -> None:
+    """Finalizing waits for every objection to be answered (seed 003: "结果公示,无异议后
+    进行授牌")."""
+    open_count = db.session.scalar(
+        select(func.count())
+        .select_from(Objection)
+        .where(
+            Objection.tenant_id == cycle.tenant_id,
+            Objection.cycle_id == cycle.id,
+            Objection.status == "open",
+        )
+    )
+    if open_count:
+        raise Conflict(_("还有 %(n)s 条异议未处理,不能确定结果;请先答复全部异议。", n=open_count))
+
+
+def _finally_published(cycle: Cycle) -> bool:
+    return bool(
+        db.session.scalar(
+            select(Publication.id)
+            .where(
+                Publication.tenant_id == cycle.tenant_id,
+                Publication.cycle_id == cycle.id,
+                Publication.phase == "final",
+            )
+            .limit(1)
+        )
+    )
 
 
 def ensure_open(cycle: Cycle) -> None:

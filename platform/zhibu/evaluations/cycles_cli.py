@@ -9,9 +9,9 @@ import click
 from sqlalchemy import select
 
 from zhibu.db import db
-from zhibu.evaluations import compute, cycles, ledger
+from zhibu.evaluations import compute, cycles, ledger, publication
 from zhibu.evaluations.cli import _table
-from zhibu.models import Cycle, OrgUnit
+from zhibu.models import PHASES, Cycle, OrgUnit
 from zhibu.tenancy.cli import _tenant, operator
 
 
@@ -65,10 +65,35 @@ def open_command(tenant: str, scheme: str, period: str, round_: str | None) -> N
 @click.argument("scheme")
 @click.argument("label")
 @click.option("--to", default=None, help="Jump forward to this phase.")
+@click.option(
+    "--yes", is_flag=True, help="Into publicity or final: publish what the preview shows."
+)
 @operator
-def advance_command(tenant: str, scheme: str, label: str, to: str | None) -> None:
-    """Move the cycle to its next phase."""
-    click.echo(cycles.advance(_cycle(tenant, scheme, label), to).phase)
+def advance_command(tenant: str, scheme: str, label: str, to: str | None, yes: bool) -> None:
+    """Move the cycle to its next phase. Into publicity (结果公示) or final (确定结果) the
+    results are published: without --yes only the preview is printed."""
+    cycle = _cycle(tenant, scheme, label)
+    target = to or PHASES[min(PHASES.index(cycle.phase) + 1, len(PHASES) - 1)]
+    if target not in publication.PUBLISHED or cycle.phase == "final":
+        click.echo(cycles.advance(cycle, to).phase)
+        return
+    seen = publication.preview(cycle, target)
+    click.echo(
+        f"version {seen['version']}: {seen['subjects']} subjects, "
+        f"{len(seen['missing'])} without a total, "
+        f"{len(seen['open_objections'])} open objections, "
+        f"{len(seen['changes'])} changed since version {seen['based_on']}"
+    )
+    for track, levels in seen["counts"].items():
+        click.echo(f"  {track}: " + ", ".join(f"{k} {n}" for k, n in levels.items()))
+    if seen["refusal"]:
+        raise click.ClickException(seen["refusal"])
+    if not yes:
+        raise click.ClickException("nothing published: add --yes to publish this")
+    made = publication.publish(
+        cycle, target, based_on=seen["based_on"], result_set_id=seen["result_set_id"]
+    )
+    click.echo(f"{cycle.phase} (version {made.version})")
 
 
 @cycles_group.command("reopen")

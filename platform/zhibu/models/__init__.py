@@ -17,14 +17,23 @@ from zhibu.models.evaluations import (
 from zhibu.models.members import Member, MemberTransfer, RosterImport
 from zhibu.models.notifications import NOTIFICATION_KINDS, Notification
 from zhibu.models.orgs import ORG_KINDS, OrgEvent, OrgUnit
+from zhibu.models.publications import (
+    OBJECTION_STATES,
+    PUBLICATION_PHASES,
+    Objection,
+    Publication,
+    PublicationEntry,
+)
 from zhibu.models.rectification import FollowUp, RectificationItem
 from zhibu.models.reports import REPORT_FORMATS, ReportFile
 from zhibu.models.tenancy import OversightLink, Tenant, TenantScheme
 
 __all__ = [
     "NOTIFICATION_KINDS",
+    "OBJECTION_STATES",
     "ORG_KINDS",
     "PHASES",
+    "PUBLICATION_PHASES",
     "REPORT_FORMATS",
     "ROLES",
     "ActivityRecord",
@@ -37,9 +46,12 @@ __all__ = [
     "Member",
     "MemberTransfer",
     "Notification",
+    "Objection",
     "OrgEvent",
     "OrgUnit",
     "OversightLink",
+    "Publication",
+    "PublicationEntry",
     "RectificationItem",
     "ReportFile",
     "ResultSet",

@@ -170,6 +170,7 @@ class ResultSet(TenantOwned, db.Model):
     current: Mapped[bool] = mapped_column(default=False)
     subjects: Mapped[int] = mapped_column(default=0)
     computed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))  # who recomputed
 
 
 class EvaluationResult(TenantOwned, db.Model):

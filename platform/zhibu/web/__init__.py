@@ -35,6 +35,7 @@ def init_web(app: Flask) -> None:
         months,
         oversight,
         platform,
+        publication,
         registry,
         results,
         settings,
@@ -58,7 +59,19 @@ def init_web(app: Flask) -> None:
     inputs.init_inputs(app)  # after the session's user: a refusal is a page of theirs
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
-    modules = (admin, results, registry, ledger, sheets, totals, branch, months, member, oversight)
+    modules = (
+        admin,
+        results,
+        publication,
+        registry,
+        ledger,
+        sheets,
+        totals,
+        branch,
+        months,
+        member,
+        oversight,
+    )
     for module in (*modules, account, users, activity, settings, platform):
         app.register_blueprint(module.bp)
     app.jinja_env.filters.update(pages.FILTERS)

@@ -30,6 +30,7 @@ ACTIONS = {
     "generate": _l("生成"),
     "reopen": _l("重新开启"),
     "save_many": _l("批量保存"),
+    "publish": _l("发布结果"),
 }
 ENTITIES = {  # every table, as users call its rows
     "tenants": _l("单位"),
@@ -55,6 +56,9 @@ ENTITIES = {  # every table, as users call its rows
     "score_sheets": _l("评分表"),
     "results": _l("考评结果"),
     "score_items": _l("评分项"),
+    "publications": _l("公示名单"),
+    "publication_entries": _l("公示名单"),
+    "objections": _l("异议"),
 }
 FIELDS = {  # the fields a change names; others are counted
     "name": _l("名称"),
@@ -80,6 +84,8 @@ FIELDS = {  # the fields a change names; others are counted
     "deadline": _l("整改时限"),
     "measure": _l("整改措施"),
     "score": _l("分数"),
+    "answer": _l("答复"),
+    "reason": _l("理由"),
 }
 LABELS = ("name", "display_name", "username", "label", "title", "issue", "archive_code", "code")
 

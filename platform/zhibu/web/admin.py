@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from zhibu import plugins
-from zhibu.evaluations import compute, cycles
+from zhibu.evaluations import compute, cycles, publication
 from zhibu.jobs import enqueue, job_for
 from zhibu.models import PHASES
 from zhibu.web import queries
@@ -80,14 +80,26 @@ def cycle_detail(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
         phases=PHASE_TITLES,
         next_phase=PHASES[position + 1] if position + 1 < len(PHASES) else None,
         current=compute.current_set(cycle),
+        latest=publication.latest(cycle),
+        open_objections=len(publication.objections_of(cycle, status="open")),
     )
 
 
 @bp.post("/cycles/<uuid:cycle_id>/advance")
 @tenant_page("admin")
 def advance(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
-    """Next phase; 发布 (publish) is the move to 结果公示, 定案 (finalize) the move to final."""
-    cycle = cycles.advance(cycle_or_404(tenant_id, cycle_id), request.form.get("to") or None)
+    """Next phase; 发布 (publish) is the move to 结果公示, 定案 (finalize) the move to final:
+    those two go to their confirmation page first (nothing is published by this post)."""
+    cycle = cycle_or_404(tenant_id, cycle_id)
+    position = PHASES.index(cycle.phase)
+    target = request.form.get("to") or (
+        PHASES[position + 1] if position + 1 < len(PHASES) else None
+    )
+    if target in publication.PUBLISHED and cycle.phase != "final":
+        return redirect(
+            url_for("publication.confirm", tenant_id=tenant_id, cycle_id=cycle_id, to=target)
+        )
+    cycle = cycles.advance(cycle, request.form.get("to") or None)
     flash(_("已进入阶段:%(phase)s。", phase=PHASE_TITLES[cycle.phase]))
     return redirect(url_for("admin.cycle_detail", tenant_id=tenant_id, cycle_id=cycle_id))
 

@@ -9,7 +9,7 @@ from datetime import date
 
 from flask import Blueprint, g, render_template
 
-from zhibu.evaluations import compute
+from zhibu.evaluations import compute, publication
 from zhibu.web import queries
 from zhibu.web.common import PHASE_TITLES, track_titles
 from zhibu.web.guard import register_page_errors, tenant_page
@@ -49,4 +49,5 @@ def home(tenant_id: uuid.UUID):
         published=cycle is not None and g.access.sees_results(cycle.phase),
         titles=track_titles(cycle) if cycle else {},
         phases=PHASE_TITLES,
+        publicity=publication.in_publicity(tenant_id),
     )

@@ -8,7 +8,7 @@ from flask import Blueprint, g, render_template
 from sqlalchemy import select
 
 from zhibu.db import db
-from zhibu.evaluations import compute
+from zhibu.evaluations import compute, publication
 from zhibu.models import Member
 from zhibu.web import queries
 from zhibu.web.common import track_titles
@@ -36,4 +36,9 @@ def home(tenant_id: uuid.UUID):
                 "lines": compute.explanation_of(result),
             }
         )
-    return render_template("member/home.html", members=members, history=history)
+    return render_template(
+        "member/home.html",
+        members=members,
+        history=history,
+        publicity=publication.in_publicity(tenant_id),
+    )

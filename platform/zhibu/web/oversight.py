@@ -11,7 +11,7 @@ from datetime import date
 from flask import Blueprint, g, render_template, request
 
 from zhibu import plugins
-from zhibu.evaluations import compute
+from zhibu.evaluations import compute, publication
 from zhibu.reports import oversight as report_oversight
 from zhibu.tenancy.scope import Scope, use_scope
 from zhibu.web import queries
@@ -36,6 +36,7 @@ def dashboard(tenant_id: uuid.UUID):
         cycles.sort(key=lambda c: tenants[c.tenant_id].code)
         side_by_side = [_tenant_column(tenants[c.tenant_id], c) for c in cycles]
         overdue = queries.overdue_counts(list(tenants), date.today())
+        objections = publication.open_objections(list(tenants), [c.id for c in cycles])
         townships = queries.results_of_kind(cycles, "township")
         weakness = report_oversight.weakness_across(g.access, period)
     return render_template(
@@ -44,6 +45,7 @@ def dashboard(tenant_id: uuid.UUID):
         tenants=sorted(tenants.values(), key=lambda t: t.code),
         columns=side_by_side,
         overdue=overdue,
+        objections=objections,
         townships=townships,
         weakness=[(table, table.rows[:WEAKEST]) for table in weakness],
         phases=PHASE_TITLES,

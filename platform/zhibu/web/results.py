@@ -8,7 +8,7 @@ import uuid
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from zhibu.accounts import policy
-from zhibu.evaluations import compute
+from zhibu.evaluations import compute, publication
 from zhibu.jobs import enqueue
 from zhibu.reports import service as report_service
 from zhibu.reports import store
@@ -76,6 +76,8 @@ def explanation(tenant_id: uuid.UUID, cycle_id: uuid.UUID, result_id: uuid.UUID)
         groups=groups,
         source_titles={s.key: s.title for s in track.sources} if track else {},
         titles=track_titles(cycle),
+        published=publication.publication_of_set(cycle, result.result_set_id),
+        history=publication.history(cycle, result.subject_kind, result.subject_id),
     )
 
 
