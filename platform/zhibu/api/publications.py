@@ -17,6 +17,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from zhibu.api.security import authorize
+from zhibu.api.times import UtcDateTime
 from zhibu.errors import Invalid, NotFound
 from zhibu.evaluations import cycles, publication
 from zhibu.i18n import _
@@ -59,10 +60,10 @@ class ObjectionSchema(Schema):
     subject_name = fields.String(dump_only=True)
     reason = fields.String(required=True)
     username = fields.String(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
     status = fields.String(dump_only=True)
     answer = fields.String(dump_only=True)
-    answered_at = fields.DateTime(dump_only=True)
+    answered_at = UtcDateTime(dump_only=True, allow_none=True)
 
     def _version(self, objection) -> int | None:
         from zhibu.db import db
@@ -77,7 +78,7 @@ class AnswerSchema(Schema):
     answer = fields.String(required=True)
 
 
-class EntrySchema(Schema):
+class PublishedEntrySchema(Schema):
     subject_kind = fields.String()
     subject_id = fields.UUID()
     subject_code = fields.String()
@@ -94,7 +95,7 @@ class EntrySchema(Schema):
 class PublicationSchema(Schema):
     version = fields.Integer()
     phase = fields.String()
-    published_at = fields.DateTime()
+    published_at = UtcDateTime()
     username = fields.String()
     ends_on = fields.Date(allow_none=True)
     result_set_id = fields.UUID()
@@ -104,7 +105,7 @@ class PublicationSchema(Schema):
 
 
 class PublicationDetailSchema(PublicationSchema):
-    entries = fields.List(fields.Nested(EntrySchema))
+    entries = fields.List(fields.Nested(PublishedEntrySchema))
 
 
 class PreviewSchema(Schema):
@@ -114,7 +115,7 @@ class PreviewSchema(Schema):
     version = fields.Integer()
     based_on = fields.Integer()
     result_set_id = fields.UUID(allow_none=True)
-    computed_at = fields.DateTime(allow_none=True)
+    computed_at = UtcDateTime(allow_none=True)
     subjects = fields.Integer()
     counts = fields.Dict()
     missing = fields.List(fields.Dict())
@@ -127,7 +128,7 @@ class PreviewSchema(Schema):
 
 class SubjectHistorySchema(Schema):
     version = fields.Integer()
-    at = fields.DateTime()
+    at = UtcDateTime()
     result_id = fields.UUID()
     current = fields.Boolean()
     user = fields.String()
