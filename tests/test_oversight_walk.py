@@ -17,6 +17,7 @@ On both backends.
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 
@@ -75,7 +76,10 @@ def text_of(response) -> str:
     if body[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(body)) as book:
             return "\n".join(book.read(n).decode("utf-8", "replace") for n in book.namelist())
-    return body.decode("utf-8", "replace")
+    text = body.decode("utf-8", "replace")
+    if response.is_json:  # "\u5f20\u4e09" is 张三 too
+        return json.dumps(response.get_json(silent=True), ensure_ascii=False) + text
+    return text
 
 
 def members_of_a(app, walk: Walk) -> list[str]:
