@@ -50,7 +50,7 @@ def county(name: str, code: str, tenants: int, per_tenant: int, prefix: str) -> 
     return tenant.id, user.username
 
 
-def measure(app, tenant_id, username: str, runs: int) -> tuple[list[float], int, int]:
+def measure(app, tenant_id, username: str, runs: int, profile: bool = False) -> tuple:
     client = app.test_client()
     page = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
@@ -61,17 +61,38 @@ def measure(app, tenant_id, username: str, runs: int) -> tuple[list[float], int,
     assert first.status_code == 200, first.status_code
     with app.app_context():
         engine = db.engine
-    statements = []
-    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(1))
-    times = []
+    statements: list[list] = []
+
+    def before(_conn, _cursor, sql, *_rest):
+        statements.append([sql, time.perf_counter()])
+
+    def after(*_args):
+        statements[-1][1] = time.perf_counter() - statements[-1][1]
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    times, in_database = [], []
     for _ in range(runs):
         statements.clear()
         started = time.perf_counter()
         answer = client.get(url)
         times.append(time.perf_counter() - started)
+        in_database.append(sum(t for _sql, t in statements))
         assert answer.status_code == 200
+    event.remove(engine, "before_cursor_execute", before)
+    event.remove(engine, "after_cursor_execute", after)
+    if profile:
+        import cProfile
+        import pstats
+
+        cProfile.runctx(
+            "client.get(url)", globals(), {"client": client, "url": url}, "/tmp/ov.prof"
+        )
+        pstats.Stats("/tmp/ov.prof").sort_stats("cumulative").print_stats(30)
+        for sql, took in sorted(statements, key=lambda s: -s[1])[:5]:
+            print(f"    {took:.3f} s  {' '.join(sql.split())[:160]}")
     rows = len(re.findall(r'<tr data-tenant="', answer.text))
-    return times, len(statements), rows
+    return times, len(statements), rows, statistics.median(in_database)
 
 
 def main() -> None:
@@ -79,6 +100,7 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=200)
     parser.add_argument("--per-tenant", type=int, default=310, help="subjects per tenant")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--profile", action="store_true", help="profile one request")
     args = parser.parse_args()
     server = require_postgres()
     with temporary_postgres_database(server) as url, tempfile.TemporaryDirectory() as folder:
@@ -96,12 +118,14 @@ def main() -> None:
         print(f"\n监督总览, warm, {args.runs} runs each (seconds):")
         results = {}
         for label, (tenant_id, username) in (("baseline", base), ("overview", big)):
-            times, statements, rows = measure(app, tenant_id, username, args.runs)
+            times, statements, rows, database = measure(
+                app, tenant_id, username, args.runs, args.profile and label == "overview"
+            )
             results[label] = statistics.median(times)
             print(
                 f"  {label:9s} {rows:4d} tenants  min {min(times):.3f}  "
                 f"median {statistics.median(times):.3f}  max {max(times):.3f}  "
-                f"statements per request {statements}"
+                f"statements per request {statements} (median {database:.3f} s in the database)"
             )
         ratio = results["overview"] / results["baseline"]
         print(f"  ratio overview / baseline (×{args.tenants // small} tenants): {ratio:.2f}")

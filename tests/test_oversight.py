@@ -84,6 +84,16 @@ def test_the_measures_are_the_results_counted(app, county):
     with app.app_context(), use_scope(system_scope()):
         from zhibu.reports import overview
 
+        first = overview.overview(made.tenant_ids, "2021")
+        assert first.rows[0].measures.weak == 0
+        rows = db.session.scalars(
+            select(EvaluationResult)
+            .where(EvaluationResult.cycle_id == first.rows[0].cycle.id)
+            .order_by(EvaluationResult.subject_code)
+        ).all()
+        rows[3].flags = ["weak_lax"]  # 软弱涣散 (two stars)
+        rows[4].grade = "unqualified"  # 不合格 (one star: the lowest too)
+        db.session.commit()
         found = overview.overview(made.tenant_ids, "2021")
         rows = db.session.scalars(
             select(EvaluationResult)
@@ -96,6 +106,7 @@ def test_the_measures_are_the_results_counted(app, county):
     assert m.top == sum(r.stars == 5 for r in rows) == 1
     assert m.lowest == sum(r.stars == 1 for r in rows) == 1
     assert m.complete == sum("missing_source" not in r.flags for r in rows)
+    assert m.weak == 2
     branches = [r for r in rows if r.track == "branch"]
     model = sum("model_branch" in r.titles for r in branches)
     (target,) = m.targets

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Text, case, cast, func, select
+from sqlalchemy import Text, case, cast, func, or_, select
 
 from zhibu import engine, plugins
 from zhibu.accounts.access import TenantAccess
@@ -294,76 +294,105 @@ def _definitions(cycles) -> dict[uuid.UUID, engine.Definition | None]:
     return found
 
 
-def _ends(track: engine.Track) -> tuple[tuple, tuple]:
-    """The track's top level and its lowest, as (stars, grade)."""
+def _ends(track: engine.Track) -> tuple[Any, Any]:
+    """The track's top band and its lowest (its floor, else its lowest band)."""
     bands = track.ascending
-    top = bands[-1] if bands else None
-    low = track.floor or (bands[0] if bands else None)
-    as_level = lambda b: (b.stars, b.grade) if b else (None, None)  # noqa: E731
-    return as_level(top), as_level(low)
+    return (bands[-1] if bands else None), (track.floor or (bands[0] if bands else None))
+
+
+def _at(band, stars, grade) -> bool:
+    """A result's level is ``band``'s: its stars if the band gives stars, else its grade."""
+    if band is None:
+        return False
+    return stars == band.stars if band.stars is not None else grade == band.grade
+
+
+def _has(column, key: str):
+    """1 where the JSON list ``column`` holds ``key`` (counted by the database)."""
+    return case((cast(column, Text).like(f'%"{key}"%'), 1), else_=0)
+
+
+def _title_keys() -> list[str]:
+    """Every title a scheme's target counts (样板党支部 …), in a stable order."""
+    keys = {
+        t.title_key
+        for scheme in plugins.registry().schemes.values()
+        for t in scheme.targets
+        if t.title_key
+    }
+    return sorted(keys)
 
 
 def _measures(cycles, current: dict) -> dict[uuid.UUID, Measures]:
     """cycle id → its measures, from the results of every cycle's current set grouped by
-    track, level, titles and flags in the database (one query)."""
+    track and level in the database, which also counts those with every source scored,
+    those flagged weak and those holding each target's title (one query)."""
     if not cycles:
         return {}
     definitions = _definitions(cycles)
+    titles = _title_keys()
+    flags = cast(EvaluationResult.flags, Text)
+    weak = case(
+        (
+            or_(
+                EvaluationResult.grade.in_(sorted(WEAK_GRADES)),
+                *[flags.like(f'%"{f}"%') for f in sorted(WEAK_FLAGS)],
+            ),
+            1,
+        ),
+        else_=0,
+    )
+    levels = (
+        EvaluationResult.cycle_id,
+        EvaluationResult.track,
+        EvaluationResult.stars,
+        EvaluationResult.grade,
+    )
     rows = db.session.execute(
         select(
-            EvaluationResult.cycle_id,
-            EvaluationResult.track,
-            EvaluationResult.rated,
-            EvaluationResult.stars,
-            EvaluationResult.grade,
-            cast(EvaluationResult.titles, Text),
-            cast(EvaluationResult.flags, Text),
+            *levels,
             func.count(),
+            func.sum(_has(EvaluationResult.flags, "missing_source")),
+            func.sum(weak),
+            *[func.sum(_has(EvaluationResult.titles, t)) for t in titles],
         )
         .where(
             EvaluationResult.tenant_id.in_({c.tenant_id for c in cycles}),
             EvaluationResult.result_set_id.in_([current[c.id] for c in cycles]),
-        )
-        .group_by(
-            EvaluationResult.cycle_id,
-            EvaluationResult.track,
             EvaluationResult.rated,
-            EvaluationResult.stars,
-            EvaluationResult.grade,
-            cast(EvaluationResult.titles, Text),
-            cast(EvaluationResult.flags, Text),
+            EvaluationResult.track.is_not(None),
+            EvaluationResult.stars.is_not(None) | EvaluationResult.grade.is_not(None),
         )
+        .group_by(*levels)
     ).all()
     groups: dict[uuid.UUID, list] = defaultdict(list)
-    for cycle_id, track, rated, stars, grade, titles, flags, count in rows:
-        titles, flags = json.loads(titles or "[]"), json.loads(flags or "[]")
-        groups[cycle_id].append((track, rated, stars, grade, titles, flags, count))
+    for row in rows:
+        groups[row[0]].append(row[1:])
     out = {}
     for c in cycles:
         definition = definitions.get(c.id)
         tracks = {t.key: t for t in definition.tracks} if definition else {}
         m = Measures()
         graded = []
-        for track, rated, stars, grade, titles, flags, count in groups.get(c.id, []):
-            if track is None or not (rated and (stars is not None or grade)):
-                continue
+        for track, stars, grade, count, missing, flagged, *titled in groups.get(c.id, []):
             m.subjects += count
-            m.complete += 0 if "missing_source" in flags else count
-            if grade in WEAK_GRADES or WEAK_FLAGS & set(flags):
-                m.weak += count
+            m.complete += count - int(missing or 0)
+            m.weak += int(flagged or 0)
             if track in tracks:
                 top, low = _ends(tracks[track])
-                m.top += count if (stars, grade) == top else 0
-                m.lowest += count if (stars, grade) == low else 0
-            graded.append((engine.Result("", "", track, rated, None, stars, grade, titles), count))
+                m.top += count if _at(top, stars, grade) else 0
+                m.lowest += count if _at(low, stars, grade) else 0
+            holding = {t: int(n or 0) for t, n in zip(titles, titled, strict=True)}
+            graded.append((track, stars, count, holding))
         m.targets = _targets(c, graded)
         out[c.id] = m
     return out
 
 
-def _targets(cycle, graded: list[tuple[engine.Result, int]]) -> list[dict[str, Any]]:
-    """The scheme's targets for the cycle's period against the grouped results (the
-    engine's :func:`engine.measure`, weighted by each group's count)."""
+def _targets(cycle, graded: list[tuple]) -> list[dict[str, Any]]:
+    """The scheme's targets for the cycle's period against the grouped counts (as the
+    engine's :func:`engine.measure` counts them: rated subjects with stars on the track;
+    those holding the target's title, or at its stars)."""
     if cycle.scheme_key not in plugins.registry().schemes:
         return []
     found = []
@@ -371,11 +400,12 @@ def _targets(cycle, graded: list[tuple[engine.Result, int]]) -> list[dict[str, A
         goal = target.by_period.get(cycle.period, target.by_period.get(cycle.period[:4]))
         if goal is None:
             continue
-        rated = [
-            (r, n) for r, n in graded if r.track == target.track and r.rated and r.stars is not None
-        ]
-        total = sum(n for _r, n in rated)
-        count = sum(n for r, n in rated if target.counts(r))
+        rated = [g for g in graded if g[0] == target.track and g[1] is not None]
+        total = sum(n for _t, _s, n, _h in rated)
+        if target.title_key is not None:
+            count = sum(h.get(target.title_key, 0) for _t, _s, _n, h in rated)
+        else:
+            count = sum(n for _t, stars, n, _h in rated if stars == target.stars)
         actual = count / total if total else 0.0
         met = actual <= goal + 1e-9 if target.at_most else actual >= goal - 1e-9
         found.append(
@@ -471,6 +501,12 @@ def townships(tenant_ids: list[uuid.UUID], period: str | None = None) -> list[di
             EvaluationResult.tenant_id.in_(tenant_ids),
             EvaluationResult.subject_kind == "org",
             EvaluationResult.kind.in_(RANKED_KINDS),
+            # the townships first (few), then their results by the (tenant, set, subject) index
+            EvaluationResult.subject_id.in_(
+                select(OrgUnit.id).where(
+                    OrgUnit.tenant_id.in_(tenant_ids), OrgUnit.kind.in_(RANKED_KINDS)
+                )
+            ),
             ResultSet.current,
         )
     ).all()

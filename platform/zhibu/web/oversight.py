@@ -23,6 +23,7 @@ from zhibu.reports import overview as service
 from zhibu.reports.html import render_html
 from zhibu.reports.xlsx import render_xlsx
 from zhibu.tenancy.scope import Scope, use_scope
+from zhibu.web import charts
 from zhibu.web.common import PHASE_TITLES
 from zhibu.web.guard import register_page_errors, tenant_page
 
@@ -74,6 +75,8 @@ def dashboard(tenant_id: uuid.UUID):
         ranking=ranking,
         phases=PHASE_TITLES,
         objections=None,  # issue 12's count of open objections: see docs/pages.md
+        bar=charts.bar,
+        trend=charts.trend,
         query={k: v for k, v in request.args.items() if k in ("period", "via") and v},
     )
 
@@ -127,4 +130,5 @@ def weakness(tenant_id: uuid.UUID):
         chosen=chosen,
         period=period,
         schemes=plugins.registry().schemes,
+        bar=charts.bar,
     )
