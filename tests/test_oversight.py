@@ -306,3 +306,17 @@ def walk_scene(app):
     client = app.test_client()
     login(client, "overseer_c")
     return client, scene
+
+
+def test_the_chinese_page_is_chinese_and_the_english_one_english(county):
+    world, _made, client = county
+    url = f"/t/{world.ids['C']}/oversight"
+    page = client.get(url).text
+    chinese = re.sub(r"<[^>]+>", " ", page[page.index("<main") : page.index("</main>")])
+    assert "所辖单位对比" in chinese and "样板党支部占比" in chinese
+    words = set(re.findall(r"\b[a-z]{4,}(?:_[a-z]+)+\b", chinese))  # snake_case keys
+    assert words == set()
+    client.get("/lang/en?next=/")
+    english = client.get(url).text
+    assert "Overseen units compared" in english and "Scoring progress" in english
+    assert "所辖单位对比" not in english
