@@ -456,3 +456,171 @@ def _trend(cycles, measures) -> list[tuple[str, Measures]]:
     for c in cycles:
         by_year[c.period[:4]].append(c)
     return [(year, measures[_newest(found).id]) for year, found in sorted(by_year.items())]
+
+
+# --- the township ranking ---------------------------------------------------------------
+
+RANKED_KINDS = ("township",)
+
+
+def townships(tenant_ids: list[uuid.UUID], period: str | None = None) -> list[dict[str, Any]]:
+    """The county's ranking of its townships (county_observation: "观摩结束后,参与人员进行
+    现场打分,由县委组织部汇总后,对各乡(镇、街道)依次进行排名通报。"): the current results
+    of units of kind township in the tenants' cycles of ``period`` (else each tenant's
+    latest with such results), best first within each cycle, with their rank (one query)."""
+    from zhibu.models import OrgUnit
+
+    if not tenant_ids:
+        return []
+    rows = db.session.execute(
+        select(
+            Cycle.tenant_id,
+            Cycle.id,
+            Cycle.label,
+            Cycle.period,
+            Cycle.ends_on,
+            OrgUnit.name,
+            EvaluationResult.total,
+            EvaluationResult.stars,
+            EvaluationResult.grade,
+        )
+        .join(
+            ResultSet,
+            (ResultSet.tenant_id == EvaluationResult.tenant_id)
+            & (ResultSet.id == EvaluationResult.result_set_id),
+        )
+        .join(
+            Cycle,
+            (Cycle.tenant_id == EvaluationResult.tenant_id)
+            & (Cycle.id == EvaluationResult.cycle_id),
+        )
+        .join(
+            OrgUnit,
+            (OrgUnit.tenant_id == EvaluationResult.tenant_id)
+            & (OrgUnit.id == EvaluationResult.subject_id),
+        )
+        .where(
+            EvaluationResult.tenant_id.in_(tenant_ids),
+            EvaluationResult.subject_kind == "org",
+            EvaluationResult.kind.in_(RANKED_KINDS),
+            # the townships first (few), then their results by the (tenant, set, subject) index
+            EvaluationResult.subject_id.in_(
+                select(OrgUnit.id).where(
+                    OrgUnit.tenant_id.in_(tenant_ids), OrgUnit.kind.in_(RANKED_KINDS)
+                )
+            ),
+            ResultSet.current,
+        )
+    ).all()
+    if period:
+        rows = [r for r in rows if r.period == period]
+    newest: dict[uuid.UUID, tuple] = {}
+    for r in rows:
+        newest[r.tenant_id] = max(newest.get(r.tenant_id, (r.ends_on, r.id)), (r.ends_on, r.id))
+    chosen = {cycle_id for _end, cycle_id in newest.values()}
+    ranked = sorted(
+        (r for r in rows if r.id in chosen), key=lambda r: (r.id, -(r.total or 0), r.name)
+    )
+    out, rank, last = [], 0, None
+    for r in ranked:
+        rank = 1 if last != r.id else rank + 1
+        last = r.id
+        out.append({"cycle_label": r.label, "tenant_id": r.tenant_id, "rank": rank} | r._asdict())
+    return out
+
+
+# --- the overview as report tables (the .xlsx and the printable 通报) --------------------
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def tables(
+    ov: Overview, issuer: str, ranking: list[dict[str, Any]], names: dict, ranked: bool = False
+) -> list:
+    """The overview (and the township ranking: if any, or always with ``ranked``) as report
+    tables, in Chinese."""
+    from zhibu.reports.names import level
+    from zhibu.reports.table import Column, ReportTable
+
+    day = ov.today.isoformat()
+    period = ov.period or _("各单位最近一期")
+    columns = [
+        Column("name", _("单位"), 22),
+        Column("cycle", _("考评周期"), 16),
+        Column("phase", _("阶段"), 10),
+        Column("progress", _("评分进度"), 14),
+        Column("top", _("最高等次占比"), 12),
+        Column("lowest", _("最低等次占比"), 12),
+        Column("targets", _("目标完成"), 26),
+        Column("weak", _("软弱涣散、落后、不合格"), 12),
+        Column("open", _("整改未销号"), 10, group=_("整改事项")),
+        Column("overdue", _("逾期"), 8, group=_("整改事项")),
+        Column("signed_off", _("已销号"), 8, group=_("整改事项")),
+    ]
+    rows = []
+    for r in ov.rows:
+        m = r.measures
+        rows.append(
+            {
+                "name": r.tenant.name,
+                "cycle": r.cycle.label if r.cycle else _("本期没有考评周期"),
+                "phase": names.get(r.cycle.phase, "") if r.cycle else "",
+                "progress": f"{m.complete}/{m.subjects}" if m else "—",
+                "top": _pct(m.top_share) if m else "—",
+                "lowest": _pct(m.lowest_share) if m else "—",
+                "targets": ";".join(
+                    f"{t['title']} {_pct(t['actual'])}/{_pct(t['target'])}" for t in m.targets
+                )
+                if m
+                else "",
+                "weak": m.weak if m else "—",
+                "open": r.open,
+                "overdue": r.overdue,
+                "signed_off": r.signed_off,
+            }
+        )
+    found = [
+        ReportTable(
+            title=_("%(issuer)s监督总览(%(period)s)", issuer=issuer, period=period),
+            sheet=_("监督总览"),
+            columns=columns,
+            rows=rows,
+            issuer=issuer,
+            date=day,
+            notes=[
+                _("评分进度:各项评分齐全的参评对象数 / 有结果的参评对象数。"),
+                _("整改事项:未销号、其中已过整改期限、已销号的条数(截至制表日)。"),
+            ],
+        )
+    ]
+    if ranking or ranked:
+        found.append(
+            ReportTable(
+                title=_("%(issuer)s各乡(镇、街道)观摩排名通报", issuer=issuer),
+                sheet=_("乡镇排名"),
+                columns=[
+                    Column("rank", _("名次"), 8),
+                    Column("name", _("乡镇(街道)"), 24),
+                    Column("cycle", _("观摩轮次"), 18),
+                    Column("total", _("总分"), 10),
+                    Column("level", _("等次"), 10),
+                ],
+                rows=[
+                    {
+                        "rank": t["rank"],
+                        "name": t["name"],
+                        "cycle": t["cycle_label"],
+                        "total": "—" if t["total"] is None else f"{t['total']:.2f}",
+                        "level": level(t),
+                    }
+                    for t in ranking
+                ],
+                issuer=issuer,
+                date=day,
+                notes=[_("观摩结束后,由县委组织部汇总现场打分,对各乡(镇、街道)依次进行排名通报。")]
+                + ([] if ranking else [_("本期没有乡镇(街道)的观摩排名。")]),
+            )
+        )
+    return found
