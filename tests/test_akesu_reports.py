@@ -108,7 +108,9 @@ def test_personal_data_reports_are_not_for_overseers(client, college, app):
         token, _ = issue_token(user)
     auth = {"Authorization": f"Bearer {token}"}
     assert client.get(f"{url}/akesu_college.member_register.xlsx", headers=auth).status_code == 403
-    assert client.get(f"{url}/akesu_college.member_summary.xlsx", headers=auth).status_code == 200
+    assert client.get(f"{url}/akesu_college.member_summary.xlsx", headers=auth).status_code == 403
+    branches = client.get(f"{url}/akesu_college.branch_register.xlsx", headers=auth)
+    assert branches.status_code == 200
 
 
 def test_a_cycle_opened_without_deadlines_gets_the_schemes(client, college):

@@ -290,14 +290,14 @@ API = [
     ),
     Case("GET", f"{T}/jobs/<uuid:job_id>", "read", "api job", unlike=NOT_THEIRS),
     Case("POST", f"{T}/jobs/<uuid:job_id>/retry", "admin"),  # finished: 409 for the admins
-    Case("GET", f"{T}/members", "read"),
+    Case("GET", f"{T}/members", "personal_data"),  # names: not for overseers (issue 23)
     Case(
         "POST",
         f"{T}/members",
         "registry",
         body=lambda w, r: {"json": {"org_id": w.id("A-Z01"), "name": "走查党员"}},
     ),
-    Case("GET", f"{T}/members/<uuid:member_id>", "read"),
+    Case("GET", f"{T}/members/<uuid:member_id>", "personal_data"),
     Case("PATCH", f"{T}/members/<uuid:member_id>", "registry", body={"json": {"phone": None}}),
     Case(
         "POST",
@@ -796,6 +796,9 @@ PAGES = [
         body={"data": {"name": "机电系第一党支部"}},
     ),
     Case("GET", f"{P}/oversight", "oversee", "page oversight", tenant="C"),
+    Case("GET", f"{P}/oversight/overview.<any(xlsx, html):fmt>", "oversee", tenant="C"),
+    Case("GET", f"{P}/oversight/townships.<any(xlsx, html):fmt>", "oversee", tenant="C"),
+    Case("GET", f"{P}/oversight/weakness", "oversee", tenant="C"),
     Case("GET", f"{P}/sheets", "score"),
     Case("POST", "/logout", "logout", tenant=None),  # last: the walk's sessions end here
 ]

@@ -302,7 +302,11 @@ REPORTS = (
         personal=True,
     ),
     ReportBuilder(
-        "akesu_college.member_summary", "党员星级评定情况汇总表", member_summary, ("akesu_college",)
+        "akesu_college.member_summary",
+        "党员星级评定情况汇总表",
+        member_summary,
+        ("akesu_college",),
+        personal=True,  # each member's name, score and stars: not for overseers (issue 23)
     ),
     ReportBuilder(
         "akesu_college.publicity",

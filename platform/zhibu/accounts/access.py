@@ -140,13 +140,22 @@ def _from_assignments(tenant_id, user, assignments) -> TenantAccess:
     return TenantAccess(tenant_id, user, roles, subtrees, members)
 
 
-def _oversees(user: User, tenant_id: uuid.UUID) -> bool:
-    overseer_tenants = select(RoleAssignment.tenant_id).where(
+def _overseeing(user: User):
+    """The tenants whose overseer the user is, and those these oversee (two levels: a city
+    department over its counties reads, read-only, the counties' own tenants: issue 23)."""
+    own = select(RoleAssignment.tenant_id).where(
         RoleAssignment.user_id == user.id, RoleAssignment.role == "overseer"
     )
+    below = select(OversightLink.overseen_id).where(OversightLink.overseer_id.in_(own))
+    return own, below
+
+
+def _oversees(user: User, tenant_id: uuid.UUID) -> bool:
+    own, below = _overseeing(user)
     link = db.session.scalar(
         select(OversightLink).where(
-            OversightLink.overseen_id == tenant_id, OversightLink.overseer_id.in_(overseer_tenants)
+            OversightLink.overseen_id == tenant_id,
+            OversightLink.overseer_id.in_(own) | OversightLink.overseer_id.in_(below),
         )
     )
     return link is not None
@@ -162,14 +171,11 @@ def visible_tenant_ids(user: User) -> list[uuid.UUID] | None:
                 select(RoleAssignment.tenant_id).where(RoleAssignment.user_id == user.id)
             )
         )
+        mine, below = _overseeing(user)
         overseen = set(
             db.session.scalars(
                 select(OversightLink.overseen_id).where(
-                    OversightLink.overseer_id.in_(
-                        select(RoleAssignment.tenant_id).where(
-                            RoleAssignment.user_id == user.id, RoleAssignment.role == "overseer"
-                        )
-                    )
+                    OversightLink.overseer_id.in_(mine) | OversightLink.overseer_id.in_(below)
                 )
             )
         )

@@ -382,3 +382,20 @@ def may_read_result(access: TenantAccess, kind: str, subject_id: uuid.UUID, phas
         return False
     unit = db.session.get(OrgUnit, (access.tenant_id, row.org_id)) if model is Member else row
     return unit is not None and any(unit.path.startswith(p) for p in access.subtrees)
+
+
+# --- reports -----------------------------------------------------------------------------
+
+
+def sees_personal_data(access: TenantAccess) -> bool:
+    """Whether what the caller reads may hold members' personal data (names, scores, stars,
+    ID numbers …): never for an overseer. The reports are built for the others from data
+    without a member in it (:func:`zhibu.reports.service.report_data`)."""
+    return allows(access, "personal_data")
+
+
+def may_read_report(access: TenantAccess, personal: bool) -> bool:
+    """A report (built now or stored) that shows members' personal data only for whoever
+    may see it: never an overseer (issue 23). ``personal``: the report's builder says so,
+    or a stored file was found to name a member when it was made."""
+    return sees_personal_data(access) or not personal

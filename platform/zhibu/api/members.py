@@ -269,8 +269,9 @@ class Members(MethodView):
     @blp.response(200, MemberSchema(many=True))
     @blp.paginate()
     def get(self, filters, tenant_id: uuid.UUID, pagination_parameters):
-        """List the members the caller may see (filters: org_id, status, category, q)."""
-        access = authorize(tenant_id)
+        """List the members the caller may see (filters: org_id, status, category, q);
+        a member's name is personal data: not for overseers (issue 23)."""
+        access = authorize(tenant_id, "personal_data")
         query = service.list_query(access, filters)
         return service.present(access, paginate_query(query, pagination_parameters))
 
@@ -286,7 +287,8 @@ class Members(MethodView):
 class MemberDetail(MethodView):
     @blp.response(200, MemberSchema)
     def get(self, tenant_id: uuid.UUID, member_id: uuid.UUID):
-        access = authorize(tenant_id)
+        """One member the caller may see (not for overseers: issue 23)."""
+        access = authorize(tenant_id, "personal_data")
         return _one(access, service.get_member(access, member_id))
 
     @blp.arguments(MemberPatchSchema)

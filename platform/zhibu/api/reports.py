@@ -12,6 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
+from zhibu.accounts import policy
 from zhibu.api.security import authorize
 from zhibu.api.times import UtcDateTime
 from zhibu.evaluations.cycles import get_cycle
@@ -101,9 +102,10 @@ class Report(MethodView):
         """One report, built now; reports with personal data are not for overseers."""
         access = authorize(tenant_id, "whole_tree")
         cycle = get_cycle(tenant_id, cycle_id)
-        if service.builder(cycle, key).personal and not access.personal_data:
+        if not policy.may_read_report(access, service.builder(cycle, key).personal):
             abort(403, message="this report shows members' personal data")
-        tables, title = service.build(cycle, key, args)
+        personal = policy.sees_personal_data(access)
+        tables, title = service.build(cycle, key, args, personal=personal)
         return rendered(tables, fmt, f"{title}-{cycle.label}", f"report-{cycle.label}")
 
 
@@ -124,7 +126,8 @@ class StoredReports(MethodView):
         """The stored report set (made by the ``reports`` job), without personal-data
         reports for overseers."""
         access = authorize(tenant_id, "whole_tree")
-        return store.stored(get_cycle(tenant_id, cycle_id), personal=access.personal_data)
+        cycle = get_cycle(tenant_id, cycle_id)
+        return store.stored(cycle, personal=policy.sees_personal_data(access))
 
 
 @blp.route(f"{CYCLE}/files/<uuid:file_id>")
@@ -135,7 +138,7 @@ class StoredReport(MethodView):
         access = authorize(tenant_id, "whole_tree")
         cycle = get_cycle(tenant_id, cycle_id)
         found = store.stored_file(cycle, file_id)
-        if found.personal and not access.personal_data:
+        if not policy.may_read_report(access, store.is_personal(cycle, found)):
             abort(403, message="this report shows members' personal data")
         name = f"{found.title}-{cycle.label}"
         return send(found.content, found.fmt, name, f"report-{cycle.label}")

@@ -78,3 +78,84 @@ def weakness_across(
             notes=[f"所辖 {len(tenants)} 个单位本期没有按考核指标计分的结果。"],
         )
     ]
+
+
+def weakest(
+    access: TenantAccess,
+    period: str | None = None,
+    top: int = 10,
+    chosen: str = "",
+    units: int = 20,
+) -> list[dict[str, Any]]:
+    """Per scheme, the ``top`` indicators losing the largest share of their points over
+    the overseen units (units only: no member's sheet), and for ``chosen``
+    (``<rubric>:<code>``) the ``units`` units that lost most on it, each with its
+    tenant. The full table is :func:`weakness_across`'s download."""
+    from zhibu.models import OrgUnit
+    from zhibu.reports.overview import overseen_ids
+
+    ids = overseen_ids(access.tenant_id)
+    scope = Scope.for_tenants(
+        [access.tenant_id, *ids], user_id=access.user.id, username=access.user.username
+    )
+    found: dict[str, dict] = {}
+    per_unit: dict[str, dict] = {}
+    with use_scope(scope):
+        names = dict(
+            db.session.execute(select(Tenant.id, Tenant.name).where(Tenant.id.in_(ids))).all()
+        )
+        period, cycles = latest_cycles(ids, period)
+        for cycle in cycles:
+            if cycle.scheme_key not in plugins.registry().schemes:
+                continue
+            definition, _, _ = compute.definition_for(cycle)
+            results = [as_dict(r) for r in result_rows(cycle) if r.subject_kind == "org"]
+            into = found.setdefault(cycle.scheme_key, {})
+            weakness.losses(definition, results, names.get(cycle.tenant_id, ""), into)
+            if chosen and chosen.split(":", 1)[0] in {r.key for r in definition.rubrics}:
+                units_of = dict(
+                    db.session.execute(
+                        select(OrgUnit.id, OrgUnit.name).where(OrgUnit.tenant_id == cycle.tenant_id)
+                    ).all()
+                )
+                mine = per_unit.setdefault(cycle.scheme_key, {})
+                for r in results:
+                    label = f"{names.get(cycle.tenant_id, '')} · {units_of.get(r['subject_id'])}"
+                    weakness.losses(definition, [r], label, mine)
+    out = []
+    for scheme_key, losses in sorted(found.items()):
+        ranked = sorted(
+            (loss for loss in losses.values() if loss.possible),
+            key=lambda loss: (-loss.lost / loss.possible, loss.rubric, loss.order),
+        )
+        entry = {
+            "scheme": plugins.registry().schemes[scheme_key],
+            "period": period,
+            "rows": [
+                {
+                    "key": f"{loss.rubric}:{loss.code}",
+                    "rubric": loss.rubric_title,
+                    "code": loss.code,
+                    "title": loss.title,
+                    "category": loss.category,
+                    "share": loss.lost / loss.possible,
+                    "lost": loss.lost,
+                    "mean": loss.mean,
+                    "max": loss.max_points,
+                    "losing": loss.losing,
+                    "scored": loss.scored,
+                }
+                for loss in ranked[:top]
+            ],
+            "units": [],
+        }
+        picked = per_unit.get(scheme_key, {}).get(tuple(chosen.split(":", 1)))
+        if picked is not None:
+            entry["units"] = [
+                {"unit": label, "lost": lost, "share": lost / (picked.max_points or 1)}
+                for label, lost in picked.lost_by_tenant.most_common(units)
+                if lost > 1e-9
+            ]
+            entry["picked"] = picked
+        out.append(entry)
+    return out

@@ -150,36 +150,64 @@ def report_data(
     today: date | None = None,
     params: dict[str, Any] | None = None,
     result_set: Any = CURRENT,
+    personal: bool = True,
 ) -> ReportData:
     """What the builders read, in a few bulk queries; the results of ``result_set``
-    (default: the cycle's current one)."""
+    (default: the cycle's current one).
+
+    :param personal: with the members (roster, results, rectification items); without
+        (for an overseer, :func:`zhibu.accounts.policy.sees_personal_data`) the data holds
+        units only, so no builder can print a member's name or score; the summary's counts
+        stay."""
     where = (OrgUnit.tenant_id == cycle.tenant_id,)
     units = {u["id"]: u for u in _rows(OrgUnit, UNIT_FIELDS, *where)}
-    members = {
-        m["id"]: m for m in _rows(Member, MEMBER_FIELDS, Member.tenant_id == cycle.tenant_id)
-    }
+    members = (
+        {m["id"]: m for m in _rows(Member, MEMBER_FIELDS, Member.tenant_id == cycle.tenant_id)}
+        if personal
+        else {}
+    )
     rows = result_rows(cycle, result_set)
     definition, _, _ = compute.definition_for(cycle)
+    ledger = ledger_of(cycle)
+    results = [as_dict(r) for r in rows]
+    if not personal:
+        results = [r for r in results if r["subject_kind"] == "org"]
+        ledger = [item for item in ledger if item["member_id"] is None]
     return ReportData(
         db.session.get(Tenant, cycle.tenant_id),
         cycle,
         units,
         members,
-        [as_dict(r) for r in rows],
+        results,
         compute.summary(cycle, rows),
         (today or date.today()).isoformat(),
         definition=definition,
         scheme=plugins.registry().scheme(cycle.scheme_key),
-        ledger=ledger_of(cycle),
+        ledger=ledger,
         params=dict(params or {}),
     )
 
 
-def build(cycle: Cycle, key: str, params: dict[str, Any] | None = None):
+def names_a_member(tables, data: ReportData) -> bool:
+    """Whether any cell of ``tables`` holds the name of one of ``data``'s members: a
+    report is personal by what it shows, whatever its builder declares."""
+    names = {m["name"] for m in data.members.values() if m.get("name")}
+    if not names:
+        return False
+    for table in tables:
+        for row in table.rows:
+            for value in row.values():
+                if isinstance(value, str) and any(name in value for name in names):
+                    return True
+    return False
+
+
+def build(cycle: Cycle, key: str, params: dict[str, Any] | None = None, personal: bool = True):
     """The tables of one report, and its title. ``params["subject_id"]`` picks one subject
-    (the score sheet); it must have a result in the cycle."""
+    (the score sheet); it must have a result in the cycle. Without ``personal`` the report
+    is built from data without members (:func:`report_data`)."""
     found = builder(cycle, key)
-    data = report_data(cycle, params=params)
+    data = report_data(cycle, params=params, personal=personal)
     subject = data.params.get("subject_id")
     if subject is not None and not any(r["subject_id"] == subject for r in data.results):
         raise NotFound(f"no result for subject {subject} in this cycle", field="subject_id")

@@ -66,12 +66,13 @@ def generate_all(
     for done, found in enumerate(builders, start=1):
         progress(done, total, f"{found.title} / {found.key}")
         tables = found.build(data)
+        personal = found.personal or service.names_a_member(tables, data)
         name = f"{found.title}-{cycle.label}"
         for fmt, content in (
             ("xlsx", render_xlsx(tables)),
             ("html", render_html(tables, name).encode("utf-8")),
         ):
-            files.append(_file(cycle, found, fmt, content, current))
+            files.append(_file(cycle, found, fmt, content, current, personal))
     progress(total - 1, total, "保存 / storing the files")
     _replace(cycle, files)
     progress(total, total, "完成 / done")
@@ -110,7 +111,7 @@ def _replace(cycle: Cycle, files: list[dict[str, Any]]) -> None:
         f["id"] = str(f["id"])
 
 
-def _file(cycle: Cycle, found, fmt: str, content: bytes, current) -> dict[str, Any]:
+def _file(cycle: Cycle, found, fmt: str, content: bytes, current, personal: bool) -> dict[str, Any]:
     return {
         "tenant_id": cycle.tenant_id,
         "id": uuid.uuid4(),
@@ -118,7 +119,7 @@ def _file(cycle: Cycle, found, fmt: str, content: bytes, current) -> dict[str, A
         "key": found.key,
         "fmt": fmt,
         "title": found.title,
-        "personal": found.personal,
+        "personal": personal,  # the builder says so, or a member's name is in it
         "size": len(content),
         "content": content,
         "result_set_id": current.id if current else None,
@@ -128,13 +129,25 @@ def _file(cycle: Cycle, found, fmt: str, content: bytes, current) -> dict[str, A
 
 def stored(cycle: Cycle, personal: bool = True) -> list[Any]:
     """The cycle's stored files (without their content), by key and format; without
-    ``personal``, those with members' personal data are left out."""
+    ``personal``, those with members' personal data are left out (:func:`is_personal`)."""
     query = select(*LISTED).where(
         ReportFile.tenant_id == cycle.tenant_id, ReportFile.cycle_id == cycle.id
     )
     if not personal:
-        query = query.where(ReportFile.personal.is_(False))
+        query = query.where(
+            ReportFile.personal.is_(False), ReportFile.key.not_in(_personal_keys(cycle))
+        )
     return db.session.execute(query.order_by(ReportFile.key, ReportFile.fmt)).all()
+
+
+def _personal_keys(cycle: Cycle) -> list[str]:
+    return [key for key, b in service.builders_for(cycle).items() if b.personal]
+
+
+def is_personal(cycle: Cycle, found) -> bool:
+    """A stored file shows personal data if it was found to when stored, or its builder
+    says so now (a file stored before its builder was marked)."""
+    return bool(found.personal) or found.key in _personal_keys(cycle)
 
 
 def stored_file(cycle: Cycle, file_id: uuid.UUID) -> ReportFile:

@@ -1,0 +1,322 @@
+"""Issue 23: the county's and the city's 监督总览.
+
+County C oversees tenant A (tests/world.py) and tenants made in bulk with a 2020 and a 2021
+cycle of known results (zhibu.testing.overseen); city D oversees C. The overview picks
+each tenant's latest period with results, or the one chosen; its measures are checked
+against the results counted here independently; it sorts on the server; the number of
+statements it takes does not grow with the number of tenants; a city drills to a county's
+tenants, read-only; the exports and the township ranking notice print what the page shows.
+On both backends.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+import zipfile
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, select
+from world import _HASH, PASSWORD
+
+from zhibu.db import db
+from zhibu.evaluations import cycles
+from zhibu.models import (
+    EvaluationResult,
+    OrgUnit,
+    OversightLink,
+    ResultSet,
+    RoleAssignment,
+    Tenant,
+    TenantScheme,
+    User,
+)
+from zhibu.tenancy import system_scope, use_scope
+from zhibu.testing.overseen import level, make_overseen
+
+
+def login(client, username: str) -> None:
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    form = {"username": username, "password": PASSWORD, "csrf_token": token}
+    assert client.post("/login", data=form).status_code == 302
+
+
+@pytest.fixture
+def county(app, world):
+    """C with three tenants of known results besides A; its overseer logged in."""
+    with app.app_context(), use_scope(system_scope()):
+        made = make_overseen(db.session.get(Tenant, world.ids["C"]), 3, branches=3, members=5)
+    client = app.test_client()
+    login(client, "overseer_c")
+    return world, made, client
+
+
+def rows_of(page) -> list[str]:
+    return re.findall(r'<tr data-tenant="([^"]+)"', page.text)
+
+
+def test_the_overview_picks_each_tenants_latest_period_with_results(county):
+    world, _made, client = county
+    page = client.get(f"/t/{world.ids['C']}/oversight")
+    assert page.status_code == 200
+    assert rows_of(page) == ["A", "T0000", "T0001", "T0002"]
+    # the made tenants' latest is 2021, with 2020 behind it in the selector; A has none
+    assert re.search(r'<option value="2021"\s*>2021</option>', page.text)
+    assert re.search(r'<option value="2020"\s*>2020</option>', page.text)
+    assert page.text.count(">2021</a>") == 3
+    assert page.text.count("本期没有考评周期") == 1
+    # 8 subjects each: 3 branches (5, 4, 3 stars) and 5 members (2, 1, 3, 4, 3)
+    # none of them the tenth, so every source is there: 8/8
+    assert page.text.count("8/8") == 3
+    older = client.get(f"/t/{world.ids['C']}/oversight?period=2020")
+    assert older.text.count(">2020</a>") == 3
+    bad = client.get(f"/t/{world.ids['C']}/oversight?period=20x1")
+    assert bad.status_code == 422 and "2021Q3" in bad.text
+
+
+def test_the_measures_are_the_results_counted(app, county):
+    """Shares at the top and lowest level, weak, targets and items, for a made tenant,
+    against the same results counted one by one here."""
+    _world, made, _client = county
+    with app.app_context(), use_scope(system_scope()):
+        from zhibu.reports import overview
+
+        first = overview.overview(made.tenant_ids, "2021")
+        assert first.rows[0].measures.weak == 0
+        rows = db.session.scalars(
+            select(EvaluationResult)
+            .where(EvaluationResult.cycle_id == first.rows[0].cycle.id)
+            .order_by(EvaluationResult.subject_code)
+        ).all()
+        rows[3].flags = ["weak_lax"]  # 软弱涣散 (two stars)
+        rows[4].grade = "unqualified"  # 不合格 (one star: the lowest too)
+        db.session.commit()
+        found = overview.overview(made.tenant_ids, "2021")
+        rows = db.session.scalars(
+            select(EvaluationResult)
+            .join(ResultSet, ResultSet.id == EvaluationResult.result_set_id)
+            .where(EvaluationResult.tenant_id == made.tenant_ids[0], ResultSet.current)
+            .where(EvaluationResult.cycle_id == found.rows[0].cycle.id)
+        ).all()
+    m = found.rows[0].measures
+    assert m.subjects == len(rows) == 8
+    assert m.top == sum(r.stars == 5 for r in rows) == 1
+    assert m.lowest == sum(r.stars == 1 for r in rows) == 1
+    assert m.complete == sum("missing_source" not in r.flags for r in rows)
+    assert m.weak == 2
+    branches = [r for r in rows if r.track == "branch"]
+    model = sum("model_branch" in r.titles for r in branches)
+    (target,) = m.targets
+    assert target["title"] == "样板党支部占比" and target["target"] == 0.7
+    assert target["actual"] == pytest.approx(model / len(branches)) and not target["met"]
+    assert (found.rows[0].open, found.rows[0].overdue, found.rows[0].signed_off) == (2, 1, 1)
+    assert [year for year, _m in found.rows[0].trend] == ["2020", "2021"]
+    assert [level(i) for i in range(8)].count(5) == 1
+
+
+def test_the_table_sorts_on_the_server(app, county):
+    world, made, client = county
+    with app.app_context(), use_scope(system_scope()):
+        # T0001's 2021 results: every subject at five stars
+        set_id = db.session.scalar(
+            select(ResultSet.id)
+            .join(cycles.Cycle, cycles.Cycle.id == ResultSet.cycle_id)
+            .where(ResultSet.tenant_id == made.tenant_ids[1], cycles.Cycle.period == "2021")
+        )
+        for r in db.session.scalars(
+            select(EvaluationResult).where(EvaluationResult.result_set_id == set_id)
+        ):
+            r.stars = 5
+        db.session.commit()
+    base = f"/t/{world.ids['C']}/oversight"
+    top_first = rows_of(client.get(f"{base}?sort=top&desc=1"))
+    assert top_first[0] == "T0001"
+    assert top_first[-1] == "A"  # no figure: last either way
+    assert rows_of(client.get(f"{base}?sort=top"))[-2:] == ["T0001", "A"]
+    assert rows_of(client.get(f"{base}?sort=nonsense")) == ["A", "T0000", "T0001", "T0002"]
+    assert 'aria-sort="descending"' in client.get(f"{base}?sort=top&desc=1").text
+
+
+@contextmanager
+def counting(app):
+    found = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(*_args):
+        found.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield found
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_the_statements_do_not_grow_with_the_tenants(app, county):
+    world, _made, client = county
+    url = f"/t/{world.ids['C']}/oversight"
+    client.get(url)  # warm
+    with counting(app) as few:
+        assert client.get(url).status_code == 200
+    with app.app_context(), use_scope(system_scope()):
+        make_overseen(db.session.get(Tenant, world.ids["C"]), 6, prefix="U")
+    client.get(url)
+    with counting(app) as many:
+        page = client.get(url)
+    assert len(rows_of(page)) == 10
+    assert len(many) == len(few) < 40, (len(few), len(many))
+
+
+@pytest.fixture
+def city(app, county):
+    """City D over county C; its overseer ``overseer_d``."""
+    world, made, _client = county
+    with app.app_context(), use_scope(system_scope()):
+        d = Tenant(id=uuid.uuid4(), code="D", name="丁市委组织部", kind="city")
+        db.session.add(d)
+        db.session.flush()
+        db.session.add(OversightLink(overseer_id=d.id, overseen_id=world.ids["C"]))
+        user = User(username="overseer_d", password_hash=_HASH)
+        db.session.add(user)
+        db.session.flush()
+        db.session.add(RoleAssignment(tenant_id=d.id, user_id=user.id, role="overseer"))
+        db.session.commit()
+        d_id = d.id
+    client = app.test_client()
+    login(client, "overseer_d")
+    return world, made, client, d_id
+
+
+def test_a_city_sees_its_counties_and_drills_to_their_tenants_read_only(city):
+    world, _made, client, d = city
+    page = client.get(f"/t/{d}/oversight")
+    assert rows_of(page) == ["C"] and "所辖 4 个单位" in page.text
+    drill = client.get(f"/t/{d}/oversight?via={world.ids['C']}")
+    assert rows_of(drill) == ["A", "T0000", "T0001", "T0002"]
+    assert "丙县委组织部" in drill.text
+    # B is no county of D's: refused
+    assert client.get(f"/t/{d}/oversight?via={world.ids['B']}").status_code == 404
+    assert client.get(f"/t/{d}/oversight?via=nonsense").status_code == 422
+    # the county's tenant, read-only, without personal data
+    results = client.get(f"/t/{world.ids['A']}/dashboard")
+    assert results.status_code == 200 and "张三" not in results.text
+    members = client.get(f"/api/v1/tenants/{world.ids['A']}/members/{world.ids['A-M1']}")
+    assert members.status_code in (401, 403, 404)
+    token = re.search(r'name="csrf[-_]token" (?:content|value)="([^"]+)"', results.text).group(1)
+    refused = client.post(
+        f"/t/{world.ids['A']}/ledger/new",
+        data={"csrf_token": token, "org_id": world.ids["A-Z01"], "issue": "市里看看"},
+    )
+    assert refused.status_code == 403
+    # B, overseen by nobody of D's, stays hidden
+    assert client.get(f"/t/{world.ids['B']}/dashboard").status_code == 404
+
+
+def text_of(response) -> str:
+    body = response.get_data()
+    if body[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(body)) as book:
+            return "\n".join(book.read(n).decode() for n in book.namelist())
+    return body.decode()
+
+
+def test_the_overview_exports_as_a_workbook_and_a_printable_notice(county):
+    world, _made, client = county
+    base = f"/t/{world.ids['C']}/oversight"
+    book = client.get(f"{base}/overview.xlsx?period=2021")
+    assert book.status_code == 200 and book.data[:2] == b"PK"
+    text = text_of(book)
+    assert "甲学院党委" in text and "第3学院党委" in text and "张三" not in text
+    assert "8/8" in text
+    printed = client.get(f"{base}/overview.html")
+    assert printed.status_code == 200 and "监督总览" in printed.text and "@page" in printed.text
+    assert "本期没有乡镇(街道)的观摩排名" in client.get(f"{base}/townships.html").text
+
+
+def test_the_county_ranks_its_townships_and_prints_the_notice(app, county):
+    """county_observation: "观摩结束后……对各乡(镇、街道)依次进行排名通报" — the county's own
+    townships, best first."""
+    world, _made, client = county
+    with app.app_context(), use_scope(system_scope()):
+        c = db.session.get(Tenant, world.ids["C"])
+        db.session.add(TenantScheme(tenant_id=c.id, scheme_key="county_observation"))
+        db.session.flush()
+        cycle = cycles.open_cycle(c, "county_observation", "2021Q3", round="county_demo")
+        result_set = ResultSet(
+            tenant_id=c.id, cycle_id=cycle.id, version_id=cycle.version_id, input_hash="x"
+        )
+        result_set.current = True
+        db.session.add(result_set)
+        db.session.flush()
+        for code, name, total in (
+            ("T1", "东城镇", 81.5),
+            ("T2", "西山乡", 92.0),
+            ("T3", "南街道", 77),
+        ):
+            unit = OrgUnit(tenant_id=c.id, code=code, name=name, kind="township", path="/", depth=0)
+            db.session.add(unit)
+            db.session.flush()
+            db.session.add(
+                EvaluationResult(
+                    tenant_id=c.id,
+                    result_set_id=result_set.id,
+                    cycle_id=cycle.id,
+                    subject_kind="org",
+                    subject_id=unit.id,
+                    subject_code=code,
+                    kind="township",
+                    track="township",
+                    total=total,
+                    stars=None,
+                )
+            )
+        db.session.commit()
+    base = f"/t/{world.ids['C']}/oversight"
+    page = client.get(base)
+    ranked = re.findall(r"<td>(\w+[乡镇道])</td>", page.text)
+    assert ranked == ["西山乡", "东城镇", "南街道"]
+    notice = client.get(f"{base}/townships.html")
+    assert notice.status_code == 200 and "依次进行排名通报" in notice.text
+    assert notice.text.index("西山乡") < notice.text.index("东城镇") < notice.text.index("南街道")
+    assert client.get(f"{base}/townships.xlsx").data[:2] == b"PK"
+
+
+def test_the_weakest_indicators_are_ten_and_open_their_units(app, walk_scene):
+    """The authorization scene's A-Z01 and A-Z02 lost points on A1 (their team sheets)."""
+    client, scene = walk_scene
+    base = f"/t/{scene.id('C')}/oversight/weakness"
+    page = client.get(base)
+    assert page.status_code == 200
+    keys = re.findall(r"indicator=([\w.%:]+)#units", page.text)
+    assert 0 < len(keys) <= 10
+    opened = client.get(f"{base}?indicator={keys[0]}")
+    assert "失分最多的单位" in opened.text
+    assert "机电系第一党支部" in opened.text and "张三" not in opened.text
+
+
+@pytest.fixture
+def walk_scene(app):
+    from authz_scene import build_scene
+
+    scene = build_scene(app)
+    client = app.test_client()
+    login(client, "overseer_c")
+    return client, scene
+
+
+def test_the_chinese_page_is_chinese_and_the_english_one_english(county):
+    world, _made, client = county
+    url = f"/t/{world.ids['C']}/oversight"
+    page = client.get(url).text
+    chinese = re.sub(r"<[^>]+>", " ", page[page.index("<main") : page.index("</main>")])
+    assert "所辖单位对比" in chinese and "样板党支部占比" in chinese
+    words = set(re.findall(r"\b[a-z]{4,}(?:_[a-z]+)+\b", chinese))  # snake_case keys
+    assert words == set()
+    client.get("/lang/en?next=/")
+    english = client.get(url).text
+    assert "Overseen units compared" in english and "Scoring progress" in english
+    assert "所辖单位对比" not in english
