@@ -15,8 +15,8 @@ from flask import Blueprint, Response, g, render_template, request
 
 from zhibu import plugins
 from zhibu.db import db
-from zhibu.evaluations import publication
 from zhibu.errors import Invalid
+from zhibu.evaluations import publication
 from zhibu.i18n import _
 from zhibu.models import Tenant
 from zhibu.reports import oversight as report_oversight
