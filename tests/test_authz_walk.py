@@ -142,6 +142,11 @@ def self_sheet(walk, _role) -> dict:
 PAGE_UPLOAD = {"upload_id": lambda w, r: w.upload(r)}
 API_UPLOAD = {"upload_id": lambda w, r: w.api_upload(r)}
 HISTORY = {"import_id": lambda w, r: w.history()}
+EVIDENCE = {"file_id": lambda w, r: w.evidence()}
+PHOTO = bytes.fromhex(  # a PNG of one white pixel
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63f8ffffff7f0009fb03fd2a86e38a0000000049454e44ae426082"
+)
 
 API = [
     Case("GET", "/api/openapi.json", "public", tenant=None),
@@ -659,6 +664,16 @@ PAGES = [
     Case("POST", f"{P}/ledger/<uuid:item_id>/sign-off", "ledger", "page sign-off"),
     Case(
         "POST",
+        f"{P}/ledger/<uuid:item_id>/evidence",
+        "ledger",
+        body=lambda w, r: {"data": {"files": (io.BytesIO(PHOTO), "走查.png")}},
+    ),
+    # A-Z01's item's photo: those who score or keep the ledger there open it; a member is
+    # refused, an overseer too (the ledger shows them the count)
+    Case("GET", f"{P}/evidence/<uuid:file_id>", "ledger", path=EVIDENCE),
+    Case("GET", f"{P}/evidence/<uuid:file_id>/thumb", "ledger", path=EVIDENCE),
+    Case(
+        "POST",
         f"{P}/ledger/from-deduction/<uuid:deduction_id>",
         "ledger",
         "page from deduction",
@@ -784,6 +799,7 @@ class Walk:
     def __init__(self, app, scene: Scene):
         self.app, self.scene, self.counter = app, scene, 0
         self.history_id: str | None = None
+        self.evidence_id: str | None = None
         self.api = app.test_client()
         self.pages = {role: self.session(role) for role in ROLES}
 
@@ -928,6 +944,20 @@ class Walk:
         url = f"/api/v1/tenants/{self.id('A')}/members/import/preview"
         sent = self.api.post(url, headers=self.bearer(role), **roster())
         return (sent.json or {}).get("upload_id") or uuid.uuid4().hex
+
+    def evidence(self) -> str:
+        """A photo of A-Z01's item (uploaded once, by the tenant's administrator)."""
+        if self.evidence_id is None:
+            from zhibu.accounts.access import system_access
+            from zhibu.evidence import service
+
+            context, scope = self.system()
+            with context, scope:
+                access = system_access(self.scene.world.ids["A"])
+                item = uuid.UUID(self.id("item A-Z01"))
+                rows = service.attach(access, "item", item, [("走查.png", PHOTO)])
+                self.evidence_id = str(rows[0].id)
+        return self.evidence_id
 
     def history(self) -> str:
         """An import of the tenant's history (made once, by its administrator)."""

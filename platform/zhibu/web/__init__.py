@@ -30,6 +30,7 @@ def init_web(app: Flask) -> None:
         activity,
         admin,
         branch,
+        evidence,
         ledger,
         member,
         months,
@@ -58,7 +59,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
     modules = (admin, results, registry, ledger, sheets, totals, branch, months, member, oversight)
-    for module in (*modules, account, users, activity, settings, platform):
+    for module in (*modules, account, users, activity, settings, platform, evidence):
         app.register_blueprint(module.bp)
     app.jinja_env.filters.update(pages.FILTERS)
     app.jinja_env.filters.update(users.FILTERS)
