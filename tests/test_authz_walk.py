@@ -137,6 +137,24 @@ def self_sheet(walk, _role) -> dict:
     return {"json": body | {"source": "self"}}
 
 
+def offline_sheet(walk) -> dict:
+    return {
+        "client_id": str(uuid.uuid4()),
+        "cycle_id": walk.id("cycle"),
+        "kind": "org",
+        "subject_id": walk.id("A-Z01"),
+        "source": "self",
+        "based_on": "",
+        "deductions": [{"item": "A1", "points": 1, "reason": "走查"}],
+    }
+
+
+def offline_photo(walk) -> dict:
+    form = {"client_id": str(uuid.uuid4()), "cycle_id": walk.id("cycle"), "indicator": "A1"}
+    form |= {"subject_id": walk.id("A-Z01"), "source": "self"}
+    return {"data": form | {"file": (io.BytesIO(PHOTO), "A1.png")}}
+
+
 # an upload is its uploader's: each role previews a roster of its own (a made-up id for a
 # role that may not); the history's entry is one import committed before the walk
 PAGE_UPLOAD = {"upload_id": lambda w, r: w.upload(r)}
@@ -477,6 +495,8 @@ API = [
 PAGES = [
     Case("GET", "/", "public", tenant=None),
     Case("GET", "/healthz", "public", tenant=None),
+    Case("GET", "/manifest.webmanifest", "public", tenant=None),
+    Case("GET", "/sw.js", "public", tenant=None),
     Case("GET", "/lang/<code>", "public", tenant=None),
     Case("GET", "/login", "public", tenant=None),
     Case("POST", "/login", "public", tenant=None, body=lambda w, r: w.walker(page=True)),
@@ -747,6 +767,13 @@ PAGES = [
     ),
     Case("GET", f"{P}/oversight", "oversee", "page oversight", tenant="C"),
     Case("GET", f"{P}/sheets", "score"),
+    Case("GET", f"{P}/offline", "score"),
+    Case("GET", f"{P}/offline/bundle.json", "score"),
+    # the branch's self-assessment sent from a device (each role its own rater's sheet;
+    # a role whose sheet the walk stored already is answered 409, a conflict: allowed)
+    Case("POST", f"{P}/offline/sync", "score", body=lambda w, r: {"json": offline_sheet(w)}),
+    # then its photo, attached to the sheet just sent
+    Case("POST", f"{P}/offline/photos", "score", body=lambda w, r: offline_photo(w)),
     Case("POST", "/logout", "logout", tenant=None),  # last: the walk's sessions end here
 ]
 
@@ -1031,7 +1058,9 @@ def request(walk: Walk, case: Case, role: str) -> Callable:
         kwargs["headers"] = kwargs.pop("headers", walk.bearer(role))
     else:
         client = kwargs.pop("client", walk.pages[role])
-        if case.method != "GET":
+        if case.method != "GET" and "json" in kwargs:  # a script's post: the token in a header
+            kwargs["headers"] = {"X-CSRFToken": client.token} | kwargs.get("headers", {})
+        elif case.method != "GET":
             kwargs["data"] = {"csrf_token": client.token} | kwargs.get("data", {})
     return lambda: client.open(url, method=case.method, **kwargs)
 

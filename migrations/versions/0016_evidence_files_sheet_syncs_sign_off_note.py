@@ -46,9 +46,11 @@ def upgrade():
 
     op.create_table('sheet_syncs',
     sa.Column('client_id', sa.String(length=64), nullable=False),
-    sa.Column('sheet_id', sa.Uuid(), nullable=False),
+    sa.Column('cycle_id', sa.Uuid(), nullable=False),
+    sa.Column('subject_id', sa.Uuid(), nullable=False),
+    sa.Column('source', sa.String(length=32), nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Uuid(), nullable=True),
-    sa.Column('updated_at', sa.String(length=40), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),

@@ -48,7 +48,9 @@ class SheetSync(TenantOwned, db.Model):
     __table_args__ = (UniqueConstraint("tenant_id", "client_id"),)
 
     client_id: Mapped[str] = mapped_column(String(64))
-    sheet_id: Mapped[uuid.UUID]
+    cycle_id: Mapped[uuid.UUID]
+    subject_id: Mapped[uuid.UUID]
+    source: Mapped[str] = mapped_column(String(32))
+    digest: Mapped[str] = mapped_column(String(64))  # the content saved (see offline.digest)
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[str] = mapped_column(String(40))  # the saved sheet's, as answered
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -34,6 +34,7 @@ def init_web(app: Flask) -> None:
         ledger,
         member,
         months,
+        offline,
         oversight,
         platform,
         registry,
@@ -59,7 +60,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
     modules = (admin, results, registry, ledger, sheets, totals, branch, months, member, oversight)
-    for module in (*modules, account, users, activity, settings, platform, evidence):
+    for module in (*modules, account, users, activity, settings, platform, evidence, offline):
         app.register_blueprint(module.bp)
     app.jinja_env.filters.update(pages.FILTERS)
     app.jinja_env.filters.update(users.FILTERS)
