@@ -231,7 +231,11 @@
       var photo = document.createElement("input");
       photo.type = "file"; photo.accept = "image/*"; photo.capture = "environment";
       photo.name = "p-" + ind.code;
-      photo.setAttribute("aria-label", T.photo + " " + ind.code);
+      photo.className = "visually-hidden";
+      var camera = document.createElement("label"); // the browser's own button speaks its language
+      camera.className = "photo-button";
+      camera.textContent = T.photo;
+      camera.appendChild(photo);
       var shots = document.createElement("span");
       shots.className = "shots";
       state.photos.filter(function (p) { return p.key === s.key && p.indicator === ind.code; })
@@ -249,7 +253,7 @@
       });
       cell.appendChild(points);
       cell.appendChild(reason);
-      cell.appendChild(photo);
+      cell.appendChild(camera);
       cell.appendChild(shots);
       tr.appendChild(head);
       tr.appendChild(cell);
