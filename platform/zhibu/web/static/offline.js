@@ -374,8 +374,7 @@
       var d = state.drafts[p.key];
       return d && d.state === "synced";
     });
-    return ready.reduce(function (chain, p) {
-      return chain.then(function () {
+    return inTurns(ready, function (p) {
         var form = new FormData();
         form.append("client_id", p.id);
         form.append("cycle_id", p.cycle_id);
@@ -389,8 +388,21 @@
             return del("photos", p.id);
           }
         });
-      });
-    }, Promise.resolve());
+    });
+  }
+
+  // run ``work`` on every item, at most AT_ONCE at a time (the server has several workers)
+  var AT_ONCE = 3;
+  function inTurns(items, work) {
+    var next = 0;
+    function lane() {
+      if (next >= items.length) return Promise.resolve();
+      var item = items[next++];
+      return work(item).then(lane);
+    }
+    var lanes = [];
+    for (var i = 0; i < Math.min(AT_ONCE, items.length); i++) lanes.push(lane());
+    return Promise.all(lanes);
   }
 
   function syncAll() {
@@ -398,9 +410,9 @@
     var counts = { synced: 0, refused: 0, conflict: 0 };
     var list = waiting().map(function (s) { return state.drafts[s.key]; });
     $("sync").disabled = true;
-    return list.reduce(function (chain, d) {
-      return chain.then(function () { return sendSheet(d).then(function (s) { counts[s] += 1; }); });
-    }, Promise.resolve()).then(sendPhotos).then(function () {
+    return inTurns(list, function (d) {
+      return sendSheet(d).then(function (s) { counts[s] += 1; });
+    }).then(sendPhotos).then(function () {
       var parts = [];
       if (counts.synced) parts.push(say(T.synced_n, counts.synced));
       if (counts.refused) parts.push(say(T.refused_n, counts.refused));
