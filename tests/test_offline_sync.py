@@ -213,3 +213,28 @@ def test_two_sends_at_once_save_one_sheet(app, world, seeded):  # noqa: F811
     assert sorted(a.status_code for a in answers) == [200, 409]
     won = next(b for a, b in zip(answers, bodies, strict=True) if a.status_code == 200)
     assert stored(app, world) == [("A1", float(won["deductions"][0]["points"]), "台账缺页")]
+
+
+def test_a_deductions_photo_shows_beside_it_in_the_explanation(app, assessor, world, seeded):  # noqa: F811
+    from test_web_pages import result_id
+
+    from zhibu.evaluations import compute
+
+    assert send(assessor, world, sheet(world, seeded["A"])).status_code == 200
+    form = {"client_id": str(uuid.uuid4()), "cycle_id": str(seeded["A"]), "indicator": "A1"}
+    form |= {"subject_id": world.id("A-Z01"), "source": "assessment_team"}
+    sent = assessor.post(
+        f"/t/{world.id('A')}/offline/photos",
+        data=form | {"file": (io.BytesIO(photo_bytes()), "A1.jpg")},
+    )
+    assert sent.status_code == 200
+    with app.app_context(), use_scope(system_scope()):
+        compute.recompute(db.session.get(Cycle, (world.ids["A"], seeded["A"])))
+    url = f"/t/{world.id('A')}/cycles/{seeded['A']}/results/{result_id(app, world, 'A', 'A-Z01')}"
+    page = assessor.get(url)
+    row = next(r for r in page.text.split("<tr") if "台账缺页" in r and "assessor_a" in r)
+    assert f"/evidence/{sent.json['id']}/thumb" in row
+    assessor.post("/logout", data={"csrf_token": assessor.environ_base["HTTP_X_CSRFTOKEN"]})
+    login(assessor, "overseer_c")
+    page = assessor.get(url)
+    assert "佐证材料 1 份" in page.text and "/thumb" not in page.text

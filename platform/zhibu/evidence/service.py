@@ -275,6 +275,29 @@ def of_items(tenant_id: uuid.UUID, item_ids: Iterable[uuid.UUID]) -> dict[uuid.U
     return found
 
 
+def of_deductions(
+    access: TenantAccess, cycle_id: uuid.UUID, subject_kind: str, subject_id: uuid.UUID
+) -> tuple[dict[tuple[str, str, str], list[EvidenceFile]], bool]:
+    """The files of a subject's deductions in a cycle, by (source, rater, indicator), as an
+    explanation's lines name them; and whether the caller may open them (else: counts)."""
+    sheets = db.session.execute(
+        select(ScoreSheet.id, ScoreSheet.source, ScoreSheet.rater).where(
+            ScoreSheet.tenant_id == access.tenant_id,
+            ScoreSheet.cycle_id == cycle_id,
+            ScoreSheet.subject_id == subject_id,
+        )
+    ).all()
+    by_sheet = files_of(access.tenant_id, "deduction", [s.id for s in sheets])
+    found: dict[tuple[str, str, str], list[EvidenceFile]] = {}
+    for sheet in sheets:
+        for (sheet_id, ref), rows in by_sheet.items():
+            if sheet_id == sheet.id:
+                found[sheet.source, sheet.rater, ref] = rows
+    owner = _sheet_owner(access.tenant_id, sheets[0].id) if sheets else None
+    sees = owner is not None and policy.may_see_evidence(access, owner.unit.path)
+    return found, sees
+
+
 def may_see_item(access: TenantAccess, item: RectificationItem) -> bool:
     unit = _unit(item.tenant_id, item.org_id)
     return unit is not None and policy.may_see_evidence(access, unit.path)
