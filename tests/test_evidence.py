@@ -284,3 +284,31 @@ def test_the_county_scheme_asks_for_evidence_by_default():
 
     setting = next(s for s in SCHEME.settings if s.key == ledger.SIGN_OFF_SETTING)
     assert setting.default is True
+
+
+def test_the_printed_ledger_and_notice_show_thumbnails_and_overseers_the_count(
+    app,
+    client,
+    world,
+    seeded,  # noqa: F811
+):
+    from zhibu.evidence import service
+
+    item = _deduction_item(app, world, needs=False)
+    with app.app_context(), use_scope(system_scope()):
+        access = system_access(world.ids["A"])
+        service.attach(access, "item", item, [("宣传栏整改后.jpg", jpeg())])
+        found = db.session.get(RectificationItem, (world.ids["A"], item))
+        line = db.session.get(ScoreItem, (world.ids["A"], uuid.UUID(found.origin_ref[10:])))
+        service.attach(access, "deduction", line.sheet_id, [("台账.jpg", jpeg())], ref="A1")
+        cycle_id = found.cycle_id
+    base = f"/api/v1/tenants/{world.id('A')}/cycles/{cycle_id}/reports"
+    staff = client.get(f"{base}/core.ledger.html", headers=world.headers["assessor_a"]).text
+    assert "宣传栏整改后.jpg" in staff and "台账.jpg" in staff  # the item's and its deduction's
+    assert staff.count('src="data:image/jpeg;base64,') == 2
+    notice = client.get(f"{base}/core.notice.html", headers=world.headers["admin_a"]).text
+    assert "扣分佐证材料:台账.jpg" in notice and "data:image/jpeg;base64," in notice
+    overseer = client.get(f"{base}/core.ledger.html", headers=world.headers["overseer_c"])
+    assert overseer.status_code == 200
+    assert "佐证材料 2 份" in overseer.text and "data:image" not in overseer.text
+    assert "宣传栏整改后.jpg" not in overseer.text

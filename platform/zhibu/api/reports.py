@@ -12,6 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
+from zhibu.accounts import policy
 from zhibu.api.security import authorize
 from zhibu.evaluations.cycles import get_cycle
 from zhibu.reports import core, oversight, service, store
@@ -102,7 +103,7 @@ class Report(MethodView):
         cycle = get_cycle(tenant_id, cycle_id)
         if service.builder(cycle, key).personal and not access.personal_data:
             abort(403, message="this report shows members' personal data")
-        tables, title = service.build(cycle, key, args)
+        tables, title = service.build(cycle, key, args, evidence=policy.allows(access, "ledger"))
         return rendered(tables, fmt, f"{title}-{cycle.label}", f"report-{cycle.label}")
 
 
