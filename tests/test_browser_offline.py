@@ -140,3 +140,28 @@ def test_two_sheets_scored_offline_survive_a_reload_and_sync(live_server, phone,
     stored = Image.open(io.BytesIO((tmp_path / "evidence" / key).read_bytes()))
     assert max(stored.size) == 1600  # shrunk on the device from 3000×2000
     assert database.execute("SELECT count(*) FROM sheet_syncs").fetchone()[0] == 2
+
+
+def test_a_photo_uploaded_on_the_ledger_shows_as_a_thumbnail(live_server, phone, tmp_path):  # noqa: F811
+    base, world, _cycles = live_server
+    _context, page = phone
+    photo = tmp_path / "宣传栏.jpg"
+    Image.new("RGB", (1200, 900), (30, 120, 30)).save(photo, "JPEG")
+    fake = tmp_path / "假照片.jpg"
+    fake.write_bytes("这不是图片".encode() * 100)
+
+    _login(page, base, "assessor_a")
+    page.goto(f"{base}/t/{world.id('A')}/ledger")
+    row = page.locator("table.ledger tbody tr").first
+    row.locator('form[action$="/evidence"] input[type=file]').set_input_files(str(fake))
+    row.locator('form[action$="/evidence"] button').click()
+    assert "内容却不是 JPEG、PNG 或 HEIC 图片" in page.inner_text("main")
+    _shot(page, "ledger-refused-upload")
+    page.goto(f"{base}/t/{world.id('A')}/ledger")
+    row = page.locator("table.ledger tbody tr").first
+    row.locator('form[action$="/evidence"] input[type=file]').set_input_files(str(photo))
+    row.locator('form[action$="/evidence"] button').click()
+    page.locator(".evidence img").first.wait_for()
+    assert page.locator(".evidence img").first.evaluate("img => img.naturalWidth") > 0
+    assert "宣传栏.jpg" in page.inner_text(".evidence")
+    _shot(page, "ledger-evidence")
