@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from zhibu.accounts import policy
 from zhibu.accounts.access import TenantAccess
@@ -319,21 +319,3 @@ def open_file(access: TenantAccess, file_id: uuid.UUID, thumbnail: bool = False)
     policy.require_evidence(access, found.unit.path, found.unit.name, "file_id")
     key = row.thumb_key if thumbnail else row.storage_key
     return row, store().get(access.tenant_id, key)
-
-
-def counts(tenant_id: uuid.UUID, kind: str, owner_ids: Iterable[uuid.UUID]) -> dict:
-    """How many files each owner has (what an overseer sees)."""
-    ids = list(set(owner_ids))
-    if not ids:
-        return {}
-    return dict(
-        db.session.execute(
-            select(EvidenceFile.owner_id, func.count())
-            .where(
-                EvidenceFile.tenant_id == tenant_id,
-                EvidenceFile.owner_kind == kind,
-                EvidenceFile.owner_id.in_(ids),
-            )
-            .group_by(EvidenceFile.owner_id)
-        ).all()
-    )
