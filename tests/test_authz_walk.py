@@ -138,6 +138,24 @@ def self_sheet(walk, _role) -> dict:
     return {"json": body | {"source": "self"}}
 
 
+def offline_sheet(walk) -> dict:
+    return {
+        "client_id": str(uuid.uuid4()),
+        "cycle_id": walk.id("cycle"),
+        "kind": "org",
+        "subject_id": walk.id("A-Z01"),
+        "source": "self",
+        "based_on": "",
+        "deductions": [{"item": "A1", "points": 1, "reason": "走查"}],
+    }
+
+
+def offline_photo(walk) -> dict:
+    form = {"client_id": str(uuid.uuid4()), "cycle_id": walk.id("cycle"), "indicator": "A1"}
+    form |= {"subject_id": walk.id("A-Z01"), "source": "self"}
+    return {"data": form | {"file": (io.BytesIO(PHOTO), "A1.png")}}
+
+
 # an upload is its uploader's: each role previews a roster of its own (a made-up id for a
 # role that may not); the history's entry is one import committed before the walk
 PAGE_UPLOAD = {"upload_id": lambda w, r: w.upload(r)}
@@ -146,6 +164,11 @@ HISTORY = {"import_id": lambda w, r: w.history()}
 # the cycle's results published (version 1) before the request; an open objection of its own
 PUBLISHED = {"version": lambda w, r: w.publication()}
 OBJECTION = {"objection_id": lambda w, r: w.objection()}
+EVIDENCE = {"file_id": lambda w, r: w.evidence()}
+PHOTO = bytes.fromhex(  # a PNG of one white pixel
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63f8ffffff7f0009fb03fd2a86e38a0000000049454e44ae426082"
+)
 
 API = [
     Case("GET", "/api/openapi.json", "public", tenant=None),
@@ -511,6 +534,8 @@ API = [
 PAGES = [
     Case("GET", "/", "public", tenant=None),
     Case("GET", "/healthz", "public", tenant=None),
+    Case("GET", "/manifest.webmanifest", "public", tenant=None),
+    Case("GET", "/sw.js", "public", tenant=None),
     Case("GET", "/lang/<code>", "public", tenant=None),
     Case("GET", "/login", "public", tenant=None),
     Case("POST", "/login", "public", tenant=None, body=lambda w, r: w.walker(page=True)),
@@ -724,6 +749,16 @@ PAGES = [
     Case("POST", f"{P}/ledger/<uuid:item_id>/sign-off", "ledger", "page sign-off"),
     Case(
         "POST",
+        f"{P}/ledger/<uuid:item_id>/evidence",
+        "ledger",
+        body=lambda w, r: {"data": {"files": (io.BytesIO(PHOTO), "走查.png")}},
+    ),
+    # A-Z01's item's photo: those who score or keep the ledger there open it; a member is
+    # refused, an overseer too (the ledger shows them the count)
+    Case("GET", f"{P}/evidence/<uuid:file_id>", "ledger", path=EVIDENCE),
+    Case("GET", f"{P}/evidence/<uuid:file_id>/thumb", "ledger", path=EVIDENCE),
+    Case(
+        "POST",
         f"{P}/ledger/from-deduction/<uuid:deduction_id>",
         "ledger",
         "page from deduction",
@@ -800,6 +835,13 @@ PAGES = [
     Case("GET", f"{P}/oversight/townships.<any(xlsx, html):fmt>", "oversee", tenant="C"),
     Case("GET", f"{P}/oversight/weakness", "oversee", tenant="C"),
     Case("GET", f"{P}/sheets", "score"),
+    Case("GET", f"{P}/offline", "score"),
+    Case("GET", f"{P}/offline/bundle.json", "score"),
+    # the branch's self-assessment sent from a device (each role its own rater's sheet;
+    # a role whose sheet the walk stored already is answered 409, a conflict: allowed)
+    Case("POST", f"{P}/offline/sync", "score", body=lambda w, r: {"json": offline_sheet(w)}),
+    # then its photo, attached to the sheet just sent
+    Case("POST", f"{P}/offline/photos", "score", body=lambda w, r: offline_photo(w)),
     Case("POST", "/logout", "logout", tenant=None),  # last: the walk's sessions end here
 ]
 
@@ -856,6 +898,7 @@ class Walk:
     def __init__(self, app, scene: Scene):
         self.app, self.scene, self.counter = app, scene, 0
         self.history_id: str | None = None
+        self.evidence_id: str | None = None
         self.api = app.test_client()
         self.pages = {role: self.session(role) for role in ROLES}
 
@@ -1035,6 +1078,20 @@ class Walk:
         sent = self.api.post(url, headers=self.bearer(role), **roster())
         return (sent.json or {}).get("upload_id") or uuid.uuid4().hex
 
+    def evidence(self) -> str:
+        """A photo of A-Z01's item (uploaded once, by the tenant's administrator)."""
+        if self.evidence_id is None:
+            from zhibu.accounts.access import system_access
+            from zhibu.evidence import service
+
+            context, scope = self.system()
+            with context, scope:
+                access = system_access(self.scene.world.ids["A"])
+                item = uuid.UUID(self.id("item A-Z01"))
+                rows = service.attach(access, "item", item, [("走查.png", PHOTO)])
+                self.evidence_id = str(rows[0].id)
+        return self.evidence_id
+
     def history(self) -> str:
         """An import of the tenant's history (made once, by its administrator)."""
         if self.history_id is None:
@@ -1107,7 +1164,9 @@ def request(walk: Walk, case: Case, role: str) -> Callable:
         kwargs["headers"] = kwargs.pop("headers", walk.bearer(role))
     else:
         client = kwargs.pop("client", walk.pages[role])
-        if case.method != "GET":
+        if case.method != "GET" and "json" in kwargs:  # a script's post: the token in a header
+            kwargs["headers"] = {"X-CSRFToken": client.token} | kwargs.get("headers", {})
+        elif case.method != "GET":
             kwargs["data"] = {"csrf_token": client.token} | kwargs.get("data", {})
     return lambda: client.open(url, method=case.method, **kwargs)
 

@@ -93,7 +93,10 @@ def test_township_staff_follow_up_and_sign_off_only_at_home(client, county):
         ).status_code
         == 201
     )
-    done = client.post(f"{base}/rectification/{home['id']}/sign-off", headers=auth["t02_zzw"])
+    url = f"{base}/rectification/{home['id']}/sign-off"
+    bare = client.post(url, headers=auth["t02_zzw"])  # raised from a deduction: 逐项验收
+    assert bare.status_code == 422 and "核查说明" in bare.json["message"]
+    done = client.post(url, json={"note": "查看了补齐的台账"}, headers=auth["t02_zzw"])
     assert done.status_code == 200 and done.json["status"] == "signed_off"
 
 

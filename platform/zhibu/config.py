@@ -252,6 +252,29 @@ SETTINGS: tuple[Setting, ...] = (
         "Most an uploaded workbook may unpack to, in MB (a zip bomb unpacks to more).",
     ),
     Setting(
+        "ZHIBU_EVIDENCE_DIR",
+        "ZHIBU_EVIDENCE_DIR",
+        str,
+        None,
+        "Folder of the evidence files (photos, PDF, Office documents), one subfolder per "
+        "tenant. Unset: `instance/evidence`.",
+    ),
+    Setting(
+        "ZHIBU_EVIDENCE_MAX_MB",
+        "ZHIBU_EVIDENCE_MAX_BYTES",
+        _megabytes,
+        10 * 1024 * 1024,
+        "Largest evidence file in MB (a photo after the phone shrank it is far smaller).",
+    ),
+    Setting(
+        "ZHIBU_EVIDENCE_MAX_PIXELS",
+        "ZHIBU_EVIDENCE_MAX_PIXELS",
+        _positive,
+        50_000_000,
+        "Largest photo in pixels (width × height); a larger one is refused as a "
+        "decompression bomb. Office documents may unpack to `ZHIBU_WORKBOOK_MAX_UNPACKED_MB`.",
+    ),
+    Setting(
         "ZHIBU_SQL_ECHO",
         "SQLALCHEMY_ECHO",
         _boolean,

@@ -12,7 +12,7 @@ from county_observation.scheme import ROUND_NAMES
 from county_observation.sheets import SHEETS
 from zhibu.plugins import ReportBuilder
 from zhibu.reports import Column, ReportData, ReportTable
-from zhibu.reports.deductions import NOTICE_COLUMNS, lost_points
+from zhibu.reports.deductions import NOTICE_COLUMNS, evidence_note, evidence_photos, lost_points
 
 GRADES = {"advanced": "先进", "standard": "达标", "lagging": "落后"}
 KINDS = {"village": "村", "community": "社区", "two_new": "“两新”组织", "township": "乡镇(街道)"}
@@ -101,8 +101,10 @@ def notice(data: ReportData) -> list[ReportTable]:
                 notes=[
                     f"{unit['name']}:经观摩、检查、测评,你单位得分 {r['total']},存在以上问题,"
                     "请逐项制定整改措施,明确整改时限和责任人,按期整改并报乡镇(街道)党(工)委;"
-                    "乡镇(街道)将开展“回头看”,逐项验收销号。"
+                    "乡镇(街道)将开展“回头看”,逐项验收销号。",
+                    *evidence_note(data.evidence.get(r["subject_id"], [])),
                 ],
+                photos=evidence_photos(data.evidence.get(r["subject_id"], [])),
             )
         )
     return tables

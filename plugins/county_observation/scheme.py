@@ -26,6 +26,10 @@ SETTINGS = (
     Adjustable("trim_from", 5, "评分人达到几人时去掉最高分和最低分", 3, 50),
     Adjustable("advanced_from", 90, "先进(分)", 0, 100),
     Adjustable("standard_from", 75, "达标(分)", 0, 100),
+    # Seed: "不定期開展“回頭看”,對整改工作逐項驗收“銷號”" — 逐项验收: a 销号 of an item
+    # raised from a deduction shows what was checked (a file, or a written note);
+    # adjustable, on by default.
+    Adjustable("signoff_needs_evidence", True, "扣分整改事项销号须附佐证材料或核查说明"),
 )
 # Seed: the three ways — "采取鄉(xiāng)級黨委所屬基層黨組織內(nèi)部觀摩、
 # 各鄉(xiāng)級所屬黨組織交叉觀摩、全縣示范觀摩等方式" — are the cycle's round, chosen when

@@ -399,3 +399,23 @@ def may_read_report(access: TenantAccess, personal: bool) -> bool:
     may see it: never an overseer (issue 23). ``personal``: the report's builder says so,
     or a stored file was found to name a member when it was made."""
     return sees_personal_data(access) or not personal
+
+
+# --- evidence ----------------------------------------------------------------------------
+
+EVIDENCE = ("ledger", "score")  # who may attach and open evidence files: either reaches
+
+
+def may_see_evidence(access: TenantAccess, path: str) -> bool:
+    """May open the evidence files (photos, documents) of the unit at ``path``: whoever
+    scores or keeps the ledger there (a tenant's staff, a secretary in their branch). An
+    overseer, a member: the number of files only."""
+    return any(reaches(access, p, path) for p in EVIDENCE)
+
+
+def require_evidence(access: TenantAccess, path: str, name: str, field: str = "owner_id"):
+    """Refuse attaching to or opening the evidence of the unit at ``path`` (403)."""
+    if not may_see_evidence(access, path):
+        if roles_of(access) <= {"overseer", "oversight"}:
+            raise Forbidden(_("监督单位只能查看佐证材料的数量,不能查看文件。"), field=field)
+        raise _outside(name, field)

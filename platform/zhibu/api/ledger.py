@@ -65,6 +65,10 @@ class FollowUpSchema(Schema):
     satisfactory = fields.Boolean(required=True)
 
 
+class SignOffSchema(Schema):
+    note = fields.String(load_default="", metadata={"description": "what was checked (核查说明)"})
+
+
 class ItemFilterSchema(Schema):
     status = fields.String(validate=validate.OneOf(ITEM_STATUSES))
     overdue = fields.Boolean()
@@ -131,9 +135,12 @@ class FollowUps(MethodView):
 
 @blp.route("/<uuid:item_id>/sign-off")
 class SignOff(MethodView):
+    @blp.arguments(SignOffSchema)
     @blp.response(200, ItemSchema)
-    def post(self, tenant_id: uuid.UUID, item_id: uuid.UUID):
+    def post(self, data, tenant_id: uuid.UUID, item_id: uuid.UUID):
         """销号, by someone other than whoever raised the item (the county, or the
-        township's staff within their township)."""
+        township's staff within their township), with a note of what was checked; where
+        the scheme asks (county_observation), an item raised from a deduction needs the
+        note or an evidence file (uploaded on the ledger page)."""
         access = authorize(tenant_id, "ledger")
-        return ledger.sign_off(access, ledger.get_item(access, item_id))
+        return ledger.sign_off(access, ledger.get_item(access, item_id), note=data["note"])

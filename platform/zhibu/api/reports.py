@@ -105,7 +105,8 @@ class Report(MethodView):
         if not policy.may_read_report(access, service.builder(cycle, key).personal):
             abort(403, message="this report shows members' personal data")
         personal = policy.sees_personal_data(access)
-        tables, title = service.build(cycle, key, args, personal=personal)
+        evidence = policy.allows(access, "ledger")
+        tables, title = service.build(cycle, key, args, personal=personal, evidence=evidence)
         return rendered(tables, fmt, f"{title}-{cycle.label}", f"report-{cycle.label}")
 
 

@@ -10,14 +10,17 @@ demos alike."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Select, select
 
+from zhibu import plugins
 from zhibu.accounts import policy
 from zhibu.accounts.access import TenantAccess
 from zhibu.db import db
 from zhibu.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from zhibu.evidence import service as evidence
 from zhibu.i18n import _
 from zhibu.models import (
     Cycle,
@@ -26,6 +29,7 @@ from zhibu.models import (
     Member,
     OrgUnit,
     RectificationItem,
+    SchemeVersion,
     ScoreItem,
     ScoreSheet,
 )
@@ -192,13 +196,16 @@ def follow_up(
     checked_on: date,
     finding: str,
     satisfactory: bool,
+    files: Sequence[tuple[str, bytes]] = (),
 ) -> FollowUp:
-    """Record a 回头看 check; a satisfactory one marks the item rectified."""
+    """Record a 回头看 check (with its photos and documents, :mod:`zhibu.evidence`); a
+    satisfactory one marks the item rectified."""
     _require_ledger(access, item)
     if item.status == "signed_off":
         raise Conflict("the item is signed off (销号); raise a new one")
     if not finding.strip():
         raise ServiceError("say what the check found", field="finding")
+    checked = [evidence.check_upload(name, content) for name, content in files]
     check = FollowUp(
         tenant_id=item.tenant_id,
         item_id=item.id,
@@ -209,12 +216,46 @@ def follow_up(
     )
     db.session.add(check)
     item.status = "rectified" if satisfactory else "open"
-    db.session.commit()
+    with evidence.written() as keys:
+        db.session.flush()
+        if checked:
+            evidence.add(access, "follow_up", check.id, checked, keys)
+        db.session.commit()
     return check
 
 
-def sign_off(access: TenantAccess, item: RectificationItem) -> RectificationItem:
-    """销号: after a satisfactory check, by someone other than whoever raised the item."""
+SIGN_OFF_SETTING = "signoff_needs_evidence"
+
+
+def needs_evidence(item: RectificationItem) -> bool:
+    """The item's scheme asks for evidence at its 销号 (the setting
+    :data:`SIGN_OFF_SETTING` of the cycle's version; the scheme's default where a version
+    predates it), and the item was raised from a deduction."""
+    if item.origin != "deduction" or item.cycle_id is None:
+        return False
+    cycle = db.session.get(Cycle, (item.tenant_id, item.cycle_id))
+    version = db.session.get(SchemeVersion, (item.tenant_id, cycle.version_id)) if cycle else None
+    if version is None:
+        return False
+    if SIGN_OFF_SETTING in version.settings:
+        return bool(version.settings[SIGN_OFF_SETTING])
+    scheme = plugins.registry().schemes.get(cycle.scheme_key)
+    defaults = {s.key: s.default for s in (scheme.settings if scheme else ())}
+    return bool(defaults.get(SIGN_OFF_SETTING, False))
+
+
+def sign_off(
+    access: TenantAccess,
+    item: RectificationItem,
+    *,
+    note: str = "",
+    files: Sequence[tuple[str, bytes]] = (),
+) -> RectificationItem:
+    """销号: after a satisfactory check, by someone other than whoever raised the item;
+    with a note of what was checked and files (photos of the fixed 宣传栏, the completed
+    ledger). Where the scheme asks (:func:`needs_evidence`), an item raised from a
+    deduction is signed off only with at least one file (its own, its checks' or given
+    now) or a note."""
     _require_ledger(access, item)
     user = current_scope().user_id
     if item.status == "signed_off":
@@ -226,9 +267,20 @@ def sign_off(access: TenantAccess, item: RectificationItem) -> RectificationItem
             "the item must be signed off by someone other than whoever raised it",
             field="signed_off_by",
         )
+    checked = [evidence.check_upload(name, content) for name, content in files]
+    note = note.strip()
+    if needs_evidence(item) and not (note or checked or evidence.count_of_item(item)):
+        raise Invalid(
+            _("该整改事项由扣分产生,销号须上传至少一份佐证材料(照片或文件),或填写核查说明。"),
+            field="note",
+        )
     item.status, item.signed_off_by = "signed_off", user
     item.signed_off_at = datetime.now(UTC)
-    db.session.commit()
+    item.signed_off_note = note
+    with evidence.written() as keys:
+        if checked:
+            evidence.add(access, "sign_off", item.id, checked, keys)
+        db.session.commit()
     return item
 
 

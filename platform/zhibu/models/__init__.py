@@ -14,6 +14,7 @@ from zhibu.models.evaluations import (
     ScoreItem,
     ScoreSheet,
 )
+from zhibu.models.evidence import EvidenceFile, SheetSync
 from zhibu.models.members import Member, MemberTransfer, RosterImport
 from zhibu.models.notifications import NOTIFICATION_KINDS, Notification
 from zhibu.models.orgs import ORG_KINDS, OrgEvent, OrgUnit
@@ -41,6 +42,7 @@ __all__ = [
     "AuditEntry",
     "Cycle",
     "EvaluationResult",
+    "EvidenceFile",
     "FollowUp",
     "Incident",
     "Member",
@@ -60,6 +62,7 @@ __all__ = [
     "SchemeVersion",
     "ScoreItem",
     "ScoreSheet",
+    "SheetSync",
     "Tenant",
     "TenantOwned",
     "TenantScheme",

@@ -38,6 +38,8 @@ class RectificationItem(TenantOwned, db.Model):
     raised_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     signed_off_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     signed_off_at: Mapped[datetime | None]  # 完成销号时间
+    # what the 销号 checked (a written note, where no photo shows it)
+    signed_off_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 

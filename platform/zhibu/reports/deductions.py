@@ -99,6 +99,23 @@ def lost_points(result: dict[str, Any]) -> dict[tuple[str, str, str], float]:
     return {key: sum(taken.values()) / len(taken) for key, taken in by_rater.items()}
 
 
+def evidence_cell(files: list[dict[str, Any]]) -> str:
+    """The files as a cell: their names, or (for a reader who may not open them) how many."""
+    if not files:
+        return ""
+    names = [f["name"] for f in files if f["name"]]
+    return "、".join(names) if names else f"佐证材料 {len(files)} 份"
+
+
+def evidence_note(files: list[dict[str, Any]]) -> list[str]:
+    """A notice's line naming the files of its deductions (none: no line)."""
+    return [f"扣分佐证材料:{evidence_cell(files)}。"] if files else []
+
+
+def evidence_photos(files: list[dict[str, Any]], caption: str = "") -> list[tuple[str, str]]:
+    return [(f"{caption}{f['name']}", f["thumb"]) for f in files if f.get("thumb")]
+
+
 def _notice_rows(sheets: Sheets, result: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per (indicator, reason), by category in the rubric's order."""
     rows = []
@@ -153,11 +170,13 @@ def notice(data: ReportData) -> list[ReportTable]:
                 date=data.today,
                 columns=NOTICE_COLUMNS,
                 rows=rows,
+                photos=evidence_photos(data.evidence.get(r["subject_id"], [])),
                 notes=[
                     f"{name}:经{data.cycle.label}考评,你单位综合得分 "
                     f"{'—' if r['total'] is None else r['total']},存在以上问题。请逐项制定整改"
                     f"措施,明确整改时限和责任人,于 {deadline} 前整改到位并书面报告;"
-                    "上级党组织将开展“回头看”,逐项验收销号。"
+                    "上级党组织将开展“回头看”,逐项验收销号。",
+                    *evidence_note(data.evidence.get(r["subject_id"], [])),
                 ],
             )
         )
@@ -171,7 +190,7 @@ def ledger(data: ReportData) -> list[ReportTable]:
         data.ledger,
         key=lambda i: ((data.units.get(i["org_id"]) or {}).get("code", ""), i["deadline"]),
     )
-    rows = []
+    rows, photos = [], []
     for number, item in enumerate(items, start=1):
         check = item.get("last_check")
         overdue = item["status"] != "signed_off" and item["deadline"] < today
@@ -189,8 +208,10 @@ def ledger(data: ReportData) -> list[ReportTable]:
                 if item["signed_off_at"]
                 else "",
                 "overdue": "逾期" if overdue else "",
+                "evidence": evidence_cell(item.get("evidence", [])),
             }
         )
+        photos += evidence_photos(item.get("evidence", []), f"{number}. ")
     done = sum(1 for i in items if i["status"] == "signed_off")
     late = sum(1 for row in rows if row["overdue"])
     return [
@@ -210,8 +231,10 @@ def ledger(data: ReportData) -> list[ReportTable]:
                 Column("check", "回头看情况", 24),
                 Column("signed_off", "完成销号时间", 11),
                 Column("overdue", "备注", 7),
+                Column("evidence", "佐证材料", 18),
             ],
             rows=rows,
+            photos=photos,
             notes=[
                 f"共 {len(items)} 项:已销号 {done} 项,未销号 {len(items) - done} 项,"
                 f"其中逾期 {late} 项。"

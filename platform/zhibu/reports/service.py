@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 from typing import Any
 
@@ -11,6 +12,7 @@ from zhibu import plugins
 from zhibu.db import db
 from zhibu.errors import NotFound
 from zhibu.evaluations import compute
+from zhibu.evidence import service as evidence_files
 from zhibu.models import (
     Cycle,
     EvaluationResult,
@@ -18,6 +20,7 @@ from zhibu.models import (
     Member,
     OrgUnit,
     RectificationItem,
+    ScoreSheet,
     Tenant,
 )
 from zhibu.reports.table import ReportData
@@ -120,8 +123,38 @@ def _rows(model, fields, *where) -> list[dict[str, Any]]:
     ]
 
 
-def ledger_of(cycle: Cycle) -> list[dict[str, Any]]:
-    """The cycle's rectification items, each with its last 回头看 (two queries)."""
+def _evidence(rows, shown: bool) -> list[dict[str, Any]]:
+    """Files as a report prints them: name and thumbnail (``shown``), else the count."""
+    found = []
+    for row in rows:
+        thumb = None
+        if shown and row.thumb_key:
+            content = evidence_files.store().get(row.tenant_id, row.thumb_key)
+            thumb = "data:image/jpeg;base64," + base64.b64encode(content).decode()
+        found.append({"name": row.filename if shown else "", "indicator": row.ref, "thumb": thumb})
+    return found
+
+
+def deduction_evidence(cycle: Cycle, shown: bool) -> dict[Any, list[dict[str, Any]]]:
+    """The files of the cycle's deductions, by subject (two queries)."""
+    sheets = dict(
+        db.session.execute(
+            select(ScoreSheet.id, ScoreSheet.subject_id).where(
+                ScoreSheet.tenant_id == cycle.tenant_id, ScoreSheet.cycle_id == cycle.id
+            )
+        ).all()
+    )
+    found: dict[Any, list[dict[str, Any]]] = {}
+    for (sheet_id, _ref), rows in evidence_files.files_of(
+        cycle.tenant_id, "deduction", sheets
+    ).items():
+        found.setdefault(sheets[sheet_id], []).extend(_evidence(rows, shown))
+    return found
+
+
+def ledger_of(cycle: Cycle, shown: bool = False) -> list[dict[str, Any]]:
+    """The cycle's rectification items, each with its last 回头看 (two queries) and its
+    evidence files (names and thumbnails if ``shown``, else the count)."""
     items = _rows(
         RectificationItem,
         ITEM_FIELDS,
@@ -142,7 +175,15 @@ def ledger_of(cycle: Cycle) -> list[dict[str, Any]]:
         key=lambda c: c["checked_on"],
     ):
         last[check["item_id"]] = check
-    return [{**item, "last_check": last.get(item["id"])} for item in items]
+    files = evidence_files.of_items(cycle.tenant_id, [item["id"] for item in items])
+    return [
+        {
+            **item,
+            "last_check": last.get(item["id"]),
+            "evidence": _evidence(files[item["id"]], shown),
+        }
+        for item in items
+    ]
 
 
 def report_data(
@@ -151,6 +192,7 @@ def report_data(
     params: dict[str, Any] | None = None,
     result_set: Any = CURRENT,
     personal: bool = True,
+    evidence: bool = False,
 ) -> ReportData:
     """What the builders read, in a few bulk queries; the results of ``result_set``
     (default: the cycle's current one).
@@ -158,7 +200,9 @@ def report_data(
     :param personal: with the members (roster, results, rectification items); without
         (for an overseer, :func:`zhibu.accounts.policy.sees_personal_data`) the data holds
         units only, so no builder can print a member's name or score; the summary's counts
-        stay."""
+        stay.
+    :param evidence: the reader may open the evidence files (their names and thumbnails
+        are printed; else their count)."""
     where = (OrgUnit.tenant_id == cycle.tenant_id,)
     units = {u["id"]: u for u in _rows(OrgUnit, UNIT_FIELDS, *where)}
     members = (
@@ -168,7 +212,7 @@ def report_data(
     )
     rows = result_rows(cycle, result_set)
     definition, _, _ = compute.definition_for(cycle)
-    ledger = ledger_of(cycle)
+    ledger = ledger_of(cycle, evidence)
     results = [as_dict(r) for r in rows]
     if not personal:
         results = [r for r in results if r["subject_kind"] == "org"]
@@ -185,6 +229,7 @@ def report_data(
         scheme=plugins.registry().scheme(cycle.scheme_key),
         ledger=ledger,
         params=dict(params or {}),
+        evidence=deduction_evidence(cycle, evidence),
     )
 
 
@@ -202,12 +247,18 @@ def names_a_member(tables, data: ReportData) -> bool:
     return False
 
 
-def build(cycle: Cycle, key: str, params: dict[str, Any] | None = None, personal: bool = True):
+def build(
+    cycle: Cycle,
+    key: str,
+    params: dict[str, Any] | None = None,
+    personal: bool = True,
+    evidence: bool = False,
+):
     """The tables of one report, and its title. ``params["subject_id"]`` picks one subject
     (the score sheet); it must have a result in the cycle. Without ``personal`` the report
-    is built from data without members (:func:`report_data`)."""
+    is built from data without members; ``evidence``: see :func:`report_data`."""
     found = builder(cycle, key)
-    data = report_data(cycle, params=params, personal=personal)
+    data = report_data(cycle, params=params, personal=personal, evidence=evidence)
     subject = data.params.get("subject_id")
     if subject is not None and not any(r["subject_id"] == subject for r in data.results):
         raise NotFound(f"no result for subject {subject} in this cycle", field="subject_id")

@@ -28,6 +28,8 @@ class ReportTable:
     :param sheet: the worksheet (or page section) name, ≤ 31 characters.
     :param notes: lines printed under the table (公示期, 说明 …).
     :param chart: an SVG drawing shown above the table on the HTML page.
+    :param photos: (caption, ``data:`` URI of a thumbnail) shown under the table on the HTML
+        page (evidence photos; the workbook lists the files in a column instead).
     """
 
     title: str
@@ -38,6 +40,7 @@ class ReportTable:
     date: str = ""
     notes: list[str] = field(default_factory=list)
     chart: str = ""
+    photos: list[tuple[str, str]] = field(default_factory=list)
 
     def runs(self, key: str) -> list[tuple[int, int]]:
         """(first row index, length) of each run of equal values in column ``key``."""
@@ -61,6 +64,10 @@ class ReportData:
     :param scheme: the :class:`zhibu.engine.Scheme` (its targets, incident kinds …).
     :param ledger: the cycle's rectification items (plain dicts), with their last 回头看.
     :param params: what the caller asked for (``subject_id`` for one score sheet).
+    :param evidence: the evidence files of deductions by subject id (each a dict: ``name``,
+        ``indicator``, ``thumb``: a ``data:`` URI or None); each ledger item has its own
+        under ``"evidence"``. Built for a reader who may open them (else ``thumb`` is None
+        and ``name`` is empty: the count only, as overseers see it).
     """
 
     tenant: Any
@@ -74,6 +81,7 @@ class ReportData:
     scheme: Any = None
     ledger: list[dict[str, Any]] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
+    evidence: dict[Any, list[dict[str, Any]]] = field(default_factory=dict)
 
     def results_of(self, subject_kind: str) -> list[dict[str, Any]]:
         return [r for r in self.results if r["subject_kind"] == subject_kind]

@@ -30,9 +30,11 @@ def init_web(app: Flask) -> None:
         activity,
         admin,
         branch,
+        evidence,
         ledger,
         member,
         months,
+        offline,
         oversight,
         platform,
         publication,
@@ -72,7 +74,7 @@ def init_web(app: Flask) -> None:
         member,
         oversight,
     )
-    for module in (*modules, account, users, activity, settings, platform):
+    for module in (*modules, account, users, activity, settings, platform, evidence, offline):
         app.register_blueprint(module.bp)
     app.jinja_env.filters.update(pages.FILTERS)
     app.jinja_env.filters.update(users.FILTERS)

@@ -18,7 +18,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
+        "img-src 'self' data: blob:",  # blob: a photo taken offline, before it is sent
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",

@@ -14,6 +14,7 @@ from zhibu.accounts import policy
 from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.evaluations import compute, facts, ledger
+from zhibu.evidence import service as evidence
 from zhibu.models import Incident, Member, OrgUnit
 from zhibu.web import queries
 from zhibu.web.common import cycle_or_404
@@ -33,20 +34,39 @@ def _date(field: str) -> date:
         ) from None
 
 
+def uploads() -> list[tuple[str, bytes]]:
+    """The files chosen in the form's ``files`` input (none chosen: none)."""
+    return [(f.filename, f.read()) for f in request.files.getlist("files") if f and f.filename]
+
+
 @bp.get("/ledger")
 @tenant_page("read")
 def items(tenant_id: uuid.UUID):
     today = date.today()
     only_overdue = request.args.get("overdue") == "1"
     found = queries.ledger_items(g.access, overdue_on=today if only_overdue else None)
+    units = queries.subject_names(tenant_id, {i.org_id for i in found})
+    files = evidence.of_items(tenant_id, [i.id for i in found])
     return render_template(
         "ledger/items.html",
         items=found,
         today=today,
         overdue={i.id for i in found if ledger.is_overdue(i, today)},
-        units=queries.subject_names(tenant_id, {i.org_id for i in found}),
+        units=units,
         only_overdue=only_overdue,
+        files=files,
+        sees_files={i.id for i in found if evidence.may_see_item(g.access, i)},
     )
+
+
+@bp.post("/ledger/<uuid:item_id>/evidence")
+@tenant_page("ledger")
+def add_evidence(tenant_id: uuid.UUID, item_id: uuid.UUID):
+    """Photos and documents of the item itself (the problem as found, the plan)."""
+    item = ledger.get_item(g.access, item_id)
+    saved = evidence.attach(g.access, "item", item.id, uploads())
+    flash(_("已上传 %(n)s 份佐证材料。", n=len(saved)))
+    return redirect(url_for("rectification.items", tenant_id=tenant_id))
 
 
 @bp.get("/ledger/new")
@@ -119,6 +139,7 @@ def follow_up(tenant_id: uuid.UUID, item_id: uuid.UUID):
         checked_on=_date("checked_on"),
         finding=request.form.get("finding", ""),
         satisfactory=request.form.get("satisfactory") == "1",
+        files=uploads(),
     )
     flash(_("已记录回头看。"))
     return redirect(url_for("rectification.items", tenant_id=tenant_id))
@@ -127,7 +148,12 @@ def follow_up(tenant_id: uuid.UUID, item_id: uuid.UUID):
 @bp.post("/ledger/<uuid:item_id>/sign-off")
 @tenant_page("ledger")
 def sign_off(tenant_id: uuid.UUID, item_id: uuid.UUID):
-    ledger.sign_off(g.access, ledger.get_item(g.access, item_id))
+    ledger.sign_off(
+        g.access,
+        ledger.get_item(g.access, item_id),
+        note=request.form.get("note", ""),
+        files=uploads(),
+    )
     flash(_("已销号。"))
     return redirect(url_for("rectification.items", tenant_id=tenant_id))
 

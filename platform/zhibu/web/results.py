@@ -9,6 +9,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 
 from zhibu.accounts import policy
 from zhibu.evaluations import compute, publication
+from zhibu.evidence import service as evidence
 from zhibu.jobs import enqueue
 from zhibu.reports import service as report_service
 from zhibu.reports import store
@@ -67,8 +68,13 @@ def explanation(tenant_id: uuid.UUID, cycle_id: uuid.UUID, result_id: uuid.UUID)
     groups: dict[str | None, list] = {}
     for line in lines:
         groups.setdefault(line.get("source"), []).append(line)
+    files, sees_files = evidence.of_deductions(
+        g.access, cycle.id, result.subject_kind, result.subject_id
+    )
     return render_template(
         "results/explanation.html",
+        files=files,
+        sees_files=sees_files,
         cycle=cycle,
         result=result,
         name=queries.subject_names(tenant_id, {result.subject_id}).get(result.subject_id, ""),

@@ -1,0 +1,167 @@
+"""Issue 25, in a real browser: an assessor opens 我的评分表 online, the network goes away
+(``context.set_offline``), they score two sheets (one with a photo taken at 3000×2000,
+shrunk on the device), reload the page offline and find everything kept; back online they
+sync: one sheet is stored, the other refused with the server's reason; fixed and synced
+again, both are stored, and the photo with its deduction. At a phone's width (390 px);
+screenshots go to ``tests/artifacts/`` (and ``ZHIBU_SHOTS``, if set).
+
+Debian's chromium driven headless by Playwright (see tests/test_browser.py)."""
+
+from __future__ import annotations
+
+import io
+import os
+import sqlite3
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from test_browser import ARTIFACTS, CHROMIUM, _login, _require_chromium, live_server  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def phone():
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844}, locale="zh-CN", device_scale_factor=2
+        )
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        yield context, page
+        browser.close()
+
+
+def _shot(page, name: str) -> None:
+    folders = [ARTIFACTS] + (
+        [Path(os.environ["ZHIBU_SHOTS"])] if "ZHIBU_SHOTS" in os.environ else []
+    )
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def _until(page, expression: str, seconds: float = 20) -> None:
+    """Wait until ``expression`` is true in the page (polled: the page's CSP allows no
+    script made from a string, which the browser driver's own waiting would need)."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still not true: {expression}"
+        page.wait_for_timeout(100)
+
+
+def _card(page, subject_id: str):
+    return page.locator(f'li[data-key*="/org/{subject_id}/assessment_team"]')
+
+
+def _score(page, subject_id: str, code: str, points: str, reason: str) -> None:
+    _card(page, subject_id).locator("a").click()
+    page.fill(f'input[name="d-{code}"]', points)
+    page.fill(f'input[name="r-{code}"]', reason)
+
+
+def test_two_sheets_scored_offline_survive_a_reload_and_sync(live_server, phone, tmp_path):  # noqa: F811
+    base, world, _cycles = live_server
+    context, page = phone
+    tenant, z01, z02 = world.id("A"), world.id("A-Z01"), world.id("A-Z02")
+    photo = tmp_path / "宣传栏.jpg"
+    Image.new("RGB", (3000, 2000), (200, 30, 30)).save(photo, "JPEG", quality=95)
+
+    _login(page, base, "assessor_a")
+    page.goto(f"{base}/t/{tenant}/offline")
+    _until(page, "!!(navigator.serviceWorker && navigator.serviceWorker.controller)")
+    page.reload()  # the worker now keeps the page as it is served
+    _card(page, z01).wait_for()
+    _shot(page, "offline-list-online")
+
+    context.set_offline(True)
+    _score(page, z01, "A1", "3", "台账缺页")
+    page.set_input_files('input[name="p-A1"]', str(photo))
+    page.locator('tr[data-code="A1"] .shots img').wait_for()
+    _shot(page, "offline-sheet-offline")
+    page.click("#back")
+    _score(page, z02, "A2", "20", "会议记录缺失")  # above the item's 15 points
+    page.click("#back")
+    assert page.inner_text("#waiting").startswith("待同步 2 份")
+
+    page.reload()  # offline: the service worker's copy, the sheets from IndexedDB
+    _card(page, z02).wait_for()
+    assert page.inner_text("#net") == "离线"
+    assert page.inner_text("#waiting").startswith("待同步 2 份")
+    assert "1 张照片待上传" in page.inner_text("#waiting")
+    _shot(page, "offline-list-after-reload")
+    _card(page, z01).locator("a").click()
+    assert page.input_value('input[name="d-A1"]') == "3"
+    assert page.input_value('input[name="r-A1"]') == "台账缺页"
+    assert page.locator('tr[data-code="A1"] .shots img').count() == 1
+    page.click("#back")
+
+    context.set_offline(False)
+    _until(page, "navigator.onLine")
+    page.click("#sync")
+    _until(page, "document.getElementById('message').textContent.includes('被退回')")
+    assert "已同步 1 份" in page.inner_text("#message")
+    refused = _card(page, z02)
+    assert "refused" in refused.get_attribute("class")
+    assert "超过该项分值 15 分" in refused.inner_text()
+    assert "synced" in _card(page, z01).get_attribute("class")
+    _shot(page, "offline-list-refused")
+
+    _score(page, z02, "A2", "5", "会议记录缺失")
+    page.click("#back")
+    page.click("#sync")
+    _until(page, "document.getElementById('waiting').textContent.includes('没有待同步')")
+    assert "synced" in _card(page, z02).get_attribute("class")
+
+    database = sqlite3.connect(tmp_path / "zhibu.sqlite3")
+    rows = database.execute(
+        "SELECT s.subject_id, i.indicator, i.points, i.reason FROM score_sheets s"
+        " JOIN score_items i ON i.sheet_id = s.id AND i.tenant_id = s.tenant_id"
+        " WHERE s.rater = 'assessor_a' AND i.kind = 'deduction' ORDER BY i.indicator"
+    ).fetchall()
+    assert [
+        (uuid.UUID(bytes=r[0]) if isinstance(r[0], bytes) else uuid.UUID(r[0]), *r[1:])
+        for r in rows
+    ] == [
+        (uuid.UUID(z01), "A1", 3.0, "台账缺页"),
+        (uuid.UUID(z02), "A2", 5.0, "会议记录缺失"),
+    ]
+    ((kind, ref, media, key),) = database.execute(
+        "SELECT owner_kind, ref, media_type, storage_key FROM evidence_files"
+    ).fetchall()
+    assert (kind, ref, media) == ("deduction", "A1", "image/jpeg")
+    stored = Image.open(io.BytesIO((tmp_path / "evidence" / key).read_bytes()))
+    assert max(stored.size) == 1600  # shrunk on the device from 3000×2000
+    assert database.execute("SELECT count(*) FROM sheet_syncs").fetchone()[0] == 2
+
+
+def test_a_photo_uploaded_on_the_ledger_shows_as_a_thumbnail(live_server, phone, tmp_path):  # noqa: F811
+    base, world, _cycles = live_server
+    _context, page = phone
+    photo = tmp_path / "宣传栏.jpg"
+    Image.new("RGB", (1200, 900), (30, 120, 30)).save(photo, "JPEG")
+    fake = tmp_path / "假照片.jpg"
+    fake.write_bytes("这不是图片".encode() * 100)
+
+    _login(page, base, "assessor_a")
+    page.goto(f"{base}/t/{world.id('A')}/ledger")
+    row = page.locator("table.ledger tbody tr").first
+    row.locator('form[action$="/evidence"] input[type=file]').set_input_files(str(fake))
+    row.locator('form[action$="/evidence"] button').click()
+    assert "内容却不是 JPEG、PNG 或 HEIC 图片" in page.inner_text("main")
+    _shot(page, "ledger-refused-upload")
+    page.goto(f"{base}/t/{world.id('A')}/ledger")
+    row = page.locator("table.ledger tbody tr").first
+    row.locator('form[action$="/evidence"] input[type=file]').set_input_files(str(photo))
+    row.locator('form[action$="/evidence"] button').click()
+    page.locator(".evidence img").first.wait_for()
+    assert page.locator(".evidence img").first.evaluate("img => img.naturalWidth") > 0
+    assert "宣传栏.jpg" in page.inner_text(".evidence")
+    _shot(page, "ledger-evidence")

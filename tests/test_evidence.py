@@ -1,0 +1,314 @@
+"""Issue 25: evidence (佐证材料) on the rectification ledger and deductions.
+
+Files are checked by content (a text file named .jpg is refused, HEIC becomes JPEG), size
+limited, zip and decompression bombs refused, each with a message naming the file; stored
+per tenant, shown with thumbnails to those who may see them and counted for overseers; a
+销号 of an item raised from a deduction needs a file or a note where the scheme says so. On
+both backends."""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pillow_heif
+import pytest
+from PIL import Image
+from sqlalchemy import select
+from test_web_pages import login, seeded  # noqa: F401  (fixture)
+
+from zhibu.accounts.access import system_access
+from zhibu.db import db
+from zhibu.evaluations import ledger
+from zhibu.evidence import checks
+from zhibu.models import (
+    Cycle,
+    EvidenceFile,
+    RectificationItem,
+    SchemeVersion,
+    ScoreItem,
+    ScoreSheet,
+)
+from zhibu.tenancy import system_scope, use_scope
+
+
+def jpeg(width: int = 800, height: int = 600) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (180, 40, 40)).save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def heic() -> bytes:
+    out = io.BytesIO()
+    pillow_heif.from_pillow(Image.new("RGB", (64, 48), (10, 200, 10))).save(out, format="HEIF")
+    return out.getvalue()
+
+
+def docx(part_size: int = 2000) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        book.writestr("word/document.xml", b"<w:document>" + b"0" * part_size)
+    return out.getvalue()
+
+
+# --- the checks, on bytes -------------------------------------------------------------
+
+
+def test_a_photo_is_kept_with_a_thumbnail():
+    checked = checks.check("宣传栏.jpg", jpeg())
+    assert checked.media_type == "image/jpeg" and checked.is_photo
+    thumb = Image.open(io.BytesIO(checked.thumbnail))
+    assert max(thumb.size) == checks.THUMB
+
+
+def test_heic_is_converted_to_jpeg():
+    checked = checks.check("IMG_0001.HEIC", heic())
+    assert checked.media_type == "image/jpeg" and checked.filename == "IMG_0001.jpg"
+    assert Image.open(io.BytesIO(checked.content)).format == "JPEG"
+
+
+def test_pdf_and_office_documents_are_taken_by_content_whatever_their_name():
+    assert checks.check("台账.pdf", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\n").media_type == (
+        "application/pdf"
+    )
+    found = checks.check("整改方案", docx())  # no extension at all
+    assert found.media_type.endswith("wordprocessingml.document") and found.thumbnail is None
+
+
+def test_a_text_file_named_jpg_is_refused_naming_it():
+    with pytest.raises(checks.EvidenceError) as refused:
+        checks.check("现场照片.jpg", "这不是图片".encode() * 50)
+    assert "现场照片.jpg" in refused.value.message and "不是" in refused.value.message
+
+
+def test_an_unknown_kind_is_refused_saying_what_is_taken():
+    with pytest.raises(checks.EvidenceError) as refused:
+        checks.check("notes.txt", b"plain text " * 20)
+    assert "PDF" in refused.value.message and "notes.txt" in refused.value.message
+
+
+def test_an_oversized_file_is_refused_with_both_sizes():
+    with pytest.raises(checks.EvidenceError) as refused:
+        checks.check("大照片.jpg", jpeg(), checks.Limits(max_bytes=1000))
+    assert "大照片.jpg" in refused.value.message and "超过上限" in refused.value.message
+
+
+def test_a_decompression_bomb_image_is_refused():
+    out = io.BytesIO()
+    Image.new("1", (10_000, 6_000)).save(out, "PNG")  # 60 million pixels in a few KB
+    assert len(out.getvalue()) < 100_000
+    with pytest.raises(checks.EvidenceError) as refused:
+        checks.check("bomb.png", out.getvalue())
+    assert "10000×6000" in refused.value.message and "解压炸弹" in refused.value.message
+
+
+def test_an_office_zip_bomb_is_refused_by_what_it_unpacks_to():
+    bomb = docx(part_size=3 * checks.MB)
+    assert len(bomb) < 50_000
+    with pytest.raises(checks.EvidenceError) as refused:
+        checks.check("bomb.docx", bomb, checks.Limits(max_unpacked=2 * checks.MB))
+    assert "压缩炸弹" in refused.value.message and "bomb.docx" in refused.value.message
+
+
+def test_a_bomb_whose_header_lies_about_its_size_is_still_refused():
+    """The archive declares its part small; the bytes unpacked are counted."""
+    bomb = bytearray(docx(part_size=3 * checks.MB))
+    with zipfile.ZipFile(io.BytesIO(bytes(bomb))) as archive:
+        info = archive.getinfo("word/document.xml")
+    # the central directory's uncompressed size of the part: written as 100 bytes
+    directory = bomb.rfind(b"PK\x01\x02", 0, len(bomb))
+    while directory >= 0 and b"word/document.xml" not in bomb[directory : directory + 80]:
+        directory = bomb.rfind(b"PK\x01\x02", 0, directory)
+    bomb[directory + 24 : directory + 28] = (100).to_bytes(4, "little")
+    assert info.file_size > 2 * checks.MB
+    with pytest.raises(checks.EvidenceError) as refused:
+        checks.check("liar.docx", bytes(bomb), checks.Limits(max_unpacked=2 * checks.MB))
+    assert "liar.docx" in refused.value.message
+
+
+# --- on the ledger, as the users ------------------------------------------------------
+
+
+def token(page) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+
+
+def item_of(app, world) -> uuid.UUID:
+    with app.app_context(), use_scope(system_scope()):
+        return db.session.scalar(
+            select(RectificationItem.id).where(RectificationItem.tenant_id == world.ids["A"])
+        )
+
+
+def post_files(client, url: str, files: list[tuple[str, bytes]], **fields):
+    page = client.get(url.split("/ledger/")[0] + "/ledger")
+    data = {"csrf_token": token(page), **fields}
+    data["files"] = [(io.BytesIO(content), name) for name, content in files]
+    return client.post(url, data=data, content_type="multipart/form-data")
+
+
+def test_an_item_carries_photos_shown_as_thumbnails_and_counted_for_overseers(
+    app,
+    client,
+    world,
+    seeded,  # noqa: F811
+):
+    tenant, item = world.id("A"), item_of(app, world)
+    login(client, "assessor_a")
+    sent = post_files(client, f"/t/{tenant}/ledger/{item}/evidence", [("宣传栏.jpg", jpeg())])
+    assert sent.status_code == 302
+    page = client.get(f"/t/{tenant}/ledger")
+    files = re.findall(rf"/t/{tenant}/evidence/([0-9a-f-]+)/thumb", page.text)
+    assert len(files) == 1 and "宣传栏.jpg" in page.text
+    photo = client.get(f"/t/{tenant}/evidence/{files[0]}")
+    assert photo.status_code == 200 and photo.data == jpeg()
+    thumb = client.get(f"/t/{tenant}/evidence/{files[0]}/thumb")
+    assert Image.open(io.BytesIO(thumb.data)).size[0] == checks.THUMB
+    # stored in the tenant's own folder of the instance
+    with app.app_context(), use_scope(system_scope()):
+        row = db.session.get(EvidenceFile, (world.ids["A"], uuid.UUID(files[0])))
+        assert row.storage_key.startswith(f"{tenant}/")
+    assert (Path(app.instance_path) / "evidence" / row.storage_key).read_bytes() == jpeg()
+    client.post("/logout", data={"csrf_token": token(page)})
+
+    login(client, "overseer_c")  # through the oversight link: the count, not the file
+    page = client.get(f"/t/{tenant}/ledger")
+    assert "佐证材料 1 份" in page.text and "/thumb" not in page.text
+    assert client.get(f"/t/{tenant}/evidence/{files[0]}").status_code == 403
+    client.post("/logout", data={"csrf_token": token(page)})
+
+    login(client, "admin_b")  # another tenant: no such file, under either tenant
+    assert client.get(f"/t/{tenant}/evidence/{files[0]}").status_code == 404
+    other = world.id("B")
+    assert client.get(f"/t/{other}/evidence/{files[0]}").status_code == 404
+
+
+def test_a_refused_upload_says_why_and_stores_nothing(app, client, world, seeded):  # noqa: F811
+    tenant, item = world.id("A"), item_of(app, world)
+    login(client, "admin_a")
+    url = f"/t/{tenant}/ledger/{item}/evidence"
+    good, fake = ("好照片.jpg", jpeg()), ("假照片.jpg", b"MZ\x90\x00 not a photo" * 40)
+    refused = post_files(client, url, [good, fake])
+    assert refused.status_code == 422
+    assert "假照片.jpg" in refused.text and "不是 JPEG、PNG 或 HEIC 图片" in refused.text
+    with app.app_context(), use_scope(system_scope()):
+        assert db.session.scalars(select(EvidenceFile)).all() == []
+    folder = Path(app.instance_path) / "evidence"
+    assert not folder.exists() or not any(p.is_file() for p in folder.rglob("*"))
+
+
+def test_a_follow_up_and_a_sign_off_carry_files_and_a_note(app, client, world, seeded):  # noqa: F811
+    tenant, item = world.id("A"), item_of(app, world)
+    login(client, "assessor_a")
+    sent = post_files(
+        client,
+        f"/t/{tenant}/ledger/{item}/follow-up",
+        [("IMG_0002.heic", heic()), ("台账.docx", docx())],
+        checked_on="2021-08-01",
+        finding="台账已补齐",
+        satisfactory="1",
+    )
+    assert sent.status_code == 302
+    sent = post_files(
+        client, f"/t/{tenant}/ledger/{item}/sign-off", [], note="查看了补齐后的台账原件"
+    )
+    assert sent.status_code == 302
+    page = client.get(f"/t/{tenant}/ledger")
+    assert "IMG_0002.jpg" in page.text and "台账.docx" in page.text
+    assert "查看了补齐后的台账原件" in page.text
+    with app.app_context(), use_scope(system_scope()):
+        kinds = sorted(f.owner_kind for f in db.session.scalars(select(EvidenceFile)))
+        stored = db.session.get(RectificationItem, (world.ids["A"], item))
+    assert kinds == ["follow_up", "follow_up"] and stored.status == "signed_off"
+
+
+def _deduction_item(app, world, needs: bool) -> uuid.UUID:
+    """An item raised (by the administrator) from A-Z01's deduction; the cycle's version
+    asks for evidence at sign-off or not; a satisfactory follow-up recorded."""
+    with app.app_context(), use_scope(system_scope()):
+        tenant_id = world.ids["A"]
+        deduction = db.session.scalar(
+            select(ScoreItem)
+            .join(ScoreSheet, ScoreSheet.id == ScoreItem.sheet_id)
+            .where(
+                ScoreItem.tenant_id == tenant_id,
+                ScoreItem.kind == "deduction",
+                ScoreSheet.subject_id == world.ids["A-Z01"],
+            )
+        )
+        sheet = db.session.get(ScoreSheet, (tenant_id, deduction.sheet_id))
+        cycle = db.session.get(Cycle, (tenant_id, sheet.cycle_id))
+        version = db.session.get(SchemeVersion, (tenant_id, cycle.version_id))
+        version.settings = {**version.settings, ledger.SIGN_OFF_SETTING: needs}
+        db.session.commit()
+        access = system_access(tenant_id)
+        item = ledger.raise_from_deduction(access, deduction.id, deadline=date(2030, 1, 1))
+        item.raised_by = world.ids["admin_a"]
+        item.status = "rectified"
+        db.session.commit()
+        return item.id
+
+
+def test_sign_off_of_a_deduction_needs_a_file_or_a_note_where_the_scheme_says(
+    app,
+    client,
+    world,
+    seeded,  # noqa: F811
+):
+    tenant, item = world.id("A"), _deduction_item(app, world, needs=True)
+    login(client, "assessor_a")
+    refused = post_files(client, f"/t/{tenant}/ledger/{item}/sign-off", [])
+    assert refused.status_code == 422
+    assert "销号须上传至少一份佐证材料" in refused.text
+    with app.app_context(), use_scope(system_scope()):
+        assert db.session.get(RectificationItem, (world.ids["A"], item)).status == "rectified"
+    sent = post_files(client, f"/t/{tenant}/ledger/{item}/sign-off", [("整改后.jpg", jpeg())])
+    assert sent.status_code == 302
+    with app.app_context(), use_scope(system_scope()):
+        assert db.session.get(RectificationItem, (world.ids["A"], item)).status == "signed_off"
+
+
+def test_without_the_setting_a_deduction_is_signed_off_on_a_word(app, client, world, seeded):  # noqa: F811
+    tenant, item = world.id("A"), _deduction_item(app, world, needs=False)
+    login(client, "assessor_a")
+    assert post_files(client, f"/t/{tenant}/ledger/{item}/sign-off", []).status_code == 302
+
+
+def test_the_county_scheme_asks_for_evidence_by_default():
+    from county_observation import SCHEME
+
+    setting = next(s for s in SCHEME.settings if s.key == ledger.SIGN_OFF_SETTING)
+    assert setting.default is True
+
+
+def test_the_printed_ledger_and_notice_show_thumbnails_and_overseers_the_count(
+    app,
+    client,
+    world,
+    seeded,  # noqa: F811
+):
+    from zhibu.evidence import service
+
+    item = _deduction_item(app, world, needs=False)
+    with app.app_context(), use_scope(system_scope()):
+        access = system_access(world.ids["A"])
+        service.attach(access, "item", item, [("宣传栏整改后.jpg", jpeg())])
+        found = db.session.get(RectificationItem, (world.ids["A"], item))
+        line = db.session.get(ScoreItem, (world.ids["A"], uuid.UUID(found.origin_ref[10:])))
+        service.attach(access, "deduction", line.sheet_id, [("台账.jpg", jpeg())], ref="A1")
+        cycle_id = found.cycle_id
+    base = f"/api/v1/tenants/{world.id('A')}/cycles/{cycle_id}/reports"
+    staff = client.get(f"{base}/core.ledger.html", headers=world.headers["assessor_a"]).text
+    assert "宣传栏整改后.jpg" in staff and "台账.jpg" in staff  # the item's and its deduction's
+    assert staff.count('src="data:image/jpeg;base64,') == 2
+    notice = client.get(f"{base}/core.notice.html", headers=world.headers["admin_a"]).text
+    assert "扣分佐证材料:台账.jpg" in notice and "data:image/jpeg;base64," in notice
+    overseer = client.get(f"{base}/core.ledger.html", headers=world.headers["overseer_c"])
+    assert overseer.status_code == 200
+    assert "佐证材料 2 份" in overseer.text and "data:image" not in overseer.text
+    assert "宣传栏整改后.jpg" not in overseer.text
