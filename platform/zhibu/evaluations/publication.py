@@ -123,18 +123,22 @@ def latest(cycle: Cycle) -> Publication | None:
     )
 
 
+MAX_VERSION = 2**31 - 1  # the column's largest: a larger number names no version
+
+
 def get_publication(cycle: Cycle, version: int | None = None) -> Publication:
-    found = (
-        latest(cycle)
-        if version is None
-        else db.session.scalar(
+    if version is None:
+        found = latest(cycle)
+    elif 0 < version <= MAX_VERSION:
+        found = db.session.scalar(
             select(Publication).where(
                 Publication.tenant_id == cycle.tenant_id,
                 Publication.cycle_id == cycle.id,
                 Publication.version == version,
             )
         )
-    )
+    else:
+        found = None
     if found is None:
         if version is None:
             raise NotFound(_("考评周期 %(label)s 尚未发布结果。", label=cycle.label))
