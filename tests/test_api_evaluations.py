@@ -102,12 +102,13 @@ def test_final_freezes_and_reopen_is_audited(client, world, tiny):
     admin = world.headers["admin_a"]
     cycle = open_cycle(client, tiny, world)
     client.post(f"{cycle}/sheets", json=sheet(world, source="panel", score=80), headers=admin)
+    client.post(f"{cycle}/recompute", headers=admin)  # stale results are not published
     final = client.post(f"{cycle}/advance", json={"to": "final"}, headers=admin)
     assert final.json["phase"] == "final"
     frozen = client.post(
         f"{cycle}/sheets", json=sheet(world, source="panel", score=99), headers=admin
     )
-    assert frozen.status_code == 409 and "reopen" in frozen.json["message"]
+    assert frozen.status_code == 409 and "已确定结果" in frozen.json["message"]
     assert client.post(f"{cycle}/recompute", headers=admin).status_code == 409
     no_reason = client.post(f"{cycle}/reopen", json={"reason": " "}, headers=admin)
     assert no_reason.status_code == 400
