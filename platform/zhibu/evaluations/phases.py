@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from sqlalchemy import select
 from sqlalchemy.exc import InvalidRequestError
 
 from zhibu import plugins
@@ -102,6 +103,12 @@ def is_open(cycle: Cycle, source, subject_id: uuid.UUID | None = None) -> bool:
     if _within(cycle, closes_after(scheme_of(cycle), source)) or cycle_reopened(cycle):
         return True
     return subject_id is not None and str(subject_id) in reopened_subjects(cycle)
+
+
+def may_take(cycle: Cycle, source) -> bool:
+    """Whether a page entering ``source`` for many subjects takes anything now: the
+    source's phase, the cycle reopened, or one of its subjects reopened."""
+    return is_open(cycle, source) or (cycle.phase != "final" and bool(reopened_subjects(cycle)))
 
 
 def check(cycle: Cycle, source, subject_ids: Iterable[uuid.UUID] = ()) -> None:
@@ -218,19 +225,18 @@ def close(
     return cycle
 
 
-def cycles_fed_by(tenant_id: uuid.UUID, day) -> list[Cycle]:
-    """The tenant's cycles whose period holds ``day`` (the cycles an incident or a record
-    of that day feeds), share-locked like :func:`lock`."""
-    from sqlalchemy import select
+def cycles_of_tenant(tenant_id: uuid.UUID, day=None) -> list[Cycle]:
+    """The tenant's cycles (whose period holds ``day``, if given: the cycles an incident
+    or a record of that day feeds), share-locked like :func:`lock`."""
+    query = select(Cycle).where(Cycle.tenant_id == tenant_id)
+    if day is not None:
+        query = query.where(Cycle.starts_on <= day, Cycle.ends_on >= day)
+    locked = query.with_for_update(read=True, key_share=True)
+    return list(db.session.scalars(locked.execution_options(populate_existing=True)))
 
-    return list(
-        db.session.scalars(
-            select(Cycle)
-            .where(Cycle.tenant_id == tenant_id, Cycle.starts_on <= day, Cycle.ends_on >= day)
-            .with_for_update(read=True, key_share=True)
-            .execution_options(populate_existing=True)
-        )
-    )
+
+def cycles_fed_by(tenant_id: uuid.UUID, day) -> list[Cycle]:
+    return cycles_of_tenant(tenant_id, day)
 
 
 def check_fact(
