@@ -260,7 +260,7 @@ def test_a_final_cycle_refuses_month_entry(app, client, city):
     rows = [{"archive_code": "M01", "score": 90}]
     response = client.put(city.url("V1"), json={"rows": rows}, headers=city.headers["admin"])
     assert response.status_code == 409, response.json
-    assert "final" in response.json["message"]
+    assert "已确定结果" in response.json["message"]
     book = _template(client, city)  # reading stays open; saving does not, even unchanged
     assert _upload(client, city, book, tail="/workbook").status_code == 409
     assert _sheet_count(app, city) == 0
