@@ -90,6 +90,12 @@ class Context:
         every = self.results.values() if track is None else self._index()[0].get(track, ())
         return [r for r in every if r.rated and not r.incomplete]
 
+    def incomplete(self, track: str | None = None) -> list[Result]:
+        """The results (of ``track``) rated but with scores incomplete (评分不全), in the
+        order of the subjects: for a rule that says what is missing, and nothing else."""
+        every = self.results.values() if track is None else self._index()[0].get(track, ())
+        return [r for r in every if r.rated and r.incomplete]
+
     def members_of(self, unit: str, track: str | None = None) -> list[Result]:
         """The rated results (of ``track``) of the subjects directly under ``unit``."""
         return [
