@@ -147,6 +147,21 @@ def check(cycle: Cycle, source, subject_ids: Iterable[uuid.UUID] = ()) -> None:
     )
 
 
+def check_entry(
+    cycle: Cycle, subject_kind: str, source_key: str, subject_ids: Iterable[uuid.UUID] = ()
+) -> None:
+    """:func:`lock` and :func:`check` for the source ``source_key`` of the track rating
+    ``subject_kind`` (a unit's kind, or ``member``): for an entry service that may write
+    nothing (an unchanged workbook is refused in a closed phase all the same)."""
+    from zhibu.evaluations.compute import definition_for  # compute imports cycles, then this
+
+    lock(cycle)
+    track = definition_for(cycle)[0].track_of_kind(subject_kind)
+    source = track.source(source_key) if track else None
+    if source is not None:
+        check(cycle, source, subject_ids)
+
+
 def _actor_name(actor) -> str:
     if actor is None:
         return ""
