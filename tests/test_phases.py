@@ -309,3 +309,37 @@ def test_reopen_is_refused_for_a_final_cycle(app, client, world, tiny):
         cycle_id = uuid.UUID(refused.request.path.split("/")[6])
         cycle = cycles.get_cycle(world.ids["A"], cycle_id)
         assert not phases.is_open(cycle, "incidents")
+
+
+@on_postgres
+def test_a_save_during_a_recompute_stays_out_of_date(app, world, tiny, monkeypatch):
+    """A recompute has read the inputs (then slowed) when a save comes in and commits: the save
+    does not wait for it, and its subject stays marked out of date afterwards, since the
+    results the recompute stores were made without it."""
+    from zhibu.evaluations import inputs
+
+    original = inputs.load
+
+    def slow(*args, **kwargs):
+        loaded = original(*args, **kwargs)
+        time.sleep(PAUSE)  # the inputs are read: the save comes in now
+        return loaded
+
+    monkeypatch.setattr(inputs, "load", slow)
+    headers = world.headers["admin_a"]
+    clients = app.test_client(), app.test_client()
+    answers = _threads(
+        [
+            (lambda: clients[0].post(f"{tiny}/recompute", headers=headers), 0),
+            (
+                lambda: clients[1].post(f"{tiny}/sheets", json=panel(world), headers=headers),
+                PAUSE / 3,
+            ),
+        ]
+    )
+    (computed, computed_at), (saved, saved_at) = answers
+    assert computed.status_code == 200 and saved.status_code == 201
+    assert saved_at < computed_at  # the save did not wait for the recompute
+    assert all(r["source_scores"].get("panel") is None for r in computed.json)
+    stale_now = app.test_client().get(tiny, headers=headers).json["stale_subjects"]
+    assert stale_now == 1
