@@ -15,7 +15,7 @@ from sqlalchemy import select
 from world import PASSWORD, World, _org, _user, build_world
 
 from zhibu.db import db
-from zhibu.evaluations import compute, cycles, sheets
+from zhibu.evaluations import compute, cycles, phases, sheets
 from zhibu.jobs import enqueue
 from zhibu.models import EvaluationResult, ReportFile, ScoreItem, ScoreSheet, Tenant
 from zhibu.tenancy import Scope, system_scope, use_scope
@@ -81,8 +81,12 @@ def _build(app, world: World) -> Scene:
         inputs = _branch(world, "A-Z01", 50) + _branch(world, "A-Z02", 50)
         inputs += _member(world, "A-M1") + _member(world, "A-M2")
         sheets.save_many(cycle, inputs)
+        compute.recompute(cycle)  # results are published computed (issue 18)
         cycles.advance(cycle, "publicity")
-        compute.recompute(cycle)
+        # the walk writes sheets, records and incidents into the published cycle: its
+        # inputs are reopened (what is walked is who may write, not when; see
+        # tests/test_phases.py for that)
+        phases.reopen(cycle, reason="授权走查在公示期录入", actor="tests")
         for code in ("A-Z01", "A-Z02"):
             scene.ids[f"deduction {code}"] = _deduction(cycle, world.ids[code])
     admin = world.users["admin_a"]

@@ -108,7 +108,7 @@ def test_final_freezes_and_reopen_is_audited(app, client, world, tiny):
     frozen = client.post(
         f"{cycle}/sheets", json=sheet(world, source="panel", score=99), headers=admin
     )
-    assert frozen.status_code == 409 and "reopen" in frozen.json["message"]
+    assert frozen.status_code == 409 and "已确定结果" in frozen.json["message"]
     assert client.post(f"{cycle}/recompute", headers=admin).status_code == 409
     no_reason = client.post(f"{cycle}/reopen", json={"reason": " "}, headers=admin)
     assert no_reason.status_code == 400

@@ -260,10 +260,32 @@ def test_a_final_cycle_refuses_month_entry(app, client, city):
     rows = [{"archive_code": "M01", "score": 90}]
     response = client.put(city.url("V1"), json={"rows": rows}, headers=city.headers["admin"])
     assert response.status_code == 409, response.json
-    assert "final" in response.json["message"]
+    assert "已确定结果" in response.json["message"]
     book = _template(client, city)  # reading stays open; saving does not, even unchanged
     assert _upload(client, city, book, tail="/workbook").status_code == 409
     assert _sheet_count(app, city) == 0
+
+
+def test_a_closed_phase_refuses_the_month_and_its_workbook_until_reopened(app, client, city):
+    """A branch's months close after 自评 (issue 18): the API's month and the uploaded
+    workbook answer 409 naming the phase, nothing written; reopened, they are taken."""
+    from zhibu.evaluations import phases
+
+    with app.app_context(), use_scope(system_scope()):
+        cycles.advance(cycles.get_cycle(city.tenant_id, city.ids["cycle"]), "assessment")
+    rows = [{"archive_code": "M01", "score": 90}]
+    response = client.put(city.url("V1"), json={"rows": rows}, headers=city.headers["admin"])
+    assert response.status_code == 409, response.json
+    assert "“考核评分”阶段" in response.json["message"] and "重新开放" in response.json["message"]
+    book = _template(client, city)
+    assert _upload(client, city, book, tail="/workbook").status_code == 409
+    assert _sheet_count(app, city) == 0
+    with app.app_context(), use_scope(system_scope()):
+        cycle = cycles.get_cycle(city.tenant_id, city.ids["cycle"])
+        phases.reopen(cycle, reason="补录三月", actor="admin")
+    response = client.put(city.url("V1"), json={"rows": rows}, headers=city.headers["admin"])
+    assert response.status_code == 200, response.json
+    assert _sheet_count(app, city) > 0
 
 
 def test_member_id_and_archive_code_must_name_the_same_member(app, client, city):

@@ -291,7 +291,9 @@ def test_the_sheet_keeps_what_was_typed_when_logged_out(live_server, browser_pag
     base, world, cycles = live_server
     page = browser_page
     _login(page, base, "assessor_a")
-    page.goto(f"{base}/t/{world.id('A')}/cycles/{cycles['A']}/sheets/org/{world.id('A-Z01')}/self")
+    page.goto(
+        f"{base}/t/{world.id('A')}/cycles/{cycles['A']}/sheets/org/{world.id('A-Z01')}/assessment_team"
+    )
     other = page.context.new_page()
     other.goto(base + "/")
     _logout(other)

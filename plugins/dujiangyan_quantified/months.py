@@ -29,7 +29,7 @@ from sqlalchemy import or_, select
 from zhibu import engine
 from zhibu.db import db
 from zhibu.errors import NotFound, ServiceError
-from zhibu.evaluations import sheets
+from zhibu.evaluations import phases, sheets
 from zhibu.evaluations.compute import definition_for
 from zhibu.evaluations.cycles import ensure_open
 from zhibu.evaluations.periods import parse_period
@@ -456,6 +456,8 @@ def save_month(
     sheet = load_sheet(tenant_id, unit_id, month)
     ensure_open(sheet.cycle)  # a final cycle refuses entry (409) before the rows are read
     inputs, problems = check_rows(sheet, rows, member_rubric(sheet.cycle))
+    # a closed phase (issue 18) answers 409 before the rows' problems: nothing is taken
+    phases.check_entry(sheet.cycle, "member", SOURCE, [d.subject_id for d in inputs])
     if problems:
         raise MonthRejected(problems)
     saved = sheets.save_many(sheet.cycle, inputs) if inputs else 0

@@ -40,10 +40,11 @@ def insufficient_months(ctx: Context) -> None:
 
     Seed: "以支部為單位對黨員實行每月記實考評" Months the member was not in the organization
     were left out by the engine (never counted as zero); this counts the months that are
-    left.
+    left. It says what is missing, so it also flags a member whose scores are incomplete
+    (no month at all: 评分不全), the one kind of rule that may (docs/plugins.md).
     """
     least = ctx.settings["minimum_months"]
-    for member in ctx.rated(MEMBER):
+    for member in [*ctx.rated(MEMBER), *ctx.incomplete(MEMBER)]:
         months = int(member.source_scores.get("monthly.periods", 0))
         if months < least:
             member.flag(

@@ -40,7 +40,7 @@ from openpyxl.utils import get_column_letter
 from dujiangyan_quantified import months
 from zhibu import controls, engine
 from zhibu.errors import ServiceError
-from zhibu.evaluations import sheets
+from zhibu.evaluations import phases, sheets
 from zhibu.evaluations.cycles import ensure_open
 from zhibu.i18n import _l
 from zhibu.members.roster import BY_FIELD as ROSTER_COLUMNS
@@ -535,6 +535,8 @@ def commit(tenant_id, unit_id, month: str, data: bytes) -> WorkbookReport:
     """Save the workbook's month whole, or nothing (:class:`WorkbookRejected`, 422)."""
     sheet, inputs, report = _plan(tenant_id, unit_id, month, data)
     ensure_open(sheet.cycle)  # a final cycle takes nothing, not even an unchanged workbook
+    # nor one whose months are closed (issue 18): 409 naming the phase
+    phases.check_entry(sheet.cycle, "member", months.SOURCE, [d.subject_id for d in inputs])
     if not report.ok:
         raise WorkbookRejected(report)
     if inputs:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize, subjects_visible
 from zhibu.errors import Conflict
-from zhibu.evaluations import compute, cycles, entry, publication, sheets
+from zhibu.evaluations import compute, cycles, entry, phases, publication, sheets, stale
 from zhibu.i18n import _
 from zhibu.models import PHASES, Cycle, EvaluationResult, ScoreSheet
 from zhibu.tenancy.service import get_tenant
@@ -43,6 +43,24 @@ class CycleSchema(Schema):
     ends_on = fields.Date(dump_only=True)
     phase = fields.String(dump_only=True)
     version_id = fields.UUID(dump_only=True)
+    stale_subjects = fields.Method(
+        "_stale",
+        dump_only=True,
+        metadata={
+            "description": "subjects whose inputs changed after the last recompute: "
+            "their results are out of date until the next one (publishing is refused)"
+        },
+    )
+    reopened = fields.Dict(
+        dump_only=True,
+        metadata={
+            "description": "inputs taken again after their phase: ``cycle`` (the whole "
+            "cycle) and ``subjects`` (by id), each with its reason, who and when"
+        },
+    )
+
+    def _stale(self, cycle) -> int:
+        return stale.stale_subjects(cycle)
 
 
 class PhaseSchema(Schema):
@@ -60,6 +78,18 @@ class PhaseSchema(Schema):
 class ReopenSchema(Schema):
     reason = fields.String(required=True)
     to = fields.String(load_default="review", validate=validate.OneOf(PHASES[:-1]))
+
+
+class InputsReopenSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1))
+    subject_id = fields.UUID(
+        load_default=None, metadata={"description": "one subject (else the whole cycle)"}
+    )
+
+
+class InputsCloseSchema(Schema):
+    reason = fields.String(load_default="")
+    subject_id = fields.UUID(load_default=None)
 
 
 class DeadlinesSchema(Schema):
@@ -121,6 +151,14 @@ class SheetSchema(Schema):
     score = fields.Float(allow_none=True, load_default=None)
     items = fields.Dict(keys=fields.String(), values=fields.Float(), load_default=dict)
     deductions = fields.List(fields.Nested(DeductionSchema), load_default=list)
+    version = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "the sheet's version as the caller read it (0: not saved yet); "
+            "given, a save that another one overtook is refused with 409. Each save adds 1"
+        },
+    )
 
 
 def _cycle(tenant_id: uuid.UUID, cycle_id: uuid.UUID, need: str = "read") -> Cycle:
@@ -201,6 +239,31 @@ class Reopen(MethodView):
         return cycles.reopen(_cycle(tenant_id, cycle_id, "admin"), data["reason"], data["to"])
 
 
+@blp.route("/<uuid:cycle_id>/inputs/reopen")
+class InputsReopen(MethodView):
+    @blp.arguments(InputsReopenSchema)
+    @blp.response(200, CycleSchema)
+    def post(self, data, tenant_id: uuid.UUID, cycle_id: uuid.UUID):
+        """Take inputs again after their phase, for the cycle or one subject of it, for a
+        reason (audited with who and why); refused for a final cycle."""
+        cycle = _cycle(tenant_id, cycle_id, "admin")
+        return phases.reopen(
+            cycle, subject_id=data["subject_id"], reason=data["reason"], actor=g.access.user
+        )
+
+
+@blp.route("/<uuid:cycle_id>/inputs/close")
+class InputsClose(MethodView):
+    @blp.arguments(InputsCloseSchema)
+    @blp.response(200, CycleSchema)
+    def post(self, data, tenant_id: uuid.UUID, cycle_id: uuid.UUID):
+        """Close a reopening again (the cycle's, or one subject's); audited."""
+        cycle = _cycle(tenant_id, cycle_id, "admin")
+        return phases.close(
+            cycle, subject_id=data["subject_id"], reason=data["reason"], actor=g.access.user
+        )
+
+
 @blp.route("/<uuid:cycle_id>/deadlines")
 class Deadlines(MethodView):
     @blp.arguments(DeadlinesSchema)
@@ -256,8 +319,9 @@ class Sheets(MethodView):
         rules apply: a branch secretary scores only within their part of the tree, and only
         what the branch enters (its self-assessment, its months); see ``rater``."""
         cycle = _cycle(tenant_id, cycle_id, "score")
+        version = data.pop("version")
         data = entry.sheet_for(g.access, cycle, sheets.SheetInput(**data))
-        return _sheet(sheets.save_sheet(cycle, data))
+        return _sheet(sheets.save_sheet(cycle, data, version=version))
 
 
 def _sheet(sheet) -> dict:
@@ -270,6 +334,7 @@ def _sheet(sheet) -> dict:
         "rater": sheet.rater,
         "period": sheet.period,
         "score": sheet.score,
+        "version": sheet.version,
         "items": {i.indicator: i.points for i in items if i.kind == "points"},
         "deductions": [
             {"id": i.id, "item": i.indicator, "points": i.points, "reason": i.reason}

@@ -66,6 +66,11 @@ class Context:
     A rule changes results in place (stars, flags, titles, lines); it never adds, removes
     or replaces an entry of ``results`` (:meth:`rated` and :meth:`members_of` read an
     index of them made once).
+
+    A result whose scores are incomplete (评分不全: a counted source missing, so no total)
+    is not among the rated results a rule reads through :meth:`rated`, :meth:`members_of`
+    and :meth:`below`: no re-check, downgrade, title or consequence acts on a result that
+    has no total; it stays flagged with what is missing, nothing else (issue 18).
     """
 
     cycle: Cycle
@@ -83,11 +88,21 @@ class Context:
     def rated(self, track: str | None = None) -> list[Result]:
         """The rated results (of ``track``), in the order of the subjects."""
         every = self.results.values() if track is None else self._index()[0].get(track, ())
-        return [r for r in every if r.rated]
+        return [r for r in every if r.rated and not r.incomplete]
+
+    def incomplete(self, track: str | None = None) -> list[Result]:
+        """The results (of ``track``) rated but with scores incomplete (评分不全), in the
+        order of the subjects: for a rule that says what is missing, and nothing else."""
+        every = self.results.values() if track is None else self._index()[0].get(track, ())
+        return [r for r in every if r.rated and r.incomplete]
 
     def members_of(self, unit: str, track: str | None = None) -> list[Result]:
         """The rated results (of ``track``) of the subjects directly under ``unit``."""
-        return [r for r in self._index()[1].get(unit, ()) if r.rated and track in (None, r.track)]
+        return [
+            r
+            for r in self._index()[1].get(unit, ())
+            if r.rated and not r.incomplete and track in (None, r.track)
+        ]
 
     def below(self, unit: str, track: str | None = None) -> list[Result]:
         """The rated results (of ``track``) of the subjects anywhere under ``unit``: units
@@ -99,7 +114,7 @@ class Context:
             r
             for code in codes
             for r in by_unit.get(code, ())
-            if r.rated and track in (None, r.track)
+            if r.rated and not r.incomplete and track in (None, r.track)
         ]
 
     def _index(self) -> tuple[dict[str | None, list[Result]], dict[str | None, list[Result]]]:

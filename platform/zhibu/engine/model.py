@@ -487,6 +487,9 @@ class Line:
     rule: str | None = None
 
 
+INCOMPLETE = "missing_source"  # the flag of a result whose counted sources are not all in
+
+
 @dataclass
 class Result:
     """What the engine found for one subject; the scheme's rules change it in place.
@@ -530,6 +533,11 @@ class Result:
         self, text: str, points: float | None = None, source: str | None = None, **details: Any
     ) -> None:
         self.explanation.append(Line(text, points, source, **details))
+
+    @property
+    def incomplete(self) -> bool:
+        """Scores are missing (评分不全): no total, so no rule acts on it (issue 18)."""
+        return INCOMPLETE in self.flags
 
     def flag(self, flag: str, text: str, rule: str) -> None:
         if flag not in self.flags:

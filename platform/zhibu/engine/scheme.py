@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from zhibu.engine.compute import Definition
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+INPUT_PHASES = ("self_assessment", "assessment", "review")  # phases that may take inputs
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,13 @@ class Scheme:
     :param publicity_days: how long results stay in 结果公示 for objections, in working
         days (Monday to Friday) after the publication; a tenant may change it where the
         scheme makes ``publicity_days`` an adjustable setting.
+    :param input_phases: the last phase in which an input is taken, by source key, or
+        ``incidents`` / ``records`` for the facts a cycle reads (one of
+        ``self_assessment``, ``assessment``, ``review``). Not named: a source the branch
+        enters (:func:`~zhibu.accounts.policy.branch_enters`) closes after
+        ``self_assessment``, every other source and the facts after ``assessment``.
+        Nothing is taken after ``review`` unless an administrator reopens the cycle or
+        one of its subjects (:mod:`zhibu.evaluations.phases`).
     """
 
     key: str
@@ -103,6 +111,7 @@ class Scheme:
     month_entry: str = ""
     branch_sources: frozenset[str] = frozenset()
     publicity_days: int = 5
+    input_phases: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not _KEY.match(self.key):
@@ -112,6 +121,12 @@ class Scheme:
             )
         if not self.title.strip():
             raise ValueError(f"scheme {self.key!r} needs a title")
+        for key, phase in self.input_phases.items():
+            if phase not in INPUT_PHASES:
+                raise ValueError(
+                    f"scheme {self.key!r}: input {key!r} closes after {phase!r}; "
+                    f"one of {', '.join(INPUT_PHASES)}"
+                )
 
     def resolve_settings(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The defaults with ``overrides`` applied; an unknown key or bad value is a

@@ -25,7 +25,7 @@ from sqlalchemy import insert, select, update
 from zhibu import bulk, engine, plugins
 from zhibu.db import db
 from zhibu.errors import ServiceError
-from zhibu.evaluations import inputs
+from zhibu.evaluations import inputs, stale
 from zhibu.evaluations.cycles import ensure_open
 from zhibu.models import Cycle, EvaluationResult, ResultSet, SchemeVersion
 from zhibu.tenancy.scope import current_scope
@@ -157,8 +157,11 @@ def recompute(cycle: Cycle, progress: Progress | None = None) -> ResultSet:
     :param progress: called as ``progress(done, total, step)`` at each stage and after
         each batch of stored rows (a job passes :func:`zhibu.jobs.report_progress`).
     """
-    db.session.refresh(cycle, with_for_update=True)  # one recompute of a cycle at a time
+    # one recompute of a cycle at a time; writers of its inputs (a key share, see
+    # zhibu.evaluations.phases) go on meanwhile
+    db.session.refresh(cycle, with_for_update={"key_share": True})
     ensure_open(cycle)
+    stale.clear(cycle)  # before the inputs are read: a change after this stays marked
     with bulk_work():
         return _recompute(cycle, progress or _no_progress)
 
@@ -189,6 +192,7 @@ def _recompute(cycle: Cycle, progress: Progress) -> ResultSet:
     current = current_set(cycle)
     if current is not None and current.input_hash == digest:
         progress(3, 3, "unchanged")
+        db.session.commit()  # the marks cleared: the results are those of these inputs
         return current
     progress(1, 3, "computing")
     try:

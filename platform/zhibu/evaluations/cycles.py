@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from zhibu.audit import record
 from zhibu.db import db
 from zhibu.errors import Conflict, NotFound, ServiceError
+from zhibu.evaluations import phases, stale
 from zhibu.evaluations.periods import parse_period
 from zhibu.evaluations.versions import latest_version, scheme_of
 from zhibu.i18n import _
@@ -121,18 +122,43 @@ def set_deadlines(cycle: Cycle, deadlines: dict[str, str]) -> Cycle:
 
 
 def advance(cycle: Cycle, to: str | None = None) -> Cycle:
-    """Move to the next phase (or to ``to``, which must lie ahead)."""
+    """Move to the next phase (or to ``to``, which must lie ahead). Waits for the writes
+    of inputs under way (:func:`zhibu.evaluations.phases.lock_for_change`); publishing
+    (结果公示, 确定结果) results that are out of date is refused."""
+    phases.lock_for_change(cycle)
     position = PHASES.index(cycle.phase)
     if position == len(PHASES) - 1:
         raise Conflict("the cycle is final; reopen it to change anything")
     target = to or PHASES[position + 1]
     if target not in PHASES or PHASES.index(target) <= position:
         raise ServiceError(f"cannot move from {cycle.phase} to {target}", field="phase")
+    refuse_stale(cycle, target)
     if target == "final":
         refuse_open_objections(cycle)
     cycle.phase = target
     db.session.commit()
     return cycle
+
+
+def stale_refusal(cycle: Cycle) -> str | None:
+    """Why the cycle's results may not be published now because inputs changed after
+    them (None: they are up to date)."""
+    count = stale.stale_subjects(cycle)
+    if not count:
+        return None
+    return _(
+        "有 %(n)s 个评价对象的录入在上次计算后有改动,结果已过期,不能发布。请先重新计算结果。",
+        n=count,
+    )
+
+
+def refuse_stale(cycle: Cycle, target: str) -> None:
+    """Refuse (409) to publish results some inputs changed after (issue 18)."""
+    if target not in ("publicity", "final"):
+        return
+    message = stale_refusal(cycle)
+    if message:
+        raise Conflict(message, field="phase")
 
 
 def reopen(cycle: Cycle, reason: str, to: str = "review") -> Cycle:
@@ -194,4 +220,11 @@ def _finally_published(cycle: Cycle) -> bool:
 def ensure_open(cycle: Cycle) -> None:
     """Refuse changes to a final (frozen) cycle."""
     if cycle.phase == "final":
-        raise Conflict(f"cycle {cycle.label} is final: reopen it (with a reason) to change it")
+        raise Conflict(
+            _(
+                "周期 %(cycle)s 已确定结果,不能再修改。如确需修改,请租户管理员先重新开启"
+                "该周期并说明原因。",
+                cycle=cycle.label,
+            ),
+            field="phase",
+        )

@@ -17,6 +17,7 @@ from zhibu.accounts.access import TenantAccess
 from zhibu.audit import record as audit
 from zhibu.db import db
 from zhibu.errors import ServiceError
+from zhibu.evaluations import phases, stale
 from zhibu.i18n import _
 from zhibu.models import ActivityRecord, Incident, Member, OrgUnit, Tenant
 from zhibu.tenancy.scope import current_scope
@@ -52,6 +53,9 @@ def add_incident(
             f"unknown incident kind {kind!r} (known: {', '.join(sorted(known))})", field="kind"
         )
     policy.subject_in_reach(access, "admin", subject_kind, subject_id)
+    fed = phases.check_fact(tenant.id, "incidents", occurred_on, [subject_id])
+    for cycle in fed:
+        stale.mark(cycle, [subject_id])
     incident = Incident(
         tenant_id=tenant.id,
         subject_kind=subject_kind,
@@ -86,6 +90,9 @@ def add_record(
     if member_id is not None:
         policy.member_in_reach(access, "registry", member_id)
     policy.members_in_reach(access, "registry", attendees, "attendees")
+    touched = [org_id, member_id, *attendees]
+    for cycle in phases.check_fact(access.tenant_id, "records", held_on, touched):
+        stale.mark(cycle, touched)
     record = ActivityRecord(
         tenant_id=access.tenant_id,
         org_id=org_id,
@@ -175,6 +182,7 @@ def add_records(access: TenantAccess, rows: list[dict]) -> int:
             problems.append(f"record {number}: {exc.message}")
     if problems:
         raise ServiceError(problems[0], errors={"records": problems})
+    _check_phases(access, rows)
     values = [
         {
             "tenant_id": access.tenant_id,
@@ -201,6 +209,28 @@ def add_records(access: TenantAccess, rows: list[dict]) -> int:
     )
     db.session.commit()
     return len(values)
+
+
+def _check_phases(access: TenantAccess, rows: list[dict]) -> None:
+    """Every cycle the rows feed still takes records (:mod:`zhibu.evaluations.phases`;
+    409 naming the first row refused, nothing written); their subjects are marked out of
+    date. The tenant's cycles are read (and share-locked) once for the whole batch."""
+    cycles = phases.cycles_of_tenant(access.tenant_id)
+    touched_by: dict = {}
+    for number, row in enumerate(rows, start=1):
+        touched = [row["org_id"], row.get("member_id"), *(row.get("attendees") or ())]
+        touched = [_member_id(t, "attendees") if isinstance(t, str) else t for t in touched]
+        for cycle in cycles:
+            if not cycle.starts_on <= row["held_on"] <= cycle.ends_on:
+                continue
+            try:
+                phases.check(cycle, "records", touched)
+            except ServiceError as exc:
+                exc.message = _("第 %(n)s 条记录:", n=number) + exc.message
+                raise
+            touched_by.setdefault(cycle.id, (cycle, set()))[1].update(touched)
+    for cycle, touched in touched_by.values():
+        stale.mark(cycle, touched)
 
 
 def _tenant_tree(access: TenantAccess) -> tuple[dict, dict]:

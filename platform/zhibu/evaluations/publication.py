@@ -38,6 +38,7 @@ from zhibu.accounts.access import TenantAccess
 from zhibu.audit import record
 from zhibu.db import db
 from zhibu.errors import Conflict, Invalid, NotFound
+from zhibu.evaluations import cycles, phases
 from zhibu.i18n import _
 from zhibu.models import (
     PHASES,
@@ -342,6 +343,9 @@ def refusal(cycle: Cycle, to: str, current: ResultSet | None, open_count: int) -
     """Why publishing ``to`` is refused now (None: it may go ahead)."""
     if current is None:
         return _("尚未计算结果,请先重新计算再发布。")
+    stale = cycles.stale_refusal(cycle)
+    if stale:
+        return stale
     if to == "final" and open_count:
         return _(
             "还有 %(n)s 条异议未处理,不能确定结果;请先答复全部异议。",
@@ -702,8 +706,14 @@ def uphold(cycle: Cycle, objection: Objection, answer: str) -> Objection:
     is to be corrected. The correction path is the usual one: the administrator corrects
     the subject's inputs, recomputes and re-publishes (a new version of the publication,
     with the differences shown). The place where an upheld objection reopens its subject's
-    inputs (``phases.reopen(cycle, subject_id=…)``) is here, after the decision."""
-    return _answer(cycle, objection, "upheld", answer)
+    inputs: the subject (only it) takes inputs again, whatever the phase, until the cycle's
+    inputs are closed again or its results are final; the reopening is audited with the
+    objection's answer as its reason."""
+    upheld = _answer(cycle, objection, "upheld", answer)
+    scope = current_scope()
+    reason = _("采纳异议:%(answer)s", answer=upheld.answer)
+    phases.reopen(cycle, subject_id=upheld.subject_id, reason=reason, actor=scope.username)
+    return upheld
 
 
 def answer(cycle: Cycle, objection_id: uuid.UUID, decision: str, text: str) -> Objection:

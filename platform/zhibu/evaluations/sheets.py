@@ -4,19 +4,22 @@ in (a deduction needs a reason and cannot exceed its item)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 
-from sqlalchemy import Uuid, any_, bindparam, delete, insert, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Uuid, any_, bindparam, delete, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 
 from zhibu import bulk, engine
-from zhibu.audit import record
+from zhibu.audit import record, record_many
 from zhibu.db import db
 from zhibu.engine.sheets import RaterSheet, check_sheet
-from zhibu.errors import NotFound, ServiceError
+from zhibu.errors import Conflict, NotFound, ServiceError
+from zhibu.evaluations import phases, stale
 from zhibu.evaluations.compute import definition_for
 from zhibu.evaluations.cycles import ensure_open
+from zhibu.i18n import _
 from zhibu.models import Cycle, Member, OrgUnit, ScoreItem, ScoreSheet
 from zhibu.tenancy.scope import current_scope
 
@@ -89,22 +92,38 @@ def check(
     return source
 
 
-def save_sheet(cycle: Cycle, data: SheetInput) -> ScoreSheet:
-    """Create or replace the sheet of (subject, source, rater, period)."""
-    ensure_open(cycle)
-    check(cycle, data)
-    sheet = db.session.scalar(
-        select(ScoreSheet).where(
-            ScoreSheet.tenant_id == cycle.tenant_id,
-            ScoreSheet.cycle_id == cycle.id,
-            ScoreSheet.subject_id == data.subject_id,
-            ScoreSheet.source == data.source,
-            ScoreSheet.rater == data.rater,
-            ScoreSheet.period == data.period,
-        )
+def _find(cycle: Cycle, data: SheetInput, *, lock: bool = False) -> ScoreSheet | None:
+    query = select(ScoreSheet).where(
+        ScoreSheet.tenant_id == cycle.tenant_id,
+        ScoreSheet.cycle_id == cycle.id,
+        ScoreSheet.subject_id == data.subject_id,
+        ScoreSheet.source == data.source,
+        ScoreSheet.rater == data.rater,
+        ScoreSheet.period == data.period,
     )
-    if sheet is None:
-        sheet = ScoreSheet(
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(query)
+
+
+def _upsert(dialect: str):
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+SHEET_KEY = ("tenant_id", "cycle_id", "subject_id", "source", "rater", "period")
+
+
+def _claimed(cycle: Cycle, data: SheetInput) -> ScoreSheet:
+    """The sheet of ``data``'s key, its row locked to the end of the transaction: two
+    saves of one sheet take turns. A first save writes the row (version 0) if no one has,
+    and a second first save waits for it, then finds it (no duplicate key, no 500)."""
+    sheet = _find(cycle, data, lock=True)
+    if sheet is not None:
+        return sheet
+    insert_ = _upsert(db.session.connection().dialect.name)
+    db.session.execute(
+        insert_(ScoreSheet)
+        .values(
             tenant_id=cycle.tenant_id,
             id=uuid.uuid4(),
             cycle_id=cycle.id,
@@ -113,37 +132,80 @@ def save_sheet(cycle: Cycle, data: SheetInput) -> ScoreSheet:
             source=data.source,
             rater=data.rater,
             period=data.period,
+            version=0,
         )
-        db.session.add(sheet)
+        .on_conflict_do_nothing(index_elements=list(SHEET_KEY))
+    )
+    return _find(cycle, data, lock=True)
+
+
+def _item_values(sheet_id: uuid.UUID, tenant_id: uuid.UUID, data: SheetInput) -> list[dict]:
+    """The sheet's lines, numbered: points first (by indicator as given), then deductions."""
+    lines = [
+        {"indicator": code, "kind": "points", "points": points, "reason": ""}
+        for code, points in data.items.items()
+    ] + [
+        {"indicator": d["item"], "kind": "deduction", "points": d["points"], "reason": d["reason"]}
+        for d in data.deductions
+    ]
+    return [
+        {"tenant_id": tenant_id, "id": uuid.uuid4(), "sheet_id": sheet_id, "seq": seq, **line}
+        for seq, line in enumerate(lines)
+    ]
+
+
+ITEM_FIELDS = ("sheet_id", "seq", "indicator", "kind", "points", "reason")
+
+
+def _item_state(values) -> dict:
+    get = values.get if isinstance(values, Mapping) else lambda f: getattr(values, f)
+    return {f: str(get(f)) if f == "sheet_id" else get(f) for f in ITEM_FIELDS}
+
+
+def save_sheet(cycle: Cycle, data: SheetInput, *, version: int | None = None) -> ScoreSheet:
+    """Create or replace the sheet of (subject, source, rater, period).
+
+    Saves of one sheet take turns (its row is locked); with ``version`` (the one the
+    caller loaded; 0 for a sheet not yet saved) a save that another one overtook is
+    refused with a :class:`Conflict` (409), nothing written. The cycle must take the
+    source now (:mod:`zhibu.evaluations.phases`). Every item replaced and written is in
+    the audit log with its before and after; the subject's results are marked out of
+    date."""
+    phases.lock(cycle)
+    ensure_open(cycle)
+    source = check(cycle, data)
+    phases.check(cycle, source, [data.subject_id])
+    sheet = _claimed(cycle, data)
+    if version is not None and sheet.version != version:
+        raise Conflict(
+            _(
+                "评分表已被他人(或在另一窗口)修改过,本次未保存。您填写的内容仍在本页:"
+                "请刷新页面查看最新内容后再保存。"
+            ),
+            field="version",
+        )
+    old = items_of(sheet)
+    sheet.subject_kind = data.subject_kind
     sheet.score = data.score
     sheet.user_id = current_scope().user_id
+    sheet.version = sheet.version + 1
     db.session.flush()
     db.session.execute(
         delete(ScoreItem)
         .where(ScoreItem.tenant_id == cycle.tenant_id, ScoreItem.sheet_id == sheet.id)
         .execution_options(synchronize_session=False)
     )
-    for code, points in data.items.items():
-        db.session.add(
-            ScoreItem(
-                tenant_id=cycle.tenant_id,
-                sheet_id=sheet.id,
-                indicator=code,
-                kind="points",
-                points=points,
-            )
-        )
-    for d in data.deductions:
-        db.session.add(
-            ScoreItem(
-                tenant_id=cycle.tenant_id,
-                sheet_id=sheet.id,
-                indicator=d["item"],
-                kind="deduction",
-                points=d["points"],
-                reason=d["reason"],
-            )
-        )
+    new = _item_values(sheet.id, cycle.tenant_id, data)
+    if new:
+        db.session.execute(insert(ScoreItem), new)
+    record_many(
+        db.session,
+        entity="score_items",
+        tenant_id=cycle.tenant_id,
+        changes=[("delete", str(i.id), _item_state(i), None) for i in old]
+        + [("create", str(v["id"]), None, _item_state(v)) for v in new],
+    )
+    stale.mark(cycle, [data.subject_id])
     db.session.commit()
     return sheet
 
@@ -267,21 +329,37 @@ def _in(column, ids: list[uuid.UUID]):
 def save_many(cycle: Cycle, inputs: list[SheetInput]) -> int:
     """Save many sheets at once (a branch's month, a demo, an upload): every sheet is
     checked first and nothing is written if one is refused; then the sheets of the same
-    keys are replaced in a few bulk statements. Returns the number saved."""
+    keys are replaced in a few bulk statements. Returns the number saved.
+
+    The cycle must take every source of the batch now (:mod:`zhibu.evaluations.phases`;
+    409, nothing written); batches of one cycle take turns (PostgreSQL); the items
+    replaced are in the audit log with their before, the subjects' results marked out
+    of date."""
+    phases.lock(cycle)
     ensure_open(cycle)
     definition, _, _ = definition_for(cycle)
     subjects = _subjects(cycle.tenant_id, inputs)
     problems = []
+    by_source: dict[str, tuple] = {}
     for position, data in enumerate(inputs, start=1):
         try:
-            check(cycle, data, definition, subjects.get((data.subject_kind, data.subject_id)))
+            source = check(
+                cycle, data, definition, subjects.get((data.subject_kind, data.subject_id))
+            )
         except ServiceError as exc:
             details = exc.errors.get("sheet") if isinstance(exc.errors, dict) else None
             problems += [f"sheet {position}: {p}" for p in (details or [exc.message])]
+            continue
+        by_source.setdefault(data.source, (source, set()))[1].add(data.subject_id)
     if problems:
         raise ServiceError(problems[0], errors={"sheets": problems})
+    for source, subject_ids in by_source.values():
+        phases.check(cycle, source, subject_ids)
     user = current_scope().user_id
-    _delete(cycle, _replaced(cycle, inputs))
+    _take_turns(cycle)
+    replaced = _replaced(cycle, inputs)
+    _audit_replaced(cycle, replaced)
+    _delete(cycle, replaced)
     sheets, items = [], []
     for data in inputs:
         sheet_id = uuid.uuid4()
@@ -299,30 +377,7 @@ def save_many(cycle: Cycle, inputs: list[SheetInput]) -> int:
                 "user_id": user,
             }
         )
-        items += [
-            {
-                "tenant_id": cycle.tenant_id,
-                "id": uuid.uuid4(),
-                "sheet_id": sheet_id,
-                "indicator": code,
-                "kind": "points",
-                "points": points,
-                "reason": "",
-            }
-            for code, points in data.items.items()
-        ]
-        items += [
-            {
-                "tenant_id": cycle.tenant_id,
-                "id": uuid.uuid4(),
-                "sheet_id": sheet_id,
-                "indicator": d["item"],
-                "kind": "deduction",
-                "points": d["points"],
-                "reason": d["reason"],
-            }
-            for d in data.deductions
-        ]
+        items += _item_values(sheet_id, cycle.tenant_id, data)
     _insert_many(ScoreSheet, sheets)
     _insert_many(ScoreItem, items)
     record(
@@ -331,10 +386,44 @@ def save_many(cycle: Cycle, inputs: list[SheetInput]) -> int:
         entity="score_sheets",
         entity_id=str(cycle.id),
         tenant_id=cycle.tenant_id,
-        after={"sheets": len(sheets), "items": len(items)},
+        after={"sheets": len(sheets), "items": len(items), "replaced": len(replaced)},
     )
+    stale.mark(cycle, {data.subject_id for data in inputs})
     db.session.commit()
     return len(sheets)
+
+
+def _take_turns(cycle: Cycle) -> None:
+    """Batches of one cycle replace their sheets one after the other (PostgreSQL: a lock
+    held to the end of the transaction), so two of the same keys never both insert."""
+    if db.session.connection().dialect.name == "postgresql":
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"zhibu.sheets:{cycle.id}"},
+        )
+
+
+def _audit_replaced(cycle: Cycle, ids: list[uuid.UUID]) -> None:
+    """Each item of the sheets about to be replaced, with its before (the new ones are in
+    the batch's entry)."""
+    if not ids:
+        return
+    query = (
+        select(ScoreItem.id, *(getattr(ScoreItem, f) for f in ITEM_FIELDS))
+        .join(
+            ScoreSheet,
+            (ScoreSheet.tenant_id == ScoreItem.tenant_id) & (ScoreSheet.id == ScoreItem.sheet_id),
+        )
+        .where(ScoreSheet.tenant_id == cycle.tenant_id, ScoreSheet.cycle_id == cycle.id)
+    )
+    changes = []
+    for q in among(query, ScoreItem.sheet_id, ids):
+        wanted = set(ids) if len(ids) > MANY else None
+        for row in db.session.execute(q):
+            if wanted is not None and row.sheet_id not in wanted:
+                continue
+            changes.append(("replace", str(row.id), _item_state(row._mapping), None))
+    record_many(db.session, entity="score_items", tenant_id=cycle.tenant_id, changes=changes)
 
 
 def _insert_many(model, rows: list[dict]) -> None:

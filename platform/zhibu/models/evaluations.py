@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from zhibu.db import db
-from zhibu.models.base import TenantOwned, tenant_fk
+from zhibu.models.base import TenantOwned, TenantScoped, tenant_fk
 
 PHASES = ("self_assessment", "assessment", "review", "publicity", "final")
 PERIOD_KINDS = ("year", "half", "quarter", "month")
@@ -70,6 +70,11 @@ class Cycle(TenantOwned, db.Model):
     deadlines: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # phase → ISO date
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # e.g. the round
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # inputs reopened after their phase (zhibu.evaluations.phases): {"cycle": {reason, by,
+    # at} | absent, "subjects": {subject id: {reason, by, at}}}
+    reopened: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
 
 
 class ScoreSheet(TenantOwned, db.Model):
@@ -91,6 +96,9 @@ class ScoreSheet(TenantOwned, db.Model):
     score: Mapped[float | None] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    # one more at each save: a save naming the version it loaded is refused (409) when
+    # another one came in between; 0 while a first save is being written
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
 
 class ScoreItem(TenantOwned, db.Model):
@@ -99,7 +107,8 @@ class ScoreItem(TenantOwned, db.Model):
     __tablename__ = "score_items"
     __table_args__ = (
         tenant_fk("sheet_id", "score_sheets", ondelete="CASCADE"),
-        Index("ix_score_items_sheet", "tenant_id", "sheet_id"),
+        # a sheet's lines: two writers of one sheet cannot both leave their items
+        Index("uq_score_items_sheet_seq", "tenant_id", "sheet_id", "seq", unique=True),
         CheckConstraint("kind IN ('points', 'deduction')", name="kind"),
         CheckConstraint("kind <> 'deduction' OR length(reason) > 0", name="deduction_reason"),
     )
@@ -109,6 +118,7 @@ class ScoreItem(TenantOwned, db.Model):
     kind: Mapped[str] = mapped_column(String(12))
     points: Mapped[float] = mapped_column(Float)
     reason: Mapped[str] = mapped_column(Text, default="")
+    seq: Mapped[int] = mapped_column(default=0, server_default=text("0"))  # line on the sheet
 
 
 class Incident(TenantOwned, db.Model):
@@ -143,6 +153,20 @@ class ActivityRecord(TenantOwned, db.Model):
     month: Mapped[str | None] = mapped_column(String(7))  # dues: the month paid for
     hours: Mapped[float | None] = mapped_column(Float)
     topic: Mapped[str] = mapped_column(String(200), default="")
+
+
+class InputChange(TenantScoped, db.Model):
+    """A subject of a cycle whose inputs changed after the cycle's last recompute (the
+    recompute clears the cycle's rows): what makes its results out of date."""
+
+    __tablename__ = "input_changes"
+    __table_args__ = (tenant_fk("cycle_id", "cycles", ondelete="CASCADE"),)
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    cycle_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    subject_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    changes: Mapped[int] = mapped_column(default=1)
+    changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class ResultSet(TenantOwned, db.Model):

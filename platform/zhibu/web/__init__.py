@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from zhibu.evaluations import stale
 from zhibu.web import account, headers, health, i18n, inputs, pages
 from zhibu.web.guard import login_needed_json, wants_json
 
@@ -78,6 +79,7 @@ def init_web(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.jinja_env.filters.update(pages.FILTERS)
     app.jinja_env.filters.update(users.FILTERS)
+    app.jinja_env.filters["stale_subjects"] = stale.stale_subjects  # the out-of-date banner
     app.jinja_env.globals["role_names"] = users.service.ROLE_NAMES
 
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from zhibu import plugins
-from zhibu.evaluations import compute, cycles, publication
+from zhibu.evaluations import compute, cycles, phases, publication
 from zhibu.jobs import enqueue, job_for
 from zhibu.models import PHASES
 from zhibu.web import queries
@@ -82,6 +82,7 @@ def cycle_detail(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
         current=compute.current_set(cycle),
         latest=publication.latest(cycle),
         open_objections=len(publication.objections_of(cycle, status="open")),
+        subject_names=queries.reopen_choices(cycle),
     )
 
 
@@ -121,6 +122,29 @@ def reopen(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
     cycle = cycle_or_404(tenant_id, cycle_id)
     cycles.reopen(cycle, request.form.get("reason", ""), request.form.get("to") or "review")
     flash(_("已重新开启,当前阶段:%(phase)s。", phase=PHASE_TITLES[cycle.phase]))
+    return redirect(url_for("admin.cycle_detail", tenant_id=tenant_id, cycle_id=cycle_id))
+
+
+@bp.post("/cycles/<uuid:cycle_id>/inputs/reopen")
+@tenant_page("admin")
+def reopen_inputs(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
+    """Take inputs again after their phase (the cycle, or the subject chosen), for a
+    reason; audited (:func:`zhibu.evaluations.phases.reopen`)."""
+    cycle = cycle_or_404(tenant_id, cycle_id)
+    subject_id = request.form.get("subject_id", type=uuid.UUID)
+    phases.reopen(cycle, subject_id=subject_id, reason=request.form.get("reason", ""), actor=g.user)
+    flash(_("已重新开放录入。"))
+    return redirect(url_for("admin.cycle_detail", tenant_id=tenant_id, cycle_id=cycle_id))
+
+
+@bp.post("/cycles/<uuid:cycle_id>/inputs/close")
+@tenant_page("admin")
+def close_inputs(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
+    """Close a reopening again; audited."""
+    cycle = cycle_or_404(tenant_id, cycle_id)
+    subject_id = request.form.get("subject_id", type=uuid.UUID)
+    phases.close(cycle, subject_id=subject_id, actor=g.user)
+    flash(_("已关闭重新开放的录入。"))
     return redirect(url_for("admin.cycle_detail", tenant_id=tenant_id, cycle_id=cycle_id))
 
 

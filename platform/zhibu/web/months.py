@@ -29,8 +29,9 @@ from flask_babel import gettext as _
 
 from zhibu import engine, plugins
 from zhibu.accounts import policy
-from zhibu.errors import ServiceError
-from zhibu.evaluations import compute, entry, sheets
+from zhibu.db import db
+from zhibu.errors import Conflict, ServiceError
+from zhibu.evaluations import compute, entry, phases, sheets
 from zhibu.models import Cycle, OrgUnit
 from zhibu.web import queries
 from zhibu.web.common import cycle_or_404
@@ -158,7 +159,7 @@ def _page(cycle, unit, source, rubric, period, rows, scored, problems, status=20
         months=months_of(cycle),
         rows=rows,
         problems=problems,
-        frozen=cycle.phase == "final",
+        frozen=not phases.may_take(cycle, source),
     ), status
 
 
@@ -213,6 +214,8 @@ def save_generic(cycle, rows, rubric, source, period, entries) -> tuple[int, lis
         inputs.append(data)
     try:
         return (sheets.save_many(cycle, inputs) if inputs else 0), []
+    except Conflict:
+        raise  # a closed phase: the page says so with 409
     except ServiceError as exc:
         details = exc.errors.get("sheets") if isinstance(exc.errors, dict) else None
         return 0, list(details or [exc.message])
@@ -252,14 +255,20 @@ def save_month(tenant_id: uuid.UUID, cycle_id: uuid.UUID, org_id: uuid.UUID, sou
     service, rows = _rows(cycle, unit, track, found, rubric, period)
     names = {r["id"]: r["name"] for r in rows}
     entries, problems = parse_month_form(request.form, names)
-    if not problems and service is not None:
-        saved, problems = save_plugin(service, cycle, unit, period, entries, names)
-    elif not problems:
-        saved, problems = save_generic(cycle, rows, rubric, found, period, entries)
+    status = 422
+    try:
+        if not problems and service is not None:
+            saved, problems = save_plugin(service, cycle, unit, period, entries, names)
+        elif not problems:
+            saved, problems = save_generic(cycle, rows, rubric, found, period, entries)
+    except Conflict as exc:  # the phase is closed: drawn again as typed, nothing saved
+        db.session.rollback()
+        problems, status = [exc.message], exc.status
     if problems:
         empty = {"score": None, "deductions": []}
         typed = [r | entries.get(r["id"], empty) for r in rows]
-        return _page(cycle, unit, found, rubric, period, typed, service is not None, problems, 422)
+        scored = service is not None
+        return _page(cycle, unit, found, rubric, period, typed, scored, problems, status)
     flash(_("已保存 %(period)s 的 %(count)s 张评分表。", period=period, count=saved))
     return redirect(
         url_for(

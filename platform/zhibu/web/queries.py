@@ -256,3 +256,27 @@ def deductions_of(cycle: Cycle, subject_ids: list[uuid.UUID]) -> list[tuple]:
         )
     )
     return [(item, sheet, f"deduction:{item.id}" in raised) for item, sheet in rows]
+
+
+def reopen_choices(cycle: Cycle) -> dict[str, str]:
+    """Subject id (text) → name, for choosing a subject to reopen: the tenant's units, and
+    the members already reopened."""
+    names = {
+        str(i): n
+        for i, n in db.session.execute(
+            select(OrgUnit.id, OrgUnit.name)
+            .where(OrgUnit.tenant_id == cycle.tenant_id)
+            .order_by(OrgUnit.path)
+        )
+    }
+    opened = [uuid.UUID(s) for s in (cycle.reopened or {}).get("subjects", {}) if s not in names]
+    if opened:
+        names |= {
+            str(i): n
+            for i, n in db.session.execute(
+                select(Member.id, Member.name).where(
+                    Member.tenant_id == cycle.tenant_id, Member.id.in_(opened)
+                )
+            )
+        }
+    return names

@@ -15,8 +15,9 @@ from flask_babel import gettext as _
 
 from zhibu import engine
 from zhibu.accounts import policy
+from zhibu.db import db
 from zhibu.errors import ServiceError
-from zhibu.evaluations import compute, entry, sheets
+from zhibu.evaluations import compute, entry, phases, sheets
 from zhibu.models import Cycle
 from zhibu.web import queries
 from zhibu.web.common import PHASE_TITLES, cycle_or_404
@@ -132,9 +133,23 @@ def sheet(tenant_id: uuid.UUID, cycle_id: uuid.UUID, kind: str, subject_id, sour
         rubric=rubric,
         lines=sheet_lines(rubric, items),
         stored=stored,
-        frozen=cycle.phase == "final",
+        version=stored.version if stored else 0,
+        frozen=not phases.is_open(cycle, found, subject_id),
         phases=PHASE_TITLES,
     )
+
+
+def typed_lines(rubric: engine.Rubric, form) -> list[Line]:
+    """The rubric's rows with what the form holds, as typed (a refused save keeps it)."""
+    typed = sheet_lines(rubric, [])
+    for line in typed:
+        raw = (form.get(f"d-{line.indicator.code}") or "").strip()
+        try:
+            line.deducted = float(raw) if raw else 0.0
+        except ValueError:
+            line.deducted = 0.0
+        line.reason = (form.get(f"r-{line.indicator.code}") or "").strip()
+    return typed
 
 
 def parse_sheet_form(rubric: engine.Rubric, form) -> tuple[dict, list[dict]]:
@@ -170,19 +185,39 @@ def save(tenant_id: uuid.UUID, cycle_id: uuid.UUID, kind: str, subject_id, sourc
     """Save the sheet (the script posts it as the user types; without a script the button
     does). JSON answers for the script, a redirect for the form."""
     cycle = cycle_or_404(tenant_id, cycle_id)
-    _subject, _found, rubric = _sheet_context(cycle, kind, subject_id, source)
+    subject, found, rubric = _sheet_context(cycle, kind, subject_id, source)
     wants_json = request.accept_mimetypes.best == "application/json"
+    version = request.form.get("version", type=int)
     try:
         items, deductions = parse_sheet_form(rubric, request.form)
         data = sheets.SheetInput(
             kind, subject_id, source, g.user.username, "", None, items, deductions
         )
-        saved = sheets.save_sheet(cycle, data)
+        saved = sheets.save_sheet(cycle, data, version=version)
     except ServiceError as exc:
-        if not wants_json:
-            raise
-        return exc.as_dict(), exc.status
+        db.session.rollback()
+        if wants_json:
+            return exc.as_dict(), exc.status
+        return render_template(  # the sheet as typed, with the refusal (nothing saved)
+            "sheets/sheet.html",
+            cycle=cycle,
+            subject=subject,
+            kind=kind,
+            source=found,
+            rubric=rubric,
+            lines=typed_lines(rubric, request.form),
+            stored=None,
+            version=version or 0,
+            frozen=False,
+            refused=exc.message,
+            phases=PHASE_TITLES,
+        ), exc.status
     if wants_json:
-        return {"saved": True, "id": str(saved.id), "updated_at": saved.updated_at.isoformat()}
+        return {
+            "saved": True,
+            "id": str(saved.id),
+            "version": saved.version,
+            "updated_at": saved.updated_at.isoformat(),
+        }
     flash(_("评分表已保存。"))
     return redirect(request.url)

@@ -7,14 +7,16 @@ sources are on the branch's month sheet."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from zhibu import engine
 from zhibu.accounts import policy
+from zhibu.db import db
 from zhibu.errors import ServiceError
-from zhibu.evaluations import compute, entry, sheets
+from zhibu.evaluations import compute, entry, phases, sheets
 from zhibu.models import Cycle
 from zhibu.orgs.service import get_org
 from zhibu.web import queries
@@ -65,17 +67,30 @@ def totals(tenant_id: uuid.UUID, cycle_id: uuid.UUID, track: str, source: str):
     found_track, found = _context(cycle, track, source)
     under = request.args.get("org", type=uuid.UUID)
     stored = queries.sheets_by_subject(cycle, source, RATER)
+    rows = [(kind, s, stored.get(s.id)) for kind, s in subjects_of(found_track, under)]
+    return _page(cycle, found_track, found, rows, under)
+
+
+def _page(cycle, track, source, rows, under, refused: str = "", status: int = 200):
     return render_template(
         "sheets/totals.html",
         cycle=cycle,
-        track=found_track,
-        source=found,
-        rows=[(kind, s, stored.get(s.id)) for kind, s in subjects_of(found_track, under)],
+        track=track,
+        source=source,
+        rows=rows,
         units=queries.units_in_reach(g.access),
         under=under,
-        frozen=cycle.phase == "final",
+        frozen=not phases.may_take(cycle, source),
+        refused=refused,
         phases=PHASE_TITLES,
-    )
+    ), status
+
+
+@dataclass
+class Typed:
+    """A score as typed on the page (shown again when the save is refused)."""
+
+    score: str
 
 
 def parse_totals(form, subjects: list[tuple[str, object]], source: str) -> list:
@@ -103,8 +118,14 @@ def save_totals(tenant_id: uuid.UUID, cycle_id: uuid.UUID, track: str, source: s
     cycle = cycle_or_404(tenant_id, cycle_id)
     found_track, _found = _context(cycle, track, source)
     under = request.form.get("org", type=uuid.UUID)
-    inputs = parse_totals(request.form, subjects_of(found_track, under), source)
-    saved = sheets.save_many(cycle, inputs) if inputs else 0
+    subjects = subjects_of(found_track, under)
+    try:
+        inputs = parse_totals(request.form, subjects, source)
+        saved = sheets.save_many(cycle, inputs) if inputs else 0
+    except ServiceError as exc:  # drawn again as typed, with the refusal (nothing saved)
+        db.session.rollback()
+        typed = [(k, s, Typed(request.form.get(f"score-{s.id}", ""))) for k, s in subjects]
+        return _page(cycle, found_track, _found, typed, under, exc.message, exc.status)
     flash(_("已保存 %(count)s 个得分。", count=saved))
     return redirect(
         url_for(

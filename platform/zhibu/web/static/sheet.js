@@ -117,6 +117,10 @@
     status.className = "saving";
     send().then(function (answer) {
       if (answer.ok) {
+        // the next save says it follows this one (a save another one overtook is refused)
+        if (form.elements.version && answer.body.version !== undefined) {
+          form.elements.version.value = answer.body.version;
+        }
         status.textContent = msg.msgSaved;
         status.className = "saved";
       } else if (answer.status === 401) {
