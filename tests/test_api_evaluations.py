@@ -121,10 +121,11 @@ def test_final_freezes_and_reopen_is_audited(app, client, world, tiny):
 def _finalize_unpublished(app, world, url: str) -> None:
     import uuid
 
-    from zhibu.evaluations import cycles
+    from zhibu.evaluations import compute, cycles
 
     with app.app_context(), use_scope(system_scope()):
         cycle = cycles.get_cycle(world.ids["A"], uuid.UUID(url.rsplit("/", 1)[1]))
+        compute.recompute(cycle)  # results as the inputs stand: stale ones are not final
         cycles.advance(cycle, "final")
 
 

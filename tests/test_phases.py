@@ -53,9 +53,29 @@ def member(world, source) -> dict:
 
 
 def advance(client, world, cycle, to) -> dict:
-    moved = client.post(f"{cycle}/advance", json={"to": to}, headers=world.headers["admin_a"])
+    """Move the cycle on as its admin; publishing (结果公示, 确定结果) as previewed."""
+    moved = client.post(
+        f"{cycle}/advance", json=moving(client, world, cycle, to), headers=admin_of(world)
+    )
     assert moved.status_code == 200, moved.json
     return moved.json
+
+
+def admin_of(world):
+    return world.headers["admin_a"]
+
+
+def moving(client, world, cycle, to) -> dict:
+    """The body of an advance to ``to``: a publication confirms what its preview showed."""
+    if to not in ("publicity", "final"):
+        return {"to": to}
+    seen = client.get(f"{cycle}/publications/preview?to={to}", headers=admin_of(world)).json
+    return {
+        "to": to,
+        "confirm": True,
+        "based_on": seen["based_on"],
+        "result_set_id": seen["result_set_id"],
+    }
 
 
 def sheet_count(app) -> int:
@@ -189,7 +209,10 @@ def test_a_change_after_the_recompute_makes_results_stale(app, client, world, ti
     for org in ("A-Z01", "A-Z02"):
         client.post(f"{tiny}/sheets", json=panel(world, org, 70), headers=admin)
     assert client.get(tiny, headers=admin).json["stale_subjects"] == 2
-    refused = client.post(f"{tiny}/advance", json={"to": "publicity"}, headers=admin)
+    preview = client.get(f"{tiny}/publications/preview?to=publicity", headers=admin).json
+    assert "2 个评价对象" in preview["refusal"]  # the confirmation page says why, first
+    body = moving(client, world, tiny, "publicity")
+    refused = client.post(f"{tiny}/advance", json=body, headers=admin)
     assert refused.status_code == 409 and "2 个评价对象" in refused.json["message"]
     assert client.get(tiny, headers=admin).json["phase"] == "self_assessment"
     advance(client, world, tiny, "review")  # not publishing: allowed
@@ -274,15 +297,15 @@ def test_a_save_waits_for_a_phase_change_under_way_and_is_refused(app, world, ti
         time.sleep(PAUSE)
         return original(cycle)
 
-    monkeypatch.setattr(stale, "stale_subjects", slow)
     headers = world.headers["admin_a"]
     clients = app.test_client(), app.test_client()
+    clients[0].post(f"{tiny}/recompute", headers=headers)  # results to publish
+    body = moving(clients[0], world, tiny, "publicity")
+    monkeypatch.setattr(stale, "stale_subjects", slow)
     answers = _threads(
         [
             (
-                lambda: clients[0].post(
-                    f"{tiny}/advance", json={"to": "publicity"}, headers=headers
-                ),
+                lambda: clients[0].post(f"{tiny}/advance", json=body, headers=headers),
                 0,
             ),
             (
@@ -298,6 +321,7 @@ def test_a_save_waits_for_a_phase_change_under_way_and_is_refused(app, world, ti
 
 
 def test_reopen_is_refused_for_a_final_cycle(app, client, world, tiny):
+    client.post(f"{tiny}/recompute", headers=world.headers["admin_a"])
     advance(client, world, tiny, "final")
     refused = client.post(
         f"{tiny}/inputs/reopen", json={"reason": "复核"}, headers=world.headers["admin_a"]

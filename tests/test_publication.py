@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text
 
 from zhibu.db import db
 from zhibu.errors import Conflict
-from zhibu.evaluations import compute, cycles, publication, sheets
+from zhibu.evaluations import compute, cycles, phases, publication, sheets
 from zhibu.models import Publication, PublicationEntry, Tenant
 from zhibu.tenancy import system_scope, use_scope
 
@@ -43,6 +43,7 @@ def rescore(app, world, cycle_id, code: str, low: float) -> None:
     with app.app_context(), use_scope(system_scope()):
         cycle = cycles.get_cycle(world.ids["A"], uuid.UUID(cycle_id))
         org = world.ids[code]
+        phases.reopen(cycle, subject_id=org, reason="更正", actor="admin_a")
         sheets.save_many(
             cycle,
             [
