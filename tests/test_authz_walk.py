@@ -139,6 +139,7 @@ def self_sheet(walk, _role) -> dict:
 
 
 def offline_sheet(walk) -> dict:
+    walk.reopen_inputs()  # closed again by the close cases before it: who, not when
     return {
         "client_id": str(uuid.uuid4()),
         "cycle_id": walk.id("cycle"),
@@ -998,6 +999,16 @@ class Walk:
             if phase:
                 cycles.advance(cycle, phase)
             return str(cycle.id)
+
+    def reopen_inputs(self) -> None:
+        """The cycle's inputs taken again (the walk checks who may write, not when)."""
+        from zhibu.evaluations import cycles, phases
+
+        context, scope = self.system()
+        with context, scope:
+            cycle = cycles.get_cycle(self.scene.world.ids["A"], self.scene.ids["cycle"])
+            if phases.cycle_reopened(cycle) is None:
+                phases.reopen(cycle, reason="授权走查", actor="tests")
 
     def publication(self) -> str:
         """The cycle's results published once (version 1), as its administrator would."""
