@@ -210,14 +210,40 @@ class Results(MethodView):
         return paginate_query(query, pagination_parameters)
 
 
+class SheetFilterSchema(Schema):
+    subject_kind = fields.String(validate=validate.OneOf(("org", "member")))
+    subject_id = fields.UUID()
+    source = fields.String()
+    period = fields.String()
+
+
 @blp.route("/<uuid:cycle_id>/sheets")
 class Sheets(MethodView):
+    @blp.arguments(SheetFilterSchema, location="query")
     @blp.response(200, SheetSchema(many=True))
-    def get(self, tenant_id: uuid.UUID, cycle_id: uuid.UUID):
-        """The cycle's score sheets the caller may read (see ``…/results``)."""
+    @blp.paginate()
+    def get(self, filters, tenant_id: uuid.UUID, cycle_id: uuid.UUID, pagination_parameters):
+        """The cycle's score sheets the caller may read (see ``…/results``), a page at a
+        time (filters: subject_kind, subject_id, source, period); a page's items are read
+        in one query."""
         cycle = _cycle(tenant_id, cycle_id)
-        visible = subjects_visible(g.access, ScoreSheet.subject_kind, ScoreSheet.subject_id)
-        return [_sheet(s) for s in sheets.sheets_of(cycle, where=visible)]
+        query = select(ScoreSheet).where(
+            ScoreSheet.tenant_id == tenant_id,
+            ScoreSheet.cycle_id == cycle.id,
+            subjects_visible(g.access, ScoreSheet.subject_kind, ScoreSheet.subject_id),
+        )
+        for field, value in filters.items():
+            query = query.where(getattr(ScoreSheet, field) == value)
+        query = query.order_by(
+            ScoreSheet.subject_kind.desc(),
+            ScoreSheet.subject_id,
+            ScoreSheet.source,
+            ScoreSheet.rater,
+            ScoreSheet.period,
+        )
+        page = paginate_query(query, pagination_parameters)
+        items = sheets.items_of_many(tenant_id, [s.id for s in page])
+        return [_sheet(s, items.get(s.id, [])) for s in page]
 
     @blp.arguments(SheetSchema)
     @blp.response(201, SheetSchema)
@@ -230,8 +256,8 @@ class Sheets(MethodView):
         return _sheet(sheets.save_sheet(cycle, data))
 
 
-def _sheet(sheet) -> dict:
-    items = sheets.items_of(sheet)
+def _sheet(sheet, items: list | None = None) -> dict:
+    items = sheets.items_of(sheet) if items is None else items
     return {
         "id": sheet.id,
         "subject_kind": sheet.subject_kind,

@@ -112,7 +112,7 @@ class StarsChart(MethodView):
     def get(self, tenant_id: uuid.UUID, cycle_id: uuid.UUID):
         """The star (or grade) distribution of each track, as an SVG bar chart."""
         authorize(tenant_id, "whole_tree")
-        data = service.report_data(get_cycle(tenant_id, cycle_id))
+        data = service.level_data(get_cycle(tenant_id, cycle_id))
         return Response(core.stars_chart(data), mimetype="image/svg+xml")
 
 

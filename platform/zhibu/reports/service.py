@@ -175,6 +175,25 @@ def report_data(
     )
 
 
+def level_data(cycle: Cycle) -> ReportData:
+    """What the star chart reads, counted by the database: the current results grouped by
+    track and level (:func:`zhibu.evaluations.compute.level_groups`), no unit, no member —
+    a few dozen rows whatever the cycle's size."""
+    groups = compute.level_groups(cycle)
+    definition, _, _ = compute.definition_for(cycle)
+    return ReportData(
+        None,
+        cycle,
+        {},
+        {},
+        groups,
+        compute.summary_of_groups(cycle, groups),
+        date.today().isoformat(),
+        definition=definition,
+        scheme=plugins.registry().scheme(cycle.scheme_key),
+    )
+
+
 def build(cycle: Cycle, key: str, params: dict[str, Any] | None = None):
     """The tables of one report, and its title. ``params["subject_id"]`` picks one subject
     (the score sheet); it must have a result in the cycle."""
