@@ -174,12 +174,17 @@ def _count(app, client, world, counter, urls) -> dict[str, int]:
     return counts
 
 
-@pytest.fixture
-def cycle_id(app, client, world):
+def open_tiny_cycle(app, world) -> uuid.UUID:
+    """The tests' scheme (with its targets) enabled in tenant A, and its 2021 cycle."""
     enable(app, world.ids["A"])
     with app.app_context(), use_scope(system_scope()):
         tenant = db.session.get(Tenant, world.ids["A"])
         return cycles.open_cycle(tenant, "tiny", "2021").id
+
+
+@pytest.fixture
+def cycle_id(app, world):
+    return open_tiny_cycle(app, world)
 
 
 def test_statements_per_request_do_not_grow_with_the_data(app, client, world, cycle_id):

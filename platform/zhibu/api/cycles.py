@@ -8,11 +8,11 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize, subjects_visible
-from zhibu.evaluations import compute, cycles, entry, sheets
+from zhibu.evaluations import compute, cycles, entry, listing, sheets
 from zhibu.models import PHASES, Cycle, EvaluationResult, ScoreSheet
 from zhibu.tenancy.service import get_tenant
 
@@ -83,8 +83,13 @@ class ResultSchema(Schema):
 
 class ResultFilterSchema(Schema):
     subject_kind = fields.String(validate=validate.OneOf(("org", "member")))
+    track = fields.String()
     stars = fields.Integer()
-    flag = fields.String()
+    level = fields.String(metadata={"description": "stars (5 … 1) or a grade's key"})
+    grade = fields.String()
+    flag = fields.String(metadata={"description": "a flag's or an action's key"})
+    unit = fields.UUID(metadata={"description": "a unit: its subtree and their members"})
+    name = fields.String(metadata={"description": "part of the subject's name or code"})
 
 
 class DeductionSchema(Schema):
@@ -195,17 +200,28 @@ class Results(MethodView):
     @blp.response(200, ResultSchema(many=True))
     @blp.paginate()
     def get(self, filters, tenant_id: uuid.UUID, cycle_id: uuid.UUID, pagination_parameters):
-        """The current results (filters: subject_kind, stars)."""
+        """The current results, a page at a time, filtered by the database (subject_kind,
+        track, stars or level or grade, flag, unit, name)."""
         cycle = _cycle(tenant_id, cycle_id)
         current = compute.current_set(cycle) if g.access.sees_results(cycle.phase) else None
-        query = select(EvaluationResult).where(
-            EvaluationResult.tenant_id == tenant_id,
-            EvaluationResult.result_set_id == (current.id if current else None),
-            subjects_visible(g.access, EvaluationResult.subject_kind, EvaluationResult.subject_id),
+        level = filters.get("level") or filters.get("grade") or ""
+        if "stars" in filters:
+            level = str(filters["stars"])
+        wanted = listing.ResultFilter(
+            track=filters.get("track", ""),
+            level=level,
+            flag=filters.get("flag", ""),
+            unit=filters.get("unit"),
+            name=filters.get("name", ""),
+            subject_kind=filters.get("subject_kind", ""),
         )
-        for field in ("subject_kind", "stars"):
-            if field in filters:
-                query = query.where(getattr(EvaluationResult, field) == filters[field])
+        visible = subjects_visible(
+            g.access, EvaluationResult.subject_kind, EvaluationResult.subject_id
+        )
+        if current is None:
+            query = select(EvaluationResult).where(false())
+        else:
+            query = listing.filtered(cycle, current, wanted, visible)
         query = query.order_by(EvaluationResult.subject_kind.desc(), EvaluationResult.subject_code)
         return paginate_query(query, pagination_parameters)
 

@@ -12,11 +12,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
+from zhibu.api.downloads import streamed
 from zhibu.api.security import authorize
 from zhibu.evaluations.cycles import get_cycle
 from zhibu.reports import core, oversight, service, store
 from zhibu.reports.html import render_html
-from zhibu.reports.xlsx import render_xlsx
+from zhibu.reports.xlsx import write_xlsx
 
 blp = Blueprint(
     "reports",
@@ -76,9 +77,10 @@ def send(content: bytes | str, fmt: str, name: str, fallback: str) -> Response:
 
 
 def rendered(tables, fmt: str, name: str, fallback: str) -> Response:
+    """A report as a printable page, or as a workbook written row by row and streamed."""
     if fmt == "html":
         return send(render_html(tables, name), fmt, name, fallback)
-    return send(render_xlsx(tables), fmt, name, fallback)
+    return streamed(lambda out: write_xlsx(tables, out), f"{name}.xlsx", f"{fallback}.xlsx")
 
 
 @blp.route(CYCLE)

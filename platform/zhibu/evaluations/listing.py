@@ -147,14 +147,14 @@ def flags_of(cycle: Cycle, result_set: ResultSet | None) -> list[str]:
     if result_set is None:
         return []
     R = EvaluationResult
+    flags, actions = cast(R.flags, Text), cast(R.actions, Text)
     found: dict[str, None] = {}
-    for column in (R.flags, R.actions):
-        text = cast(column, Text)
-        for (value,) in db.session.execute(
-            select(text)
-            .where(R.tenant_id == cycle.tenant_id, R.result_set_id == result_set.id)
-            .group_by(text)
-        ):
+    for row in db.session.execute(
+        select(flags, actions)
+        .where(R.tenant_id == cycle.tenant_id, R.result_set_id == result_set.id)
+        .group_by(flags, actions)
+    ):
+        for value in row:
             found.update(dict.fromkeys(orjson.loads(value) if value else []))
     return sorted(found)
 

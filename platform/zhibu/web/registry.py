@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from zhibu import plugins
+from zhibu.api.downloads import streamed
 from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.jobs import uploads
@@ -293,13 +294,7 @@ def _xlsx(content: bytes, title: str, source: str) -> Response:
 @bp.get("/members/export.xlsx")
 @tenant_page("roster")
 def export(tenant_id: uuid.UUID):
-    content = importer.export(g.tenant, g.access)
+    """The roster as .xlsx, written row by row and streamed (any size)."""
     name = f"{g.tenant.name}-党员名册.xlsx"
-    response = Response(
-        content,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"roster.xlsx\"; filename*=UTF-8''{quote(name)}"
-    )
-    return response
+    tenant, access = g.tenant, g.access
+    return streamed(lambda out: importer.export_to(out, tenant, access), name, "roster.xlsx")
