@@ -81,3 +81,13 @@ def test_the_results_api_filters_on_the_server(app, client, world, city):
     named = client.get(f"{url}?name=党员7-", headers=auth).json
     assert {r["subject_code"] for r in named} == {f"A-G007-{m}" for m in range(3)}
     assert client.get(f"{url}?flag=x'%20or%201=1", headers=auth).json == []
+
+
+def test_the_ledger_is_paginated_and_keeps_the_overdue_filter(client, world, city):
+    login(client, "admin_a")
+    first = client.get(f"/t/{world.id('A')}/ledger?overdue=1")
+    assert first.text.count("台账缺页") == 50 and "共 60 条" in first.text
+    following = html.unescape(re.search(r'rel="next" href="([^"]+)"', first.text).group(1))
+    assert "overdue=1" in following and "page=2" in following
+    second = client.get(following)
+    assert second.text.count("台账缺页") == 10

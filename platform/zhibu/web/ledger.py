@@ -36,9 +36,14 @@ def _date(field: str) -> date:
 @bp.get("/ledger")
 @tenant_page("read")
 def items(tenant_id: uuid.UUID):
+    """The rectification items in reach, a page at a time (the overdue ones only, if
+    asked); the pager's links keep that choice."""
     today = date.today()
     only_overdue = request.args.get("overdue") == "1"
-    found = queries.ledger_items(g.access, overdue_on=today if only_overdue else None)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    found, total = queries.ledger_page(
+        g.access, page, PAGE, overdue_on=today if only_overdue else None
+    )
     return render_template(
         "ledger/items.html",
         items=found,
@@ -46,7 +51,13 @@ def items(tenant_id: uuid.UUID):
         overdue={i.id for i in found if ledger.is_overdue(i, today)},
         units=queries.subject_names(tenant_id, {i.org_id for i in found}),
         only_overdue=only_overdue,
+        page=page,
+        pages=max(1, -(-total // PAGE)),
+        total=total,
     )
+
+
+PAGE = 50  # items per page of the ledger
 
 
 @bp.get("/ledger/new")

@@ -195,6 +195,20 @@ def ledger_items(access: TenantAccess, *, overdue_on: date | None = None) -> lis
     return list(db.session.scalars(query.order_by(RectificationItem.deadline)))
 
 
+def ledger_page(
+    access: TenantAccess, page: int, size: int, *, overdue_on: date | None = None
+) -> tuple[list, int]:
+    """One page of :func:`ledger_items` (by deadline) and how many there are in all."""
+    query = _ledger_query(access, overdue_on)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.scalars(
+        query.order_by(RectificationItem.deadline, RectificationItem.id)
+        .offset((page - 1) * size)
+        .limit(size)
+    )
+    return list(rows), total
+
+
 def ledger_count(access: TenantAccess, *, overdue_on: date | None = None) -> int:
     """How many :func:`ledger_items` there are, counted by the database."""
     query = _ledger_query(access, overdue_on).order_by(None)
