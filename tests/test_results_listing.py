@@ -91,3 +91,15 @@ def test_the_ledger_is_paginated_and_keeps_the_overdue_filter(client, world, cit
     assert "overdue=1" in following and "page=2" in following
     second = client.get(following)
     assert second.text.count("台账缺页") == 10
+
+
+def test_the_member_list_filters_by_unit_and_its_links_keep_it(client, world, city):
+    login(client, "admin_a")
+    base = f"/t/{world.id('A')}/members"
+    first = client.get(f"{base}?unit={world.id('A-ZZ1')}&q=党员")
+    assert "党员0-0" in first.text and "张三" not in first.text
+    following = html.unescape(re.search(r'href="([^"]*page=2[^"]*)"', first.text).group(1))
+    assert f"unit={world.id('A-ZZ1')}" in following and "q=" in following
+    assert "党员" in client.get(following).text
+    one = client.get(f"{base}?unit={world.id('A-Z01')}")
+    assert "张三" in one.text and "李四" not in one.text
