@@ -150,29 +150,65 @@ def report_data(
     today: date | None = None,
     params: dict[str, Any] | None = None,
     result_set: Any = CURRENT,
+    lazy: bool = False,
 ) -> ReportData:
     """What the builders read, in a few bulk queries; the results of ``result_set``
-    (default: the cycle's current one)."""
-    where = (OrgUnit.tenant_id == cycle.tenant_id,)
-    units = {u["id"]: u for u in _rows(OrgUnit, UNIT_FIELDS, *where)}
-    members = {
-        m["id"]: m for m in _rows(Member, MEMBER_FIELDS, Member.tenant_id == cycle.tenant_id)
-    }
-    rows = result_rows(cycle, result_set)
+    (default: the cycle's current one). ``lazy``: the units, members, results, summary and
+    ledger are read when a builder first asks for them (inside the request), so that the
+    ledger's report reads no result and the ranking no ledger."""
+    current = compute.current_set(cycle) if result_set is CURRENT else result_set
     definition, _, _ = compute.definition_for(cycle)
-    return ReportData(
-        db.session.get(Tenant, cycle.tenant_id),
-        cycle,
-        units,
-        members,
-        [as_dict(r) for r in rows],
-        compute.summary(cycle, rows),
-        (today or date.today()).isoformat(),
+
+    def units():
+        return {
+            u["id"]: u for u in _rows(OrgUnit, UNIT_FIELDS, OrgUnit.tenant_id == cycle.tenant_id)
+        }
+
+    def members():
+        where = Member.tenant_id == cycle.tenant_id
+        return {m["id"]: m for m in _rows(Member, MEMBER_FIELDS, where)}
+
+    def results():
+        return [as_dict(r) for r in result_rows(cycle, current)]
+
+    def summary():
+        groups = compute.level_groups(cycle, current) if current is not None else []
+        return compute.summary_of_groups(cycle, groups)
+
+    data = LazyReportData(
+        {
+            "units": units,
+            "members": members,
+            "results": results,
+            "summary": summary,
+            "ledger": lambda: ledger_of(cycle),
+        },
+        tenant=db.session.get(Tenant, cycle.tenant_id),
+        cycle=cycle,
+        today=(today or date.today()).isoformat(),
         definition=definition,
         scheme=plugins.registry().scheme(cycle.scheme_key),
-        ledger=ledger_of(cycle),
         params=dict(params or {}),
     )
+    if not lazy:
+        for name in ("units", "members", "results", "summary", "ledger"):
+            getattr(data, name)
+    return data
+
+
+class LazyReportData(ReportData):
+    """A :class:`ReportData` whose named fields are read on first use (each loader once)."""
+
+    def __init__(self, loaders: dict[str, Any], **given: Any) -> None:
+        self.__dict__.update(given, _loaders=dict(loaders))
+
+    def __getattr__(self, name: str) -> Any:
+        loaders = self.__dict__.get("_loaders", {})
+        if name not in loaders:
+            raise AttributeError(name)
+        value = loaders.pop(name)()
+        self.__dict__[name] = value
+        return value
 
 
 def level_data(cycle: Cycle) -> ReportData:
@@ -198,7 +234,7 @@ def build(cycle: Cycle, key: str, params: dict[str, Any] | None = None):
     """The tables of one report, and its title. ``params["subject_id"]`` picks one subject
     (the score sheet); it must have a result in the cycle."""
     found = builder(cycle, key)
-    data = report_data(cycle, params=params)
+    data = report_data(cycle, params=params, lazy=True)
     subject = data.params.get("subject_id")
     if subject is not None and not any(r["subject_id"] == subject for r in data.results):
         raise NotFound(f"no result for subject {subject} in this cycle", field="subject_id")
