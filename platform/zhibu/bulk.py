@@ -23,7 +23,7 @@ from typing import Any
 from psycopg import sql
 from sqlalchemy.engine import Connection
 
-from zhibu.tenancy.scope import require_writable
+from zhibu.tenancy.scope import ensure_scope, require_writable
 
 ROWS_PER_STATEMENT = 50  # rows per INSERT: longer ones cost the driver more to convert
 
@@ -60,6 +60,7 @@ def insert_rows(
     if not rows:
         return
     require_writable(tenants)
+    ensure_scope(connection)  # the driver's cursor passes no SQLAlchemy event
     statement = _Statement(table, columns, fixed or {}, casts or {})
     whole = len(rows) - len(rows) % per_statement
     with connection.connection.driver_connection.cursor() as cursor:

@@ -8,12 +8,12 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize, subjects_visible
 from zhibu.errors import Conflict
-from zhibu.evaluations import compute, cycles, entry, phases, publication, sheets, stale
+from zhibu.evaluations import compute, cycles, entry, listing, phases, publication, sheets, stale
 from zhibu.i18n import _
 from zhibu.models import PHASES, Cycle, EvaluationResult, ScoreSheet
 from zhibu.tenancy.service import get_tenant
@@ -123,8 +123,13 @@ class ResultSchema(Schema):
 
 class ResultFilterSchema(Schema):
     subject_kind = fields.String(validate=validate.OneOf(("org", "member")))
+    track = fields.String()
     stars = fields.Integer(validate=validate.Range(min=0, max=2**31 - 1))  # a column integer
-    flag = fields.String()
+    level = fields.String(metadata={"description": "stars (5 … 1) or a grade's key"})
+    grade = fields.String()
+    flag = fields.String(metadata={"description": "a flag's or an action's key"})
+    unit = fields.UUID(metadata={"description": "a unit: its subtree and their members"})
+    name = fields.String(metadata={"description": "part of the subject's name or code"})
 
 
 class DeductionSchema(Schema):
@@ -288,29 +293,66 @@ class Results(MethodView):
     @blp.response(200, ResultSchema(many=True))
     @blp.paginate()
     def get(self, filters, tenant_id: uuid.UUID, cycle_id: uuid.UUID, pagination_parameters):
-        """The current results (filters: subject_kind, stars)."""
+        """The current results, a page at a time, filtered by the database (subject_kind,
+        track, stars or level or grade, flag, unit, name)."""
         cycle = _cycle(tenant_id, cycle_id)
         current = compute.current_set(cycle) if g.access.sees_results(cycle.phase) else None
-        query = select(EvaluationResult).where(
-            EvaluationResult.tenant_id == tenant_id,
-            EvaluationResult.result_set_id == (current.id if current else None),
-            subjects_visible(g.access, EvaluationResult.subject_kind, EvaluationResult.subject_id),
+        level = filters.get("level") or filters.get("grade") or ""
+        if "stars" in filters:
+            level = str(filters["stars"])
+        wanted = listing.ResultFilter(
+            track=filters.get("track", ""),
+            level=level,
+            flag=filters.get("flag", ""),
+            unit=filters.get("unit"),
+            name=filters.get("name", ""),
+            subject_kind=filters.get("subject_kind", ""),
         )
-        for field in ("subject_kind", "stars"):
-            if field in filters:
-                query = query.where(getattr(EvaluationResult, field) == filters[field])
+        visible = subjects_visible(
+            g.access, EvaluationResult.subject_kind, EvaluationResult.subject_id
+        )
+        if current is None:
+            query = select(EvaluationResult).where(false())
+        else:
+            query = listing.filtered(cycle, current, wanted, visible)
         query = query.order_by(EvaluationResult.subject_kind.desc(), EvaluationResult.subject_code)
         return paginate_query(query, pagination_parameters)
 
 
+class SheetFilterSchema(Schema):
+    subject_kind = fields.String(validate=validate.OneOf(("org", "member")))
+    subject_id = fields.UUID()
+    source = fields.String()
+    period = fields.String()
+
+
 @blp.route("/<uuid:cycle_id>/sheets")
 class Sheets(MethodView):
+    @blp.arguments(SheetFilterSchema, location="query")
     @blp.response(200, SheetSchema(many=True))
-    def get(self, tenant_id: uuid.UUID, cycle_id: uuid.UUID):
-        """The cycle's score sheets the caller may read (see ``…/results``)."""
+    @blp.paginate()
+    def get(self, filters, tenant_id: uuid.UUID, cycle_id: uuid.UUID, pagination_parameters):
+        """The cycle's score sheets the caller may read (see ``…/results``), a page at a
+        time (filters: subject_kind, subject_id, source, period); a page's items are read
+        in one query."""
         cycle = _cycle(tenant_id, cycle_id)
-        visible = subjects_visible(g.access, ScoreSheet.subject_kind, ScoreSheet.subject_id)
-        return [_sheet(s) for s in sheets.sheets_of(cycle, where=visible)]
+        query = select(ScoreSheet).where(
+            ScoreSheet.tenant_id == tenant_id,
+            ScoreSheet.cycle_id == cycle.id,
+            subjects_visible(g.access, ScoreSheet.subject_kind, ScoreSheet.subject_id),
+        )
+        for field, value in filters.items():
+            query = query.where(getattr(ScoreSheet, field) == value)
+        query = query.order_by(
+            ScoreSheet.subject_kind.desc(),
+            ScoreSheet.subject_id,
+            ScoreSheet.source,
+            ScoreSheet.rater,
+            ScoreSheet.period,
+        )
+        page = paginate_query(query, pagination_parameters)
+        items = sheets.items_of_many(tenant_id, [s.id for s in page])
+        return [_sheet(s, items.get(s.id, [])) for s in page]
 
     @blp.arguments(SheetSchema)
     @blp.response(201, SheetSchema)
@@ -324,8 +366,8 @@ class Sheets(MethodView):
         return _sheet(sheets.save_sheet(cycle, data, version=version))
 
 
-def _sheet(sheet) -> dict:
-    items = sheets.items_of(sheet)
+def _sheet(sheet, items: list | None = None) -> dict:
+    items = sheets.items_of(sheet) if items is None else items
     return {
         "id": sheet.id,
         "subject_kind": sheet.subject_kind,

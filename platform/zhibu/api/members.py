@@ -19,6 +19,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 
 from zhibu.api import error_body
+from zhibu.api.downloads import streamed
 from zhibu.api.jobs import JobSchema
 from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize
@@ -532,11 +533,8 @@ class Export(MethodView):
         """The roster the caller may see, as .xlsx (imports back unchanged)."""
         access = authorize(tenant_id)
         tenant = service.tenant_of(access)
-        data = importer.export(tenant, access)
         filename = f"{tenant.name}党员花名册{date.today():%Y%m%d}.xlsx"
-        response = send_file(
-            BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=filename
-        )
+        response = streamed(lambda out: importer.export_to(out, tenant, access), filename, "")
         response.headers["Content-Disposition"] = _attachment(filename, tenant.code)
         return response
 

@@ -13,12 +13,13 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
 from zhibu.accounts import policy
+from zhibu.api.downloads import streamed
 from zhibu.api.security import authorize
 from zhibu.api.times import UtcDateTime
 from zhibu.evaluations.cycles import get_cycle
 from zhibu.reports import core, oversight, service, store
 from zhibu.reports.html import render_html
-from zhibu.reports.xlsx import render_xlsx
+from zhibu.reports.xlsx import write_xlsx
 
 blp = Blueprint(
     "reports",
@@ -78,9 +79,10 @@ def send(content: bytes | str, fmt: str, name: str, fallback: str) -> Response:
 
 
 def rendered(tables, fmt: str, name: str, fallback: str) -> Response:
+    """A report as a printable page, or as a workbook written row by row and streamed."""
     if fmt == "html":
         return send(render_html(tables, name), fmt, name, fallback)
-    return send(render_xlsx(tables), fmt, name, fallback)
+    return streamed(lambda out: write_xlsx(tables, out), f"{name}.xlsx", f"{fallback}.xlsx")
 
 
 @blp.route(CYCLE)
@@ -116,7 +118,7 @@ class StarsChart(MethodView):
     def get(self, tenant_id: uuid.UUID, cycle_id: uuid.UUID):
         """The star (or grade) distribution of each track, as an SVG bar chart."""
         authorize(tenant_id, "whole_tree")
-        data = service.report_data(get_cycle(tenant_id, cycle_id))
+        data = service.level_data(get_cycle(tenant_id, cycle_id))
         return Response(core.stars_chart(data), mimetype="image/svg+xml")
 
 

@@ -29,7 +29,7 @@ from zhibu.engine.model import (
 )
 from zhibu.engine.scheme import Adjustable, Scheme
 from zhibu.engine.sheets import InputError
-from zhibu.engine.targets import Target, TargetStatus, measure
+from zhibu.engine.targets import Target, TargetStatus, measure, measure_counted
 
 __all__ = [
     "Adjustable",
@@ -61,4 +61,5 @@ __all__ = [
     "Unit",
     "evaluate",
     "measure",
+    "measure_counted",
 ]

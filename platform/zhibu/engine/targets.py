@@ -44,17 +44,31 @@ def measure(
     targets: Iterable[Target], period: str, results: Iterable[Result]
 ) -> list[TargetStatus]:
     """Each target set for ``period`` (by its year for shorter cycles), against the results."""
-    results = list(results)
+    return measure_counted(targets, period, ((r, 1) for r in results))
+
+
+def measure_counted(
+    targets: Iterable[Target], period: str, counted: Iterable[tuple[Result, int]]
+) -> list[TargetStatus]:
+    """:func:`measure` over results counted in groups: (a result standing for its group,
+    how many results the group holds) — the database counts, a city's cycle is a few
+    dozen groups."""
+    counted = list(counted)
     out = []
     for target in targets:
         goal = target.by_period.get(period, target.by_period.get(period[:4]))
         if goal is None:
             continue
-        rated = [r for r in results if r.track == target.track and r.rated and r.stars is not None]
-        count = sum(1 for r in rated if target.counts(r))
-        actual = count / len(rated) if rated else 0.0
+        rated = [
+            (r, n)
+            for r, n in counted
+            if r.track == target.track and r.rated and r.stars is not None
+        ]
+        count = sum(n for r, n in rated if target.counts(r))
+        total = sum(n for _r, n in rated)
+        actual = count / total if total else 0.0
         met = actual <= goal + 1e-9 if target.at_most else actual >= goal - 1e-9
         out.append(
-            TargetStatus(target.key, target.title, goal, round(actual, 4), count, len(rated), met)
+            TargetStatus(target.key, target.title, goal, round(actual, 4), count, total, met)
         )
     return out

@@ -20,7 +20,7 @@ import orjson
 import uuid_utils
 import uuid_utils.compat
 from psycopg import sql
-from sqlalchemy import insert, select, update
+from sqlalchemy import Text, cast, func, insert, select, update
 
 from zhibu import bulk, engine, plugins
 from zhibu.db import db
@@ -438,33 +438,102 @@ def store_history(cycle: Cycle, entries: list[dict[str, Any]]) -> ResultSet:
     return result_set
 
 
+def level_groups(cycle: Cycle, result_set: ResultSet | None = None) -> list[dict[str, Any]]:
+    """The current results (or ``result_set``'s) counted by the database: one row per
+    track, kind, subject kind, rated, stars, grade and set of titles, with its ``count``.
+    A few dozen rows whatever the cycle's size; only the distinct title lists are decoded.
+    """
+    current = current_set(cycle) if result_set is None else result_set
+    if current is None:
+        return []
+    titles = cast(EvaluationResult.titles, Text)
+    columns = (
+        EvaluationResult.track,
+        EvaluationResult.kind,
+        EvaluationResult.subject_kind,
+        EvaluationResult.rated,
+        EvaluationResult.stars,
+        EvaluationResult.grade,
+        titles,
+    )
+    rows = db.session.execute(
+        select(*columns, func.count())
+        .where(
+            EvaluationResult.tenant_id == cycle.tenant_id,
+            EvaluationResult.result_set_id == current.id,
+        )
+        .group_by(*columns)
+    )
+    out = []
+    for track, kind, subject_kind, rated, stars, grade, titles_text, count in rows:
+        out.append(
+            {
+                "track": track,
+                "kind": kind,
+                "subject_kind": subject_kind,
+                "rated": bool(rated),
+                "stars": stars,
+                "grade": grade,
+                "titles": orjson.loads(titles_text) if titles_text else [],
+                "count": count,
+            }
+        )
+    return out
+
+
 def summary(cycle: Cycle, results: list | None = None) -> dict[str, Any]:
     """Star and grade distribution per track, and the scheme's targets against the actual
-    shares, from the current results (or from ``results`` already loaded: rows with the
-    result columns as attributes)."""
-    results = results_of(cycle) if results is None else results
+    shares: counted by the database over the current results (:func:`level_groups`), or
+    from ``results`` already loaded (rows with the result columns as attributes)."""
+    if results is None:
+        groups = level_groups(cycle)
+    else:
+        groups = [
+            {
+                "track": r.track,
+                "kind": r.kind,
+                "subject_kind": r.subject_kind,
+                "rated": r.rated,
+                "stars": r.stars,
+                "grade": r.grade,
+                "titles": list(r.titles),
+                "count": 1,
+            }
+            for r in results
+        ]
+    return summary_of_groups(cycle, groups)
+
+
+def summary_of_groups(cycle: Cycle, groups: list[dict[str, Any]]) -> dict[str, Any]:
+    """:func:`summary` from counted groups of results (see :func:`level_groups`)."""
     scheme = plugins.registry().scheme(cycle.scheme_key)
-    engine_results = [
-        engine.Result(
-            r.subject_code, r.kind, r.track, r.rated, r.total, r.stars, r.grade, list(r.titles)
-        )
-        for r in results
-    ]
     tracks: dict[str, dict[str, Any]] = {}
-    for r in results:
-        if r.track is None:
+    counted = []
+    for g in groups:
+        n = g["count"]
+        counted.append(
+            (
+                engine.Result(
+                    "", g["kind"], g["track"], g["rated"], None, g["stars"], g["grade"], g["titles"]
+                ),
+                n,
+            )
+        )
+        if g["track"] is None:
             continue
         track = tracks.setdefault(
-            r.track, {"rated": 0, "not_rated": 0, "stars": {}, "grades": {}, "titles": {}}
+            g["track"], {"rated": 0, "not_rated": 0, "stars": {}, "grades": {}, "titles": {}}
         )
-        track["rated" if (r.rated and r.stars is not None) or r.grade else "not_rated"] += 1
-        if r.stars is not None:
-            track["stars"][str(r.stars)] = track["stars"].get(str(r.stars), 0) + 1
-        if r.grade:
-            track["grades"][r.grade] = track["grades"].get(r.grade, 0) + 1
-        for title in r.titles:
-            track["titles"][title] = track["titles"].get(title, 0) + 1
-    targets = engine.measure(scheme.targets, cycle.period, engine_results)
+        rated = (g["rated"] and g["stars"] is not None) or g["grade"]
+        track["rated" if rated else "not_rated"] += n
+        if g["stars"] is not None:
+            key = str(g["stars"])
+            track["stars"][key] = track["stars"].get(key, 0) + n
+        if g["grade"]:
+            track["grades"][g["grade"]] = track["grades"].get(g["grade"], 0) + n
+        for title in g["titles"]:
+            track["titles"][title] = track["titles"].get(title, 0) + n
+    targets = engine.measure_counted(scheme.targets, cycle.period, counted)
     return {
         "cycle": cycle.label,
         "phase": cycle.phase,

@@ -29,6 +29,7 @@ from zhibu.models import (
     OrgUnit,
     ResultSet,
 )
+from zhibu.tenancy.scope import ensure_scope
 
 HISTORY_CYCLES = 3
 
@@ -309,6 +310,7 @@ def _driver_rows(cycle: Cycle, sql: str, subject: str) -> Iterator[tuple]:
         subject=f"{subject}::text" if postgres else subject, p="%s" if postgres else "?"
     )
     params = (cycle.tenant_id, cycle.id) if postgres else (cycle.tenant_id.hex, cycle.id.hex)
+    ensure_scope(connection)  # the driver's cursor passes no SQLAlchemy event
     cursor = connection.connection.driver_connection.cursor()
     try:
         if postgres and STREAMS:  # the server sends while the rows are taken here

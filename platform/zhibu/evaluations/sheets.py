@@ -252,6 +252,20 @@ def items_of(sheet: ScoreSheet) -> list[ScoreItem]:
     )
 
 
+def items_of_many(tenant_id: uuid.UUID, sheet_ids: list[uuid.UUID]) -> dict[uuid.UUID, list]:
+    """sheet id → its items, for a page of sheets in one query (none: no query)."""
+    found: dict[uuid.UUID, list[ScoreItem]] = {}
+    if not sheet_ids:
+        return found
+    for item in db.session.scalars(
+        select(ScoreItem)
+        .where(ScoreItem.tenant_id == tenant_id, ScoreItem.sheet_id.in_(sheet_ids))
+        .order_by(ScoreItem.sheet_id, ScoreItem.indicator)
+    ):
+        found.setdefault(item.sheet_id, []).append(item)
+    return found
+
+
 CHUNK = 1000  # ids per IN (…) list: well under every backend's limit of parameters
 MANY = 5 * CHUNK  # more ids than this: read the lot and pick them out here
 

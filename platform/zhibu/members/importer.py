@@ -34,7 +34,8 @@ import uuid
 import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from typing import Any
+from io import BytesIO
+from typing import Any, BinaryIO
 
 import orjson
 from openpyxl.utils import column_index_from_string
@@ -937,9 +938,18 @@ _EXPORTED = (Member.org_id, *(getattr(Member, name) for name in FIELDS), Member.
 
 
 def export(tenant: Tenant, access: TenantAccess) -> bytes:
-    """The active members the caller may see, as a roster workbook. The ID card column is
-    filled for a tenant admin only (others' exports leave it empty, which an import reads
-    as "keep the stored number")."""
+    """The active members the caller may see, as a roster workbook (see
+    :func:`export_to`)."""
+    out = BytesIO()
+    export_to(out, tenant, access)
+    return out.getvalue()
+
+
+def export_to(out: BinaryIO, tenant: Tenant, access: TenantAccess) -> None:
+    """The active members the caller may see, as a roster workbook written into ``out``
+    row by row as the database sends them (bounded memory at any size). The ID card
+    column is filled for a tenant admin only (others' exports leave it empty, which an
+    import reads as "keep the stored number")."""
     if service.names_only(access) or not (access.whole_tree or access.subtrees):
         raise Forbidden(_("您无权导出花名册(其中有党员的个人信息)。"))
     query = (
@@ -948,11 +958,15 @@ def export(tenant: Tenant, access: TenantAccess) -> bytes:
         .join(OrgUnit, (OrgUnit.tenant_id == Member.tenant_id) & (OrgUnit.id == Member.org_id))
         .where(Member.active)
         .order_by(OrgUnit.path, Member.archive_code)
+        .execution_options(yield_per=EXPORT_BATCH)
     )
     units = Units.load(tenant.id)
     cipher = crypto.cipher() if access.is_admin and tenant.id_card_enabled else None
-    rows = [_exported(row, units, cipher) for row in db.session.execute(query)]
-    return roster.write_roster(rows, title=_("%(tenant)s党员花名册", tenant=tenant.name))
+    rows = (_exported(row, units, cipher) for row in db.session.execute(query))
+    roster.write_roster_to(out, rows, title=_("%(tenant)s党员花名册", tenant=tenant.name))
+
+
+EXPORT_BATCH = 2000  # rows the database sends at a time to an export
 
 
 def _exported(row: Row, units: Units, cipher: crypto.IdCardCipher | None) -> dict[str, Any]:

@@ -33,13 +33,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
-from typing import Any
+from itertools import chain, islice
+from typing import Any, BinaryIO
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from zhibu import controls
@@ -429,21 +432,56 @@ _TEXT_READERS = (n.phone, n.code, n.id_card)
 _MAX_WIDTH = 50
 
 
+WIDTH_SAMPLE = 500  # rows whose contents set the columns' widths (write-only: before any row)
+
+
 def write_roster(rows: Iterable[dict[str, Any]], *, title: str | None = None) -> bytes:
     """A roster workbook of ``rows`` (dicts of parsed values keyed by field; other keys are
     ignored), with the canonical headers in :data:`COLUMNS` order under an optional title
     row. ``read_roster`` gives the same values back."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = SHEET_TITLE
+    buffer = BytesIO()
+    write_roster_to(buffer, rows, title=title)
+    return buffer.getvalue()
+
+
+def write_roster_to(
+    out: BinaryIO, rows: Iterable[dict[str, Any]], *, title: str | None = None
+) -> None:
+    """:func:`write_roster` into ``out`` (a file open for writing), row by row in openpyxl's
+    write-only mode: a city's roster costs a row at a time, not a cell object per value.
+    The columns are as wide as the first :data:`WIDTH_SAMPLE` rows need."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(SHEET_TITLE)
+    rows = iter(rows)
+    sample = list(islice(rows, WIDTH_SAMPLE))
+    widths = [_width(column.title) for column in COLUMNS]
+    for row in sample:
+        for index, column in enumerate(COLUMNS):
+            widths[index] = max(widths[index], _width(_written_value(column, row.get(column.key))))
+    _set_widths(sheet, [min(width + 2, _MAX_WIDTH) for width in widths])
     header_row = 2 if title else 1
+    sheet.freeze_panes = f"A{header_row + 1}"
+    bold, centred = Font(bold=True), Alignment(horizontal="center", vertical="center")
     if title:
-        _write_title(sheet, title, len(COLUMNS))
-    _write_header(sheet, header_row, [c.title for c in COLUMNS])
-    widths = _write_rows(sheet, header_row + 1, rows)
-    _set_widths(sheet, widths)
-    sheet.freeze_panes = sheet.cell(header_row + 1, 1)
-    return _saved(workbook)
+        sheet.row_dimensions[1].height = 28
+        cell = WriteOnlyCell(sheet, title)
+        cell.font, cell.alignment = Font(bold=True, size=14), centred
+        sheet.append([cell])
+        sheet.merged_cells.ranges.add(CellRange(f"A1:{get_column_letter(len(COLUMNS))}1"))
+    header = []
+    for column in COLUMNS:
+        cell = WriteOnlyCell(sheet, column.title)
+        cell.font, cell.alignment = bold, centred
+        header.append(cell)
+    sheet.append(header)
+    for row in chain(sample, rows):
+        cells = []
+        for column in COLUMNS:
+            cell = WriteOnlyCell(sheet)
+            _write_cell(cell, column, row.get(column.key))
+            cells.append(cell)
+        sheet.append(cells)
+    workbook.save(out)
 
 
 def _saved(workbook: Workbook) -> bytes:
@@ -470,17 +508,6 @@ def _write_header(sheet: Worksheet, row: int, titles: list[str]) -> None:
         cell = sheet.cell(row, index, controls.cell(title))
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center")
-
-
-def _write_rows(sheet: Worksheet, first_row: int, rows: Iterable[dict[str, Any]]) -> list[int]:
-    """Write the rows; the column widths their contents need."""
-    widths = [_width(column.title) for column in COLUMNS]
-    for number, row in enumerate(rows, start=first_row):
-        for index, column in enumerate(COLUMNS):
-            cell = sheet.cell(number, index + 1)
-            _write_cell(cell, column, row.get(column.key))
-            widths[index] = max(widths[index], _width(cell.value))
-    return [min(width + 2, _MAX_WIDTH) for width in widths]
 
 
 def _write_cell(cell: Cell, column: Column, value: object) -> None:

@@ -115,10 +115,11 @@ def levels_of(data: ReportData, key: str, results: list[dict[str, Any]]) -> list
 
 
 def _counts(data: ReportData, results: list[dict[str, Any]]) -> dict[str, int]:
+    """Results per level; a row counted by the database stands for ``count`` results."""
     counts: dict[str, int] = {}
     for r in results:
         level = names.level(r, data.scheme)
-        counts[level] = counts.get(level, 0) + 1
+        counts[level] = counts.get(level, 0) + r.get("count", 1)
     return counts
 
 
@@ -159,7 +160,8 @@ def stars(data: ReportData) -> list[ReportTable]:
 
 def stars_chart(data: ReportData, standalone: bool = True) -> str:
     """Each track's share of each level as an SVG bar chart (a document of its own, or
-    markup for an HTML page)."""
+    markup for an HTML page). ``data.results`` may be rows counted by the database, each
+    with its ``count`` (:func:`zhibu.reports.service.level_data`)."""
     tracks = by_track(data)
     levels = list(
         dict.fromkeys(

@@ -193,6 +193,7 @@ def report_data(
     result_set: Any = CURRENT,
     personal: bool = True,
     evidence: bool = False,
+    lazy: bool = False,
 ) -> ReportData:
     """What the builders read, in a few bulk queries; the results of ``result_set``
     (default: the cycle's current one).
@@ -202,34 +203,89 @@ def report_data(
         units only, so no builder can print a member's name or score; the summary's counts
         stay.
     :param evidence: the reader may open the evidence files (their names and thumbnails
-        are printed; else their count)."""
-    where = (OrgUnit.tenant_id == cycle.tenant_id,)
-    units = {u["id"]: u for u in _rows(OrgUnit, UNIT_FIELDS, *where)}
-    members = (
-        {m["id"]: m for m in _rows(Member, MEMBER_FIELDS, Member.tenant_id == cycle.tenant_id)}
-        if personal
-        else {}
-    )
-    rows = result_rows(cycle, result_set)
+        are printed; else their count).
+    :param lazy: the units, members, results, summary, ledger and evidence are read when
+        a builder first asks for them (inside the request), so that the ledger's report
+        reads no result and the ranking no ledger."""
+    current = compute.current_set(cycle) if result_set is CURRENT else result_set
     definition, _, _ = compute.definition_for(cycle)
-    ledger = ledger_of(cycle, evidence)
-    results = [as_dict(r) for r in rows]
-    if not personal:
-        results = [r for r in results if r["subject_kind"] == "org"]
-        ledger = [item for item in ledger if item["member_id"] is None]
-    return ReportData(
-        db.session.get(Tenant, cycle.tenant_id),
-        cycle,
-        units,
-        members,
-        results,
-        compute.summary(cycle, rows),
-        (today or date.today()).isoformat(),
+
+    def units():
+        return {
+            u["id"]: u for u in _rows(OrgUnit, UNIT_FIELDS, OrgUnit.tenant_id == cycle.tenant_id)
+        }
+
+    def members():
+        if not personal:
+            return {}
+        where = Member.tenant_id == cycle.tenant_id
+        return {m["id"]: m for m in _rows(Member, MEMBER_FIELDS, where)}
+
+    def results():
+        found = [as_dict(r) for r in result_rows(cycle, current)]
+        return found if personal else [r for r in found if r["subject_kind"] == "org"]
+
+    def summary():
+        groups = compute.level_groups(cycle, current) if current is not None else []
+        return compute.summary_of_groups(cycle, groups)
+
+    def ledger():
+        items = ledger_of(cycle, evidence)
+        return items if personal else [item for item in items if item["member_id"] is None]
+
+    data = LazyReportData(
+        {
+            "units": units,
+            "members": members,
+            "results": results,
+            "summary": summary,
+            "ledger": ledger,
+            "evidence": lambda: deduction_evidence(cycle, evidence),
+        },
+        tenant=db.session.get(Tenant, cycle.tenant_id),
+        cycle=cycle,
+        today=(today or date.today()).isoformat(),
         definition=definition,
         scheme=plugins.registry().scheme(cycle.scheme_key),
-        ledger=ledger,
         params=dict(params or {}),
-        evidence=deduction_evidence(cycle, evidence),
+    )
+    if not lazy:
+        for name in ("units", "members", "results", "summary", "ledger", "evidence"):
+            getattr(data, name)
+    return data
+
+
+class LazyReportData(ReportData):
+    """A :class:`ReportData` whose named fields are read on first use (each loader once)."""
+
+    def __init__(self, loaders: dict[str, Any], **given: Any) -> None:
+        self.__dict__.update(given, _loaders=dict(loaders))
+
+    def __getattr__(self, name: str) -> Any:
+        loaders = self.__dict__.get("_loaders", {})
+        if name not in loaders:
+            raise AttributeError(name)
+        value = loaders.pop(name)()
+        self.__dict__[name] = value
+        return value
+
+
+def level_data(cycle: Cycle) -> ReportData:
+    """What the star chart reads, counted by the database: the current results grouped by
+    track and level (:func:`zhibu.evaluations.compute.level_groups`), no unit, no member —
+    a few dozen rows whatever the cycle's size."""
+    groups = compute.level_groups(cycle)
+    definition, _, _ = compute.definition_for(cycle)
+    return ReportData(
+        None,
+        cycle,
+        {},
+        {},
+        groups,
+        compute.summary_of_groups(cycle, groups),
+        date.today().isoformat(),
+        definition=definition,
+        scheme=plugins.registry().scheme(cycle.scheme_key),
     )
 
 
@@ -258,7 +314,7 @@ def build(
     (the score sheet); it must have a result in the cycle. Without ``personal`` the report
     is built from data without members; ``evidence``: see :func:`report_data`."""
     found = builder(cycle, key)
-    data = report_data(cycle, params=params, personal=personal, evidence=evidence)
+    data = report_data(cycle, params=params, personal=personal, evidence=evidence, lazy=True)
     subject = data.params.get("subject_id")
     if subject is not None and not any(r["subject_id"] == subject for r in data.results):
         raise NotFound(f"no result for subject {subject} in this cycle", field="subject_id")

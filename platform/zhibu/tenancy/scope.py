@@ -21,6 +21,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from sqlalchemy import event, false, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, with_loader_criteria
 
 from zhibu.models.base import TenantScoped
@@ -89,17 +90,45 @@ def reset_scope() -> None:
 
 
 def _apply_to_open_transaction(session: Session | None) -> None:
-    if session is None:
-        from zhibu.db import db
+    """Nothing is sent now: the scope reaches PostgreSQL with the next statement of the
+    transaction (:func:`ensure_scope`), and only if it differs from the one in effect."""
 
-        try:
-            session = db.session()
-        except RuntimeError:  # no app context: nothing is open
-            return
-    if session.in_transaction():
-        connection = session.connection()
-        if connection.dialect.name == "postgresql":
-            _set_config(connection, current_scope())
+
+# The scope in effect on a Session's PostgreSQL transaction: set_config(…, true) lasts
+# until the transaction ends, so the state lives in the DBAPI connection's info while the
+# transaction is open: (its Connection, (read, write, all_tenants)).
+_STATE = "zhibu_scope"
+_EMPTY = (frozenset(), frozenset(), False)  # a transaction begins with no tenant at all
+_UNKNOWN = ("unknown",)  # after a rollback to a savepoint: send it again
+_sending: ContextVar[bool] = ContextVar("zhibu_scope_sending", default=False)
+
+
+def _key(scope: Scope) -> tuple:
+    return (scope.read, scope.write, scope.all_tenants)
+
+
+def ensure_scope(connection) -> None:
+    """Send the current scope to the connection's transaction unless it is in effect
+    already: one statement (every setting in one ``SELECT set_config(…), …``), and only
+    when the scope changed since the transaction's last statement. Runs before every
+    statement of a Session's PostgreSQL transaction (``before_execute``); code that takes
+    the driver's own cursor calls it first (:mod:`zhibu.bulk`)."""
+    state = connection.info.get(_STATE)
+    if state is None or state[0] is not connection:
+        return  # not a Session's PostgreSQL transaction
+    scope = current_scope()
+    key = _key(scope)
+    if state[1] == key:
+        return
+    connection.info[_STATE] = (connection, key)
+    token = _sending.set(True)
+    try:
+        _set_config(connection, scope)
+    except BaseException:
+        connection.info[_STATE] = (connection, _UNKNOWN)
+        raise
+    finally:
+        _sending.reset(token)
 
 
 def _ids(values: Iterable[uuid.UUID]) -> str:
@@ -131,8 +160,33 @@ def _all_tenants_key() -> str:
 
 @event.listens_for(Session, "after_begin")
 def _on_begin(session, transaction, connection) -> None:
+    """A Session's PostgreSQL transaction carries the scope from its first statement on;
+    nothing is sent until then (:func:`ensure_scope`)."""
     if connection.dialect.name == "postgresql":
-        _set_config(connection, current_scope())
+        connection.info[_STATE] = (connection, _EMPTY)
+
+
+@event.listens_for(Engine, "before_execute")
+def _before_execute(connection, clauseelement, multiparams, params, execution_options) -> None:
+    if not _sending.get():
+        ensure_scope(connection)
+
+
+@event.listens_for(Engine, "rollback_savepoint")
+def _on_rollback_savepoint(connection, name, context) -> None:
+    """A rollback to a savepoint undoes a set_config made after it: send it again."""
+    state = connection.info.get(_STATE)
+    if state is not None and state[0] is connection:
+        connection.info[_STATE] = (connection, _UNKNOWN)
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _on_end(connection) -> None:
+    """The transaction's settings end with it."""
+    state = connection.info.get(_STATE)
+    if state is not None and state[0] is connection:
+        del connection.info[_STATE]
 
 
 @event.listens_for(Session, "do_orm_execute")

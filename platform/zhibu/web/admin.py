@@ -41,7 +41,7 @@ def dashboard(tenant_id: uuid.UUID):
         chart=star_chart(summary, titles, _("星级分布")),
         entered=queries.entered_subjects(cycle),
         expected=queries.rated_subjects(cycle, kinds),
-        overdue=len(queries.ledger_items(g.access, overdue_on=date.today())),
+        overdue=queries.ledger_count(g.access, overdue_on=date.today()),
         deadline=cycle.deadlines.get(cycle.phase),
         phases=PHASE_TITLES,
         today=date.today(),

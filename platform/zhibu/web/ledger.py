@@ -42,10 +42,14 @@ def uploads() -> list[tuple[str, bytes]]:
 @bp.get("/ledger")
 @tenant_page("read")
 def items(tenant_id: uuid.UUID):
+    """The rectification items in reach, a page at a time (the overdue ones only, if
+    asked); the pager's links keep that choice."""
     today = date.today()
     only_overdue = request.args.get("overdue") == "1"
-    found = queries.ledger_items(g.access, overdue_on=today if only_overdue else None)
-    units = queries.subject_names(tenant_id, {i.org_id for i in found})
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    found, total = queries.ledger_page(
+        g.access, page, PAGE, overdue_on=today if only_overdue else None
+    )
     files = evidence.of_items(tenant_id, [i.id for i in found])
     return render_template(
         "ledger/items.html",
@@ -56,7 +60,13 @@ def items(tenant_id: uuid.UUID):
         only_overdue=only_overdue,
         files=files,
         sees_files={i.id for i in found if evidence.may_see_item(g.access, i)},
+        page=page,
+        pages=max(1, -(-total // PAGE)),
+        total=total,
     )
+
+
+PAGE = 50  # items per page of the ledger
 
 
 @bp.post("/ledger/<uuid:item_id>/evidence")

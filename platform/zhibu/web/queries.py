@@ -175,8 +175,7 @@ def subject_names(tenant_id: uuid.UUID, ids: set[uuid.UUID]) -> dict[uuid.UUID, 
     return names
 
 
-def ledger_items(access: TenantAccess, *, overdue_on: date | None = None) -> list:
-    """Rectification items within the caller's part of the tree, by deadline."""
+def _ledger_query(access: TenantAccess, overdue_on: date | None):
     query = select(RectificationItem).where(RectificationItem.tenant_id == access.tenant_id)
     if overdue_on is not None:
         query = query.where(
@@ -187,7 +186,33 @@ def ledger_items(access: TenantAccess, *, overdue_on: date | None = None) -> lis
             OrgUnit.id
         )
         query = query.where(RectificationItem.org_id.in_(units))
+    return query
+
+
+def ledger_items(access: TenantAccess, *, overdue_on: date | None = None) -> list:
+    """Rectification items within the caller's part of the tree, by deadline."""
+    query = _ledger_query(access, overdue_on)
     return list(db.session.scalars(query.order_by(RectificationItem.deadline)))
+
+
+def ledger_page(
+    access: TenantAccess, page: int, size: int, *, overdue_on: date | None = None
+) -> tuple[list, int]:
+    """One page of :func:`ledger_items` (by deadline) and how many there are in all."""
+    query = _ledger_query(access, overdue_on)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.scalars(
+        query.order_by(RectificationItem.deadline, RectificationItem.id)
+        .offset((page - 1) * size)
+        .limit(size)
+    )
+    return list(rows), total
+
+
+def ledger_count(access: TenantAccess, *, overdue_on: date | None = None) -> int:
+    """How many :func:`ledger_items` there are, counted by the database."""
+    query = _ledger_query(access, overdue_on).order_by(None)
+    return db.session.scalar(select(func.count()).select_from(query.subquery()))
 
 
 def overdue_counts(tenant_ids: list[uuid.UUID], today: date) -> dict[uuid.UUID, int]:

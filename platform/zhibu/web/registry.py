@@ -14,8 +14,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from zhibu import plugins
+from zhibu.api.downloads import streamed
 from zhibu.db import db
 from zhibu.errors import ServiceError
+from zhibu.evaluations import listing
 from zhibu.jobs import uploads
 from zhibu.members import importer, service
 from zhibu.members import roster as roster_workbook
@@ -83,8 +85,15 @@ def rename_org(tenant_id: uuid.UUID, org_id: uuid.UUID):
 @bp.get("/members")
 @tenant_page("roster")
 def roster(tenant_id: uuid.UUID):
+    """The roster a page at a time, found by name or archive code and by unit (its whole
+    subtree); the pager's links keep both."""
     page = max(request.args.get("page", 1, type=int), 1)
     filters = {"q": request.args["q"]} if request.args.get("q") else {}
+    query_args = dict(filters)
+    unit = _unit_arg(request.args.get("unit", ""))
+    if unit is not None:
+        filters["org_id"] = unit
+        query_args["unit"] = str(unit)
     query = service.list_query(g.access, filters)
     members = db.session.scalars(query.offset((page - 1) * PAGE).limit(PAGE + 1)).all()
     return render_template(
@@ -93,7 +102,17 @@ def roster(tenant_id: uuid.UUID):
         page=page,
         more=len(members) > PAGE,
         q=filters.get("q", ""),
+        unit=unit,
+        units=listing.parent_units(tenant_id) if g.access.whole_tree else [],
+        query=query_args,
     )
+
+
+def _unit_arg(raw: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw.strip()) if raw.strip() else None
+    except ValueError:
+        return None
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -293,13 +312,7 @@ def _xlsx(content: bytes, title: str, source: str) -> Response:
 @bp.get("/members/export.xlsx")
 @tenant_page("roster")
 def export(tenant_id: uuid.UUID):
-    content = importer.export(g.tenant, g.access)
+    """The roster as .xlsx, written row by row and streamed (any size)."""
     name = f"{g.tenant.name}-党员名册.xlsx"
-    response = Response(
-        content,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"roster.xlsx\"; filename*=UTF-8''{quote(name)}"
-    )
-    return response
+    tenant, access = g.tenant, g.access
+    return streamed(lambda out: importer.export_to(out, tenant, access), name, "roster.xlsx")

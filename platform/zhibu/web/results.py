@@ -8,9 +8,10 @@ import uuid
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from zhibu.accounts import policy
-from zhibu.evaluations import compute, publication
+from zhibu.evaluations import compute, listing, publication
 from zhibu.evidence import service as evidence
 from zhibu.jobs import enqueue
+from zhibu.models import EvaluationResult
 from zhibu.reports import service as report_service
 from zhibu.reports import store
 from zhibu.web import queries
@@ -24,31 +25,52 @@ register_page_errors(bp)
 @bp.get("/results")
 @tenant_page("whole_tree")
 def results(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
-    """The current results: level, total and each source's score, filterable by track and
-    star; every number links to its explanation."""
+    """The current results a page at a time, filtered by the database (track, level,
+    flag, unit, name); every number links to its explanation, every link keeps the
+    filter."""
     cycle = cycle_or_404(tenant_id, cycle_id)
-    rows = compute.results_of(cycle)
-    if not g.access.personal_data:  # overseers: units' results, no member's
-        rows = [r for r in rows if r.subject_kind != "member"]
-    track = request.args.get("track")
-    stars = request.args.get("stars", type=int)
-    if track:
-        rows = [r for r in rows if r.track == track]
-    if stars is not None:
-        rows = [r for r in rows if r.stars == stars]
+    wanted = _filter(request.args)
+    current = compute.current_set(cycle)
+    # overseers: units' results, no member's
+    where = None if g.access.personal_data else EvaluationResult.subject_kind != "member"
+    page = listing.page_of(
+        cycle, current, wanted, request.args.get("page", 1, type=int) or 1, where=where
+    )
     definition, _settings, _version = compute.definition_for(cycle)
     sources = {t.key: t.sources for t in definition.tracks}
     return render_template(
         "results/list.html",
         cycle=cycle,
-        rows=rows,
-        names=queries.subject_names(tenant_id, {r.subject_id for r in rows}),
+        rows=page.rows,
+        page=page,
+        names=queries.subject_names(tenant_id, {r.subject_id for r in page.rows}),
         titles=track_titles(cycle),
         sources=sources,
-        track=track,
-        stars=stars,
+        wanted=wanted,
+        query=wanted.args(),
+        levels=listing.levels_of(definition),
+        flags=listing.flags_of(cycle, current),
+        units=listing.parent_units(tenant_id),
         phases=PHASE_TITLES,
-        current=compute.current_set(cycle),
+        current=current,
+    )
+
+
+def _filter(args) -> listing.ResultFilter:
+    """The results page's filter from its query arguments (``stars`` is the old name of
+    a star ``level``); an argument that is not an id filters to nothing."""
+    level = args.get("level", "").strip() or args.get("stars", "").strip()
+    unit = args.get("unit", "").strip()
+    try:
+        unit_id = uuid.UUID(unit) if unit else None
+    except ValueError:
+        unit_id = uuid.UUID(int=0)
+    return listing.ResultFilter(
+        track=args.get("track", "").strip(),
+        level=level,
+        flag=args.get("flag", "").strip(),
+        unit=unit_id,
+        name=args.get("name", "").strip()[:100],
     )
 
 

@@ -1,0 +1,185 @@
+"""A cycle's results a page at a time, filtered by the database: level (stars or grade),
+track, flag (or action), unit (its subtree and the subtree's members) and name. The work
+of a page is the same whatever the cycle's size: a count, a page of rows, the page's
+names."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Select, Text, cast, false, func, or_, select
+
+from zhibu.db import db
+from zhibu.models import Cycle, EvaluationResult, Member, OrgUnit, ResultSet
+from zhibu.orgs.service import subtree_query
+
+PAGE_SIZE = 50
+KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")  # a flag's or an action's key
+
+
+@dataclass(frozen=True)
+class ResultFilter:
+    """What the caller asked for; empty fields filter nothing.
+
+    :param level: ``"5"`` … ``"1"`` for stars, else a grade's key.
+    :param flag: a flag's or an action's key (``vetoed``, ``rectification_plan`` …).
+    :param unit: a unit's id: its results, its subtree's and the subtree's members'.
+    :param name: part of the subject's name or code.
+    """
+
+    track: str = ""
+    level: str = ""
+    flag: str = ""
+    unit: uuid.UUID | None = None
+    name: str = ""
+    subject_kind: str = ""
+
+    def args(self) -> dict[str, str]:
+        """The filter as query arguments (for the page's links)."""
+        values = {
+            "track": self.track,
+            "level": self.level,
+            "flag": self.flag,
+            "unit": str(self.unit) if self.unit else "",
+            "name": self.name,
+            "subject_kind": self.subject_kind,
+        }
+        return {key: value for key, value in values.items() if value}
+
+
+@dataclass
+class ResultPage:
+    rows: list[EvaluationResult]
+    total: int
+    page: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+
+def filtered(cycle: Cycle, result_set: ResultSet, wanted: ResultFilter, where=None) -> Select:
+    """``select(EvaluationResult)`` of the set narrowed to ``wanted`` (and ``where``)."""
+    R = EvaluationResult
+    query = select(R).where(R.tenant_id == cycle.tenant_id, R.result_set_id == result_set.id)
+    if where is not None:
+        query = query.where(where)
+    if wanted.subject_kind:
+        query = query.where(R.subject_kind == wanted.subject_kind)
+    if wanted.track:
+        query = query.where(R.track == wanted.track)
+    if wanted.level:
+        if wanted.level.isdigit():
+            query = query.where(R.stars == int(wanted.level))
+        else:
+            query = query.where(R.stars.is_(None), R.grade == wanted.level)
+    if wanted.flag:
+        if not KEY.match(wanted.flag):
+            return query.where(false())
+        quoted = f'%"{wanted.flag}"%'
+        query = query.where(
+            or_(cast(R.flags, Text).like(quoted), cast(R.actions, Text).like(quoted))
+        )
+    if wanted.unit is not None:
+        unit = db.session.get(OrgUnit, (cycle.tenant_id, wanted.unit))
+        if unit is None:
+            return query.where(false())
+        units = subtree_query(cycle.tenant_id, [unit.path]).with_only_columns(OrgUnit.id)
+        members = select(Member.id).where(
+            Member.tenant_id == cycle.tenant_id, Member.org_id.in_(units)
+        )
+        query = query.where(
+            or_(
+                (R.subject_kind == "org") & R.subject_id.in_(units),
+                (R.subject_kind == "member") & R.subject_id.in_(members),
+            )
+        )
+    if wanted.name:
+        units = select(OrgUnit.id).where(
+            OrgUnit.tenant_id == cycle.tenant_id,
+            OrgUnit.name.contains(wanted.name, autoescape=True),
+        )
+        members = select(Member.id).where(
+            Member.tenant_id == cycle.tenant_id,
+            Member.name.contains(wanted.name, autoescape=True),
+        )
+        query = query.where(
+            or_(
+                R.subject_code.contains(wanted.name, autoescape=True),
+                (R.subject_kind == "org") & R.subject_id.in_(units),
+                (R.subject_kind == "member") & R.subject_id.in_(members),
+            )
+        )
+    return query
+
+
+def page_of(
+    cycle: Cycle,
+    result_set: ResultSet | None,
+    wanted: ResultFilter,
+    page: int = 1,
+    size: int = PAGE_SIZE,
+    where=None,
+) -> ResultPage:
+    """One page of the filtered results, in the results' order (subject kind, code), with
+    the number of all that match."""
+    if result_set is None:
+        return ResultPage([], 0, 1, size)
+    query = filtered(cycle, result_set, wanted, where)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page = max(1, min(page, max(1, -(-total // size))))
+    rows = db.session.scalars(
+        query.order_by(EvaluationResult.subject_kind.desc(), EvaluationResult.subject_code)
+        .offset((page - 1) * size)
+        .limit(size)
+    ).all()
+    return ResultPage(list(rows), total, page, size)
+
+
+def flags_of(cycle: Cycle, result_set: ResultSet | None) -> list[str]:
+    """The flags and actions the set's results carry (to filter on), counted by the
+    database: only the distinct lists are decoded."""
+    if result_set is None:
+        return []
+    R = EvaluationResult
+    flags, actions = cast(R.flags, Text), cast(R.actions, Text)
+    found: dict[str, None] = {}
+    for row in db.session.execute(
+        select(flags, actions)
+        .where(R.tenant_id == cycle.tenant_id, R.result_set_id == result_set.id)
+        .group_by(flags, actions)
+    ):
+        for value in row:
+            found.update(dict.fromkeys(orjson.loads(value) if value else []))
+    return sorted(found)
+
+
+def parent_units(tenant_id: uuid.UUID, limit: int = 300) -> list[tuple[uuid.UUID, str]]:
+    """(id, name) of the units that have units under them (党委, 党总支 …), by place in
+    the tree: what a results page offers to filter by unit (at most ``limit``)."""
+    parents = select(OrgUnit.parent_id).where(
+        OrgUnit.tenant_id == tenant_id, OrgUnit.parent_id.is_not(None)
+    )
+    rows = db.session.execute(
+        select(OrgUnit.id, OrgUnit.name, OrgUnit.depth)
+        .where(OrgUnit.tenant_id == tenant_id, OrgUnit.id.in_(parents))
+        .order_by(OrgUnit.path)
+        .limit(limit)
+    )
+    return [(unit_id, "\u3000" * depth + name) for unit_id, name, depth in rows]
+
+
+def levels_of(definition: Any) -> list[tuple[str, int | None, str | None]]:
+    """(value, stars, grade) of the levels the scheme's tracks rate on, best first."""
+    found: dict[str, tuple[str, int | None, str | None]] = {}
+    for track in definition.tracks:
+        for band in [*track.bands, *([track.floor] if track.floor else [])]:
+            value = str(band.stars) if band.stars is not None else band.grade
+            if value:
+                found.setdefault(value, (value, band.stars, band.grade))
+    return sorted(found.values(), key=lambda v: (v[1] is None, -(v[1] or 0)))
