@@ -56,7 +56,7 @@ def items(tenant_id: uuid.UUID):
         items=found,
         today=today,
         overdue={i.id for i in found if ledger.is_overdue(i, today)},
-        units=units,
+        units=queries.subject_names(tenant_id, {i.org_id for i in found}),
         only_overdue=only_overdue,
         files=files,
         sees_files={i.id for i in found if evidence.may_see_item(g.access, i)},
