@@ -303,6 +303,26 @@ def may_see_item(access: TenantAccess, item: RectificationItem) -> bool:
     return unit is not None and policy.may_see_evidence(access, unit.path)
 
 
+def items_seen(access: TenantAccess, items: list[RectificationItem]) -> set[uuid.UUID]:
+    """Which of ``items`` (a page of the ledger) the caller may open the evidence of: their
+    units read in one query, whatever the page's length."""
+    ids = {item.org_id for item in items}
+    if not ids:
+        return set()
+    paths = dict(
+        db.session.execute(
+            select(OrgUnit.id, OrgUnit.path).where(
+                OrgUnit.tenant_id == access.tenant_id, OrgUnit.id.in_(ids)
+            )
+        ).all()
+    )
+    return {
+        item.id
+        for item in items
+        if item.org_id in paths and policy.may_see_evidence(access, paths[item.org_id])
+    }
+
+
 def count_of_item(item: RectificationItem) -> int:
     return len(of_items(item.tenant_id, [item.id])[item.id])
 
