@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize, subjects_visible
-from zhibu.evaluations import compute, cycles, entry, sheets
+from zhibu.db import db
+from zhibu.evaluations import compute, cycles, entry, explain, sheets
 from zhibu.models import PHASES, Cycle, EvaluationResult, ScoreSheet
 from zhibu.tenancy.service import get_tenant
 
@@ -76,9 +77,29 @@ class ResultSchema(Schema):
     explanation = fields.Method("_explanation")
     gap = fields.String(allow_none=True)
     rank = fields.Integer(allow_none=True)
+    summary = fields.Method(
+        "_summary",
+        metadata={
+            "description": "what a person reads first: level, gap_to_next, margin_below, "
+            "lost_points per indicator (with the deduction reasons), rules_applied"
+        },
+    )
 
     def _explanation(self, result) -> list[dict]:
         return compute.explanation_of(result)
+
+    def _summary(self, result) -> dict:
+        return _explainer(result).summary(result)
+
+
+def _explainer(result) -> explain.Explainer:
+    """One explainer per cycle and request (a page of results shares its definition)."""
+    cache = g.setdefault("explainers", {})
+    if result.cycle_id not in cache:
+        cache[result.cycle_id] = explain.Explainer(
+            db.session.get(Cycle, (result.tenant_id, result.cycle_id))
+        )
+    return cache[result.cycle_id]
 
 
 class ResultFilterSchema(Schema):

@@ -131,3 +131,34 @@ class Explainer:
 
 def summary_of(cycle: Cycle, result: EvaluationResult) -> dict[str, Any]:
     return Explainer(cycle).summary(result)
+
+
+def folded(
+    lines: list[dict[str, Any]], track: engine.Track | None, rubrics: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The full trace folded for reading: by source (the lines of rules and of the total
+    last), within a source by rater; each rater's lines at full points apart (shown
+    collapsed). ``[{"source", "raters": [{"rater", "lines", "full"}], "lines"}]``: a
+    source's own lines (its mean, its weighted share) in ``lines``."""
+    maxima: dict[tuple[str, str], float] = {}
+    for source in track.sources if track else ():
+        rubric = rubrics.get(source.rubric) if source.rubric else None
+        for indicator in rubric.indicators if rubric else ():
+            maxima[(source.key, indicator.code)] = indicator.max_points
+    groups: dict[str | None, dict[str, Any]] = {}
+    for line in lines:
+        source = line.get("source")
+        group = groups.setdefault(source, {"source": source, "raters": {}, "lines": []})
+        rater = line.get("rater")
+        if rater is None and line.get("indicator") is None:
+            group["lines"].append(line)
+            continue
+        own = group["raters"].setdefault(rater or "", {"rater": rater, "lines": [], "full": []})
+        top = maxima.get((source, line.get("indicator")))
+        untouched = line.get("reason") is None and top is not None and line.get("points") == top
+        own["full" if untouched else "lines"].append(line)
+    ordered = [g for key, g in groups.items() if key is not None]
+    ordered += [g for key, g in groups.items() if key is None]
+    for group in ordered:
+        group["raters"] = list(group["raters"].values())
+    return ordered
