@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import get_locale
+
 from zhibu import engine, plugins
 from zhibu.engine.summary import summarize
 from zhibu.evaluations import compute
@@ -16,20 +18,30 @@ from zhibu.models import Cycle, EvaluationResult
 from zhibu.reports import names
 
 
+def _english() -> bool:
+    """In a request whose user chose English (outside a request: Chinese)."""
+    try:
+        locale = get_locale()
+    except RuntimeError:
+        return False
+    return locale is not None and locale.language == "en"
+
+
 def band_name(band: engine.Band | None, scheme: Any = None) -> str:
     """五星 / 先进: a band by the level it gives."""
     if band is None:
         return "—"
-    if band.stars is not None:
-        return names.STARS.get(band.stars, f"{band.stars}星")
-    return names.grade_name(band.grade, scheme) if band.grade else "—"
+    return level_name(band, scheme)
 
 
 def level_name(result: Any, scheme: Any = None) -> str:
-    """五星 / 先进 / — for a stored result (or anything with ``stars`` and ``grade``)."""
+    """五星 / 先进 / — for a stored result (or a band: anything with ``stars``, ``grade``)."""
+    english = _english()
     if result.stars is not None:
+        if english and result.stars in names.STARS_EN:
+            return names.STARS_EN[result.stars]
         return names.STARS.get(result.stars, f"{result.stars}星")
-    return names.grade_name(result.grade, scheme) if result.grade else "—"
+    return names.grade_name(result.grade, scheme, english) if result.grade else "—"
 
 
 def points_text(value: float | None) -> str:
