@@ -77,6 +77,15 @@ class ResultSchema(Schema):
     explanation = fields.Method("_explanation")
     gap = fields.String(allow_none=True)
     rank = fields.Integer(allow_none=True)
+
+    def _explanation(self, result) -> list[dict]:
+        return compute.explanation_of(result)
+
+
+class SummarizedResultSchema(ResultSchema):
+    """A result as ``…/results`` lists it (a page at a time): with its summary. The
+    recompute's answer (every result of the cycle at once) goes without."""
+
     summary = fields.Method(
         "_summary",
         metadata={
@@ -84,9 +93,6 @@ class ResultSchema(Schema):
             "lost_points per indicator (with the deduction reasons), rules_applied"
         },
     )
-
-    def _explanation(self, result) -> list[dict]:
-        return compute.explanation_of(result)
 
     def _summary(self, result) -> dict:
         return _explainer(result).summary(result)
@@ -213,7 +219,7 @@ class Recompute(MethodView):
 @blp.route("/<uuid:cycle_id>/results")
 class Results(MethodView):
     @blp.arguments(ResultFilterSchema, location="query")
-    @blp.response(200, ResultSchema(many=True))
+    @blp.response(200, SummarizedResultSchema(many=True))
     @blp.paginate()
     def get(self, filters, tenant_id: uuid.UUID, cycle_id: uuid.UUID, pagination_parameters):
         """The current results (filters: subject_kind, stars)."""
