@@ -9,6 +9,7 @@ from operator import itemgetter
 
 from sqlalchemy import Uuid, any_, bindparam, delete, insert, select
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import IntegrityError
 
 from zhibu import bulk, engine
 from zhibu.audit import record
@@ -93,28 +94,7 @@ def save_sheet(cycle: Cycle, data: SheetInput) -> ScoreSheet:
     """Create or replace the sheet of (subject, source, rater, period)."""
     ensure_open(cycle)
     check(cycle, data)
-    sheet = db.session.scalar(
-        select(ScoreSheet).where(
-            ScoreSheet.tenant_id == cycle.tenant_id,
-            ScoreSheet.cycle_id == cycle.id,
-            ScoreSheet.subject_id == data.subject_id,
-            ScoreSheet.source == data.source,
-            ScoreSheet.rater == data.rater,
-            ScoreSheet.period == data.period,
-        )
-    )
-    if sheet is None:
-        sheet = ScoreSheet(
-            tenant_id=cycle.tenant_id,
-            id=uuid.uuid4(),
-            cycle_id=cycle.id,
-            subject_kind=data.subject_kind,
-            subject_id=data.subject_id,
-            source=data.source,
-            rater=data.rater,
-            period=data.period,
-        )
-        db.session.add(sheet)
+    sheet = _sheet_to_write(cycle, data)
     sheet.score = data.score
     sheet.user_id = current_scope().user_id
     db.session.flush()
@@ -145,6 +125,45 @@ def save_sheet(cycle: Cycle, data: SheetInput) -> ScoreSheet:
             )
         )
     db.session.commit()
+    return sheet
+
+
+def _sheet_to_write(cycle: Cycle, data: SheetInput) -> ScoreSheet:
+    """The sheet of (subject, source, rater, period), made if there is none, and locked
+    until the commit: a rater saving from two tabs at once (or a secretary and an
+    administrator typing the same paper sheet in) replace one another in turn, the later
+    last, instead of one failing on the unique key or their items mixing."""
+    query = (
+        select(ScoreSheet)
+        .where(
+            ScoreSheet.tenant_id == cycle.tenant_id,
+            ScoreSheet.cycle_id == cycle.id,
+            ScoreSheet.subject_id == data.subject_id,
+            ScoreSheet.source == data.source,
+            ScoreSheet.rater == data.rater,
+            ScoreSheet.period == data.period,
+        )
+        .with_for_update()
+    )
+    sheet = db.session.scalar(query)
+    if sheet is not None:
+        return sheet
+    sheet = ScoreSheet(
+        tenant_id=cycle.tenant_id,
+        id=uuid.uuid4(),
+        cycle_id=cycle.id,
+        subject_kind=data.subject_kind,
+        subject_id=data.subject_id,
+        source=data.source,
+        rater=data.rater,
+        period=data.period,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(sheet)
+            db.session.flush()
+    except IntegrityError:  # made meanwhile by the other request: wait for it, replace it
+        sheet = db.session.scalar(query)
     return sheet
 
 
