@@ -42,8 +42,11 @@ def home(tenant_id: uuid.UUID):
                 "lines": compute.explanation_of(result),
             }
         )
-    shown = {h["cycle"].id for h in history}
-    pending = [c for c in queries.cycles_of(tenant_id) if c.id not in shown and c.phase != "final"]
+    pending = [  # cycles not yet published whose scheme rates members: 进行中
+        c
+        for c in queries.cycles_of(tenant_id)
+        if not g.access.sees_results(c.phase) and _rates_members(c)
+    ]
     return render_template(
         "member/home.html",
         members=members,
@@ -51,6 +54,12 @@ def home(tenant_id: uuid.UUID):
         pending=pending,
         chart=_chart(history),
     )
+
+
+def _rates_members(cycle) -> bool:
+    definition, _settings, _version = compute.definition_for(cycle)
+    track = definition.track_of_kind("member")
+    return track is not None and bool(track.sources)
 
 
 def _chart(history: list[dict]) -> dict | None:
