@@ -713,6 +713,12 @@ PAGES = [
         "read",
         unlike={"member_a": HIDDEN},  # A-Z01's result: not a member's own
     ),
+    Case(
+        "GET",
+        f"{PC}/results/<uuid:result_id>/feedback",
+        "read",
+        unlike={"member_a": HIDDEN},  # A-Z01's 反馈单: not a member's own
+    ),
     Case("GET", f"{PC}/sheets/<any(org, member):kind>/<uuid:subject_id>/<source>", "score"),
     Case(
         "GET",

@@ -186,6 +186,58 @@ def test_assessor_scores_admin_recomputes_and_the_stars_change(live_server, brow
     _shot(page, "overseer-dashboard")
 
 
+def test_the_secretary_and_the_member_read_their_results_on_a_phone(live_server, browser_page):
+    """Issue 22: at a phone's width, the secretary's 本支部 shows the open cycle's progress
+    and the branch's own members; once the admin publishes, the summary (level, margin),
+    the printable 反馈单 and a member's explanation; the member's 我的星级 shows both
+    years with the chart and no "None"."""
+    from playwright.sync_api import expect
+
+    base, world, cycles = live_server
+    page, tenant, cycle = browser_page, world.id("A"), cycles["A"]
+    page.set_viewport_size({"width": 390, "height": 844})
+    _login(page, base, "secretary_a")
+    page.goto(f"{base}/t/{tenant}/branch")
+    expect(page.locator("main")).to_contain_text("考评进度")
+    expect(page.locator("table.members")).to_contain_text("张三")
+    expect(page.locator("table.members")).not_to_contain_text("李四")
+    _shot(page, "secretary-progress-phone")
+    _logout(page)
+
+    _login(page, base, "admin_a")
+    for _ in range(2):  # 考核评分 → 审核评定 → 结果公示
+        page.goto(f"{base}/t/{tenant}/cycles/{cycle}")
+        page.click("form[action$='/advance'] button[type=submit]")
+    _logout(page)
+
+    _login(page, base, "secretary_a")
+    page.goto(f"{base}/t/{tenant}/branch?cycle={cycle}")
+    summary = page.locator("#summary").first
+    expect(summary).to_contain_text("五星 · 95")  # A-Z01
+    expect(summary).to_contain_text("比五星线高 5 分")
+    expect(summary).to_contain_text("支部台账缺页")  # where its points were lost, and why
+    _shot(page, "secretary-results-phone")
+    page.click("text=打印反馈单")
+    expect(page.locator("h1")).to_have_text("考评反馈单")
+    _shot(page, "secretary-feedback-phone")
+    page.goto(f"{base}/t/{tenant}/branch?cycle={cycle}")
+    page.locator("table.members td.level a").first.click()  # 张三's explanation
+    summary = page.locator("#summary")
+    expect(summary).to_contain_text("四星 · 97.6")  # five stars by the total …
+    expect(summary).to_contain_text("超出比例,按排名降级")  # … four by the quota, in words
+    expect(summary).to_contain_text("等次由规则确定")
+    expect(page.locator("h1")).to_contain_text("张三")
+    _shot(page, "secretary-member-explanation-phone")
+    _logout(page)
+
+    _login(page, base, "member_a")
+    expect(page.locator("h1")).to_contain_text("我的星级")
+    expect(page.locator("figure.chart svg")).to_be_visible()  # 2020 and 2021
+    expect(page.locator("main")).to_contain_text("2020")
+    expect(page.locator("main")).not_to_contain_text("None")
+    _shot(page, "member-home-phone")
+
+
 LANDINGS = (  # each role, and the heading of the page it lands on after login
     ("root", "单位管理"),
     ("admin_a", "工作台"),

@@ -233,7 +233,9 @@ def test_recompute_runs_as_a_job_and_the_stars_change(app, client, world, seeded
     assert state["status"] == "finished" and state["done"] == state["total"] > 0
     rid = result_id(app, world, "A", "A-Z01")
     detail = client.get(f"/t/{world.id('A')}/cycles/{seeded['A']}/results/{rid}")
-    assert "四星" in detail.text and "五星" not in detail.text.split("得分说明")[0]
+    assert '<p class="big level">四星</p>' in detail.text
+    assert '<p class="big level">五星' not in detail.text  # (the summary names five stars)
+    assert "再得 5 分可评五星" in detail.text
     other = client.get(f"/t/{world.id('B')}/jobs/{job_id}.json")
     assert other.status_code == 404
 
@@ -275,6 +277,7 @@ def test_secretary_sees_the_branch_and_only_the_branch(app, client, world, seede
     base = f"/t/{world.id('A')}/cycles/{seeded['A']}/results"
     # 考核评分: the results are not published yet
     assert "五星" not in page.text and "结果公示后可见" in page.text
+    assert "考评进度" in page.text  # what is entered and what is missing instead
     assert client.get(f"{base}/{mine}").status_code == 404
     publish(app, world, seeded["A"])
     page = client.get(f"/t/{world.id('A')}/branch")
@@ -292,7 +295,9 @@ def test_member_sees_no_stars_before_publication(client, world, seeded):
     assert "我的星级" in page.text and "张三" in page.text
     # 2021 is still in 考核评分: only the final 2020 result shows
     assert "2020" in page.text and "三星" in page.text and "74.5" in page.text
-    assert "2021" not in page.text and "四星" not in page.text and "民主测评" not in page.text
+    assert "四星" not in page.text and "民主测评" not in page.text
+    assert "2021" in page.text and "进行中" in page.text  # in progress, nothing of it yet
+    assert "None" not in page.text
 
 
 @pytest.mark.parametrize("phase", ["publicity", "final"])

@@ -22,6 +22,10 @@ SCHEME = Scheme(
     periods=("year",),
     targets=TARGETS,
     deadlines=deadlines,
+    # Seed: "党支部对所属党员进行考核,通过“党员践诺公示、党员和群众代表测评、支部委员会
+    # 评价”等办法进行" — the branch committee scores its own members: the branch enters
+    # 支委会评价 (the member track's ``committee``) for the members of its own branch.
+    branch_sources=frozenset({"committee"}),
     labels={
         "model_branch_revoked": "复查复验 90 分以下,取消样板党支部称号",
         "interview_general_branch_secretary": "约谈所隶属党总支书记(或副书记)",

@@ -29,9 +29,9 @@ def rubric(kind: str) -> Rubric:
 
 def track(kind: str) -> Track:
     """A kind of organization, checked on its own rubric (named as the kind); the rules
-    give the grade."""
+    give the grade, of those declared (best first: the one the publicity list shows)."""
     inspection = Source("inspection", "考核检查", 1.0, rubric=kind)
-    return Track(kind, NAMES[kind], (kind,), (inspection,), bands=())
+    return Track(kind, NAMES[kind], (kind,), (inspection,), (), grades=("five_good", "not_yet"))
 
 
 def define(settings) -> Definition:

@@ -12,8 +12,19 @@ from sqlalchemy import false, select
 
 from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize, subjects_visible
+from zhibu.db import db
 from zhibu.errors import Conflict
-from zhibu.evaluations import compute, cycles, entry, listing, phases, publication, sheets, stale
+from zhibu.evaluations import (
+    compute,
+    cycles,
+    entry,
+    explain,
+    listing,
+    phases,
+    publication,
+    sheets,
+    stale,
+)
 from zhibu.i18n import _
 from zhibu.models import PHASES, Cycle, EvaluationResult, ScoreSheet
 from zhibu.tenancy.service import get_tenant
@@ -119,6 +130,32 @@ class ResultSchema(Schema):
 
     def _explanation(self, result) -> list[dict]:
         return compute.explanation_of(result)
+
+
+class SummarizedResultSchema(ResultSchema):
+    """A result as ``…/results`` lists it (a page at a time): with its summary. The
+    recompute's answer (every result of the cycle at once) goes without."""
+
+    summary = fields.Method(
+        "_summary",
+        metadata={
+            "description": "what a person reads first: level, gap_to_next, margin_below, "
+            "lost_points per indicator (with the deduction reasons), rules_applied"
+        },
+    )
+
+    def _summary(self, result) -> dict:
+        return _explainer(result).summary(result)
+
+
+def _explainer(result) -> explain.Explainer:
+    """One explainer per cycle and request (a page of results shares its definition)."""
+    cache = g.setdefault("explainers", {})
+    if result.cycle_id not in cache:
+        cache[result.cycle_id] = explain.Explainer(
+            db.session.get(Cycle, (result.tenant_id, result.cycle_id))
+        )
+    return cache[result.cycle_id]
 
 
 class ResultFilterSchema(Schema):
@@ -290,7 +327,7 @@ class Recompute(MethodView):
 @blp.route("/<uuid:cycle_id>/results")
 class Results(MethodView):
     @blp.arguments(ResultFilterSchema, location="query")
-    @blp.response(200, ResultSchema(many=True))
+    @blp.response(200, SummarizedResultSchema(many=True))
     @blp.paginate()
     def get(self, filters, tenant_id: uuid.UUID, cycle_id: uuid.UUID, pagination_parameters):
         """The current results, a page at a time, filtered by the database (subject_kind,

@@ -29,6 +29,7 @@ from zhibu.engine.model import (
 )
 from zhibu.engine.scheme import Adjustable, Scheme
 from zhibu.engine.sheets import InputError
+from zhibu.engine.summary import IndicatorScore, Summary, indicator_scores, summarize
 from zhibu.engine.targets import Target, TargetStatus, measure, measure_counted
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "Definition",
     "Incident",
     "Indicator",
+    "IndicatorScore",
     "InputError",
     "Line",
     "MemberFacts",
@@ -55,11 +57,14 @@ __all__ = [
     "ScoreSeries",
     "Source",
     "Subject",
+    "Summary",
     "Target",
     "TargetStatus",
     "Track",
     "Unit",
     "evaluate",
+    "indicator_scores",
     "measure",
     "measure_counted",
+    "summarize",
 ]

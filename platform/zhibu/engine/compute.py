@@ -32,6 +32,7 @@ from zhibu.engine.sheets import (
     sheet_value,
     where,
 )
+from zhibu.engine.summary import IndicatorScore, indicator_scores
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,16 @@ class Context:
         """The subject's results in the ``cycles`` previous cycles, newest first."""
         own = self.history.get(subject, {})
         return [own.get(period) for period in self.cycle.previous[:cycles]]
+
+    def scores(self, result: Result) -> list[IndicatorScore]:
+        """Each rubric line's score of ``result`` as data (:class:`IndicatorScore`: the
+        raters' mean, points, maximum, deduction reasons, the points it cost the total),
+        so a rule never parses the explanation's text."""
+        track = next((t for t in self.definition.tracks if t.key == result.track), None)
+        if track is None:
+            return []
+        rubrics = {r.key: r for r in self.definition.rubrics}
+        return indicator_scores(track, rubrics, result.explanation)
 
     def incidents_in_cycle(self, subject: str) -> list[Incident]:
         return [

@@ -111,7 +111,13 @@ class Band:
 @dataclass(frozen=True)
 class Track:
     """What one kind of subject is rated on: its sources and bands (a branch track and a
-    member track in most schemes)."""
+    member track in most schemes).
+
+    :param grades: the grades the scheme's rules give on this track, best first, where
+        the rules rather than the bands set the level (``("five_good", "not_yet")``): with
+        the bands' levels, what reports list, count and publish (the best one) — the core
+        assumes no stars and guesses no order.
+    """
 
     key: str
     title: str
@@ -119,6 +125,7 @@ class Track:
     sources: tuple[Source, ...]
     bands: tuple[Band, ...]
     floor: Band | None = None  # below every band (e.g. one star, or weak and lax)
+    grades: tuple[str, ...] = ()
 
     def source(self, key: str) -> Source | None:
         return next((s for s in self.sources if s.key == key), None)

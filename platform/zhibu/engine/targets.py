@@ -11,9 +11,15 @@ from zhibu.engine.model import Result
 
 @dataclass(frozen=True)
 class Target:
-    """``share`` of the subjects on ``track`` in star management (rated: not retired, not
-    exempt; vetoed ones included) that have ``title`` (or ``stars``), by period;
-    ``at_most`` for a ceiling (no three-star branches: at most 0)."""
+    """The share of the subjects on ``track`` with a level (rated: not retired, not
+    exempt; vetoed ones included; a level decided: stars or a grade) that have the title
+    ``title_key``, or the grade ``grade``, or ``stars`` — whichever field the scheme rates
+    by — by period; ``at_most`` for a ceiling (no three-star branches: at most 0).
+
+    The core assumes no stars: a pass/fail or graded scheme sets a grade share
+    (``grade="unqualified", at_most=True``) or a title share as a starred one sets a star
+    share.
+    """
 
     key: str
     title: str
@@ -22,11 +28,29 @@ class Target:
     title_key: str | None = None
     stars: int | None = None
     at_most: bool = False
+    grade: str | None = None
+
+    def __post_init__(self) -> None:
+        given = [x for x in (self.title_key, self.stars, self.grade) if x is not None]
+        if len(given) != 1:
+            raise ValueError(f"target {self.key}: name exactly one of title_key, stars or grade")
 
     def counts(self, result: Result) -> bool:
+        """The result has what the target counts."""
         if self.title_key is not None:
             return self.title_key in result.titles
+        if self.grade is not None:
+            return result.grade == self.grade
         return result.stars == self.stars
+
+    def considers(self, result: Result) -> bool:
+        """The result is one the share is over: on the track, rated, its level decided
+        (stars or a grade; a result missing a source has neither)."""
+        return (
+            result.track == self.track
+            and result.rated
+            and (result.stars is not None or result.grade is not None)
+        )
 
 
 @dataclass(frozen=True)
@@ -59,11 +83,7 @@ def measure_counted(
         goal = target.by_period.get(period, target.by_period.get(period[:4]))
         if goal is None:
             continue
-        rated = [
-            (r, n)
-            for r, n in counted
-            if r.track == target.track and r.rated and r.stars is not None
-        ]
+        rated = [(r, n) for r, n in counted if target.considers(r)]
         count = sum(n for r, n in rated if target.counts(r))
         total = sum(n for _r, n in rated)
         actual = count / total if total else 0.0

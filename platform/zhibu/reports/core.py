@@ -102,16 +102,26 @@ def ranking(data: ReportData) -> list[ReportTable]:
 
 
 def levels_of(data: ReportData, key: str, results: list[dict[str, Any]]) -> list[str]:
-    """The levels a track rates on, best first: its bands' stars or grades, and any other
-    level found in the results."""
-    track = track_of(data, key)
-    bands = [*track.bands, *([track.floor] if track.floor else [])] if track else []
-    found = [names.level({"stars": b.stars, "grade": b.grade}, data.scheme) for b in bands]
+    """The levels a track rates on, best first: its bands' stars or grades, the grades its
+    rules give (``Track.grades``), and any other level found in the results."""
+    found = declared_levels(data, key)
     for r in results:
         level = names.level(r, data.scheme)
         if level not in found and level != "—":
             found.append(level)
     return list(dict.fromkeys(found))
+
+
+def declared_levels(data: ReportData, key: str) -> list[str]:
+    """The levels the scheme declares for a track, best first: its bands' (stars or
+    grades, the floor last) and the grades its rules give (``Track.grades``)."""
+    track = track_of(data, key)
+    if track is None:
+        return []
+    bands = [*track.bands, *([track.floor] if track.floor else [])]
+    found = [names.level({"stars": b.stars, "grade": b.grade}, data.scheme) for b in bands]
+    found += [names.grade_name(grade, data.scheme) for grade in track.grades]
+    return list(dict.fromkeys(level for level in found if level != "—"))
 
 
 def _counts(data: ReportData, results: list[dict[str, Any]]) -> dict[str, int]:
@@ -209,13 +219,16 @@ def _stars_by_unit(data: ReportData, key: str, results: list[dict[str, Any]]) ->
 
 
 def publicity(data: ReportData) -> list[ReportTable]:
-    """Titles first, then the top level of each track: units, then members."""
+    """Titles first, then the best level the scheme declares for each track (its first
+    band, or the first of ``Track.grades``): units, then members. A track declaring no
+    level publishes its titles only — never a level guessed from the results (a pass/fail
+    scheme would publish its failures)."""
     rows = []
     for kind in ("org", "member"):
         for key, results in by_track(data, kind).items():
             for title in dict.fromkeys(t for r in results for t in r["titles"]):
                 rows += _listed(data, names.title_name(data.scheme, title), results, title)
-            levels = levels_of(data, key, results)
+            levels = declared_levels(data, key)
             if levels:
                 top = [r for r in results if names.level(r, data.scheme) == levels[0]]
                 top = [r for r in top if not UNDECIDED.intersection(r["flags"])]

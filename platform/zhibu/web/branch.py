@@ -1,17 +1,25 @@
-"""Branch secretary: the branch's results and their explanation, its self-assessment, its
-rectification items, and for schemes with monthly ("periodic") sources the link to the
-whole branch's month on one sheet (:mod:`zhibu.web.months`)."""
+"""Branch secretary: 本支部 for any cycle of the tenant (a selector): a published or final
+cycle shows the branch's results, each with its ten-second summary and its 反馈单; an
+open one its progress (which sheets are in, which sources are missing, the deadlines).
+Always: the branch's result history over the years, its members with their published
+results and the sources the branch enters for them (akesu: 支委会评价), its
+self-assessment sheets, its rectification items. For schemes with monthly ("periodic")
+sources, the link to the whole branch's month on one sheet (:mod:`zhibu.web.months`)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, g, render_template, request
+from sqlalchemy import select
 
-from zhibu.evaluations import compute, publication
+from zhibu import plugins
+from zhibu.db import db
+from zhibu.evaluations import explain, publication
+from zhibu.models import ScoreSheet
 from zhibu.web import queries
-from zhibu.web.common import PHASE_TITLES, track_titles
+from zhibu.web.common import PHASE_TITLES, cycle_or_404, track_titles
 from zhibu.web.guard import register_page_errors, tenant_page
 from zhibu.web.months import periodic_sources
 from zhibu.web.sheets import offered_sources
@@ -24,30 +32,94 @@ register_page_errors(bp)
 @tenant_page("branch")
 def home(tenant_id: uuid.UUID):
     units = [u for u in queries.units_in_reach(g.access) if u.path in g.access.subtrees]
-    cycle = queries.current_cycle(tenant_id)
-    results = dict.fromkeys((u.id for u in units), None)
-    sheets_offered, monthly = [], []
+    below = queries.units_in_reach(g.access)  # the secretary's units and those under them
+    members = queries.members_in_reach(g.access, [u.id for u in below])
+    cycles = queries.cycles_of(tenant_id)
+    chosen = request.args.get("cycle", type=uuid.UUID)
+    cycle = cycle_or_404(tenant_id, chosen) if chosen else queries.current_cycle(tenant_id)
+    ids = [u.id for u in units] + [m.id for m in members]
+    every = queries.current_results_of(g.access, ids)  # published cycles only, for them
+    history: dict[uuid.UUID, list] = {u.id: [] for u in units}
+    for found, result in every:
+        if result.subject_id in history:
+            history[result.subject_id].append((found, result))
+    results: dict[uuid.UUID, object] = {}
+    summaries: dict[uuid.UUID, dict] = {}
+    sheets_offered, member_sources, monthly, progress = [], [], [], []
+    published = cycle is not None and g.access.sees_results(cycle.phase)
     if cycle is not None:
-        for found, result in queries.current_results_of(g.access, list(results)):
+        explainer = explain.Explainer(cycle)
+        for found, result in every:
             if found.id == cycle.id:
                 results[result.subject_id] = result
-        definition, _settings, _version = compute.definition_for(cycle)
+        for unit in units:
+            if unit.id in results:
+                summaries[unit.id] = explainer.summary(results[unit.id])
+        definition = explainer.definition
         for unit in units:
             track = definition.track_of_kind(unit.kind)
             for source in offered_sources(g.access, cycle, track) if track else []:
                 sheets_offered.append((unit, source))
+        member_track = definition.track_of_kind("member")
+        if member_track is not None:
+            member_sources = offered_sources(g.access, cycle, member_track)
         monthly = periodic_sources(definition)
+        if not published:
+            progress = _progress(cycle, definition, units, members)
     return render_template(
         "branch/home.html",
         units=units,
+        members=members,
+        unit_names={u.id: u.name for u in below},
+        cycles=cycles,
+        scheme_titles={c.scheme_key: plugins.registry().scheme(c.scheme_key).title for c in cycles},
         cycle=cycle,
         results=results,
+        summaries=summaries,
+        history=history,
         sheets_offered=sheets_offered,
+        member_sources=member_sources,
         monthly=monthly,
+        progress=progress,
         items=queries.ledger_items(g.access),
         today=date.today(),
-        published=cycle is not None and g.access.sees_results(cycle.phase),
+        published=published,
         titles=track_titles(cycle) if cycle else {},
         phases=PHASE_TITLES,
         publicity=publication.in_publicity(tenant_id),
     )
+
+
+def _progress(cycle, definition, units, members) -> list[dict]:
+    """For an open cycle: per unit (and for the members together) each counted source of
+    its track, with how many of its subjects have a sheet in and which are missing."""
+    subjects = [(u.id, u.kind, u.name) for u in units]
+    subjects += [(m.id, "member", m.name) for m in members]
+    entered: dict[uuid.UUID, set[str]] = {}
+    if subjects:
+        rows = db.session.execute(
+            select(ScoreSheet.subject_id, ScoreSheet.source)
+            .where(
+                ScoreSheet.tenant_id == cycle.tenant_id,
+                ScoreSheet.cycle_id == cycle.id,
+                ScoreSheet.subject_id.in_([s[0] for s in subjects]),
+            )
+            .distinct()
+        )
+        for subject_id, source in rows:
+            entered.setdefault(subject_id, set()).add(source)
+    found: dict[tuple[str, str], dict] = {}
+    for ident, kind, name in subjects:
+        track = definition.track_of_kind(kind)
+        for source in track.sources if track else ():
+            if source.automatic and not source.rubric:
+                continue  # computed from the activity records, nothing to enter
+            row = found.setdefault(
+                (track.key, source.key),
+                {"track": track.title, "source": source.title, "done": 0, "missing": []},
+            )
+            if source.key in entered.get(ident, ()):
+                row["done"] += 1
+            else:
+                row["missing"].append(name)
+    return list(found.values())

@@ -1,4 +1,5 @@
-"""A member's own page: their stars and grades over the years and what they are made of."""
+"""A member's own page (我的星级): each cycle's level and grade with its ten-second
+summary, a small chart over the years, and the cycles still in progress."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from flask import Blueprint, g, render_template
 from sqlalchemy import select
 
 from zhibu.db import db
-from zhibu.evaluations import compute, publication
+from zhibu.evaluations import compute, explain, publication
 from zhibu.models import Member
 from zhibu.web import queries
 from zhibu.web.common import track_titles
@@ -16,6 +17,8 @@ from zhibu.web.guard import register_page_errors, tenant_page
 
 bp = Blueprint("member", __name__, url_prefix="/t/<uuid:tenant_id>")
 register_page_errors(bp)
+
+WIDTH, HEIGHT, PAD = 320, 120, 24  # the chart's box, in SVG units
 
 
 @bp.get("/me")
@@ -25,20 +28,57 @@ def home(tenant_id: uuid.UUID):
     members = db.session.scalars(
         select(Member).where(Member.tenant_id == tenant_id, Member.id.in_(ids))
     ).all()
-    history = []
+    history, explainers = [], {}
     for cycle, result in queries.current_results_of(g.access, ids):
+        if cycle.id not in explainers:
+            explainers[cycle.id] = explain.Explainer(cycle)
         sources = dict(track_titles(cycle))
         history.append(
             {
                 "cycle": cycle,
                 "result": result,
-                "track": sources.get(result.track, result.track),
+                "track": sources.get(result.track, result.track or ""),
+                "summary": explainers[cycle.id].summary(result),
                 "lines": compute.explanation_of(result),
             }
         )
+    pending = [  # cycles not yet published whose scheme rates members: 进行中
+        c
+        for c in queries.cycles_of(tenant_id)
+        if not g.access.sees_results(c.phase) and _rates_members(c)
+    ]
     return render_template(
         "member/home.html",
         members=members,
         history=history,
         publicity=publication.in_publicity(tenant_id),
+        pending=pending,
+        chart=_chart(history),
     )
+
+
+def _rates_members(cycle) -> bool:
+    definition, _settings, _version = compute.definition_for(cycle)
+    track = definition.track_of_kind("member")
+    return track is not None and bool(track.sources)
+
+
+def _chart(history: list[dict]) -> dict | None:
+    """Points of a small line chart of the totals, oldest first (None under two)."""
+    rows = [h for h in reversed(history) if h["result"].total is not None]
+    if len(rows) < 2:
+        return None
+    totals = [h["result"].total for h in rows]
+    low, high = min(60.0, min(totals)), max(100.0, max(totals))
+    step = (WIDTH - 2 * PAD) / (len(rows) - 1)
+    points = []
+    for n, h in enumerate(rows):
+        x = PAD + n * step
+        y = HEIGHT - PAD - (h["result"].total - low) / (high - low) * (HEIGHT - 2 * PAD)
+        points.append({"x": round(x, 1), "y": round(y, 1), "label": h["cycle"].label, "h": h})
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "points": points,
+        "line": " ".join(f"{p['x']},{p['y']}" for p in points),
+    }

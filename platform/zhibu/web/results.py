@@ -4,11 +4,12 @@ the reports to download (the report API's own downloads)."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from zhibu.accounts import policy
-from zhibu.evaluations import compute, listing, publication
+from zhibu.evaluations import compute, explain, listing, publication
 from zhibu.evidence import service as evidence
 from zhibu.jobs import enqueue
 from zhibu.models import EvaluationResult
@@ -85,11 +86,8 @@ def explanation(tenant_id: uuid.UUID, cycle_id: uuid.UUID, result_id: uuid.UUID)
     if not policy.may_read_result(g.access, result.subject_kind, result.subject_id, cycle.phase):
         abort(404)
     lines = compute.explanation_of(result)
-    definition, _settings, _version = compute.definition_for(cycle)
-    track = next((t for t in definition.tracks if t.key == result.track), None)
-    groups: dict[str | None, list] = {}
-    for line in lines:
-        groups.setdefault(line.get("source"), []).append(line)
+    explainer = explain.Explainer(cycle)
+    track = explainer.tracks.get(result.track)
     files, sees_files = evidence.of_deductions(
         g.access, cycle.id, result.subject_kind, result.subject_id
     )
@@ -101,11 +99,37 @@ def explanation(tenant_id: uuid.UUID, cycle_id: uuid.UUID, result_id: uuid.UUID)
         result=result,
         name=queries.subject_names(tenant_id, {result.subject_id}).get(result.subject_id, ""),
         track=track,
-        groups=groups,
+        summary=explainer.summary(result),
+        groups=explain.folded(lines, track, explainer.rubrics),
         source_titles={s.key: s.title for s in track.sources} if track else {},
         titles=track_titles(cycle),
         published=publication.publication_of_set(cycle, result.result_set_id),
         history=publication.history(cycle, result.subject_kind, result.subject_id),
+    )
+
+
+@bp.get("/results/<uuid:result_id>/feedback")
+@tenant_page("read")
+def feedback(tenant_id: uuid.UUID, cycle_id: uuid.UUID, result_id: uuid.UUID):
+    """The one-page 反馈单 of a result, to print: the summary, each source's score and the
+    deductions with their reasons (print CSS in the page, nothing loaded from elsewhere)."""
+    cycle = cycle_or_404(tenant_id, cycle_id)
+    result = queries.result_of(tenant_id, result_id)
+    if result is None or result.cycle_id != cycle.id:
+        abort(404)
+    if not policy.may_read_result(g.access, result.subject_kind, result.subject_id, cycle.phase):
+        abort(404)
+    explainer = explain.Explainer(cycle)
+    track = explainer.tracks.get(result.track)
+    return render_template(
+        "results/feedback.html",
+        cycle=cycle,
+        result=result,
+        tenant=g.tenant,
+        name=queries.subject_names(tenant_id, {result.subject_id}).get(result.subject_id, ""),
+        summary=explainer.summary(result, top=10),
+        sources=[s for s in track.sources if s.key in result.source_scores] if track else [],
+        today=date.today(),
     )
 
 
