@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from zhibu.web import account, headers, health, i18n, pages
+from zhibu.web import account, errors, headers, health, i18n, pages
 from zhibu.web.guard import login_needed_json, wants_json
 
 csrf = CSRFProtect()
@@ -55,6 +55,7 @@ def init_web(app: Flask) -> None:
     account.init_account(app)  # after the session's user is loaded
     _init_csrf(app)  # after the session user is loaded: a timed-out form goes to login
     _init_upload_limit(app)
+    _init_error_pages(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
     modules = (admin, results, registry, ledger, sheets, totals, branch, months, member, oversight)
@@ -87,6 +88,12 @@ def _init_csrf(app: Flask) -> None:
             return redirect(url_for("pages.login"))
         message = _("表单已过期或来源不明,请刷新页面后重试。")
         return render_template("error.html", code=400, message=message), 400
+
+
+def _init_error_pages(app: Flask) -> None:
+    from zhibu.api import api
+
+    errors.init_error_pages(app, api.handle_http_exception)
 
 
 def _init_upload_limit(app: Flask) -> None:

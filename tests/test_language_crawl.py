@@ -1,0 +1,52 @@
+"""One language at a time: every page each role of each demo tenant reaches, crawled by
+following its links in Chinese and in English, shows only that language (data apart), no
+raw keys, and no JSON error body; an address that does not exist answers a page."""
+
+import pytest
+from authz_scene import login
+from language_crawl import chinese_problems, crawl, data_strings, english_problems, scheme_strings
+
+from zhibu.db import db
+from zhibu.demo import load_demo
+from zhibu.tenancy import system_scope, use_scope
+from zhibu.web.account import first_page
+
+
+@pytest.fixture
+def demo(app):
+    with app.app_context(), use_scope(system_scope(username="zhibu demo")):
+        made = load_demo()
+        logins = [(x.role, x.tenant, x.username, x.password) for x in made.logins]
+        chinese_data = data_strings(keys=False)
+        english_data = data_strings(keys=True) + "\n" + scheme_strings()
+        db.session.remove()
+    return logins, chinese_data, english_data
+
+
+def _each_role(app, logins, language):
+    for role, tenant, username, password in logins:
+        client = app.test_client()
+        client.get(f"/lang/{language}")
+        answer = login(client, username, password)
+        assert answer.status_code == 302, (role, tenant)
+        yield (role, tenant), crawl(app, client, answer.headers["Location"])
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_every_page_of_every_role_speaks_one_language(app, demo, language):
+    logins, chinese_data, english_data = demo
+    problems, pages = [], 0
+    for who, done in _each_role(app, logins, language):
+        pages += len(done.pages)
+        for page in done.pages:
+            if page.content_type.startswith("application/json"):
+                problems.append(f"{who} {page.url}: JSON answer {page.status}")
+            if language == "zh":
+                found = chinese_problems(page, chinese_data)
+            else:
+                found = english_problems(page, english_data)
+            problems += [f"{who} {p}" for p in found]
+            if page.status >= 500:
+                problems.append(f"{who} {page.url}: {page.status}")
+    assert pages > 100  # the crawl reached the pages, not only the landing ones
+    assert not problems, "\n".join(sorted(problems)[:400])
