@@ -9,7 +9,6 @@ from language_crawl import chinese_problems, crawl, data_strings, english_proble
 from zhibu.db import db
 from zhibu.demo import load_demo
 from zhibu.tenancy import system_scope, use_scope
-from zhibu.web.account import first_page
 
 
 @pytest.fixture
