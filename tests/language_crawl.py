@@ -34,6 +34,10 @@ ASCII_IN_CHINESE = {
 }  # fmt: skip
 
 
+# Chinese an English page may show: the name of the other language on the switch
+CHINESE_IN_ENGLISH = {"中文"}
+
+
 @dataclass
 class Page:
     url: str
@@ -115,20 +119,25 @@ def data_strings(*, keys: bool) -> str:
     return "\n".join(found)
 
 
+LIBRARIES = {"flask", "flask_babel", "werkzeug", "jinja2", "sqlalchemy", "pluggy", "click"}
+
+
 def scheme_strings() -> str:
     """The wording of every installed scheme (its titles, indicators, levels, rules)."""
     from zhibu.plugins import registry
 
     found: list[str] = []
-    seen: set[int] = set()
+    seen: dict[int, object] = {}  # holding what it saw: an id is never reused meanwhile
 
     def walk(value, depth=0):
-        if depth > 8 or id(value) in seen:
+        if depth > 12 or id(value) in seen:
             return
         if isinstance(value, str):
             found.append(value)
             return
-        seen.add(id(value))
+        seen[id(value)] = value
+        if type(value).__module__.split(".")[0] in LIBRARIES:
+            return  # a library's object (a lazy text, an engine): not the scheme's wording
         if isinstance(value, dict):
             for key, item in value.items():
                 walk(key, depth + 1)
@@ -142,8 +151,12 @@ def scheme_strings() -> str:
             for name in value.__slots__:
                 walk(getattr(value, name, None), depth + 1)
 
-    for scheme in registry().schemes.values():
+    made = registry()
+    for scheme in made.schemes.values():
         walk(scheme)
+        if scheme.define is not None:
+            walk(scheme.definition(scheme.resolve_settings()))
+    walk(made)
     return "\n".join(found)
 
 
@@ -211,5 +224,5 @@ def english_problems(page: Page, data: str) -> list[str]:
     return [
         f"{page.url}: {run!r}"
         for run in set(CJK.findall(page.text))
-        if run.strip("\u3000") and run not in data
+        if run.strip("\u3000") and run not in data and run not in CHINESE_IN_ENGLISH
     ]

@@ -31,6 +31,9 @@ def _each_role(app, logins, language):
         yield (role, tenant), crawl(app, client, answer.headers["Location"])
 
 
+# what a page says does not depend on the database: crawled once, on PostgreSQL
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_every_page_of_every_role_speaks_one_language(app, demo, language):
     logins, chinese_data, english_data = demo
@@ -49,3 +52,39 @@ def test_every_page_of_every_role_speaks_one_language(app, demo, language):
                 problems.append(f"{who} {page.url}: {page.status}")
     assert pages > 100  # the crawl reached the pages, not only the landing ones
     assert not problems, "\n".join(sorted(problems)[:400])
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("zh", "没有找到该页面"), ("en", "Page not found")]
+)
+def test_an_address_that_does_not_exist_answers_a_page_in_the_users_language(
+    app, language, words
+):
+    client = app.test_client()
+    client.get(f"/lang/{language}")
+    for path in ("/no-such-page", "/t/not-a-tenant/nothing", "/static/no-such.css"):
+        answer = client.get(path, headers={"Accept": "text/html"})
+        assert answer.status_code == 404 and answer.content_type.startswith("text/html"), path
+        page = answer.get_data(as_text=True)
+        assert words in page and 'href="/"' in page, path  # and a way back
+    api = client.get("/api/v1/no-such-thing", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.is_json  # the API keeps its JSON
+
+
+def test_a_method_a_page_does_not_take_answers_a_page_with_its_allow_header(app):
+    client = app.test_client()
+    answer = client.delete("/login", headers={"Accept": "text/html"})
+    assert answer.status_code == 405 and answer.content_type.startswith("text/html")
+    assert "GET" in answer.headers["Allow"] and "该页面不接受这种请求方式" in answer.text
+
+
+def test_an_unexpected_failure_answers_a_page_and_the_api_json(app):
+    @app.get("/boom-for-a-test")
+    def boom():
+        raise RuntimeError("a bug")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = app.test_client()
+    answer = client.get("/boom-for-a-test", headers={"Accept": "text/html"})
+    assert answer.status_code == 500 and "服务器出错" in answer.text
+    assert "a bug" not in answer.text and "Traceback" not in answer.text

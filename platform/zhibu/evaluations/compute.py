@@ -430,7 +430,9 @@ def store_history(cycle: Cycle, entries: list[dict[str, Any]]) -> ResultSet:
                 "flags": list(entry.get("flags") or []),
                 "actions": list(entry.get("actions") or []),
                 "source_scores": {},
-                "explanation": [["历史结果 / result of an earlier cycle"]],
+                "explanation": [
+                    ["历史结果", None, None, None, None, None, None, "result of an earlier cycle"]
+                ],
                 "gap": None,
                 "rank": None,
             }

@@ -73,7 +73,9 @@ def _init_csrf(app: Flask) -> None:
 
     @app.before_request
     def protect_pages() -> None:
-        if not request.path.startswith("/api/"):
+        # an address no page has, or a method it does not take, is answered as such (404,
+        # 405): nothing is done, so there is nothing to protect
+        if not request.path.startswith("/api/") and request.routing_exception is None:
             csrf.protect()
 
     @app.errorhandler(CSRFError)

@@ -76,6 +76,8 @@ def explanation(tenant_id: uuid.UUID, cycle_id: uuid.UUID, result_id: uuid.UUID)
         groups=groups,
         source_titles={s.key: s.title for s in track.sources} if track else {},
         titles=track_titles(cycle),
+        # an automatic check's line names it in its text: its key is not shown
+        automatic={i.key for i in definition.automatic},
     )
 
 
