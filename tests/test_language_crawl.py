@@ -57,9 +57,7 @@ def test_every_page_of_every_role_speaks_one_language(app, demo, language):
 @pytest.mark.parametrize(
     ("language", "words"), [("zh", "没有找到该页面"), ("en", "Page not found")]
 )
-def test_an_address_that_does_not_exist_answers_a_page_in_the_users_language(
-    app, language, words
-):
+def test_an_address_that_does_not_exist_answers_a_page_in_the_users_language(app, language, words):
     client = app.test_client()
     client.get(f"/lang/{language}")
     for path in ("/no-such-page", "/t/not-a-tenant/nothing", "/static/no-such.css"):
