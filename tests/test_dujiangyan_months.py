@@ -217,7 +217,7 @@ def test_bad_rows_are_named_and_nothing_is_saved(app, client, city):
     messages = {(e["row"], e["field"]): e["message"] for e in response.json["errors"]}
     assert "幸福社区党支部" not in messages[(3, "archive_code")]
     assert "不在青城村党支部" in messages[(3, "archive_code")]
-    assert "no member NOPE" in messages[(4, "archive_code")]
+    assert "没有档案编码为 NOPE 的党员" in messages[(4, "archive_code")]
     assert _sheet_count(app, city) == 0
 
 
@@ -667,3 +667,17 @@ def test_label_text_is_escaped(app, client, city):
     url = f"/api/v1/tenants/{city.tenant_id}/dujiangyan/branches/{city.ids['V1']}/labels"
     page = client.get(url, headers=city.headers["admin"]).get_data(as_text=True)
     assert "&lt;b&gt;张一&lt;/b&gt;" in page and "<b>张一" not in page
+
+
+def test_a_refused_row_speaks_the_users_language(app):
+    """The same refusal, asked for in English, is in English only."""
+    from flask import session
+
+    from zhibu.i18n import _
+
+    with app.test_request_context():
+        session["lang"] = "en"
+        text = _("没有档案编码为 %(label)s 的党员", label="NOPE")
+    with app.test_request_context():
+        chinese = _("没有档案编码为 %(label)s 的党员", label="NOPE")
+    assert (text, chinese) == ("No member with archive code NOPE", "没有档案编码为 NOPE 的党员")

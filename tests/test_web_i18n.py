@@ -16,11 +16,20 @@ CORE = WEB.parent  # services mark their messages with zhibu.i18n._ like the pag
 PO = WEB / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 
 
+PLUGINS = CORE.parent.parent / "plugins"  # the built-in schemes use the core's catalog
+
+
 def _texts() -> set[str]:
     method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
     keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None}
-    found = extract_from_dir(str(CORE), method_map, keywords=keywords)
-    return {message for _file, _line, message, _comments, _context in found}
+    found = [
+        message
+        for folder in (CORE, PLUGINS)
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(folder), method_map, keywords=keywords
+        )
+    ]
+    return set(found)
 
 
 def test_every_text_of_the_pages_and_services_has_its_english():

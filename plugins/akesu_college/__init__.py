@@ -27,6 +27,14 @@ SCHEME = Scheme(
     # 支委会评价 (the member track's ``committee``) for the members of its own branch.
     branch_sources=frozenset({"committee"}),
     labels={
+        "akesu.veto": "一票否决",  # a rule
+        "akesu.member_quota": "五星党员名额",  # a rule
+        "akesu.model_branch": "样板党支部认定",  # a rule
+        "akesu.model_recheck": "样板党支部复查复验",  # a rule
+        "akesu.model_two_under_90": "样板党支部连续两次 90 分以下",  # a rule
+        "akesu.rectification_plan": "二星级及以下整改",  # a rule
+        "akesu.two_low_years_branch": "支部连续两年二星级及以下",  # a rule
+        "akesu.two_low_years_member": "党员连续两年二星级及以下",  # a rule
         "model_branch_revoked": "复查复验 90 分以下,取消样板党支部称号",
         "interview_general_branch_secretary": "约谈所隶属党总支书记(或副书记)",
         "adjust_branch_secretary": "对党支部书记进行调整和相应处理",

@@ -69,14 +69,16 @@ def model_branch(ctx: Context) -> None:
         if rated and share >= 0.2 - 1e-9:
             branch.titles.append(MODEL)
             branch.note(
-                f"五星支部,五星党员 {five}/{rated} = {share:.0%} ≥ 20% → 样板党支部 / model branch",
+                f"五星支部,五星党员 {five}/{rated} = {share:.0%} ≥ 20% → 样板党支部",
                 rule="akesu.model_branch",
+                en=f"five-star branch, five-star members {five}/{rated} = {share:.0%} ≥ 20% "
+                "→ model branch",
             )
         else:
             branch.note(
-                f"五星支部,五星党员 {five}/{rated} 不足 20%,不认定样板党支部 / "
-                "under 20 % five-star members",
+                f"五星支部,五星党员 {five}/{rated} 不足 20%,不认定样板党支部",
                 rule="akesu.model_branch",
+                en=f"five-star members {five}/{rated}, under 20 %: not a model branch",
             )
 
 
@@ -104,14 +106,16 @@ def model_recheck(ctx: Context) -> None:
         if r.vetoed(branch) or branch.total is None or branch.total < 90:
             branch.flag(
                 "model_branch_revoked",
-                "复查复验 90 分以下,取消样板党支部称号 / model branch title revoked",
+                "复查复验 90 分以下,取消样板党支部称号",
                 rule="akesu.model_recheck",
+                en="model branch title revoked",
             )
         elif MODEL not in branch.titles:
             branch.titles.append(MODEL)
             branch.note(
-                "复查复验 90 分以上,保留样板党支部称号 / re-checked: title kept",
+                "复查复验 90 分以上,保留样板党支部称号",
                 rule="akesu.model_recheck",
+                en="re-checked: title kept",
             )
 
 
@@ -126,8 +130,9 @@ def model_two_under_90(ctx: Context) -> None:
             for action in ("interview_general_branch_secretary", "adjust_branch_secretary"):
                 branch.act(
                     action,
-                    "样板党支部连续两次考核 90 分以下 / two cycles under 90",
+                    "样板党支部连续两次考核 90 分以下",
                     rule="akesu.model_two_under_90",
+                    en="two cycles under 90",
                 )
 
 
@@ -140,8 +145,9 @@ def rectification_plan(ctx: Context) -> None:
         if result.stars is not None and result.stars <= 2:
             result.act(
                 "rectification_plan",
-                "二星级及以下:制定整改方案,限期整改 / rectification plan",
+                "二星级及以下:制定整改方案,限期整改",
                 rule="akesu.rectification_plan",
+                en="rectification plan",
             )
 
 
@@ -156,8 +162,9 @@ def two_low_years_branch(ctx: Context) -> None:
             for action in ("interview_general_branch_secretary", "adjust_branch_secretary"):
                 branch.act(
                     action,
-                    "连续两年二星级及以下 / two years at two stars or fewer",
+                    "连续两年二星级及以下",
                     rule="akesu.two_low_years_branch",
+                    en="two years at two stars or fewer",
                 )
 
 
@@ -171,8 +178,9 @@ def two_low_years_member(ctx: Context) -> None:
         if r.run_of(ctx, member, 2, r.at_most(2)):
             member.flag(
                 "unqualified_member",
-                "连续两年二星级及以下,列入不合格党员范围 / unqualified member",
+                "连续两年二星级及以下,列入不合格党员范围",
                 rule="akesu.two_low_years_member",
+                en="unqualified member",
             )
 
 

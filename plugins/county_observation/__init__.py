@@ -23,6 +23,8 @@ SCHEME = Scheme(
     cycle_options=CYCLE_OPTIONS,
     deadlines=deadlines,
     labels={
+        "county.rank_in_township": "乡镇内排名",  # a rule
+        "county.township_from_sites": "乡镇得分取示范点平均",  # a rule
         "no_demo_site": "未推荐示范点或示范点未评分",
         "trimmed_mean": "去掉最高分和最低分后平均",  # the choices of the aggregation setting
         "mean": "平均",

@@ -50,8 +50,9 @@ def township_from_sites(ctx: Context) -> None:
         if not sites:
             township.flag(
                 "no_demo_site",
-                "未推荐示范点或示范点未评分 / no scored demonstration site",
+                "未推荐示范点或示范点未评分",
                 rule="county.township_from_sites",
+                en="no scored demonstration site",
             )
             continue
         township.total = round2(mean([s.total for s in sites]))
@@ -59,11 +60,12 @@ def township_from_sites(ctx: Context) -> None:
             f"{ctx.subjects[s.subject].name or s.subject} {fmt(s.total)}" for s in sites
         )
         township.note(
-            f"示范点平均 / mean of demonstration sites: {listed} → {fmt(township.total)}",
+            f"示范点平均:{listed} → {fmt(township.total)}",
             township.total,
             rule="county.township_from_sites",
+            en=f"mean of demonstration sites: {listed} → {fmt(township.total)}",
         )
-        apply_band(track, township)
+        apply_band(track, township, ctx.definition.grade_names)
     r.rank_within(townships, "全县", rule="county.township_from_sites")
 
 

@@ -23,6 +23,12 @@ SCHEME = Scheme(
     periods=("year",),
     deadlines=deadlines,
     labels={
+        "dujiangyan.insufficient_months": "记实月数",  # a rule
+        "dujiangyan.interview_and_mentoring": "警示等次约谈帮教",  # a rule
+        "dujiangyan.organizational_disposal": "不合格等次组织处置",  # a rule
+        "dujiangyan.reminder_talk": "不合格支部提醒谈话",  # a rule
+        "dujiangyan.reorganize_committee": "连续两次不合格调整班子",  # a rule
+        "dujiangyan.weak_lax": "软弱涣散认定",  # a rule
         "weak_lax": "软弱涣散党组织,限期整顿",
         "insufficient_months": "月度记实考评月数不足",
         "reminder_talk": "对党支部主要负责人提醒或诫勉谈话",

@@ -40,6 +40,7 @@ from zhibu.api.security import authorize
 from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.evaluations import entry
+from zhibu.i18n import _
 from zhibu.orgs.service import get_org
 
 blp = Blueprint(
@@ -212,7 +213,7 @@ def _invalid(exc: ValidationError):
     for name, texts in messages.items():
         if name != "rows" or not isinstance(texts, dict):
             problems.append({"row": 0, "field": name, "message": _text(texts)})
-    body = error_body(422, "请求格式不正确,未保存 / the request is not valid; nothing was saved")
+    body = error_body(422, _("请求格式不正确,未保存。"))
     return jsonify(body | {"errors": problems}), 422
 
 
@@ -240,7 +241,7 @@ def month_workbook(tenant_id: uuid.UUID, org_id: uuid.UUID, month: str):
 def _upload() -> bytes:
     upload = request.files.get("file")
     if upload is None:
-        raise ServiceError("请上传 .xlsx 文件(字段 file)/ upload the workbook as 'file'")
+        raise ServiceError(_("请上传 .xlsx 文件(字段 file)。"), field="file")
     return upload.read()
 
 

@@ -33,6 +33,7 @@ from zhibu.evaluations import phases, sheets
 from zhibu.evaluations.compute import definition_for
 from zhibu.evaluations.cycles import ensure_open
 from zhibu.evaluations.periods import parse_period
+from zhibu.i18n import _
 from zhibu.models import Cycle, Member, MemberTransfer, OrgUnit, ScoreItem, ScoreSheet
 from zhibu.orgs.service import get_org, subtree_query
 
@@ -117,8 +118,7 @@ class MonthRejected(ServiceError):
     def __init__(self, problems: list[RowProblem]):
         count = len(problems)
         super().__init__(
-            f"有 {count} 处错误,本月记录未保存 / {count} problem{'s' if count != 1 else ''}: "
-            "nothing was saved",
+            _("有 %(count)s 处错误,本月记录未保存。", count=count),
             errors=[asdict(p) for p in problems],
         )
         self.problems = problems
@@ -144,8 +144,7 @@ def month_cycle(tenant_id: uuid.UUID, month: str) -> Cycle:
     )
     if cycle is None:
         raise NotFound(
-            f"{month[:4]} 年度的量化考评周期尚未开启 / no {month[:4]} cycle of {SCHEME_KEY}: "
-            "open it first",
+            _("%(year)s 年度的量化考评周期尚未开启,请先开启。", year=month[:4]),
             field="month",
         )
     return cycle
@@ -306,8 +305,11 @@ def check_rows(
                     RowProblem(
                         number,
                         "archive_code",
-                        f"与第 {first} 行是同一名党员({person.archive_code})/ the same member "
-                        f"as row {first}",
+                        _(
+                            "与第 %(first)s 行是同一名党员(%(code)s)",
+                            first=first,
+                            code=person.archive_code,
+                        ),
                     )
                 )
             if row.name is not None and row.name != person.name:
@@ -315,8 +317,12 @@ def check_rows(
                     RowProblem(
                         number,
                         "name",
-                        f"档案编码 {person.archive_code} 是{person.name},不是{row.name} / "
-                        f"{person.archive_code} is {person.name}, not {row.name}",
+                        _(
+                            "档案编码 %(code)s 是%(name)s,不是%(given)s",
+                            code=person.archive_code,
+                            name=person.name,
+                            given=row.name,
+                        ),
                     )
                 )
         found += _check_values(number, row, rubric)
@@ -339,9 +345,7 @@ def check_rows(
 
 def _person(sheet: MonthSheet, row: MonthRow, by_code, by_id, number, found) -> Person | None:
     if row.member_id is None and not row.archive_code:
-        found.append(
-            RowProblem(number, "archive_code", "请填写档案编码 / give the member's archive code")
-        )
+        found.append(RowProblem(number, "archive_code", _("请填写档案编码")))
         return None
     person = by_id.get(row.member_id) if row.member_id else by_code.get(row.archive_code)
     if person is None:
@@ -353,9 +357,12 @@ def _person(sheet: MonthSheet, row: MonthRow, by_code, by_id, number, found) -> 
             RowProblem(
                 number,
                 "archive_code",
-                f"member_id 是{person.name}({person.archive_code}),与档案编码 "
-                f"{row.archive_code} 不是同一名党员 / member_id is {person.archive_code}, "
-                f"not {row.archive_code}",
+                _(
+                    "党员编号对应%(name)s(%(code)s),与档案编码 %(given)s 不是同一名党员",
+                    name=person.name,
+                    code=person.archive_code,
+                    given=row.archive_code,
+                ),
             )
         )
         return None
@@ -369,11 +376,13 @@ def _not_on_sheet(sheet: MonthSheet, row: MonthRow) -> str:
     )
     label = row.archive_code or str(row.member_id)
     if member is None:
-        return f"没有档案编码为 {label} 的党员 / no member {label} in this tenant"
-    return (
-        f"{member.name}({member.archive_code}){sheet.month} 不在{sheet.unit.name},或不参加"
-        f"考评 / {member.archive_code} was not a rated member of {sheet.unit.code} in "
-        f"{sheet.month}"
+        return _("没有档案编码为 %(label)s 的党员", label=label)
+    return _(
+        "%(name)s(%(code)s)%(month)s 不在%(unit)s,或不参加考评",
+        name=member.name,
+        code=member.archive_code,
+        month=sheet.month,
+        unit=sheet.unit.name,
     )
 
 
@@ -385,7 +394,7 @@ def _check_values(number: int, row: MonthRow, rubric: engine.Rubric) -> list[Row
             RowProblem(
                 number,
                 "score",
-                "请填写月度得分,或按指标扣分 / give a score, or items or deductions",
+                _("请填写月度得分,或按指标扣分"),
             )
         )
     elif row.score is not None and detailed:
@@ -393,12 +402,14 @@ def _check_values(number: int, row: MonthRow, rubric: engine.Rubric) -> list[Row
             RowProblem(
                 number,
                 "score",
-                "月度得分与按指标录入只能二选一 / give either a score or items/deductions",
+                _("月度得分与按指标录入只能二选一"),
             )
         )
     elif row.score is not None and not 0 <= row.score <= 100:
         problems.append(
-            RowProblem(number, "score", f"月度得分应在 0–100 之间,不是 {row.score:g} / 0–100")
+            RowProblem(
+                number, "score", _("月度得分应在 0–100 之间,不是 %(score)s", score=f"{row.score:g}")
+            )
         )
     for code, points in row.items.items():
         problems += _check_item(number, f"items.{code}", code, points, rubric)
@@ -411,19 +422,25 @@ def _check_values(number: int, row: MonthRow, rubric: engine.Rubric) -> list[Row
             continue
         if not str(d.get("reason") or "").strip():
             problems.append(
-                RowProblem(number, name, f"{indicator.code} 扣分须注明原因 / give a reason")
+                RowProblem(number, name, _("%(code)s 扣分须注明原因", code=indicator.code))
             )
         points = d.get("points") or 0
         taken[indicator.code] += points
         if points <= 0:
-            problems.append(RowProblem(number, name, f"{indicator.code} 扣分应大于 0 / positive"))
+            problems.append(
+                RowProblem(number, name, _("%(code)s 扣分应大于 0", code=indicator.code))
+            )
         elif taken[indicator.code] > indicator.max_points + 1e-9:
             problems.append(
                 RowProblem(
                     number,
                     name,
-                    f"{indicator.code} 最多扣 {indicator.max_points:g} 分,合计扣了 "
-                    f"{taken[indicator.code]:g} 分 / more than its {indicator.max_points:g}",
+                    _(
+                        "%(code)s 最多扣 %(most)s 分,合计扣了 %(taken)s 分",
+                        code=indicator.code,
+                        most=f"{indicator.max_points:g}",
+                        taken=f"{taken[indicator.code]:g}",
+                    ),
                 )
             )
     return problems
@@ -438,15 +455,20 @@ def _check_item(number, name, code, points, rubric) -> list[RowProblem]:
             RowProblem(
                 number,
                 name,
-                f"{code} {indicator.title} 应在 0–{indicator.max_points:g} 分之间,不是 "
-                f"{points:g} / 0–{indicator.max_points:g}",
+                _(
+                    "%(code)s %(title)s 应在 0–%(most)s 分之间,不是 %(points)s",
+                    code=code,
+                    title=indicator.title,
+                    most=f"{indicator.max_points:g}",
+                    points=f"{points:g}",
+                ),
             )
         ]
     return []
 
 
 def unknown(code) -> str:
-    return f"没有指标 {code} / no indicator {code!r} on the 四讲四有 sheet (P01 … F13)"
+    return _("“四讲四有”评分表没有指标 %(code)s(应为 P01 … F13)", code=code)
 
 
 def save_month(

@@ -30,8 +30,9 @@ def weak_lax(ctx: Context) -> None:
             branch.flag(
                 "weak_lax",
                 f"低于三星级标准({ctx.settings['three_star_from']:g} 分),确定为软弱涣散党组织,"
-                "限期整顿 / weak and lax: to be reorganized",
+                "限期整顿",
                 rule="dujiangyan.weak_lax",
+                en="weak and lax: to be reorganized",
             )
 
 
@@ -49,9 +50,9 @@ def insufficient_months(ctx: Context) -> None:
         if months < least:
             member.flag(
                 "insufficient_months",
-                f"月度记实考评只有 {months} 个月,不足 {least} 个月 / "
-                f"{months} months recorded, fewer than {least}",
+                f"月度记实考评只有 {months} 个月,不足 {least} 个月",
                 rule="dujiangyan.insufficient_months",
+                en=f"{months} months recorded, fewer than {least}",
             )
 
 
@@ -64,8 +65,9 @@ def reminder_talk(ctx: Context) -> None:
         if branch.grade == UNQUALIFIED:
             branch.act(
                 "reminder_talk",
-                "考评不合格:对党支部主要负责人进行提醒或诫勉谈话 / reminder talk with the leader",
+                "考评不合格:对党支部主要负责人进行提醒或诫勉谈话",
                 rule="dujiangyan.reminder_talk",
+                en="reminder talk with the leader",
             )
 
 
@@ -83,9 +85,9 @@ def reorganize_committee(ctx: Context) -> None:
         if r.run_of(ctx, branch, 2, _unqualified):
             branch.act(
                 "reorganize_committee",
-                "连续两次考评不合格:对党支部班子进行组织调整 / "
-                "unqualified twice running: reorganize the committee",
+                "连续两次考评不合格:对党支部班子进行组织调整",
                 rule="dujiangyan.reorganize_committee",
+                en="unqualified twice running: reorganize the committee",
             )
 
 
@@ -99,8 +101,9 @@ def interview_and_mentoring(ctx: Context) -> None:
         if member.grade == "warning":
             member.act(
                 "interview_and_mentoring",
-                "警示等次:由上级党组织进行组织约谈、结对帮教 / interview and mentoring",
+                "警示等次:由上级党组织进行组织约谈、结对帮教",
                 rule="dujiangyan.interview_and_mentoring",
+                en="interview and mentoring",
             )
 
 
@@ -114,8 +117,9 @@ def organizational_disposal(ctx: Context) -> None:
         if member.grade == UNQUALIFIED:
             member.act(
                 "organizational_disposal",
-                "不合格等次:稳妥有序予以组织处置 / organizational disposal",
+                "不合格等次:稳妥有序予以组织处置",
                 rule="dujiangyan.organizational_disposal",
+                en="organizational disposal",
             )
 
 

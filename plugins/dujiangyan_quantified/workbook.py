@@ -42,7 +42,7 @@ from zhibu import controls, engine
 from zhibu.errors import ServiceError
 from zhibu.evaluations import phases, sheets
 from zhibu.evaluations.cycles import ensure_open
-from zhibu.i18n import _l
+from zhibu.i18n import _, _l
 from zhibu.members.roster import BY_FIELD as ROSTER_COLUMNS
 from zhibu.workbooks import normalize as n
 from zhibu.workbooks.reader import WorkbookError, open_workbook
@@ -99,8 +99,7 @@ class WorkbookRejected(ServiceError):
     def __init__(self, report: WorkbookReport):
         count = len(report.errors)
         super().__init__(
-            f"表格有 {count} 处错误,未导入任何数据 / the workbook has {count} problem"
-            f"{'s' if count != 1 else ''}; nothing was saved",
+            _("表格有 %(count)s 处错误,未导入任何数据。", count=count),
             errors=report.errors,
         )
         self.report = report
@@ -277,8 +276,11 @@ def _check_banner(rows: list[tuple], sheet: months.MonthSheet, found: _Read) -> 
                         number,
                         index + 1,
                         label,
-                        f"此表是 {given} 的,不是 {expected[label]} 的 / this workbook is for "
-                        f"{given}, not {expected[label]}",
+                        _(
+                            "此表是 %(given)s 的,不是 %(expected)s 的",
+                            given=given,
+                            expected=expected[label],
+                        ),
                     )
                 )
 
@@ -310,8 +312,11 @@ def _read_row(number: int, row: tuple, layout: _Layout, rubric, stored, found: _
                     number,
                     layout,
                     layout.columns.get(SCORE),
-                    f"月度得分 {score:g} 与扣分不符,应为 {expected:g} / "
-                    f"{score:g} does not match the deductions ({expected:g})",
+                    _(
+                        "月度得分 %(score)s 与扣分不符,应为 %(expected)s",
+                        score=f"{score:g}",
+                        expected=f"{expected:g}",
+                    ),
                 )
             )
         score = None  # the deductions say it all
@@ -382,15 +387,18 @@ def _detail(
         else:
             missing.append(code)
     if missing and not reason:
-        found.errors.append(_at(number, layout, at, _NO_REASON))
+        found.errors.append(_at(number, layout, at, _("按指标扣分须注明扣分原因")))
     elif missing:
         found.errors.append(
             _at(
                 number,
                 layout,
                 at,
-                f"{'、'.join(missing)} 扣分须注明原因,写作 {missing[0]}:原因 / give a reason for "
-                f"{', '.join(missing)} ({missing[0]}:reason)",
+                _(
+                    "%(codes)s 扣分须注明原因,写作 %(first)s:原因",
+                    codes="、".join(missing),
+                    first=missing[0],
+                ),
             )
         )
     return items, deductions
@@ -423,22 +431,16 @@ def _reasons(number, layout, at, reason, deducted: set[str], rubric, found: _Rea
         match = REASON_CODE.match(segment)
         code, text = match[1], match[2].strip()
         if rubric.indicator(code) is None:
-            problems.append(f"原因中的 {code} 不是指标 / {code} is not an indicator")
+            problems.append(_("原因中的 %(code)s 不是指标", code=code))
         elif code not in deducted:
-            problems.append(
-                f"原因写了 {code},但本行 {code} 列没有扣分 / a reason for {code}, which this "
-                "row does not deduct"
-            )
+            problems.append(_("原因写了 %(code)s,但本行 %(code)s 列没有扣分", code=code))
         elif not text:
-            problems.append(f"{code} 的原因是空的 / the reason for {code} is empty")
+            problems.append(_("%(code)s 的原因是空的", code=code))
         else:
             per_item.setdefault(code, []).append(text)
     for problem in problems:
         found.errors.append(_at(number, layout, at, f"扣分原因写作“P07:原因;R02:原因”:{problem}"))
     return False if problems else per_item
-
-
-_NO_REASON = "按指标扣分须注明扣分原因 / deductions need a reason (扣分原因)"
 
 
 def _number(number, layout, index, raw, found: _Read, deduction: bool = False) -> float | None:
@@ -450,7 +452,7 @@ def _number(number, layout, index, raw, found: _Read, deduction: bool = False) -
     if value is None:
         return None
     if deduction and value < 0:
-        found.errors.append(_at(number, layout, index, "扣分不能为负数 / negative deduction"))
+        found.errors.append(_at(number, layout, index, _("扣分不能为负数")))
         return None
     return value
 

@@ -25,6 +25,14 @@ SCHEME = Scheme(
     targets=TARGETS,
     deadlines=deadlines,
     labels={
+        "enterprise.downgrade": "降星事项",  # a rule
+        "enterprise.group": "党小组设置",  # a rule
+        "enterprise.half_year_review": "半年评审",  # a rule
+        "enterprise.lapse": "组织生活与党费",  # a rule
+        "enterprise.movement": "晋星与降星",  # a rule
+        "enterprise.targeted_assistance": "三星级定向帮扶",  # a rule
+        "enterprise.training": "学习培训学时",  # a rule
+        "enterprise.two_years": "连续两年不能晋星",  # a rule
         "half_year_review": "半年评审,年度定星",
         "promoted": "晋星",
         "kept": "保留原星级",

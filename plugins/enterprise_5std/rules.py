@@ -40,8 +40,9 @@ def half_year_review(ctx: Context) -> None:
     for result in ctx.rated(TRACK):
         result.flag(
             "half_year_review",
-            "半年评审,年度定星 / half-year review: the year sets the stars",
+            "半年评审,年度定星",
             rule="enterprise.half_year_review",
+            en="half-year review: the year sets the stars",
         )
 
 
@@ -66,8 +67,9 @@ def movement(ctx: Context) -> None:
         if step:
             result.flag(
                 step,
-                f"{names[step]}:{last.stars}★ → {result.stars}★ / {step}",
+                f"{names[step]}:{last.stars}★ → {result.stars}★",
                 rule="enterprise.movement",
+                en=f"{step}: {last.stars}★ → {result.stars}★",
             )
 
 
@@ -96,9 +98,10 @@ def two_years_not_promoted(ctx: Context) -> None:
         if _not_promoted(result, last) and last is not None and _not_promoted(last, before):
             result.act(
                 "secretary_not_excellent",
-                "连续两年不能晋星:支部书记不得评优、不得晋升职务,"
-                "扣发年度绩效 2% / two years without promotion",
+                "连续两年不能晋星:支部书记不得评优、不得晋升职务,扣发年度绩效 2%",
                 rule="enterprise.two_years",
+                en="two years without promotion: the secretary is not rated excellent nor "
+                "promoted, 2% of the year's bonus withheld",
             )
 
 
@@ -111,13 +114,14 @@ def targeted_assistance(ctx: Context) -> None:
         if result.stars == 3:
             result.act(
                 "targeted_assistance",
-                "三星级:组织人员或其他党组织定向帮扶 / targeted assistance",
+                "三星级:组织人员或其他党组织定向帮扶",
                 rule="enterprise.targeted_assistance",
+                en="three stars: targeted assistance by people or another organization",
             )
 
 
-def _months(months) -> str:
-    return "、".join(m[5:] for m in sorted(months)) or "无"
+def _months(months, none: str = "无", joint: str = "、") -> str:
+    return joint.join(m[5:] for m in sorted(months)) or none
 
 
 def lapsed_six_months(ctx: Context) -> None:
@@ -134,18 +138,20 @@ def lapsed_six_months(ctx: Context) -> None:
         attended = roster.attended_months(member, records)
         paid = roster.paid_months(member, records)
         wanted = roster.member_months(member, ctx.cycle)
+        came, gave = attended & set(wanted), paid & set(wanted)
         result.note(
-            f"组织生活:出勤 {_months(attended & set(wanted))} 月;党费:已交 "
-            f"{_months(paid & set(wanted))} 月 / months attended; months paid",
+            f"组织生活:出勤 {_months(came)} 月;党费:已交 {_months(gave)} 月",
             rule="enterprise.lapse",
+            en=f"months attended: {_months(came, 'none', ', ')}; "
+            f"months paid: {_months(gave, 'none', ', ')}",
         )
         found = roster.lapse(member, ctx.cycle)
         if found.lapsed(roster.LAPSE_MONTHS):
             result.flag(
                 "lapsed_six_months",
-                f"{found.text()}:按规定应予核实,无正当理由的按自行脱党处理 / "
-                "six months without organizational life or dues",
+                f"{found.text()}:按规定应予核实,无正当理由的按自行脱党处理",
                 rule="enterprise.lapse",
+                en="six months without organizational life or dues: to be looked into",
             )
 
 
@@ -160,11 +166,13 @@ def training_short(ctx: Context) -> None:
         member = ctx.subjects[result.subject]
         hours = roster.training_hours(member, ctx.cycle)
         needed = roster.required_hours(member, ctx.cycle)
-        text = f"学习培训 {hours:g}/{needed:g} 学时 / training hours"
+        text, en = f"学习培训 {hours:g}/{needed:g} 学时", f"training {hours:g}/{needed:g} hours"
         if hours + 1e-9 < needed:
-            result.flag("training_short", f"{text}:未达到", rule="enterprise.training")
+            result.flag(
+                "training_short", f"{text}:未达到", rule="enterprise.training", en=f"{en}: short"
+            )
         else:
-            result.note(text, rule="enterprise.training")
+            result.note(text, rule="enterprise.training", en=en)
 
 
 def party_group_size(ctx: Context) -> None:
@@ -181,11 +189,17 @@ def party_group_size(ctx: Context) -> None:
             if m.kind == "member" and (m.periods is None or last in m.periods)
         ]
         full = sum(1 for m in people if roster.is_full(m))
-        text = f"党员 {len(people)} 人,其中正式党员 {full} 人 / members, full members"
+        text = f"党员 {len(people)} 人,其中正式党员 {full} 人"
+        en = f"{len(people)} members, {full} of them full members"
         if len(people) < 3 or full < 1:
-            result.flag("group_below_standard", f"{text}:不符合要求", rule="enterprise.group")
+            result.flag(
+                "group_below_standard",
+                f"{text}:不符合要求",
+                rule="enterprise.group",
+                en=f"{en}: below the standard",
+            )
         else:
-            result.note(text, rule="enterprise.group")
+            result.note(text, rule="enterprise.group", en=en)
 
 
 RULES = (

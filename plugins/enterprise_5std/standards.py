@@ -21,7 +21,7 @@ Check = Callable[[r.Branch, Cycle, Mapping[str, Any], float], Computed]
 
 
 def _na(why: str) -> Computed:
-    return Computed(0, 0, (), f"不适用 / not applicable: {why}")
+    return Computed(0, 0, (), f"不适用:{why}", "not applicable")
 
 
 def _share(points: float, met: int, of: int) -> float:
@@ -60,7 +60,7 @@ def committee(branch: r.Branch, cycle: Cycle, settings, points: float) -> Comput
     board = [m for m in members if r.is_committee(m)]
     counted = tuple(r.label(m) for m in board)
     if not any(r.is_secretary(m) for m in board):
-        return Computed(0, points, counted, "未配备支部书记 / no secretary")
+        return Computed(0, points, counted, "未配备支部书记", "no secretary")
     if len(members) < 7:
         return Computed(points, points, counted, f"党员 {len(members)} 人,不足7人:设书记即可")
     size = len(board)
@@ -87,13 +87,15 @@ def term(branch: r.Branch, cycle: Cycle, settings, points: float) -> Computed:
     """
     elections = _elections(branch, cycle)
     if not elections:
-        return Computed(0, points, (), "未登记换届选举 / no election recorded")
+        return Computed(0, points, (), "未登记换届选举", "no election recorded")
     last = elections[-1].date
     due = r.years_after(last, settings["term_years"])
     counted = (f"{last} 换届选举",)
     if due > cycle.end:
         return Computed(points, points, counted, f"任期{settings['term_years']}年,{due} 届满")
-    return Computed(0, points, counted, f"任期已于 {due} 届满,未按时改选 / overdue")
+    return Computed(
+        0, points, counted, f"任期已于 {due} 届满,未按时改选", f"term ended {due}: overdue"
+    )
 
 
 def secretary_standing(branch: r.Branch, cycle: Cycle, settings, points: float) -> Computed:
@@ -154,7 +156,7 @@ def _regular(
             first.setdefault(of(record.date[:7]), record.date)
     met = [p for p in periods if p in first]
     missed = [p for p in periods if p not in first]
-    note = f"缺 / missing: {'、'.join(missed)}" if missed else "每期均已召开 / none missed"
+    note = f"缺:{'、'.join(missed)}" if missed else "每期均已召开"
     return len(met), tuple(first[p] for p in met), note
 
 
@@ -222,7 +224,7 @@ def secretary_lecture(branch: r.Branch, cycle: Cycle, settings, points: float) -
     counted = tuple(f"{x.date} {x.lecturer}" for x in sorted(given, key=_date))
     if given:
         return Computed(points, points, counted, "书记已讲党课")
-    return Computed(0, points, counted, "书记本年度未讲党课 / the secretary gave no lecture")
+    return Computed(0, points, counted, "书记本年度未讲党课", "the secretary gave no lecture")
 
 
 def theme_party_day(branch: r.Branch, cycle: Cycle, settings, points: float) -> Computed:
@@ -236,7 +238,7 @@ def _yearly(kind: str, branch: r.Branch, cycle: Cycle, points: float) -> Compute
     held = sorted(x.date for x in cycle.records_of(branch.subject.code) if x.kind == kind)
     if held:
         return Computed(points, points, tuple(held), "本年度已召开")
-    return Computed(0, points, (), "本年度未召开 / not held this year")
+    return Computed(0, points, (), "本年度未召开", "not held this year")
 
 
 def org_life_meeting(branch: r.Branch, cycle: Cycle, settings, points: float) -> Computed:
@@ -261,7 +263,7 @@ def training(branch: r.Branch, cycle: Cycle, settings, points: float) -> Compute
     时间应很多于56学时。"
     """
     if not branch.members:
-        return Computed(0, points, (), "无党员 / no members")
+        return Computed(0, points, (), "无党员", "no members")
     reached, counted, short = 0, [], []
     for member in branch.members:
         hours, needed = r.training_hours(member, cycle), r.required_hours(member, cycle)
@@ -285,7 +287,7 @@ def no_lapse(branch: r.Branch, cycle: Cycle, settings, points: float) -> Compute
     """
     limit = r.LAPSE_MONTHS
     if not branch.members:
-        return Computed(0, points, (), "无党员 / no members")
+        return Computed(0, points, (), "无党员", "no members")
     lapsed = []
     for member in branch.members:
         found = r.lapse(member, cycle)

@@ -28,8 +28,9 @@ def test_a_brief_rubric_sums_the_untouched_lines_in_one():
         "每月记实考评 2021-03: L2 第2项 −2(欠交党费)",
         "每月记实考评 2021-03: L2 第2项 0/2",
         "每月记实考评 2021-03: L7 第7项 1.5/2",
-        "每月记实考评 2021-03: 其余 48 项未扣分 96 分 / 48 more lines at full points",
+        "每月记实考评 2021-03: 其余 48 项未扣分 96 分",
     ]
+    assert lines[-1].en == "每月记实考评 2021-03: 48 more lines at full points 96"
     assert sum(line.points for line in lines if not line.reason) == total
 
 

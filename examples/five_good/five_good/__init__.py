@@ -24,6 +24,9 @@ SCHEME = Scheme(
         "age_structure": "党员年龄结构未达标准",
         "volunteer_share": "参加志愿服务的党员不足30%",
         "village_share": "“五个好”村和站所不足40%",
+        "five_good.age_structure": "党员年龄结构",  # a rule
+        "five_good.volunteer_share": "志愿服务参与比例",  # a rule
+        "five_good.village_share": "“五个好”村和站所比例",  # a rule
     },
 )
 

@@ -43,6 +43,9 @@ class Definition:
     rubrics: tuple[Rubric, ...] = ()
     rules: tuple[Rule, ...] = ()
     automatic: tuple[AutomaticIndicator, ...] = ()
+    # grade key → its Chinese name, for the explanation's band line (the core fills it from
+    # the scheme's labels and its own names)
+    grade_names: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # lookups the evaluation makes per subject and per source, made once
@@ -324,15 +327,12 @@ def _rate(
     if track is None or subject.retired or subject.exempt:
         result.rated = False
         reason = "retired" if subject.retired else "exempt" if subject.exempt else "not_rated"
-        result.flag(
-            reason,
-            {
-                "retired": "离退休党组织:列入名单,不评星 / retired: listed, not rated",
-                "exempt": "暂不列入星级管理 / exempt: listed, not rated",
-                "not_rated": "本方案不评定此类对象 / not rated by this scheme",
-            }[reason],
-            rule="eligibility",
-        )
+        zh, en = {
+            "retired": ("离退休党组织:列入名单,不评星", "retired: listed, not rated"),
+            "exempt": ("暂不列入星级管理", "exempt: listed, not rated"),
+            "not_rated": ("本方案不评定此类对象", "not rated by this scheme"),
+        }[reason]
+        result.flag(reason, zh, rule="eligibility", en=en)
         return result
     by_source: dict[str, list] = defaultdict(list)
     for sheet in sheets:
@@ -345,7 +345,7 @@ def _rate(
             score = _source_score(definition, subject, source, own, result)
         if score is not None:
             result.source_scores[source.key] = round2(score)
-    _composite(track, result)
+    _composite(track, result, definition.grade_names)
     return result
 
 
@@ -353,22 +353,23 @@ def _source_score(definition, subject, source: Source, sheets, result: Result) -
     rubric = definition.rubric(source.rubric)
     if not source.periodic:
         return _raters(source, rubric, sheets, result, "", keep=True)
-    values, shown = _periods(subject, source, rubric, sheets, result)
+    values, pairs = _periods(subject, source, rubric, sheets, result)
     result.source_scores[f"{source.key}.periods"] = len(values)
     if not values:
         return None
     value = mean(values)
     rounded = round2(value)  # shown as counted: halves up, as on paper
     result.note(
-        f"{source.title}: {len(values)} 个月平均 / mean of {len(values)} months "
-        f"= {fmt(rounded)} {shown}".rstrip(),
+        f"{source.title}: {len(values)} 个月平均 = {fmt(rounded)} {_months(pairs, '月')}".rstrip(),
         rounded,
         source.key,
+        en=f"{source.title}: mean of {len(values)} months = {fmt(rounded)} "
+        f"{_months(pairs)}".rstrip(),
     )
     return value
 
 
-def _periods(subject, source: Source, rubric, sheets, result: Result) -> tuple[list, str]:
+def _periods(subject, source: Source, rubric, sheets, result: Result) -> tuple[list, list]:
     """Each month's value, in month order, and the list of them for the summary line. A
     month with one plain score is only listed there (a city's year is most of a million
     such months); a month with a rubric sheet or several raters is explained line by line
@@ -391,7 +392,7 @@ def _periods(subject, source: Source, rubric, sheets, result: Result) -> tuple[l
         for period in sorted(by_period):
             plain[period] = _month_value(source, rubric, by_period[period], result, period)
         return _plain_periods(subject, source, sorted(plain.items()), result)
-    values, shown = [], []
+    values, pairs = [], []
     for period in sorted(plain.keys() | by_period.keys()):
         if period not in subject.periods:
             _left_out(result, source, period)
@@ -401,8 +402,14 @@ def _periods(subject, source: Source, rubric, sheets, result: Result) -> tuple[l
             plain[period] if month is None else _month_value(source, rubric, month, result, period)
         )
         values.append(value)
-        shown.append(f"{period[-2:]}月 {value:.1f}")
-    return values, f"({'; '.join(shown)})" if shown else ""
+        pairs.append((period, value))
+    return values, pairs
+
+
+def _months(pairs: list[tuple[str, float]], month: str = "") -> str:
+    """Each month's value, in month order: "(03月 98.0; 04月 97.5)"."""
+    shown = "; ".join(f"{period[-2:]}{month} {value:.1f}" for period, value in pairs)
+    return f"({shown})" if shown else ""
 
 
 def _month_value(source: Source, rubric, month: list, result: Result, period: str) -> float:
@@ -412,7 +419,7 @@ def _month_value(source: Source, rubric, month: list, result: Result, period: st
     return _raters(source, rubric, month, result, f"{period} ")
 
 
-def _plain_periods(subject, source: Source, pairs, result: Result) -> tuple[list, str]:
+def _plain_periods(subject, source: Source, pairs, result: Result) -> tuple[list, list]:
     """Plain scores as ``(period, score)`` pairs, one a month, in month order: listed in
     the summary line only."""
     if subject.periods is not None:
@@ -420,14 +427,14 @@ def _plain_periods(subject, source: Source, pairs, result: Result) -> tuple[list
             if period not in subject.periods:
                 _left_out(result, source, period)
         pairs = [pair for pair in pairs if pair[0] in subject.periods]
-    shown = "; ".join([f"{period[-2:]}月 {score:.1f}" for period, score in pairs])
-    return [score for _, score in pairs], f"({shown})" if shown else ""
+    return [score for _, score in pairs], pairs
 
 
 def _left_out(result: Result, source: Source, period: str) -> None:
     result.note(
-        f"{source.title} {period}: 不在本支部,不计入 / left out: not in the unit that month",
+        f"{source.title} {period}: 不在本支部,不计入",
         source=source.key,
+        en=f"{source.title} {period}: left out: not in the unit that month",
     )
 
 
@@ -444,9 +451,10 @@ def _automatic_score(
     points, maximum = _automatic_points(definition, cycle, subject, source, records, result)
     if sheets and all(s.plain for s in sheets):
         result.note(
-            f"{source.title}: 已录入总分,自动检查仅供参考 / a total was entered: "
-            "the automatic checks above are shown, not counted",
+            f"{source.title}: 已录入总分,自动检查仅供参考",
             source=source.key,
+            en=f"{source.title}: a total was entered: the automatic checks above are shown, "
+            "not counted",
         )
         return _raters(source, None, sheets, result, "")
     rubric = definition.rubric(source.rubric)
@@ -460,10 +468,11 @@ def _automatic_score(
     value = points * source.scale / maximum if maximum else 0.0
     rounded = round2(value)
     result.note(
-        f"{source.title}: 自动检查与评分细则合计 {fmt(points)}/{fmt(maximum)} → {fmt(rounded)}"
-        f" / automatic checks and the rubric together",
+        f"{source.title}: 自动检查与评分细则合计 {fmt(points)}/{fmt(maximum)} → {fmt(rounded)}",
         rounded,
         source.key,
+        en=f"{source.title}: automatic checks and the rubric together "
+        f"{fmt(points)}/{fmt(maximum)} → {fmt(rounded)}",
     )
     return value
 
@@ -479,15 +488,18 @@ def _automatic_points(definition, cycle, subject, source: Source, records, resul
         found = indicators[key].compute(subject, records, cycle)
         points, maximum = points + found.points, maximum + found.max_points
         kept[key] = found.points
-        counted = f"(计入 {len(found.counted)} 条"
-        counted += f":{'、'.join(found.counted[:SHOWN])}" if found.counted else ""
-        counted += "…)" if len(found.counted) > SHOWN else ")"
+        listed = f":{'、'.join(found.counted[:SHOWN])}" if found.counted else ""
+        listed += "…" if len(found.counted) > SHOWN else ""
+        head = (
+            f"{source.title}: {indicators[key].title} {fmt(found.points)}/{fmt(found.max_points)}"
+        )
         result.note(
-            f"{source.title}: {indicators[key].title} {fmt(found.points)}/"
-            f"{fmt(found.max_points)} {counted} {found.note}".rstrip(),
+            f"{head} (计入 {len(found.counted)} 条{listed}) {found.note}".rstrip(),
             found.points,
             source.key,
             indicator=key,
+            en=f"{head} ({len(found.counted)} counted{listed}) "
+            f"{found.note_en or found.note}".rstrip(),
         )
     return points, maximum
 
@@ -518,18 +530,19 @@ def _raters(
         return values[0]
     if source.aggregation == "trimmed_mean":
         value, dropped = trimmed_mean(values, source.trim_from)
-        how = (
-            f"去掉最高 {fmt(dropped[1])}、最低 {fmt(dropped[0])} 后平均 / trimmed mean"
-            if dropped
-            else "平均 / mean"
-        )
+        if dropped:
+            how = f"去掉最高 {fmt(dropped[1])}、最低 {fmt(dropped[0])} 后平均"
+            how_en = f"trimmed mean (without {fmt(dropped[1])} and {fmt(dropped[0])})"
+        else:
+            how, how_en = "平均", "mean"
     else:
-        value, how = mean(values), "平均 / mean"
+        value, how, how_en = mean(values), "平均", "mean"
     rounded = round2(value)
     result.note(
         f"{prefix}{source.title}: {len(values)} 位评分人{how} = {fmt(rounded)}",
         rounded,
         source.key,
+        en=f"{prefix}{source.title}: {how_en} of {len(values)} raters = {fmt(rounded)}",
     )
     return value
 
@@ -553,17 +566,17 @@ def _keep_items(result: Result, source: Source, rubric: Rubric, sheets: list[lis
             kept[indicator.code] = round2(sums[indicator.code] / len(sheets))
 
 
-def _composite(track: Track, result: Result) -> None:
+def _composite(track: Track, result: Result, names: Mapping[str, str] | None = None) -> None:
     if not track.sources:
         return  # a track the scheme's rules compute (a township from its sites)
     counted = track.counted
     missing = [s for s in counted if s.key not in result.source_scores]
     if missing:
-        names = "、".join(s.title for s in missing)
         result.flag(
             "missing_source",
-            f"缺少评分:{names} / missing: {', '.join(s.key for s in missing)}",
+            f"缺少评分:{'、'.join(s.title for s in missing)}",
             rule="composite",
+            en=f"missing: {', '.join(s.title for s in missing)}",
         )
         return
     total = 0.0
@@ -580,8 +593,9 @@ def _composite(track: Track, result: Result) -> None:
                 source.key,
             )
     result.total = round2(total)
-    result.note(f"总分 / total {fmt(result.total)}", result.total, rule="composite")
-    apply_band(track, result)
+    total = fmt(result.total)
+    result.note(f"总分 {total}", result.total, rule="composite", en=f"total {total}")
+    apply_band(track, result, names)
 
 
 def band_for(track: Track, total: float) -> Band | None:
@@ -591,12 +605,16 @@ def band_for(track: Track, total: float) -> Band | None:
     return track.floor
 
 
-def apply_band(track: Track, result: Result) -> None:
+def apply_band(track: Track, result: Result, names: Mapping[str, str] | None = None) -> None:
+    """The stars and grade of the band ``result.total`` falls in, with its line (the grade
+    named by ``names``, its key → Chinese name)."""
     band = band_for(track, result.total)
     if band is None:
         return
     result.stars, result.grade = band.stars, band.grade
-    result.note(f"{fmt(result.total)} 分 → {track.band_text(band)}", rule="bands")
+    zh, en = track.band_text(band, names)
+    total = fmt(result.total)
+    result.note(f"{total} 分 → {zh}", rule="bands", en=f"{total} → {en}")
 
 
 def gap_text(track: Track, result: Result) -> str | None:

@@ -156,20 +156,24 @@ class Track:
         """Each source's weight as shown in an explanation ("30%"), by key."""
         return {s.key: f"{fmt(s.weight * 100)}%" for s in self.sources}
 
-    def band_text(self, band: Band) -> str:
-        """What a band gives and from where, as shown in an explanation: "5★ (≥90)"."""
+    def band_text(self, band: Band, names: Mapping[str, str] | None = None) -> tuple[str, str]:
+        """What a band gives and from where, as shown in an explanation, in Chinese (the
+        grade by its name in ``names``) and in English: ("5★(≥90)", "5★ (≥90)")."""
         key = (band, band is self.floor)
         texts = self._band_texts
         if key not in texts:
-            what = " / ".join(
-                x for x in (f"{band.stars}★" if band.stars else "", band.grade or "") if x
-            )
-            floor = "below every band" if key[1] else f"≥{fmt(band.minimum)}"
-            texts[key] = f"{what} ({floor})"
+            stars = f"{band.stars}★" if band.stars else ""
+            grade = (names or {}).get(band.grade, band.grade) if band.grade else ""
+            zh = "、".join(x for x in (stars, grade) if x)
+            en = " / ".join(x for x in (stars, band.grade or "") if x)
+            if key[1]:
+                texts[key] = (f"{zh}(低于各档)", f"{en} (below every band)")
+            else:
+                texts[key] = (f"{zh}(≥{fmt(band.minimum)})", f"{en} (≥{fmt(band.minimum)})")
         return texts[key]
 
     @cached_property
-    def _band_texts(self) -> dict[tuple[Band, bool], str]:
+    def _band_texts(self) -> dict[tuple[Band, bool], tuple[str, str]]:
         return {}  # filled as bands are met
 
 
@@ -457,7 +461,8 @@ class Computed:
     points: float
     max_points: float
     counted: tuple[str, ...] = ()
-    note: str = ""
+    note: str = ""  # in Chinese
+    note_en: str = ""  # the same in English
 
 
 @dataclass(frozen=True)
@@ -492,6 +497,7 @@ class Line:
     indicator: str | None = None
     reason: str | None = None
     rule: str | None = None
+    en: str | None = None  # the text in English (``text`` is Chinese, the seeds' language)
 
 
 INCOMPLETE = "missing_source"  # the flag of a result whose counted sources are not all in
@@ -546,15 +552,15 @@ class Result:
         """Scores are missing (评分不全): no total, so no rule acts on it (issue 18)."""
         return INCOMPLETE in self.flags
 
-    def flag(self, flag: str, text: str, rule: str) -> None:
+    def flag(self, flag: str, text: str, rule: str, en: str | None = None) -> None:
         if flag not in self.flags:
             self.flags.append(flag)
-        self.note(text, rule=rule)
+        self.note(text, rule=rule, en=en)
 
-    def act(self, action: str, text: str, rule: str) -> None:
+    def act(self, action: str, text: str, rule: str, en: str | None = None) -> None:
         if action not in self.actions:
             self.actions.append(action)
-        self.note(text, rule=rule)
+        self.note(text, rule=rule, en=en)
 
 
 Rule = Callable[["Context"], None]  # noqa: F821 (defined in zhibu.engine.compute)

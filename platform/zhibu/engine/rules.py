@@ -41,7 +41,7 @@ def apply_veto(ctx: Context, kinds: Mapping[str, str], rule: str) -> None:
             continue
         result.stars = result.grade = None
         reasons = "; ".join(f"{kinds[i.kind]}({i.date})" for i in hits)
-        result.flag("vetoed", f"一票否决:{reasons} / vetoed", rule=rule)
+        result.flag("vetoed", f"一票否决:{reasons}", rule=rule, en=f"vetoed: {reasons}")
 
 
 def apply_downgrades(ctx: Context, kinds: Mapping[str, str], floor: int, rule: str) -> None:
@@ -54,17 +54,19 @@ def apply_downgrades(ctx: Context, kinds: Mapping[str, str], floor: int, rule: s
         for incident in hits:
             if result.stars > floor:
                 result.stars -= 1
+                what = f"{kinds[incident.kind]}({incident.date})"
                 result.note(
-                    f"降一个星级:{kinds[incident.kind]}({incident.date}) → "
-                    f"{result.stars}★ / downgraded one level",
+                    f"降一个星级:{what} → {result.stars}★",
                     rule=rule,
+                    en=f"downgraded one level: {what} → {result.stars}★",
                 )
             else:
+                what = f"{kinds[incident.kind]}({incident.date})"
                 result.flag(
                     "downgrade_floor",
-                    f"{kinds[incident.kind]}({incident.date}):"
-                    f"已是最低 {floor}★,不再降级 / already at the floor",
+                    f"{what}:已是最低 {floor}★,不再降级",
                     rule=rule,
+                    en=f"{what}: already at the floor of {floor}★",
                 )
 
 
@@ -95,12 +97,10 @@ def apply_quota(
         if len(top) <= allowed:
             continue
         unit_result = ctx.results.get(unit)
-        message = (
-            f"{stars}★ {len(top)} 人,超过 {fmt(share * 100)}% 上限 {allowed} 人 / "
-            f"{len(top)} at {stars}★, at most {allowed}"
-        )
+        message = f"{stars}★ {len(top)} 人,超过 {fmt(share * 100)}% 上限 {allowed} 人"
+        en = f"{len(top)} at {stars}★, at most {allowed} ({fmt(share * 100)}%)"
         if unit_result is not None:
-            unit_result.flag("quota_exceeded", message, rule=rule)
+            unit_result.flag("quota_exceeded", message, rule=rule, en=en)
         if enforce:
             _demote_beyond(top, allowed, stars, tiebreak, rule)
 
@@ -117,20 +117,20 @@ def _demote_beyond(top: list[Result], allowed: int, stars: int, tiebreak, rule: 
         if cut_key is not None and key(result) == cut_key:
             result.flag(
                 "quota_tie",
-                f"与第 {allowed} 名同分(含测评分),待党组织研究确定 / tied "
-                "at the quota cut: to be decided",
+                f"与第 {allowed} 名同分(含测评分),待党组织研究确定",
                 rule=rule,
+                en=f"tied with place {allowed} at the quota cut: to be decided",
             )
             for other in ranked[:allowed]:
                 if key(other) == cut_key:
-                    other.flag("quota_tie", "名额线上同分 / tied at the quota cut", rule=rule)
+                    other.flag("quota_tie", "名额线上同分", rule=rule, en="tied at the quota cut")
             continue
         result.stars = stars - 1
         result.flag(
             "quota_demoted",
-            f"超出名额,按排名降为 {stars - 1}★ / over the quota, "
-            f"ranked {position + 1}: {stars - 1}★",
+            f"超出名额,按排名降为 {stars - 1}★",
             rule=rule,
+            en=f"over the quota, ranked {position + 1}: {stars - 1}★",
         )
 
 
@@ -176,7 +176,7 @@ def rank_within(results: list[Result], group: str, rule: str) -> None:
             place = position
         result.rank = place
         result.note(
-            f"{group}第 {place} 名(共 {len(ranked)} 个)/ ranked {place} of "
-            f"{len(ranked)} in {group}",
+            f"{group}第 {place} 名(共 {len(ranked)} 个)",
             rule=rule,
+            en=f"ranked {place} of {len(ranked)} in {group}",
         )

@@ -71,9 +71,11 @@ class Scheme:
     :param targets: shares the scheme aims at, by period (see :mod:`zhibu.engine.targets`).
     :param deadlines: the default deadline of each phase for a period label
         (``{"self_assessment": "2021-11-30", …}``), used when a cycle is opened without.
-    :param labels: key → Chinese name of the scheme's own flags, actions, grades and
-        titles (``{"weak_lax": "软弱涣散党组织"}``); reports print these before the core's
-        names, and a key named nowhere as it is.
+    :param labels: key → Chinese name of the scheme's own flags, actions, grades, titles
+        and rules (``{"weak_lax": "软弱涣散党组织", "dujiangyan.weak_lax": "软弱涣散认定"}``);
+        reports print these before the core's names. An explanation line names its rule
+        (the 依据 column) by this name; a rule named nowhere is left unnamed, never shown
+        as its key.
     :param month_entry: dotted path of the plugin's own month-entry service, for a
         scheme whose monthly sheets follow rules of their own (who is on a branch's month
         through transfers, …): a module with ``SOURCE``, ``load_sheet`` and

@@ -185,11 +185,11 @@ def sheet_value(
         total += untouched
         lines.append(
             Line(
-                f"{label}: 其余 {quiet} 项未扣分 {fmt(untouched)} 分 / "
-                f"{quiet} more lines at full points",
+                f"{label}: 其余 {quiet} 项未扣分 {fmt(untouched)} 分",
                 untouched,
                 source.key,
                 sheet.rater or None,
+                en=f"{label}: {quiet} more lines at full points {fmt(untouched)}",
             )
         )
     if rubric.max_points and rubric.max_points != source.scale:

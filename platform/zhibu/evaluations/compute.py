@@ -28,6 +28,7 @@ from zhibu.errors import ServiceError
 from zhibu.evaluations import inputs, stale
 from zhibu.evaluations.cycles import ensure_open
 from zhibu.models import Cycle, EvaluationResult, ResultSet, SchemeVersion
+from zhibu.reports import names
 from zhibu.tenancy.scope import current_scope
 
 STORE_BATCH = 20_000  # result rows per insert; progress is reported between batches
@@ -45,6 +46,8 @@ def definition_for(cycle: Cycle) -> tuple[engine.Definition, dict[str, Any], Sch
     scheme = registry.scheme(cycle.scheme_key)
     settings = {**version.settings, **cycle.options}
     definition = scheme.definition(settings)
+    grade_names = {**names.GRADES, **scheme.labels}
+    definition = replace(definition, grade_names={**grade_names, **definition.grade_names})
     shared = tuple(
         i
         for i in registry.contributions["indicators"].values()
@@ -57,6 +60,11 @@ def definition_for(cycle: Cycle) -> tuple[engine.Definition, dict[str, Any], Sch
     return definition, settings, version
 
 
+# the form of what the core stores for a result (its explanation lines): a new form computes
+# every cycle afresh at its next recompute, as a new plugin version does
+STORED_FORM = 2  # 2: each line's English apart (``en``), not "中文 / English" in one text
+
+
 def input_hash(cycle: Cycle, loaded: inputs.Loaded, version: SchemeVersion, fingerprint) -> str:
     """A fingerprint of everything the computation reads: the score rows were hashed as
     they were loaded (in subject order); the rest is small and hashed here, sorted. The
@@ -64,6 +72,7 @@ def input_hash(cycle: Cycle, loaded: inputs.Loaded, version: SchemeVersion, fing
     computes afresh), whatever its entry point is named."""
     data = loaded.cycle
     head = (
+        STORED_FORM,
         cycle.scheme_key,
         plugins.registry().scheme_version(cycle.scheme_key),
         version.settings,
@@ -328,13 +337,15 @@ def encode_explanation(lines: list[engine.Line]) -> str:
 PASS_LINES = orjson.OPT_PASSTHROUGH_DATACLASS  # a Line goes through stored_line
 
 
-LINE_FIELDS = ("text", "points", "source", "rater", "indicator", "reason", "rule")
+LINE_FIELDS = ("text", "points", "source", "rater", "indicator", "reason", "rule", "en")
 
 
 def stored_line(line: engine.Line) -> list[Any]:
     """An explanation line as stored: ``[text, points, source, rater, indicator, reason,
-    rule]`` without trailing nulls (compact: a city's results hold ~600,000 lines; most
+    rule, en]`` without trailing nulls (compact: a city's results hold ~600,000 lines; most
     end at their source)."""
+    if line.en is not None:
+        return [*_head(line), line.rater, line.indicator, line.reason, line.rule, line.en]
     if line.rule is not None:
         return [*_head(line), line.rater, line.indicator, line.reason, line.rule]
     if line.reason is not None:
@@ -427,7 +438,9 @@ def store_history(cycle: Cycle, entries: list[dict[str, Any]]) -> ResultSet:
                 "flags": list(entry.get("flags") or []),
                 "actions": list(entry.get("actions") or []),
                 "source_scores": {},
-                "explanation": [["历史结果 / result of an earlier cycle"]],
+                "explanation": [
+                    ["历史结果", None, None, None, None, None, None, "result of an earlier cycle"]
+                ],
                 "gap": None,
                 "rank": None,
             }

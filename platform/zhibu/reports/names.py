@@ -58,6 +58,10 @@ FLAGS_EN = {
     "downgrade_floor": "Already at the lowest level",
     "rectification_plan": "Rectification plan with a deadline",
 }
+# the core's own rules, as the 依据 of an explanation line names them (a scheme names its
+# rules in ``Scheme.labels``)
+RULES = {"composite": "总分合成", "bands": "星级档次", "eligibility": "参评范围"}
+RULES_EN = {"composite": "Composite total", "bands": "Bands", "eligibility": "Eligibility"}
 STATUSES_EN = {
     "open": "Being rectified",
     "rectified": "Rectified, awaiting sign-off",

@@ -20,7 +20,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from zhibu.evaluations import stale
-from zhibu.web import account, headers, health, i18n, inputs, pages
+from zhibu.web import account, errors, headers, health, i18n, inputs, pages
 from zhibu.web.guard import login_needed_json, wants_json
 
 csrf = CSRFProtect()
@@ -60,6 +60,7 @@ def init_web(app: Flask) -> None:
     _init_csrf(app)  # after the session user is loaded: a timed-out form goes to login
     _init_upload_limit(app)
     inputs.init_inputs(app)  # after the session's user: a refusal is a page of theirs
+    _init_error_pages(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
     modules = (
@@ -90,7 +91,9 @@ def _init_csrf(app: Flask) -> None:
 
     @app.before_request
     def protect_pages() -> None:
-        if not request.path.startswith("/api/"):
+        # an address no page has, or a method it does not take, is answered as such (404,
+        # 405): nothing is done, so there is nothing to protect
+        if not request.path.startswith("/api/") and request.routing_exception is None:
             csrf.protect()
 
     @app.errorhandler(CSRFError)
@@ -105,6 +108,12 @@ def _init_csrf(app: Flask) -> None:
             return redirect(url_for("pages.login"))
         message = _("表单已过期或来源不明,请刷新页面后重试。")
         return render_template("error.html", code=400, message=message), 400
+
+
+def _init_error_pages(app: Flask) -> None:
+    from zhibu.api import api
+
+    errors.init_error_pages(app, api.handle_http_exception)
 
 
 def _init_upload_limit(app: Flask) -> None:

@@ -44,6 +44,23 @@ def _named(chinese: dict, english: dict, key: Any) -> str:
     return key
 
 
+def rule_name(rule: str | None) -> str:
+    """The name of the rule behind an explanation line (its scheme's label, or the core's
+    for its own rules); empty for a rule named nowhere: a key is never shown."""
+    if not rule:
+        return ""
+    named = _named(names.RULES, names.RULES_EN, rule)
+    return "" if named == rule else named
+
+
+def line_text(line: dict[str, Any]) -> str:
+    """An explanation line in the user's language: its English (``en``) in English mode
+    when the line has one, else its text (Chinese, the seeds' language)."""
+    if select_locale() == "en" and line.get("en"):
+        return line["en"]
+    return line.get("text") or ""
+
+
 def star_name(stars: int) -> str:
     """五星 (Five stars in English mode); an unknown number as it is."""
     if stars not in names.STARS:

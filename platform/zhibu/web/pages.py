@@ -25,7 +25,15 @@ from zhibu.db import db
 from zhibu.models import Tenant, User
 from zhibu.tenancy.scope import Scope, set_scope, system_scope, use_scope
 from zhibu.web import account, i18n
-from zhibu.web.common import ROLE_NAMES, flag_name, grade_name, star_name, status_name
+from zhibu.web.common import (
+    ROLE_NAMES,
+    flag_name,
+    grade_name,
+    line_text,
+    rule_name,
+    star_name,
+    status_name,
+)
 from zhibu.web.guard import page_access, register_page_errors, safe_next
 
 bp = Blueprint(
@@ -186,4 +194,6 @@ FILTERS = {
     "flag_name": flag_name,
     "status_name": status_name,
     "grade_name": grade_name,
+    "line_text": line_text,
+    "rule_name": rule_name,
 }
