@@ -23,7 +23,7 @@ SKIP = ("/logout", "/lang/", "/api/", "/static/", "/password")
 PER_ROUTE = 2  # addresses visited per route (with different ids or filters)
 MOST = 160  # pages per role
 
-CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e]+")
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")  # runs of characters, not punctuation
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*[A-Za-z0-9]|[A-Za-z]")
 # ASCII words a Chinese page may show: file types, abbreviations, the product's name, and the
 # name of the other language on the switch
