@@ -111,6 +111,12 @@ def test_township_staff_score_only_their_townships_organizations(client, county)
         "deductions": [{"item": "A1", "points": 1, "reason": "标识不统一"}],
     }
     url = f"{base}/cycles/{cycle_id}/sheets"
+    # the demo's round is in 审核评定: its inputs are reopened (who may score, not when)
+    reopen = {"reason": "乡镇补录"}
+    reopened = client.post(
+        f"{base}/cycles/{cycle_id}/inputs/reopen", json=reopen, headers=auth["admin"]
+    )
+    assert reopened.status_code == 200, reopened.json
     assert (
         client.post(
             url, json={**sheet, "subject_id": away["id"]}, headers=auth["t02_zzw"]

@@ -26,6 +26,9 @@ SCHEME = Scheme(
     # 评价”等办法进行" — the branch committee scores its own members: the branch enters
     # 支委会评价 (the member track's ``committee``) for the members of its own branch.
     branch_sources=frozenset({"committee"}),
+    # seed 000: "党支部对所属党员进行考核……支委会评价": the branch's appraisal of its members is
+    # part of the 考核, so it closes with 考核评分, not with the self-assessment
+    input_phases={"committee": "assessment"},
     labels={
         "akesu.veto": "一票否决",  # a rule
         "akesu.member_quota": "五星党员名额",  # a rule

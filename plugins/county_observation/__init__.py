@@ -30,6 +30,9 @@ SCHEME = Scheme(
         "mean": "平均",
     },
     branch_sources=BRANCH_SOURCES,
+    # the township's staff score on site during the observation round ("参与观摩人员进行现场
+    # 打分"), which is the cycle's 考核评分: their sheets close with it, not with 自评
+    input_phases={"observer": "assessment"},
 )
 
 
