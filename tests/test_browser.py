@@ -205,9 +205,15 @@ def test_the_secretary_and_the_member_read_their_results_on_a_phone(live_server,
     _logout(page)
 
     _login(page, base, "admin_a")
-    for _ in range(2):  # 考核评分 → 审核评定 → 结果公示
-        page.goto(f"{base}/t/{tenant}/cycles/{cycle}")
-        page.click("form[action$='/advance'] button[type=submit]")
+    page.goto(f"{base}/t/{tenant}/cycles/{cycle}")  # 考核评分 → 审核评定
+    page.click("form[action$='/advance'] button[type=submit]")
+    page.goto(f"{base}/t/{tenant}/cycles/{cycle}")  # the secretary's entries: recompute
+    page.click("#recompute")
+    page.wait_for_url("**/jobs/**")
+    expect(page.locator("#job-status")).to_have_text("已完成")
+    page.goto(f"{base}/t/{tenant}/cycles/{cycle}")  # 审核评定 → 结果公示, as previewed
+    page.click("#to-confirm")
+    page.click("#confirm-publish")
     _logout(page)
 
     _login(page, base, "secretary_a")
