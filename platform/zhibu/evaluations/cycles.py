@@ -128,10 +128,10 @@ def advance(cycle: Cycle, to: str | None = None) -> Cycle:
     phases.lock_for_change(cycle)
     position = PHASES.index(cycle.phase)
     if position == len(PHASES) - 1:
-        raise Conflict("the cycle is final; reopen it to change anything")
+        raise Conflict(_("周期已确定结果;如需修改,请先重新开启并说明原因。"), field="phase")
     target = to or PHASES[position + 1]
     if target not in PHASES or PHASES.index(target) <= position:
-        raise ServiceError(f"cannot move from {cycle.phase} to {target}", field="phase")
+        raise ServiceError(_("周期只能进入后面的阶段,不能回到已过的阶段。"), field="phase")
     refuse_stale(cycle, target)
     if target == "final":
         refuse_open_objections(cycle)
