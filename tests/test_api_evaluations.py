@@ -47,6 +47,8 @@ def test_versions_are_made_by_changes_and_can_be_diffed(client, world, tiny):
     assert same.json["number"] == 2
     diff = client.get(f"{tiny}/schemes/tiny/versions/1/diff/2", headers=admin).json
     assert diff == {"changes": {"quota": {"from": 0.3, "to": 0.2}}}
+    missing = client.get(f"{tiny}/schemes/tiny/versions/1/diff/9", headers=admin)
+    assert missing.status_code == 404 and "没有第 9 版设置" in missing.json["message"]
     bad = client.post(
         f"{tiny}/schemes/tiny/versions", json={"overrides": {"quota": 3}}, headers=admin
     )

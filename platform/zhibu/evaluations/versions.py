@@ -85,7 +85,7 @@ MAX_VERSION = 2**31 - 1  # a version's number is a 32-bit integer column
 
 def get_version(tenant: Tenant, key: str, number: int) -> SchemeVersion:
     if not 0 < number <= MAX_VERSION:  # no such version (nor a number the column holds)
-        raise NotFound(f"{key} has no version {number} in {tenant.code}")
+        raise NotFound(_("这个评定方案没有第 %(number)s 版设置。", number=number))
     version = db.session.scalar(
         select(SchemeVersion).where(
             SchemeVersion.tenant_id == tenant.id,
@@ -94,7 +94,7 @@ def get_version(tenant: Tenant, key: str, number: int) -> SchemeVersion:
         )
     )
     if version is None:
-        raise NotFound(f"{key} has no version {number} in {tenant.code}")
+        raise NotFound(_("这个评定方案没有第 %(number)s 版设置。", number=number))
     return version
 
 
