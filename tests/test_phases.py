@@ -236,7 +236,7 @@ def test_the_banner_names_how_many_subjects(app, client, world):
         db.session.commit()
     for url in (cycle_page, f"{cycle_page}/results", f"/t/{world.id('A')}/dashboard"):
         text = client.get(url).text
-        assert "结果已过期:上次计算后,3 个考评对象的录入有改动" in text, url
+        assert "3 个考评对象的录入有改动,尚未计入结果" in text, url
 
 
 # --- PostgreSQL: a save racing a phase change ----------------------------------------------
