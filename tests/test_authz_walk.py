@@ -760,6 +760,14 @@ PAGES = [
         "page sheet team",
         path={"source": "assessment_team"},
     ),
+    # a row's photo: refused (403) as the sheet is; allowed, it goes to one's own saved
+    # sheet (409 while there is none)
+    Case(
+        "POST",
+        f"{PC}/sheets/<any(org, member):kind>/<uuid:subject_id>/<source>/photos",
+        "score",
+        body=lambda w, r: {"data": {"indicator": "A1", "file": (io.BytesIO(PHOTO), "A1.png")}},
+    ),
     Case("GET", f"{PC}/totals/<track>/<source>", "assess", path={"source": "democratic"}),
     Case(
         "POST",
