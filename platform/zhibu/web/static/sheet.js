@@ -160,7 +160,8 @@
   // a row's photo: shrunk on the device, sent once the sheet (its deduction) is saved,
   // shown on the row; the explanation shows it beside the deduction
   function upload(row, file) {
-    var problem = row.querySelector(".problem");
+    var problem = row.querySelector(".photo-status");
+    problem.className = "photo-status";
     problem.textContent = msg.msgUploading;
     var shrunk = window.zhibuShrink ? window.zhibuShrink(file) : Promise.resolve(file);
     clearTimeout(timer);
@@ -186,6 +187,7 @@
         });
       });
     }).catch(function (error) {
+      problem.className = "photo-status invalid";
       problem.textContent = msg.msgFailed + ":" + (error && error.message ? error.message : error);
     });
   }
