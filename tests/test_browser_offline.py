@@ -279,3 +279,58 @@ def test_an_objection_is_filed_with_a_photo_and_the_admin_sees_it(live_server, p
     card.locator(".evidence img").wait_for()
     assert card.locator("textarea[name=answer]").count() == 1
     _shot(page, "objection-admin")
+
+
+def test_the_county_overseer_opens_a_shared_sign_off_photo_from_the_ledger(
+    live_server,  # noqa: F811
+    phone,
+    tmp_path,
+):
+    """The county department (overseer_c, through its oversight link) drills down from its
+    overview to a tenant's 整改台账: the 销号 photo of a county_observation item shows as a
+    thumbnail and opens; the item's own photo is a count."""
+    base, world, _cycles = live_server
+    _context, page = phone
+    from zhibu.accounts.access import system_access
+    from zhibu.db import db
+    from zhibu.evaluations import cycles
+    from zhibu.evidence import service
+    from zhibu.models import RectificationItem, Tenant, TenantScheme
+    from zhibu.tenancy import system_scope, use_scope
+    from zhibu.testing.fixtures import make_test_app
+
+    def photo(colour) -> bytes:
+        out = io.BytesIO()
+        Image.new("RGB", (800, 600), colour).save(out, "JPEG")
+        return out.getvalue()
+
+    app = make_test_app(f"sqlite:///{tmp_path / 'zhibu.sqlite3'}", tmp_path)
+    with app.app_context(), use_scope(system_scope()):
+        tenant_id = world.ids["A"]
+        db.session.add(TenantScheme(tenant_id=tenant_id, scheme_key="county_observation"))
+        db.session.commit()
+        county = cycles.open_cycle(
+            db.session.get(Tenant, tenant_id), "county_observation", "2021Q3"
+        )
+        item = db.session.scalars(
+            db.select(RectificationItem).where(RectificationItem.tenant_id == tenant_id)
+        ).first()
+        item.cycle_id = county.id
+        db.session.commit()
+        access = system_access(tenant_id)
+        service.attach(access, "item", item.id, [("问题照片.jpg", photo((150, 20, 20)))])
+        service.attach(access, "sign_off", item.id, [("宣传栏整改后.jpg", photo((20, 150, 20)))])
+        db.engine.dispose()
+
+    _login(page, base, "overseer_c")
+    page.goto(f"{base}/t/{world.id('C')}/oversight")
+    page.locator(f'a[href^="/t/{world.id("A")}/ledger"]').first.click()
+    page.wait_for_url(f"**/t/{world.id('A')}/ledger**")
+    page.locator(".evidence img").first.wait_for()
+    _until(page, "document.querySelector('.evidence img').naturalWidth > 0")
+    text = page.inner_text("table.ledger")
+    assert "宣传栏整改后.jpg" in text and "问题照片.jpg" not in text
+    assert "另有佐证材料 1 份" in text and "上传" not in text
+    _shot(page, "overseer-ledger-shared")
+    opened = page.request.get(base + page.locator(".evidence ul a").first.get_attribute("href"))
+    assert opened.status == 200 and opened.headers["content-type"] == "image/jpeg"
