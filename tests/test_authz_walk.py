@@ -165,6 +165,13 @@ HISTORY = {"import_id": lambda w, r: w.history()}
 # the cycle's results published (version 1) before the request; an open objection of its own
 PUBLISHED = {"version": lambda w, r: w.publication()}
 OBJECTION = {"objection_id": lambda w, r: w.objection()}
+# an open objection the role itself lodged (its author adds files to it)
+OWN_OBJECTION = {"objection_id": lambda w, r: w.objection(author=r)}
+# member_a's objection with a photo: its author and the administrators open it
+OBJECTION_FILE = {
+    "objection_id": lambda w, r: w.objection_file()[0],
+    "file_id": lambda w, r: w.objection_file()[1],
+}
 EVIDENCE = {"file_id": lambda w, r: w.evidence()}
 PHOTO = bytes.fromhex(  # a PNG of one white pixel
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -247,6 +254,20 @@ API = [
         body=lambda w, r: {
             "json": {"subject_kind": "org", "subject_id": w.id("A-Z01"), "reason": "走查异议"}
         },
+    ),
+    Case(
+        "POST",
+        f"{C}/objections/<uuid:objection_id>/files",
+        "object",
+        path=OWN_OBJECTION,
+        body=lambda w, r: {"data": {"files": (io.BytesIO(PHOTO), "走查.png")}},
+    ),
+    Case(
+        "GET",
+        f"{C}/objections/<uuid:objection_id>/files/<uuid:file_id>",
+        "object",
+        path=OBJECTION_FILE,
+        unlike={"assessor_a": DENIED, "secretary_a": DENIED},  # neither author nor admin
     ),
     Case(
         "POST",
@@ -739,6 +760,14 @@ PAGES = [
         "page sheet team",
         path={"source": "assessment_team"},
     ),
+    # a row's photo: refused (403) as the sheet is; allowed, it goes to one's own saved
+    # sheet (409 while there is none)
+    Case(
+        "POST",
+        f"{PC}/sheets/<any(org, member):kind>/<uuid:subject_id>/<source>/photos",
+        "score",
+        body=lambda w, r: {"data": {"indicator": "A1", "file": (io.BytesIO(PHOTO), "A1.png")}},
+    ),
     Case("GET", f"{PC}/totals/<track>/<source>", "assess", path={"source": "democratic"}),
     Case(
         "POST",
@@ -1027,8 +1056,23 @@ class Walk:
                 publication.publish(cycle, "publicity", based_on=0)
         return "1"
 
-    def objection(self) -> str:
-        """An open objection to A-Z01's published result, for the request to answer."""
+    def objection_file(self) -> tuple[str, str]:
+        """member_a's objection with a photo attached (made once)."""
+        if getattr(self, "objection_file_ids", None) is None:
+            from zhibu.accounts.access import system_access
+            from zhibu.evidence import service
+
+            made = self.objection(author="member_a")
+            context, scope = self.system()
+            with context, scope:
+                access = system_access(self.scene.world.ids["A"])
+                rows = service.attach(access, "objection", uuid.UUID(made), [("走查.png", PHOTO)])
+                self.objection_file_ids = (made, str(rows[0].id))
+        return self.objection_file_ids
+
+    def objection(self, author: str | None = None) -> str:
+        """An open objection to A-Z01's published result, for the request to answer (or,
+        lodged by ``author``, to add files to)."""
         from zhibu.models import Objection
 
         self.publication()
@@ -1045,6 +1089,7 @@ class Walk:
                 subject_id=self.scene.world.ids["A-Z01"],
                 subject_name="机电系第一党支部",
                 reason="走查",
+                user_id=self.scene.world.ids.get(author) if author else None,
             )
             db.session.add(made)
             db.session.commit()

@@ -165,3 +165,172 @@ def test_a_photo_uploaded_on_the_ledger_shows_as_a_thumbnail(live_server, phone,
     assert page.locator(".evidence img").first.evaluate("img => img.naturalWidth") > 0
     assert "宣传栏.jpg" in page.inner_text(".evidence")
     _shot(page, "ledger-evidence")
+
+
+def _stored_photo(tmp_path, owner_kind: str) -> Image.Image:
+    database = sqlite3.connect(tmp_path / "zhibu.sqlite3")
+    ((key,),) = database.execute(
+        "SELECT storage_key FROM evidence_files WHERE owner_kind = ?", (owner_kind,)
+    ).fetchall()
+    return Image.open(io.BytesIO((tmp_path / "evidence" / key).read_bytes()))
+
+
+def test_the_score_sheet_page_takes_a_photo_of_a_deduction_shrunk_on_the_phone(
+    live_server,  # noqa: F811
+    phone,
+    tmp_path,
+):
+    """评分表 online, at 390 px: the assessor types a deduction, takes a 3000×2000 photo of
+    it on its row; the page shrinks it (longer side 1600) and shows its thumbnail on the
+    row; the explanation shows it beside the deduction after a recompute."""
+    base, world, cycles = live_server
+    _context, page = phone
+    tenant, z01, cycle = world.id("A"), world.id("A-Z01"), cycles["A"]
+    photo = tmp_path / "活动室.jpg"
+    Image.new("RGB", (3000, 2000), (30, 90, 200)).save(photo, "JPEG", quality=95)
+
+    _login(page, base, "assessor_a")
+    sheet = f"{base}/t/{tenant}/cycles/{cycle}/sheets/org/{z01}/assessment_team"
+    page.goto(sheet)
+    page.fill('input[name="d-A1"]', "2")
+    page.fill('input[name="r-A1"]', "活动室未挂牌")
+    page.locator('input[name="r-A1"]').press("Tab")
+    _until(page, "document.getElementById('sheet-status').textContent === '已保存'")
+    page.set_input_files('tr[data-code="A1"] input.photo', str(photo))
+    shot = page.locator('tr[data-code="A1"] .shots img')
+    shot.wait_for()
+    _until(page, "document.querySelector('tr[data-code=\"A1\"] .shots img').naturalWidth > 0")
+    assert "照片已上传" in page.inner_text('tr[data-code="A1"] .photo-status')
+    _shot(page, "sheet-photo")
+    assert max(_stored_photo(tmp_path, "deduction").size) == 1600  # shrunk on the phone
+    page.reload()  # kept on the row
+    assert page.locator('tr[data-code="A1"] .shots img').count() == 1
+
+    from test_web_pages import result_id
+
+    from zhibu.db import db
+    from zhibu.evaluations import compute
+    from zhibu.models import Cycle
+    from zhibu.tenancy import system_scope, use_scope
+    from zhibu.testing.fixtures import make_test_app
+
+    app = make_test_app(f"sqlite:///{tmp_path / 'zhibu.sqlite3'}", tmp_path)
+    with app.app_context(), use_scope(system_scope()):
+        compute.recompute(db.session.get(Cycle, (world.ids["A"], cycle)))
+    result = result_id(app, world, "A", "A-Z01")
+    with app.app_context():
+        db.engine.dispose()
+    page.goto(f"{base}/t/{tenant}/cycles/{cycle}/results/{result}")
+    mine = page.locator("details", has=page.locator("summary", has_text="assessor_a")).first
+    mine.locator("summary").first.click()  # the rater's lines, folded among several raters
+    line = mine.locator("tr", has_text="活动室未挂牌")
+    line.locator(".evidence img").wait_for()
+    line.scroll_into_view_if_needed()
+    _shot(page, "sheet-photo-explanation")
+
+
+def test_an_objection_is_filed_with_a_photo_and_the_admin_sees_it(live_server, phone, tmp_path):  # noqa: F811
+    """A member objects to a published result with a photo (3000×2000, shrunk on the
+    phone) and a non-photo named .jpg: refused with the reason, the reason kept; again with
+    the photo: filed, its thumbnail shown; the administrator sees it beside the answer
+    form."""
+    base, world, cycles = live_server
+    _context, page = phone
+    tenant, cycle = world.id("A"), cycles["A"]
+    from zhibu.db import db
+    from zhibu.evaluations import publication
+    from zhibu.models import Cycle
+    from zhibu.tenancy import system_scope, use_scope
+    from zhibu.testing.fixtures import make_test_app
+
+    app = make_test_app(f"sqlite:///{tmp_path / 'zhibu.sqlite3'}", tmp_path)
+    with app.app_context(), use_scope(system_scope()):
+        publication.publish(db.session.get(Cycle, (world.ids["A"], cycle)), based_on=0)
+        db.engine.dispose()
+    photo = tmp_path / "测评票.jpg"
+    Image.new("RGB", (3000, 2000), (220, 200, 30)).save(photo, "JPEG", quality=95)
+    fake = tmp_path / "假照片.jpg"
+    fake.write_bytes("这不是图片".encode() * 100)
+
+    _login(page, base, "member_a")
+    page.goto(f"{base}/t/{tenant}/cycles/{cycle}/publication")
+    page.locator("tr", has_text="机电系第二党支部").locator("a", has_text="提出异议").click()
+    page.fill("#reason", "民主测评票有一张漏计,见照片")
+    page.set_input_files("#objection-files", [str(fake)])
+    _until(page, "document.getElementById('chosen-files').textContent.includes('假照片')")
+    page.click("form.objection-form button[type=submit]")
+    page.locator("#problem").wait_for()
+    assert "内容却不是 JPEG、PNG 或 HEIC 图片" in page.inner_text("#problem")
+    assert page.input_value("#reason") == "民主测评票有一张漏计,见照片"
+    page.set_input_files("#objection-files", [str(photo)])
+    _until(page, "document.getElementById('chosen-files').textContent.includes('测评票')")
+    _shot(page, "objection-form")
+    page.click("form.objection-form button[type=submit]")
+    page.locator(".objection .evidence img").wait_for()
+    _until(page, "document.querySelector('.objection .evidence img').naturalWidth > 0")
+    _shot(page, "objection-mine")
+    assert max(_stored_photo(tmp_path, "objection").size) == 1600
+    page.click("header form.inline button")
+    page.wait_for_url("**/login")
+
+    _login(page, base, "admin_a")
+    page.goto(f"{base}/t/{tenant}/cycles/{cycle}/objections")
+    card = page.locator(".objection", has_text="民主测评票有一张漏计")
+    card.locator(".evidence img").wait_for()
+    assert card.locator("textarea[name=answer]").count() == 1
+    _shot(page, "objection-admin")
+
+
+def test_the_county_overseer_opens_a_shared_sign_off_photo_from_the_ledger(
+    live_server,  # noqa: F811
+    phone,
+    tmp_path,
+):
+    """The county department (overseer_c, through its oversight link) drills down from its
+    overview to a tenant's 整改台账: the 销号 photo of a county_observation item shows as a
+    thumbnail and opens; the item's own photo is a count."""
+    base, world, _cycles = live_server
+    _context, page = phone
+    from zhibu.accounts.access import system_access
+    from zhibu.db import db
+    from zhibu.evaluations import cycles
+    from zhibu.evidence import service
+    from zhibu.models import RectificationItem, Tenant, TenantScheme
+    from zhibu.tenancy import system_scope, use_scope
+    from zhibu.testing.fixtures import make_test_app
+
+    def photo(colour) -> bytes:
+        out = io.BytesIO()
+        Image.new("RGB", (800, 600), colour).save(out, "JPEG")
+        return out.getvalue()
+
+    app = make_test_app(f"sqlite:///{tmp_path / 'zhibu.sqlite3'}", tmp_path)
+    with app.app_context(), use_scope(system_scope()):
+        tenant_id = world.ids["A"]
+        db.session.add(TenantScheme(tenant_id=tenant_id, scheme_key="county_observation"))
+        db.session.commit()
+        county = cycles.open_cycle(
+            db.session.get(Tenant, tenant_id), "county_observation", "2021Q3"
+        )
+        item = db.session.scalars(
+            db.select(RectificationItem).where(RectificationItem.tenant_id == tenant_id)
+        ).first()
+        item.cycle_id = county.id
+        db.session.commit()
+        access = system_access(tenant_id)
+        service.attach(access, "item", item.id, [("问题照片.jpg", photo((150, 20, 20)))])
+        service.attach(access, "sign_off", item.id, [("宣传栏整改后.jpg", photo((20, 150, 20)))])
+        db.engine.dispose()
+
+    _login(page, base, "overseer_c")
+    page.goto(f"{base}/t/{world.id('C')}/oversight")
+    page.locator(f'a[href^="/t/{world.id("A")}/ledger"]').first.click()
+    page.wait_for_url(f"**/t/{world.id('A')}/ledger**")
+    page.locator(".evidence img").first.wait_for()
+    _until(page, "document.querySelector('.evidence img').naturalWidth > 0")
+    text = page.inner_text("table.ledger")
+    assert "宣传栏整改后.jpg" in text and "问题照片.jpg" not in text
+    assert "另有佐证材料 1 份" in text and "上传" not in text
+    _shot(page, "overseer-ledger-shared")
+    opened = page.request.get(base + page.locator(".evidence ul a").first.get_attribute("href"))
+    assert opened.status == 200 and opened.headers["content-type"] == "image/jpeg"

@@ -312,3 +312,77 @@ def test_the_printed_ledger_and_notice_show_thumbnails_and_overseers_the_count(
     assert overseer.status_code == 200
     assert "佐证材料 2 份" in overseer.text and "data:image" not in overseer.text
     assert "宣传栏整改后.jpg" not in overseer.text
+
+
+# --- shareable kinds: what an overseer may open --------------------------------------
+
+
+def test_an_overseer_opens_the_kinds_the_scheme_shares_and_counts_the_rest(
+    app,
+    client,
+    world,
+    seeded,  # noqa: F811
+):
+    """county_observation shares its 销号 files with the county department: through the
+    oversight link, the ledger shows them (thumbnail, list) and they open, read-only;
+    the item's own photo stays a count and is refused. The same item under akesu_college
+    (which shares nothing): counts only."""
+    from county_observation import SCHEME
+    from zhibu.evaluations import cycles
+    from zhibu.evidence import service
+    from zhibu.models import Tenant, TenantScheme
+
+    assert SCHEME.shareable_evidence == {"sign_off"}
+    tenant, item = world.id("A"), item_of(app, world)
+    with app.app_context(), use_scope(system_scope()):
+        access = system_access(world.ids["A"])
+        (kept,) = service.attach(access, "item", item, [("问题照片.jpg", jpeg(640, 480))])
+        (signed,) = service.attach(access, "sign_off", item, [("销号照片.jpg", jpeg(700, 500))])
+        kept, signed = str(kept.id), str(signed.id)
+        row = db.session.get(RectificationItem, (world.ids["A"], item))
+        row.cycle_id = db.session.scalar(
+            select(Cycle.id).where(
+                Cycle.tenant_id == world.ids["A"], Cycle.scheme_key == "akesu_college"
+            )
+        )
+        db.session.commit()
+    files = (f"/t/{tenant}/evidence/{kept}", f"/t/{tenant}/evidence/{signed}")
+
+    login(client, "overseer_c")  # akesu_college: nothing shared
+    page = client.get(f"/t/{tenant}/ledger")
+    assert "佐证材料 2 份" in page.text and "/thumb" not in page.text
+    assert [client.get(f).status_code for f in files] == [403, 403]
+
+    with app.app_context(), use_scope(system_scope()):
+        db.session.add(TenantScheme(tenant_id=world.ids["A"], scheme_key="county_observation"))
+        db.session.commit()
+        county = cycles.open_cycle(
+            db.session.get(Tenant, world.ids["A"]), "county_observation", "2021Q3"
+        )
+        row = db.session.get(RectificationItem, (world.ids["A"], item))
+        row.cycle_id = county.id
+        db.session.commit()
+    page = client.get(f"/t/{tenant}/ledger")
+    assert f"/evidence/{signed}/thumb" in page.text and "销号照片.jpg" in page.text
+    assert "问题照片.jpg" not in page.text and "另有佐证材料 1 份" in page.text
+    shared = client.get(files[1])
+    assert shared.status_code == 200 and shared.data == jpeg(700, 500)
+    assert client.get(f"{files[1]}/thumb").status_code == 200
+    refused = client.get(files[0])
+    assert refused.status_code == 403 and "只能查看佐证材料的数量" in refused.text
+    assert client.get(f"{files[0]}/thumb").status_code == 403
+    # read-only: no upload form, and an upload refused
+    assert "选择佐证材料" not in page.text
+    sent = post_files(client, f"/t/{tenant}/ledger/{item}/evidence", [("x.jpg", jpeg())])
+    assert sent.status_code == 403
+    # the tenant's own staff still open everything
+    client.post("/logout", data={"csrf_token": token(page)})
+    login(client, "assessor_a")
+    assert [client.get(f).status_code for f in files] == [200, 200]
+
+
+def test_a_scheme_shares_only_kinds_of_evidence_there_are():
+    from zhibu.engine import Scheme
+
+    with pytest.raises(ValueError, match="shareable_evidence objection"):
+        Scheme(key="x_y", title="试", title_en="x", seed="s", shareable_evidence={"objection"})

@@ -253,3 +253,122 @@ def test_objections_and_publications_are_in_the_audit_log(client, world, publish
     page = client.get(f"/t/{world.id('A')}/activity")
     assert "异议" in page.text and "发布结果" in page.text
     assert ">objections<" not in page.text and ">publications<" not in page.text
+
+
+# --- files with an objection (issue 25) ---------------------------------------------------
+
+
+def _photo(colour=(200, 30, 30)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), colour).save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def test_an_objection_filed_on_the_page_carries_files_its_author_and_the_admin_see(
+    app, client, world, published
+):
+    """Files checked by content and size when filing (a refusal saves neither the objection
+    nor a file); shown as thumbnails and a list to its author and the administrator, to
+    nobody else (another member, a secretary, an overseer, another tenant)."""
+    import io
+    import re
+    from pathlib import Path
+
+    from sqlalchemy import func, select
+
+    from zhibu.models import EvidenceFile
+
+    page_url = f"/t/{world.id('A')}/cycles/{published}/objections"
+    subject = f"org:{world.id('A-Z02')}"
+    login(client, "member_a")
+    form = client.get(page_url, query_string={"subject": subject})
+    assert 'enctype="multipart/form-data"' in form.text and 'name="files"' in form.text
+
+    def post(files):
+        data = {"csrf_token": token_of(form), "subject": subject, "reason": "票数有误,附照片"}
+        data["files"] = [(io.BytesIO(content), name) for name, content in files]
+        return client.post(page_url, data=data, content_type="multipart/form-data")
+
+    refused = post([("测评票.jpg", _photo()), ("假照片.jpg", b"MZ not a photo" * 50)])
+    assert refused.status_code == 422 and "假照片.jpg" in refused.text
+    assert "不是 JPEG、PNG 或 HEIC 图片" in refused.text and "票数有误,附照片" in refused.text
+    app.config["ZHIBU_EVIDENCE_MAX_BYTES"] = 20_000
+    big = post([("大照片.jpg", _photo() + b"\0" * 30_000)])
+    assert big.status_code == 422 and "大照片.jpg" in big.text and "超过上限" in big.text
+    app.config["ZHIBU_EVIDENCE_MAX_BYTES"] = None
+    with app.app_context(), use_scope(system_scope()):
+        assert db.session.scalar(select(func.count()).select_from(Objection)) == 0
+        assert db.session.scalar(select(func.count()).select_from(EvidenceFile)) == 0
+    made = post([("测评票.jpg", _photo()), ("统计表.pdf", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\n")])
+    assert made.status_code == 302
+    mine = client.get(page_url)
+    thumbs = re.findall(rf"/t/{world.id('A')}/evidence/([0-9a-f-]+)/thumb", mine.text)
+    assert len(thumbs) == 1 and "测评票.jpg" in mine.text and "统计表.pdf" in mine.text
+    assert client.get(f"/t/{world.id('A')}/evidence/{thumbs[0]}").data == _photo()
+    with app.app_context(), use_scope(system_scope()):
+        rows = db.session.scalars(select(EvidenceFile).order_by(EvidenceFile.media_type)).all()
+        assert [(r.owner_kind, r.media_type) for r in rows] == [
+            ("objection", "application/pdf"),
+            ("objection", "image/jpeg"),
+        ]
+        assert all(r.storage_key.startswith(f"{world.id('A')}/") for r in rows)
+    assert (Path(app.instance_path) / "evidence" / rows[1].storage_key).read_bytes() == _photo()
+    client.post("/logout", data={"csrf_token": token_of(mine)})
+
+    login(client, "admin_a")  # who answers it sees them
+    every = client.get(page_url)
+    assert f"/evidence/{thumbs[0]}/thumb" in every.text and "统计表.pdf" in every.text
+    assert client.get(f"/t/{world.id('A')}/evidence/{thumbs[0]}/thumb").status_code == 200
+    client.post("/logout", data={"csrf_token": token_of(every)})
+    for who, status in (("secretary_a", 403), ("assessor_a", 403), ("overseer_c", 403)):
+        login(client, who)
+        assert client.get(f"/t/{world.id('A')}/evidence/{thumbs[0]}").status_code == status, who
+        assert "测评票.jpg" not in client.get(page_url).text
+        client.post("/logout", data={"csrf_token": token_of(client.get("/login"))})
+    login(client, "admin_b")  # another tenant: no such file
+    assert client.get(f"/t/{world.id('A')}/evidence/{thumbs[0]}").status_code == 404
+    assert client.get(f"/t/{world.id('B')}/evidence/{thumbs[0]}").status_code == 404
+
+
+def test_the_api_files_an_objection_then_its_files(client, world, published):
+    """POST …/objections, then its files (multipart); the list names them; the file opens
+    for its author and the administrator only; a refused file is 422 naming it."""
+    import io
+
+    url = base(world, published)
+    made = lodge(client, world, published, "secretary_a").json
+    assert made["files"] == []
+    files_url = f"{url}/objections/{made['id']}/files"
+
+    def send(who, files):
+        data = {"files": [(io.BytesIO(content), name) for name, content in files]}
+        return client.post(
+            files_url, data=data, headers=world.headers[who], content_type="multipart/form-data"
+        )
+
+    refused = send("secretary_a", [("好.jpg", _photo()), ("坏.png", b"not a png at all" * 9)])
+    assert refused.status_code == 422 and "坏.png" in refused.json["message"]
+    assert send("member_a", [("好.jpg", _photo())]).status_code == 403  # not its author
+    sent = send("secretary_a", [("好.jpg", _photo()), ("说明.pdf", b"%PDF-1.4\n%\xe2\xe3\n")])
+    assert sent.status_code == 201, sent.json
+    assert [f["media_type"] for f in sent.json] == ["image/jpeg", "application/pdf"]
+    listed = client.get(f"{url}/objections", headers=world.headers["admin_a"]).json
+    assert sorted(f["filename"] for f in listed[0]["files"]) == ["好.jpg", "说明.pdf"]
+    photo = f"{files_url}/{sent.json[0]['id']}"
+    for who, status in (("secretary_a", 200), ("admin_a", 200), ("assessor_a", 403)):
+        got = client.get(photo, headers=world.headers[who])
+        assert got.status_code == status, who
+    assert client.get(photo, headers=world.headers["secretary_a"]).data == _photo()
+    assert client.get(photo, headers=world.headers["overseer_c"]).status_code == 403
+    assert client.get(photo, headers=world.headers["admin_b"]).status_code == 404
+    # answered: no more files
+    client.post(
+        f"{url}/objections/{made['id']}/answer",
+        json={"decision": "reject", "answer": "经核对无误"},
+        headers=world.headers["admin_a"],
+    )
+    assert send("secretary_a", [("晚.jpg", _photo())]).status_code == 409

@@ -239,3 +239,56 @@ def test_a_deductions_photo_shows_beside_it_in_the_explanation(app, assessor, wo
     login(assessor, "overseer_c")
     page = assessor.get(url)
     assert "佐证材料 1 份" in page.text and "/thumb" not in page.text
+
+
+def test_the_score_sheet_page_takes_a_photo_of_a_row_shown_there_and_in_the_explanation(
+    app,
+    assessor,
+    world,
+    seeded,  # noqa: F811
+):
+    """评分表 (online): a row's photo goes to the rater's saved sheet under the row's
+    indicator, checked like every file; the sheet shows it on its row and the explanation
+    beside the deduction. Before the sheet is saved, or for a file that is no photo: refused
+    with the reason."""
+    from test_web_pages import result_id
+
+    from zhibu.evaluations import compute
+
+    page_url = (
+        f"/t/{world.id('A')}/cycles/{seeded['A']}/sheets/org/{world.id('A-Z01')}/assessment_team"
+    )
+    photos = f"{page_url}/photos"
+    early = assessor.post(
+        photos, data={"indicator": "A1", "file": (io.BytesIO(photo_bytes()), "A1.jpg")}
+    )
+    assert early.status_code == 409 and "请先填写扣分并保存评分表" in early.json["message"]
+    saved = assessor.post(
+        page_url,
+        data={"d-A1": "2", "r-A1": "台账缺页", "version": "0"},
+        headers={"Accept": "application/json"},
+    )
+    assert saved.status_code == 200, saved.json
+    fake = assessor.post(
+        photos, data={"indicator": "A1", "file": (io.BytesIO(b"no" * 99), "x.jpg")}
+    )
+    assert fake.status_code == 422 and "x.jpg" in fake.json["message"]
+    wrong = assessor.post(
+        photos, data={"indicator": "ZZ", "file": (io.BytesIO(photo_bytes()), "A1.jpg")}
+    )
+    assert wrong.status_code == 422 and "ZZ" in wrong.json["message"]
+    sent = assessor.post(
+        photos, data={"indicator": "A1", "file": (io.BytesIO(photo_bytes()), "A1.jpg")}
+    )
+    assert sent.status_code == 200 and sent.json["thumb"].endswith(f"{sent.json['id']}/thumb")
+    page = assessor.get(page_url)
+    row = next(r for r in page.text.split("<tr")[1:] if 'data-code="A1"' in r)
+    assert f"/evidence/{sent.json['id']}/thumb" in row and "拍照" in row
+    with app.app_context(), use_scope(system_scope()):
+        files = db.session.scalars(select(EvidenceFile)).all()
+        assert [(f.owner_kind, f.ref) for f in files] == [("deduction", "A1")]
+        compute.recompute(db.session.get(Cycle, (world.ids["A"], seeded["A"])))
+    url = f"/t/{world.id('A')}/cycles/{seeded['A']}/results/{result_id(app, world, 'A', 'A-Z01')}"
+    rows = assessor.get(url).text.split("<tr")[1:]
+    line = next(r for r in rows if "台账缺页" in r and "assessor_a" in r)
+    assert f"/evidence/{sent.json['id']}/thumb" in line

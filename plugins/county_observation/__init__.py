@@ -33,6 +33,11 @@ SCHEME = Scheme(
     # the township's staff score on site during the observation round ("参与观摩人员进行现场
     # 打分"), which is the cycle's 考核评分: their sheets close with it, not with 自评
     input_phases={"observer": "assessment"},
+    # Seed: "排名結(jié)果和分類情況報縣委組織部備案。" and "對整改工作逐項驗收“銷號”" —
+    # the county department the results are filed with (its overseer) follows the 销号 item
+    # by item: the photos and files of a sign-off are shared with it (read-only, from the
+    # ledger it drills down to); every other kind of evidence stays a count.
+    shareable_evidence=frozenset({"sign_off"}),
 )
 
 

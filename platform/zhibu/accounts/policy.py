@@ -16,7 +16,7 @@ The table itself is :data:`GRANTS`; ``docs/decisions.md`` (issue 17) shows it as
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import and_, false, or_, select, true
 
@@ -406,16 +406,51 @@ def may_read_report(access: TenantAccess, personal: bool) -> bool:
 EVIDENCE = ("ledger", "score")  # who may attach and open evidence files: either reaches
 
 
-def may_see_evidence(access: TenantAccess, path: str) -> bool:
-    """May open the evidence files (photos, documents) of the unit at ``path``: whoever
-    scores or keeps the ledger there (a tenant's staff, a secretary in their branch). An
-    overseer, a member: the number of files only."""
-    return any(reaches(access, p, path) for p in EVIDENCE)
+def overseer_only(access: TenantAccess) -> bool:
+    """The caller reads the tenant as an overseer and nothing else (no role of its own)."""
+    roles = roles_of(access)
+    return bool(roles) and roles <= {"overseer", "oversight"}
 
 
-def require_evidence(access: TenantAccess, path: str, name: str, field: str = "owner_id"):
-    """Refuse attaching to or opening the evidence of the unit at ``path`` (403)."""
-    if not may_see_evidence(access, path):
-        if roles_of(access) <= {"overseer", "oversight"}:
+def may_see_evidence(
+    access: TenantAccess,
+    path: str,
+    kind: str = "",
+    *,
+    shareable: Collection[str] = (),
+    lodged_by: uuid.UUID | None = None,
+) -> bool:
+    """May open the evidence files (photos, documents) of the owner ``kind`` of the unit
+    at ``path``:
+
+    - an objection's (异议): whoever lodged it and whoever answers objections (the
+      tenant's administrators); nobody else, overseers never (they count objections);
+    - any other's: whoever scores or keeps the ledger there (a tenant's staff, a
+      secretary in their branch); an overseer only a kind the scheme marks shareable
+      (``shareable``: :attr:`zhibu.engine.Scheme.shareable_evidence`), read-only; a
+      member, and an overseer for any other kind: the number of files only."""
+    if kind == "objection":
+        return allows(access, "admin") or (lodged_by is not None and lodged_by == access.user.id)
+    if any(reaches(access, p, path) for p in EVIDENCE):
+        return True
+    return kind in shareable and overseer_only(access)
+
+
+def require_evidence(
+    access: TenantAccess,
+    path: str,
+    name: str,
+    field: str = "owner_id",
+    kind: str = "",
+    *,
+    shareable: Collection[str] = (),
+    lodged_by: uuid.UUID | None = None,
+):
+    """Refuse opening the evidence of the unit at ``path`` (403), as
+    :func:`may_see_evidence` decides."""
+    if not may_see_evidence(access, path, kind, shareable=shareable, lodged_by=lodged_by):
+        if overseer_only(access):
             raise Forbidden(_("监督单位只能查看佐证材料的数量,不能查看文件。"), field=field)
+        if kind == "objection":
+            raise Forbidden(_("只有提出异议的本人和管理员可以查看异议的附件。"), field=field)
         raise _outside(name, field)

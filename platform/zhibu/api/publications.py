@@ -14,6 +14,7 @@ import uuid
 from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from zhibu.api.security import authorize
@@ -64,6 +65,23 @@ class ObjectionSchema(Schema):
     status = fields.String(dump_only=True)
     answer = fields.String(dump_only=True)
     answered_at = UtcDateTime(dump_only=True, allow_none=True)
+    files = fields.Method(
+        "_files",
+        dump_only=True,
+        metadata={
+            "description": "its files (id, filename, media_type, size), for its author and "
+            "the administrators; open one at …/objections/{id}/files/{file_id}"
+        },
+    )
+
+    def _files(self, objection) -> list[dict]:
+        from zhibu.evidence import service as evidence
+
+        rows = getattr(objection, "evidence_rows", None)
+        if rows is None:
+            rows = evidence.files_of(objection.tenant_id, "objection", [objection.id])
+            rows = rows.get((objection.id, ""), [])
+        return EvidenceFileSchema(many=True).dump(rows)
 
     def _version(self, objection) -> int | None:
         from zhibu.db import db
@@ -71,6 +89,21 @@ class ObjectionSchema(Schema):
 
         found = db.session.get(Publication, (objection.tenant_id, objection.publication_id))
         return found.version if found else None
+
+
+class EvidenceFileSchema(Schema):
+    id = fields.UUID()
+    filename = fields.String()
+    media_type = fields.String(metadata={"description": "found from the content"})
+    size = fields.Integer()
+
+
+class ObjectionFilesSchema(Schema):
+    files = fields.List(
+        Upload(),
+        required=True,
+        metadata={"description": "photos (JPEG, PNG, HEIC), PDF or Office documents"},
+    )
 
 
 class AnswerSchema(Schema):
@@ -196,7 +229,11 @@ class Objections(MethodView):
     def get(self, tenant_id: uuid.UUID, cycle_id: uuid.UUID):
         """Every objection for an administrator; the caller's own otherwise."""
         cycle = _cycle(tenant_id, cycle_id, "object")
-        return publication.objections_for(g.access, cycle)
+        rows = publication.objections_for(g.access, cycle)
+        found = publication.files_of(g.access, rows)  # their files in one query
+        for row in rows:
+            row.evidence_rows = found[row.id][0]
+        return rows
 
     @blp.arguments(ObjectionSchema)
     @blp.response(201, ObjectionSchema)
@@ -206,6 +243,41 @@ class Objections(MethodView):
         return publication.lodge(
             g.access, cycle, data["subject_kind"], data["subject_id"], data["reason"]
         )
+
+
+@blp.route("/objections/<uuid:objection_id>/files")
+class ObjectionFiles(MethodView):
+    @blp.arguments(ObjectionFilesSchema, location="files")
+    @blp.response(201, EvidenceFileSchema(many=True))
+    def post(self, data, tenant_id: uuid.UUID, cycle_id: uuid.UUID, objection_id: uuid.UUID):
+        """Files for one's own open objection (multipart, field ``files``, repeated): each
+        checked by its content and size, all refused if one is (422 naming it)."""
+        from zhibu.db import db
+        from zhibu.models import EvidenceFile
+
+        cycle = _cycle(tenant_id, cycle_id, "object")
+        uploads = [(f.filename or "", f.read()) for f in data["files"]]
+        ids = publication.add_files(g.access, cycle, objection_id, uploads)
+        return [db.session.get(EvidenceFile, (tenant_id, i)) for i in ids]
+
+
+@blp.route("/objections/<uuid:objection_id>/files/<uuid:file_id>")
+class ObjectionFile(MethodView):
+    @blp.response(200, content_type="application/octet-stream")
+    def get(self, tenant_id: uuid.UUID, cycle_id: uuid.UUID, objection_id, file_id):
+        """One file of an objection, for its author and the administrators."""
+        from flask import Response
+
+        from zhibu.evidence import service as evidence
+
+        cycle = _cycle(tenant_id, cycle_id, "object")
+        objection = publication.get_objection(cycle, objection_id)
+        row, content = evidence.open_file(g.access, file_id)
+        if row.owner_kind != "objection" or row.owner_id != objection.id:
+            raise NotFound(_("没有这份佐证材料。"), field="file_id")
+        response = Response(content, mimetype=row.media_type)
+        response.headers["Content-Disposition"] = "attachment"
+        return response
 
 
 @blp.route("/objections/<uuid:objection_id>/answer")

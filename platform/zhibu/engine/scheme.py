@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 INPUT_PHASES = ("self_assessment", "assessment", "review")  # phases that may take inputs
+# the kinds of evidence a scheme may share with overseers (an objection's files never leave
+# the tenant): a deduction's, a rectification item's, a 回头看 check's, a 销号's
+SHAREABLE_EVIDENCE = ("deduction", "item", "follow_up", "sign_off")
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,11 @@ class Scheme:
         ``self_assessment``, every other source and the facts after ``assessment``.
         Nothing is taken after ``review`` unless an administrator reopens the cycle or
         one of its subjects (:mod:`zhibu.evaluations.phases`).
+    :param shareable_evidence: the kinds of evidence files of the scheme's cycles that
+        overseers (a county's or a city's organization department reading through an
+        oversight link) may open, read-only, from the ledger they drill down to: any of
+        ``deduction``, ``item``, ``follow_up`` (回头看), ``sign_off`` (销号). Not named:
+        overseers see how many files there are, never the files.
     """
 
     key: str
@@ -114,6 +122,7 @@ class Scheme:
     branch_sources: frozenset[str] = frozenset()
     publicity_days: int = 5
     input_phases: Mapping[str, str] = field(default_factory=dict)
+    shareable_evidence: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not _KEY.match(self.key):
@@ -123,6 +132,12 @@ class Scheme:
             )
         if not self.title.strip():
             raise ValueError(f"scheme {self.key!r} needs a title")
+        unknown = sorted(set(self.shareable_evidence) - set(SHAREABLE_EVIDENCE))
+        if unknown:
+            raise ValueError(
+                f"scheme {self.key!r}: shareable_evidence {', '.join(unknown)}; "
+                f"only {', '.join(SHAREABLE_EVIDENCE)}"
+            )
         for key, phase in self.input_phases.items():
             if phase not in INPUT_PHASES:
                 raise ValueError(

@@ -24,7 +24,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from zhibu import engine
@@ -201,6 +201,7 @@ def sync_sheet(access: TenantAccess, data: OfflineSheet) -> dict:
     try:
         db.session.flush()  # the id taken first: a second send of it waits here
         sheet = sheets.save_sheet(cycle, sheet_input)  # commits the sheet and the id
+        sheet_id = inspect(sheet).identity[1]  # known: not read again after the commit
     except IntegrityError:
         db.session.rollback()
         done = _repeated(access.tenant_id, client_id)
@@ -212,7 +213,7 @@ def sync_sheet(access: TenantAccess, data: OfflineSheet) -> dict:
     except ServiceError:
         db.session.rollback()
         raise
-    return {"saved": True, "repeated": False, "digest": saved_digest, "sheet_id": str(sheet.id)}
+    return {"saved": True, "repeated": False, "digest": saved_digest, "sheet_id": str(sheet_id)}
 
 
 def sheets_of_rater(cycle: Cycle, data: OfflineSheet, rater: str) -> ScoreSheet | None:
@@ -287,11 +288,11 @@ def attach_photo(
     if sheet is None:
         raise NotFound(_("照片所属的评分表尚未同步;请先同步评分表。"), field="sheet")
     try:
-        rows = evidence.attach(
+        ids = evidence.attach_ids(
             access, "deduction", sheet.id, [upload], ref=indicator, client_id=client_id or None
         )
     except IntegrityError:
         db.session.rollback()
         done = evidence.by_client_id(access.tenant_id, client_id)
         return {"saved": True, "repeated": True, "id": str(done.id)}
-    return {"saved": True, "repeated": False, "id": str(rows[0].id)}
+    return {"saved": True, "repeated": False, "id": str(ids[0])}

@@ -37,8 +37,9 @@ from zhibu.accounts import policy
 from zhibu.accounts.access import TenantAccess
 from zhibu.audit import record
 from zhibu.db import db
-from zhibu.errors import Conflict, Invalid, NotFound
+from zhibu.errors import Conflict, Forbidden, Invalid, NotFound
 from zhibu.evaluations import cycles, phases
+from zhibu.evidence import service as evidence
 from zhibu.i18n import _
 from zhibu.models import (
     PHASES,
@@ -603,13 +604,66 @@ def open_objections(tenant_ids, cycle_ids=None) -> dict[uuid.UUID, int]:
     return {tenant: n for tenant, n in db.session.execute(query)}
 
 
+def _objection_owner(tenant_id: uuid.UUID, owner_id: uuid.UUID) -> evidence.Owner | None:
+    """An objection's files (issue 25): attached by whoever may object, under the unit of
+    its subject (a member's: their unit); opened by its author and the administrators
+    (:func:`zhibu.accounts.policy.may_see_evidence`)."""
+    objection = db.session.get(Objection, (tenant_id, owner_id))
+    if objection is None:
+        return None
+    org_id = objection.subject_id
+    if objection.subject_kind == "member":
+        member = db.session.get(Member, (tenant_id, objection.subject_id))
+        if member is None:
+            return None
+        org_id = member.org_id
+    unit = db.session.get(OrgUnit, (tenant_id, org_id))
+    if unit is None:
+        return None
+    return evidence.Owner(unit, "object", lodged_by=objection.user_id)
+
+
+evidence.register_owner("objection", _objection_owner)
+
+
+def files_of(access: TenantAccess, rows: list[Objection]) -> dict[uuid.UUID, tuple[list, bool]]:
+    """Each objection's files (one query) and whether the caller may open them."""
+    found = evidence.files_of(access.tenant_id, "objection", [o.id for o in rows])
+    out = {}
+    for o in rows:
+        sees = policy.may_see_evidence(access, "", "objection", lodged_by=o.user_id)
+        out[o.id] = (found.get((o.id, ""), []), sees)
+    return out
+
+
+def add_files(
+    access: TenantAccess, cycle: Cycle, objection_id: uuid.UUID, uploads
+) -> list[uuid.UUID]:
+    """More files for the caller's own open objection (the API files an objection, then
+    its files); each checked as every evidence file, all refused if one is."""
+    objection = get_objection(cycle, objection_id)
+    if objection.user_id != access.user.id:
+        raise Forbidden(_("只有提出异议的本人可以为异议添加附件。"), field="objection_id")
+    if objection.status != "open":
+        raise Conflict(_("这条异议已经答复过了。"))
+    return evidence.attach_ids(access, "objection", objection.id, uploads)
+
+
 def lodge(
-    access: TenantAccess, cycle: Cycle, subject_kind: str, subject_id: uuid.UUID, reason: str
+    access: TenantAccess,
+    cycle: Cycle,
+    subject_kind: str,
+    subject_id: uuid.UUID,
+    reason: str,
+    uploads=(),
 ) -> Objection:
     """An objection by the caller to the published result of a subject, with a reason;
     only during 结果公示, up to the end of the publicity period, against a result in the
-    newest publication that the caller may read."""
+    newest publication that the caller may read. ``uploads`` (name, bytes): its files,
+    checked as every evidence file (size, kind by content), the objection and its files
+    saved together or not at all."""
     policy.require(access, "object")
+    checked = [evidence.check_upload(name, content) for name, content in uploads]
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(_("请写明异议的理由。"), field="reason")
@@ -647,7 +701,13 @@ def lodge(
         username=access.user.username,
     )
     db.session.add(objection)
-    db.session.commit()
+    if checked:
+        db.session.flush()
+        with evidence.written() as keys:
+            evidence.add(access, "objection", objection.id, checked, keys)
+            db.session.commit()
+    else:
+        db.session.commit()
     return objection
 
 

@@ -134,6 +134,10 @@ def _photo(name: str, content: bytes, media: str, limits: Limits) -> Checked:
             width, height = image.size
             if width * height > limits.max_pixels:
                 raise _bomb(name, width, height)
+            if media == "image/jpeg":
+                # kept as sent: decoded once, at the smallest scale that still gives the
+                # thumbnail its size (every byte is still read, so a damaged one is refused)
+                image.draft("RGB", (THUMB, THUMB))
             image.load()
     except EvidenceError:
         raise
@@ -141,12 +145,13 @@ def _photo(name: str, content: bytes, media: str, limits: Limits) -> Checked:
         raise _bomb(name, *image.size) from None
     except Exception:
         raise damaged from None
+    upright = ImageOps.exif_transpose(image).convert("RGB")
     if media in HEIC:  # a browser shows no HEIC: kept as JPEG
         stem = PurePosixPath(name).stem or "photo"
         out = io.BytesIO()
-        ImageOps.exif_transpose(image).convert("RGB").save(out, "JPEG", quality=88)
+        upright.save(out, "JPEG", quality=88)
         content, media, name = out.getvalue(), "image/jpeg", f"{stem}.jpg"
-    thumb = ImageOps.exif_transpose(image).convert("RGB")
+    thumb = upright
     thumb.thumbnail((THUMB, THUMB))
     out = io.BytesIO()
     thumb.save(out, "JPEG", quality=80)

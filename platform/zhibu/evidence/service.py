@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from zhibu import plugins
 from zhibu.accounts import policy
 from zhibu.accounts.access import TenantAccess
 from zhibu.db import db
@@ -27,6 +28,7 @@ from zhibu.errors import Forbidden, Invalid, NotFound
 from zhibu.evidence import checks, storage
 from zhibu.i18n import _
 from zhibu.models import (
+    Cycle,
     EvidenceFile,
     FollowUp,
     Member,
@@ -42,6 +44,30 @@ from zhibu.tenancy.scope import current_scope
 class Owner:
     unit: OrgUnit  # whose reach decides
     permission: str  # what attaching needs there
+    scheme_key: str = ""  # whose Scheme.shareable_evidence overseers may open
+    lodged_by: uuid.UUID | None = None  # an objection's: its author sees its files
+
+
+def _scheme_of(tenant_id: uuid.UUID, cycle_id: uuid.UUID | None) -> str:
+    cycle = db.session.get(Cycle, (tenant_id, cycle_id)) if cycle_id else None
+    return cycle.scheme_key if cycle else ""
+
+
+def shareable(scheme_key: str) -> frozenset[str]:
+    """The kinds of evidence the scheme lets overseers open (none: counts only)."""
+    scheme = plugins.registry().schemes.get(scheme_key) if scheme_key else None
+    return frozenset(getattr(scheme, "shareable_evidence", ()) or ())
+
+
+def may_see(access: TenantAccess, kind: str, found: Owner) -> bool:
+    """The policy's answer for this owner's files."""
+    return policy.may_see_evidence(
+        access,
+        found.unit.path,
+        kind,
+        shareable=shareable(found.scheme_key),
+        lodged_by=found.lodged_by,
+    )
 
 
 def _unit(tenant_id: uuid.UUID, org_id: uuid.UUID) -> OrgUnit:
@@ -59,12 +85,14 @@ def _sheet_owner(tenant_id: uuid.UUID, owner_id: uuid.UUID) -> Owner | None:
             return None
         org_id = member.org_id
     unit = _unit(tenant_id, org_id)
-    return Owner(unit, "score") if unit else None
+    return Owner(unit, "score", _scheme_of(tenant_id, sheet.cycle_id)) if unit else None
 
 
 def _item_owner(tenant_id: uuid.UUID, owner_id: uuid.UUID) -> Owner | None:
     item = db.session.get(RectificationItem, (tenant_id, owner_id))
-    return Owner(_unit(tenant_id, item.org_id), "ledger") if item else None
+    if item is None:
+        return None
+    return Owner(_unit(tenant_id, item.org_id), "ledger", _scheme_of(tenant_id, item.cycle_id))
 
 
 def _follow_up_owner(tenant_id: uuid.UUID, owner_id: uuid.UUID) -> Owner | None:
@@ -202,6 +230,19 @@ def attach(
     return rows
 
 
+def attach_ids(access: TenantAccess, kind: str, owner_id: uuid.UUID, uploads, **options):
+    """:func:`attach`, answering the new files' ids only: taken before the commit, so the
+    rows are not read back (a phone's sync sends fifty photos in a row)."""
+    checked = [check_upload(name, content) for name, content in uploads]
+    if not checked:
+        raise Invalid(_("请选择要上传的文件。"), field="file")
+    with written() as keys:
+        rows = add(access, kind, owner_id, checked, keys, **options)
+        ids = [row.id for row in rows]
+        db.session.commit()
+    return ids
+
+
 def by_client_id(tenant_id: uuid.UUID, client_id: str) -> EvidenceFile | None:
     return db.session.scalar(
         select(EvidenceFile).where(
@@ -294,7 +335,7 @@ def of_deductions(
             if sheet_id == sheet.id:
                 found[sheet.source, sheet.rater, ref] = rows
     owner = _sheet_owner(access.tenant_id, sheets[0].id) if sheets else None
-    sees = owner is not None and policy.may_see_evidence(access, owner.unit.path)
+    sees = owner is not None and may_see(access, "deduction", owner)
     return found, sees
 
 
@@ -323,6 +364,29 @@ def items_seen(access: TenantAccess, items: list[RectificationItem]) -> set[uuid
     }
 
 
+def items_shared(access: TenantAccess, items: list[RectificationItem]) -> dict:
+    """For an overseer, the kinds of evidence of each item (of a page of the ledger) it
+    may open: those its cycle's scheme marks shareable (one query for the cycles)."""
+    if not items or not policy.overseer_only(access):
+        return {}
+    ids = {item.cycle_id for item in items if item.cycle_id}
+    schemes = dict(
+        db.session.execute(
+            select(Cycle.id, Cycle.scheme_key).where(
+                Cycle.tenant_id == access.tenant_id, Cycle.id.in_(ids)
+            )
+        ).all()
+        if ids
+        else []
+    )
+    found = {}
+    for item in items:
+        kinds = shareable(schemes.get(item.cycle_id, ""))
+        if kinds:
+            found[item.id] = kinds
+    return found
+
+
 def count_of_item(item: RectificationItem) -> int:
     return len(of_items(item.tenant_id, [item.id])[item.id])
 
@@ -336,6 +400,14 @@ def open_file(access: TenantAccess, file_id: uuid.UUID, thumbnail: bool = False)
     found = OWNERS.get(row.owner_kind, lambda *_: None)(access.tenant_id, row.owner_id)
     if found is None or found.unit is None:
         raise NotFound(_("没有这份佐证材料。"), field="file_id")
-    policy.require_evidence(access, found.unit.path, found.unit.name, "file_id")
+    policy.require_evidence(
+        access,
+        found.unit.path,
+        found.unit.name,
+        "file_id",
+        row.owner_kind,
+        shareable=shareable(found.scheme_key),
+        lodged_by=found.lodged_by,
+    )
     key = row.thumb_key if thumbnail else row.storage_key
     return row, store().get(access.tenant_id, key)

@@ -60,6 +60,7 @@ def items(tenant_id: uuid.UUID):
         only_overdue=only_overdue,
         files=files,
         sees_files=evidence.items_seen(g.access, found),
+        shared_files=evidence.items_shared(g.access, found),
         page=page,
         pages=max(1, -(-total // PAGE)),
         total=total,

@@ -13,6 +13,7 @@ from zhibu.accounts import policy
 from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.evaluations import publication
+from zhibu.evidence import service as evidence
 from zhibu.web.common import PHASE_TITLES, cycle_or_404, grade_name, star_name, track_titles
 from zhibu.web.guard import register_page_errors, tenant_page
 
@@ -140,8 +141,9 @@ def objections(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
     problem = None
     if request.method == "POST":
         kind, _sep, ident = subject.partition(":")
+        uploads = [(f.filename, f.read()) for f in request.files.getlist("files") if f.filename]
         try:
-            publication.lodge(g.access, cycle, kind, uuid.UUID(ident), reason)
+            publication.lodge(g.access, cycle, kind, uuid.UUID(ident), reason, uploads)
         except ValueError:
             problem = _("请从公示名单中选择考评对象。")
         except ServiceError as refused:
@@ -150,6 +152,7 @@ def objections(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
             flash(_("已提交异议,答复后可在此查看。"))
             return redirect(url_for(".objections", tenant_id=tenant_id, cycle_id=cycle_id))
     target = _subject_entry(cycle, subject)
+    rows = publication.objections_for(g.access, cycle)
     return render_template(
         "publication/objections.html",
         cycle=cycle,
@@ -157,7 +160,9 @@ def objections(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
         target=target,
         reason=reason,
         problem=problem,
-        rows=publication.objections_for(g.access, cycle),
+        rows=rows,
+        files=publication.files_of(g.access, rows),
+        max_mb=round(evidence.limits().max_bytes / (1024 * 1024)),
         latest=publication.latest(cycle),
         phases=PHASE_TITLES,
     ), (422 if problem else 200)

@@ -10,14 +10,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from zhibu import engine
 from zhibu.accounts import policy
 from zhibu.db import db
-from zhibu.errors import ServiceError
+from zhibu.errors import Conflict, Invalid, ServiceError
 from zhibu.evaluations import compute, entry, phases, sheets
+from zhibu.evidence import service as evidence
 from zhibu.models import Cycle
 from zhibu.web import queries
 from zhibu.web.common import PHASE_TITLES, cycle_or_404
@@ -124,8 +125,10 @@ def sheet(tenant_id: uuid.UUID, cycle_id: uuid.UUID, kind: str, subject_id, sour
     cycle = cycle_or_404(tenant_id, cycle_id)
     subject, found, rubric = _sheet_context(cycle, kind, subject_id, source)
     stored, items = queries.find_sheet(cycle, subject_id, source, g.user.username)
+    photos = evidence.files_of(tenant_id, "deduction", [stored.id] if stored else [])
     return render_template(
         "sheets/sheet.html",
+        photos={ref: rows for (_sheet, ref), rows in photos.items()},
         cycle=cycle,
         subject=subject,
         kind=kind,
@@ -137,6 +140,40 @@ def sheet(tenant_id: uuid.UUID, cycle_id: uuid.UUID, kind: str, subject_id, sour
         frozen=not phases.is_open(cycle, found, subject_id),
         phases=PHASE_TITLES,
     )
+
+
+@bp.post("/cycles/<uuid:cycle_id>/sheets/<any(org, member):kind>/<uuid:subject_id>/<source>/photos")
+@tenant_page("score")
+def photo(tenant_id: uuid.UUID, cycle_id: uuid.UUID, kind: str, subject_id, source: str):
+    """A photo of a row's deduction (``indicator``, ``file``; shrunk on the device by the
+    page), attached to the rater's saved sheet as the offline sheets' photos are: checked
+    by content and size, shown on the row and beside the deduction in the explanation."""
+    cycle = cycle_or_404(tenant_id, cycle_id)
+    _subject, found, rubric = _sheet_context(cycle, kind, subject_id, source)
+    upload = request.files.get("file")
+    indicator = request.form.get("indicator", "")
+    try:
+        if rubric.indicator(indicator) is None:
+            raise Invalid(_("评分表没有指标“%(code)s”。", code=indicator), field="indicator")
+        if upload is None or not upload.filename:
+            raise Invalid(_("请选择要上传的文件。"), field="file")
+        if not phases.is_open(cycle, found, subject_id):
+            raise Conflict(_("本阶段不再接受此项录入,评分表不能修改。"), field="sheet")
+        stored, _items = queries.find_sheet(cycle, subject_id, source, g.user.username)
+        if stored is None:
+            raise Conflict(_("请先填写扣分并保存评分表,再拍照。"), field="sheet")
+        ids = evidence.attach_ids(
+            g.access, "deduction", stored.id, [(upload.filename, upload.read())], ref=indicator
+        )
+    except ServiceError as exc:
+        db.session.rollback()
+        return exc.as_dict(), exc.status
+    return {
+        "saved": True,
+        "id": str(ids[0]),
+        "url": url_for("evidence.open_file", tenant_id=tenant_id, file_id=ids[0]),
+        "thumb": url_for("evidence.thumbnail", tenant_id=tenant_id, file_id=ids[0]),
+    }
 
 
 def typed_lines(rubric: engine.Rubric, form) -> list[Line]:
@@ -210,6 +247,7 @@ def save(tenant_id: uuid.UUID, cycle_id: uuid.UUID, kind: str, subject_id, sourc
             version=version or 0,
             frozen=False,
             refused=exc.message,
+            photos={},
             phases=PHASE_TITLES,
         ), exc.status
     if wants_json:

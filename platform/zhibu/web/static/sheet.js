@@ -9,6 +9,8 @@
   var status = document.getElementById("sheet-status");
   var token = document.querySelector('meta[name="csrf-token"]').content;
   var timer = null, sending = false, again = false;
+  var lastSave = Promise.resolve(); // the save in flight: a photo waits for its deduction
+  var dirty = false; // typed since the last save
 
   function number(text) {
     text = text.trim();
@@ -111,11 +113,12 @@
       status.className = "invalid";
       return;
     }
+    dirty = false;
     if (sending) { again = true; return; }
     sending = true;
     status.textContent = msg.msgSaving;
     status.className = "saving";
-    send().then(function (answer) {
+    lastSave = send().then(function (answer) {
       if (answer.ok) {
         // the next save says it follows this one (a save another one overtook is refused)
         if (form.elements.version && answer.body.version !== undefined) {
@@ -140,6 +143,7 @@
   }
 
   function later() {
+    dirty = true;
     clearTimeout(timer);
     checkAll();
     status.textContent = "";
@@ -153,8 +157,58 @@
     if (next) { next.focus(); next.select(); }
   }
 
-  form.addEventListener("input", later);
-  form.addEventListener("change", function () { clearTimeout(timer); save(); });
+  // a row's photo: shrunk on the device, sent once the sheet (its deduction) is saved,
+  // shown on the row; the explanation shows it beside the deduction
+  function upload(row, file) {
+    var problem = row.querySelector(".photo-status");
+    problem.className = "photo-status";
+    problem.textContent = msg.msgUploading;
+    var shrunk = window.zhibuShrink ? window.zhibuShrink(file) : Promise.resolve(file);
+    clearTimeout(timer);
+    if (dirty) save();
+    Promise.all([shrunk, lastSave]).then(function (done) {
+      var data = new FormData();
+      data.append("csrf_token", token);
+      data.append("indicator", row.dataset.code);
+      data.append("file", done[0], done[0].name || row.dataset.code + ".jpg");
+      return fetch(form.dataset.photos, {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: { "X-CSRFToken": token, "Accept": "application/json" }
+      }).then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          if (!response.ok) throw new Error(body.message || String(response.status));
+          var link = document.createElement("a");
+          link.href = body.url; link.target = "_blank"; link.rel = "noopener";
+          var img = document.createElement("img");
+          img.src = body.thumb; img.alt = row.dataset.code;
+          link.appendChild(img);
+          row.querySelector(".shots").appendChild(link);
+          problem.textContent = msg.msgUploaded;
+        });
+      });
+    }).catch(function (error) {
+      problem.className = "photo-status invalid";
+      problem.textContent = msg.msgFailed + ":" + (error && error.message ? error.message : error);
+    });
+  }
+
+  rows.forEach(function (row) {
+    var input = row.querySelector("input.photo");
+    if (!input) return;
+    input.addEventListener("change", function (event) {
+      event.stopPropagation(); // a photo is not an edit of the sheet
+      if (input.files && input.files[0]) upload(row, input.files[0]);
+      input.value = "";
+    });
+  });
+
+  form.addEventListener("input", function (event) {
+    if (event.target.type !== "file") later();
+  });
+  form.addEventListener("change", function (event) {
+    if (event.target.type === "file") return;
+    clearTimeout(timer); save();
+  });
   form.addEventListener("submit", function (event) { event.preventDefault(); clearTimeout(timer); save(); });
   form.addEventListener("keydown", function (event) {
     var input = event.target;

@@ -1,0 +1,57 @@
+// Files chosen for upload: photos are shrunk on the device (longer side 1600 px, JPEG)
+// before they are sent, as the offline sheets do; other files (PDF, Office, a HEIC the
+// browser cannot open) go as they are. ``zhibuShrink(file)`` is used by the score sheet's
+// camera buttons; an ``input[type=file][data-shrink]`` of a form has its photos replaced
+// by their shrunk copies when chosen, and its chosen files named in ``#<data-list>``.
+(function () {
+  "use strict";
+  var MAX = 1600;
+
+  function shrink(file) {
+    if (!/^image\/(jpeg|png|webp|gif|bmp)$/.test(file.type || "")) return Promise.resolve(file);
+    var load = window.createImageBitmap
+      ? createImageBitmap(file)
+      : new Promise(function (resolve, reject) {
+          var img = new Image();
+          img.onload = function () { resolve(img); };
+          img.onerror = reject;
+          img.src = URL.createObjectURL(file);
+        });
+    return load.then(function (img) {
+      var scale = Math.min(1, MAX / Math.max(img.width, img.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(img.width * scale);
+      canvas.height = Math.round(img.height * scale);
+      canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", 0.8); });
+    }).then(function (blob) {
+      if (!blob || blob.size >= file.size) return file; // already small: kept as taken
+      var stem = (file.name || "photo").replace(/\.[^.]*$/, "");
+      return new File([blob], stem + ".jpg", { type: "image/jpeg" });
+    }).catch(function () { return file; });
+  }
+  window.zhibuShrink = shrink;
+
+  Array.prototype.forEach.call(document.querySelectorAll("input[type=file][data-shrink]"), function (input) {
+    var list = input.dataset.list ? document.getElementById(input.dataset.list) : null;
+    var form = input.form;
+    var busy = false;
+    input.addEventListener("change", function () {
+      var chosen = Array.prototype.slice.call(input.files || []);
+      if (!chosen.length || busy) return;
+      busy = true;
+      if (list) list.textContent = input.dataset.working || "";
+      Promise.all(chosen.map(shrink)).then(function (files) {
+        if (window.DataTransfer) {
+          var box = new DataTransfer();
+          files.forEach(function (f) { box.items.add(f); });
+          input.files = box.files;
+        }
+        if (list) list.textContent = files.map(function (f) { return f.name; }).join("、");
+      }).then(function () { busy = false; });
+    });
+    if (form) {
+      form.addEventListener("submit", function (event) { if (busy) event.preventDefault(); });
+    }
+  });
+})();
