@@ -210,6 +210,11 @@ def test_a_store_that_cannot_be_used_refuses_the_upload_clearly(app, client, wor
     app.config["ZHIBU_EVIDENCE_S3_ENDPOINT_URL"] = "http://127.0.0.1:9"  # nothing listens
     refused = post_files(client, url, [("宣传栏.jpg", jpeg())])
     assert refused.status_code == 503 and "存储服务暂时无法使用" in refused.text
+    with client.session_transaction() as session:  # the same, in English for English users
+        session["lang"] = "en"
+    refused = post_files(client, url, [("宣传栏.jpg", jpeg())])
+    assert refused.status_code == 503
+    assert "The store of evidence files cannot be used right now" in refused.text
     with app.app_context(), use_scope(system_scope()):
         assert db.session.scalars(select(EvidenceFile)).all() == []
     assert keys_of(s3, tenant) == []
