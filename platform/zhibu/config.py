@@ -7,11 +7,15 @@ Every setting is declared once in :data:`SETTINGS`; ``docs/operations.md`` docum
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from zhibu.i18n import _
 
 
 class ConfigError(RuntimeError):
@@ -260,6 +264,61 @@ SETTINGS: tuple[Setting, ...] = (
         "tenant. Unset: `instance/evidence`.",
     ),
     Setting(
+        "ZHIBU_EVIDENCE_STORE",
+        "ZHIBU_EVIDENCE_STORE",
+        str,
+        "local",
+        "Where evidence files are kept: `local` (the folder `ZHIBU_EVIDENCE_DIR`) or `s3` "
+        "(a bucket of an S3-compatible object store, `ZHIBU_EVIDENCE_S3_*`).",
+    ),
+    Setting(
+        "ZHIBU_EVIDENCE_S3_BUCKET",
+        "ZHIBU_EVIDENCE_S3_BUCKET",
+        str,
+        None,
+        "With `ZHIBU_EVIDENCE_STORE=s3`: the bucket (it must exist); keys are "
+        "`<tenant id>/<file id>`. Required.",
+    ),
+    Setting(
+        "ZHIBU_EVIDENCE_S3_ENDPOINT_URL",
+        "ZHIBU_EVIDENCE_S3_ENDPOINT_URL",
+        str,
+        None,
+        "With `s3`: the store's URL, such as `http://10.0.0.5:7480` (Ceph), or the "
+        "endpoint of a cloud's object storage. Unset: Amazon S3 of the region.",
+    ),
+    Setting(
+        "ZHIBU_EVIDENCE_S3_ACCESS_KEY",
+        "ZHIBU_EVIDENCE_S3_ACCESS_KEY",
+        str,
+        None,
+        "With `s3`: the access key. Set both keys or neither (then the client's own "
+        "credentials: its environment variables, files or instance role).",
+    ),
+    Setting(
+        "ZHIBU_EVIDENCE_S3_SECRET_KEY",
+        "ZHIBU_EVIDENCE_S3_SECRET_KEY",
+        str,
+        None,
+        "With `s3`: the secret key that goes with the access key.",
+    ),
+    Setting(
+        "ZHIBU_EVIDENCE_S3_REGION",
+        "ZHIBU_EVIDENCE_S3_REGION",
+        str,
+        "us-east-1",
+        "With `s3`: the region requests are signed for (most S3-compatible stores accept "
+        "the default).",
+    ),
+    Setting(
+        "ZHIBU_EVIDENCE_S3_ADDRESSING",
+        "ZHIBU_EVIDENCE_S3_ADDRESSING",
+        str,
+        "path",
+        "With `s3`: `path` (`endpoint/bucket/key`, what most S3-compatible stores expect), "
+        "`virtual` (`bucket.endpoint/key`) or `auto`.",
+    ),
+    Setting(
         "ZHIBU_EVIDENCE_MAX_MB",
         "ZHIBU_EVIDENCE_MAX_BYTES",
         _megabytes,
@@ -282,6 +341,77 @@ SETTINGS: tuple[Setting, ...] = (
         "Log every SQL statement (debugging only).",
     ),
 )
+
+
+EVIDENCE_STORES = ("local", "s3")
+S3_ADDRESSING = ("path", "virtual", "auto")
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+
+def check_evidence_store(config: dict[str, Any]) -> None:
+    """The evidence store's settings, checked at start: a wrong one is named in the
+    operator's language (Chinese outside a request) with what it should be."""
+    kind = str(config.get("ZHIBU_EVIDENCE_STORE") or "local").strip().lower()
+    if kind not in EVIDENCE_STORES:
+        raise ConfigError(
+            _(
+                "ZHIBU_EVIDENCE_STORE 的值“%(value)s”无法使用:应为 local(本机磁盘)"
+                "或 s3(S3 兼容的对象存储)。",
+                value=config.get("ZHIBU_EVIDENCE_STORE"),
+            )
+        )
+    config["ZHIBU_EVIDENCE_STORE"] = kind
+    if kind != "s3":
+        return
+    bucket = str(config.get("ZHIBU_EVIDENCE_S3_BUCKET") or "").strip()
+    if not bucket:
+        raise ConfigError(
+            _("ZHIBU_EVIDENCE_STORE=s3 时须设置 ZHIBU_EVIDENCE_S3_BUCKET(存储桶名称)。")
+        )
+    if not _BUCKET.fullmatch(bucket) or ".." in bucket:
+        raise ConfigError(
+            _(
+                "ZHIBU_EVIDENCE_S3_BUCKET 的值“%(value)s”不是有效的存储桶名称:应为 3 至 63 "
+                "个小写字母、数字、点或连字符,以字母或数字开头和结尾。",
+                value=bucket,
+            )
+        )
+    config["ZHIBU_EVIDENCE_S3_BUCKET"] = bucket
+    endpoint = str(config.get("ZHIBU_EVIDENCE_S3_ENDPOINT_URL") or "").strip()
+    if endpoint:
+        parts = urlsplit(endpoint)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ConfigError(
+                _(
+                    "ZHIBU_EVIDENCE_S3_ENDPOINT_URL 的值“%(value)s”不是有效的地址:应形如 "
+                    "http://主机:端口 或 https://主机。",
+                    value=endpoint,
+                )
+            )
+    config["ZHIBU_EVIDENCE_S3_ENDPOINT_URL"] = endpoint or None
+    access = str(config.get("ZHIBU_EVIDENCE_S3_ACCESS_KEY") or "").strip()
+    secret = str(config.get("ZHIBU_EVIDENCE_S3_SECRET_KEY") or "").strip()
+    if bool(access) != bool(secret):
+        missing = "ZHIBU_EVIDENCE_S3_SECRET_KEY" if access else "ZHIBU_EVIDENCE_S3_ACCESS_KEY"
+        raise ConfigError(
+            _(
+                "已设置 S3 访问密钥中的一个,还须设置 %(missing)s(两个都设,或都不设以使用"
+                "客户端自身的凭据)。",
+                missing=missing,
+            )
+        )
+    style = str(config.get("ZHIBU_EVIDENCE_S3_ADDRESSING") or "path").strip().lower()
+    if style not in S3_ADDRESSING:
+        raise ConfigError(
+            _(
+                "ZHIBU_EVIDENCE_S3_ADDRESSING 的值“%(value)s”无法使用:应为 path、virtual 或 auto。",
+                value=config.get("ZHIBU_EVIDENCE_S3_ADDRESSING"),
+            )
+        )
+    config["ZHIBU_EVIDENCE_S3_ADDRESSING"] = style
+    config["ZHIBU_EVIDENCE_S3_REGION"] = (
+        str(config.get("ZHIBU_EVIDENCE_S3_REGION") or "").strip() or "us-east-1"
+    )
 
 
 def settings_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -351,4 +481,5 @@ def build_config(
     config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(config["SQLALCHEMY_DATABASE_URI"])
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = load_secret_key(instance_path)
+    check_evidence_store(config)
     return config

@@ -137,10 +137,23 @@ def limits() -> checks.Limits:
     )
 
 
-def store() -> storage.LocalStore:
+def store() -> storage.LocalStore | storage.S3Store:
+    """The store the settings choose (``ZHIBU_EVIDENCE_STORE``, checked at start)."""
     from flask import current_app
 
-    folder = current_app.config.get("ZHIBU_EVIDENCE_DIR")
+    config = current_app.config
+    if config.get("ZHIBU_EVIDENCE_STORE") == "s3":
+        return storage.S3Store(
+            storage.S3Settings(
+                bucket=config["ZHIBU_EVIDENCE_S3_BUCKET"],
+                endpoint_url=config.get("ZHIBU_EVIDENCE_S3_ENDPOINT_URL") or None,
+                access_key=config.get("ZHIBU_EVIDENCE_S3_ACCESS_KEY") or None,
+                secret_key=config.get("ZHIBU_EVIDENCE_S3_SECRET_KEY") or None,
+                region=config.get("ZHIBU_EVIDENCE_S3_REGION") or "us-east-1",
+                addressing_style=config.get("ZHIBU_EVIDENCE_S3_ADDRESSING") or "path",
+            )
+        )
+    folder = config.get("ZHIBU_EVIDENCE_DIR")
     return storage.LocalStore(folder or f"{current_app.instance_path}/evidence")
 
 
@@ -394,6 +407,18 @@ def count_of_item(item: RectificationItem) -> int:
 def open_file(access: TenantAccess, file_id: uuid.UUID, thumbnail: bool = False):
     """The row and its bytes (or its thumbnail's), if the caller may see the owner's
     evidence: else 404 (another tenant's, no such file) or 403 (an overseer)."""
+    row, key = _readable(access, file_id, thumbnail)
+    return row, store().get(access.tenant_id, key)
+
+
+def stream_file(access: TenantAccess, file_id: uuid.UUID, thumbnail: bool = False):
+    """Like :func:`open_file`, the bytes in chunks as the store reads them (a download
+    never held whole in memory)."""
+    row, key = _readable(access, file_id, thumbnail)
+    return row, store().stream(access.tenant_id, key)
+
+
+def _readable(access: TenantAccess, file_id: uuid.UUID, thumbnail: bool):
     row = db.session.get(EvidenceFile, (access.tenant_id, file_id))
     if row is None or (thumbnail and not row.thumb_key):
         raise NotFound(_("没有这份佐证材料。"), field="file_id")
@@ -409,5 +434,4 @@ def open_file(access: TenantAccess, file_id: uuid.UUID, thumbnail: bool = False)
         shareable=shareable(found.scheme_key),
         lodged_by=found.lodged_by,
     )
-    key = row.thumb_key if thumbnail else row.storage_key
-    return row, store().get(access.tenant_id, key)
+    return row, (row.thumb_key if thumbnail else row.storage_key)

@@ -10,6 +10,7 @@ from zhibu.testing.servers import (
     redis_url,
     require_postgres,
     require_redis,
+    require_s3,
     temporary_postgres_database,
     unavailable,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "redis_url",
     "require_postgres",
     "require_redis",
+    "require_s3",
     "run_scenario",
     "scenario_problems",
     "temporary_postgres_database",

@@ -1,8 +1,10 @@
-"""The real PostgreSQL and Redis servers tests talk to.
+"""The real PostgreSQL, Redis and S3-compatible servers tests talk to.
 
 ``ZHIBU_TEST_POSTGRES_URL`` and ``ZHIBU_TEST_REDIS_URL`` name them (default: the local
-servers). A server that does not answer skips its tests, except under ``CI=true``, where
-it fails them: CI must never go green on tests it did not run.
+servers); ``ZHIBU_TEST_S3_URL``, ``ZHIBU_TEST_S3_ACCESS_KEY`` and
+``ZHIBU_TEST_S3_SECRET_KEY`` the object store (``scripts/s3-test-server start`` prints them;
+the defaults are its own). A server that does not answer skips its tests, except under
+``CI=true``, where it fails them: CI must never go green on tests it did not run.
 """
 
 from __future__ import annotations
@@ -75,6 +77,42 @@ def require_redis() -> str:
     except Exception as exc:
         _unreachable("Redis", url, exc)
     return url
+
+
+DEFAULT_S3_URL = "http://127.0.0.1:37480"
+
+
+def s3_settings() -> dict[str, str]:
+    """The test object store's URL and keys (those of ``scripts/s3-test-server``)."""
+    return {
+        "url": os.environ.get("ZHIBU_TEST_S3_URL", DEFAULT_S3_URL),
+        "access_key": os.environ.get("ZHIBU_TEST_S3_ACCESS_KEY", "zhibu-test-access"),
+        "secret_key": os.environ.get(
+            "ZHIBU_TEST_S3_SECRET_KEY", "zhibu-test-secret-only-for-tests"
+        ),
+    }
+
+
+def require_s3() -> dict[str, str]:
+    """The test object store's settings, or skip (fail under CI) when it does not answer
+    with them (a listing of the buckets, signed with the keys)."""
+    import boto3
+    from botocore.config import Config
+
+    found = s3_settings()
+    client = boto3.session.Session().client(
+        "s3",
+        endpoint_url=found["url"],
+        aws_access_key_id=found["access_key"],
+        aws_secret_access_key=found["secret_key"],
+        region_name="us-east-1",
+        config=Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 1}),
+    )
+    try:
+        client.list_buckets()
+    except Exception as exc:
+        _unreachable("The S3-compatible server (scripts/s3-test-server)", found["url"], exc)
+    return found
 
 
 APP_ROLE = "zhibu_test_app"

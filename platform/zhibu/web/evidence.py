@@ -17,8 +17,10 @@ bp = Blueprint("evidence", __name__, url_prefix="/t/<uuid:tenant_id>")
 register_page_errors(bp)
 
 
-def _send(content: bytes, media_type: str, filename: str, inline: bool) -> Response:
+def _send(content, media_type: str, filename: str, inline: bool, size=None) -> Response:
     response = Response(content, mimetype=media_type)
+    if size is not None:
+        response.content_length = size
     how = "inline" if inline else "attachment"
     response.headers["Content-Disposition"] = f"{how}; filename*=UTF-8''{quote(filename)}"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -28,13 +30,13 @@ def _send(content: bytes, media_type: str, filename: str, inline: bool) -> Respo
 @bp.get("/evidence/<uuid:file_id>")
 @tenant_page("read")
 def open_file(tenant_id: uuid.UUID, file_id: uuid.UUID):
-    row, content = service.open_file(g.access, file_id)
+    row, chunks = service.stream_file(g.access, file_id)
     inline = row.media_type.startswith("image/") or row.media_type == "application/pdf"
-    return _send(content, row.media_type, row.filename, inline)
+    return _send(chunks, row.media_type, row.filename, inline, row.size)
 
 
 @bp.get("/evidence/<uuid:file_id>/thumb")
 @tenant_page("read")
 def thumbnail(tenant_id: uuid.UUID, file_id: uuid.UUID):
-    row, content = service.open_file(g.access, file_id, thumbnail=True)
-    return _send(content, "image/jpeg", f"thumb-{row.filename}.jpg", True)
+    row, chunks = service.stream_file(g.access, file_id, thumbnail=True)
+    return _send(chunks, "image/jpeg", f"thumb-{row.filename}.jpg", True)
