@@ -750,6 +750,7 @@ def townships(tenant_ids: list[uuid.UUID], period: str | None = None) -> list[di
             EvaluationResult.tenant_id.in_(tenant_ids),
             EvaluationResult.subject_kind == "org",
             EvaluationResult.kind.in_(RANKED_KINDS),
+            OrgUnit.kind.in_(RANKED_KINDS),  # the units joined: townships only, too
             # the townships first (few), then their results by the (tenant, set, subject) index
             EvaluationResult.subject_id.in_(
                 select(OrgUnit.id).where(
