@@ -169,6 +169,8 @@ def test_the_statements_do_not_grow_with_the_tenants(app, county):
         page = client.get(url)
     assert len(rows_of(page)) == 10
     assert len(many) == len(few) < 40, (len(few), len(many))
+    # the movement against 2020 of every tenant with both years, in the same statements
+    assert page.text.count("对比 2020") == 2 * 9  # its cell and its chart
 
 
 @pytest.fixture
