@@ -381,6 +381,17 @@ def test_units_promoted_kept_demoted_and_new_against_the_year_before(app, county
     world, made, client = county
     tenant = made.tenant_ids[0]
     set_stars(app, tenant, "2021", {"S00000": 3, "S00002": 4})
+    # T0001's 2020 results carry no track (history loaded as levels only); one branch
+    # drops from 5 to 4 stars in 2021
+    set_stars(app, made.tenant_ids[1], "2021", {"S00000": 4})
+    with app.app_context(), use_scope(system_scope()):
+        for r in db.session.scalars(
+            select(EvaluationResult)
+            .join(cycles.Cycle, cycles.Cycle.id == EvaluationResult.cycle_id)
+            .where(EvaluationResult.tenant_id == made.tenant_ids[1], cycles.Cycle.period == "2020")
+        ):
+            r.track = None
+        db.session.commit()
     with app.app_context(), use_scope(system_scope()):
         result = db.session.scalar(
             select(EvaluationResult)
@@ -415,12 +426,14 @@ def test_units_promoted_kept_demoted_and_new_against_the_year_before(app, county
     m = moved["T0000"]
     assert (m.promoted, m.kept, m.demoted, m.new) == (1, 1, 1, 1)
     assert m.previous.period == "2020"
-    other = moved["T0001"]  # the same levels both years
-    assert (other.promoted, other.kept, other.demoted, other.new) == (0, 3, 0, 0)
+    other = moved["T0001"]
+    assert (other.promoted, other.kept, other.demoted, other.new) == (0, 2, 1, 0)
+    same = moved["T0002"]  # the same levels both years
+    assert (same.promoted, same.kept, same.demoted, same.new) == (0, 3, 0, 0)
     base = f"/t/{world.ids['C']}/oversight"
     page = client.get(f"{base}?period=2021")
     assert "等次升降" in page.text and "↑1" in page.text and "↓1" in page.text
-    assert rows_of(client.get(f"{base}?period=2021&sort=demoted&desc=1"))[0] == "T0000"
+    assert rows_of(client.get(f"{base}?period=2021&sort=promoted&desc=1"))[0] == "T0000"
     drill = client.get(f"{base}/movement?period=2021&tenant={tenant}")
     assert drill.status_code == 200
     text = drill.text

@@ -535,7 +535,9 @@ def _moves_query(pairs: list[tuple[Any, Any, uuid.UUID, uuid.UUID]], *columns):
 
 
 def _place(definition, track: str | None, stars, grade) -> int | None:
-    """Where a level stands in its track's declared order (0 = best), None without one."""
+    """Where a level stands in its track's declared order (0 = best), None without one.
+    A result of the period before without a track (history loaded as levels only) is
+    placed on the unit's track of now."""
     found = next((t for t in definition.tracks if t.key == track), None) if definition else None
     return found.level_place(stars, grade) if found is not None else None
 
@@ -579,7 +581,7 @@ def _movement(chosen: dict, previous: dict, current: dict) -> dict[uuid.UUID, Mo
             m.new += count
             continue
         now = _place(definitions.get(cycle.id), track, stars, grade)
-        then = _place(definitions.get(before.id), was_track, was_stars, was_grade)
+        then = _place(definitions.get(before.id), was_track or track, was_stars, was_grade)
         if now is None or then is None or now == then:
             m.kept += count
         elif now < then:
@@ -655,7 +657,7 @@ def moved_units(tenant_id: uuid.UUID, period: str | None = None) -> dict[str, An
             out["new"].append(unit)
             continue
         now = _place(definitions.get(cycle.id), track, stars, grade)
-        then = _place(definitions.get(before.id), was_track, was_stars, was_grade)
+        then = _place(definitions.get(before.id), was_track or track, was_stars, was_grade)
         if now is not None and then is not None and now != then:
             out["promoted" if now < then else "demoted"].append(unit)
     for units in out.values():
