@@ -886,6 +886,13 @@ PAGES = [
     Case("GET", f"{P}/oversight/overview.<any(xlsx, html):fmt>", "oversee", tenant="C"),
     Case("GET", f"{P}/oversight/townships.<any(xlsx, html):fmt>", "oversee", tenant="C"),
     Case("GET", f"{P}/oversight/weakness", "oversee", tenant="C"),
+    Case(
+        "GET",
+        f"{P}/oversight/movement",
+        "oversee",
+        tenant="C",
+        body=lambda w, r: {"query_string": {"tenant": str(w.scene.world.ids["A"])}},
+    ),
     Case("GET", f"{P}/sheets", "score"),
     Case("GET", f"{P}/offline", "score"),
     Case("GET", f"{P}/offline/bundle.json", "score"),

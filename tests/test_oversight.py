@@ -169,6 +169,8 @@ def test_the_statements_do_not_grow_with_the_tenants(app, county):
         page = client.get(url)
     assert len(rows_of(page)) == 10
     assert len(many) == len(few) < 40, (len(few), len(many))
+    # the movement against 2020 of every tenant with both years, in the same statements
+    assert page.text.count("对比 2020") == 2 * 9  # its cell and its chart
 
 
 @pytest.fixture
@@ -237,10 +239,9 @@ def test_the_overview_exports_as_a_workbook_and_a_printable_notice(county):
     assert "本期没有乡镇(街道)的观摩排名" in client.get(f"{base}/townships.html").text
 
 
-def test_the_county_ranks_its_townships_and_prints_the_notice(app, county):
-    """county_observation: "观摩结束后……对各乡(镇、街道)依次进行排名通报" — the county's own
-    townships, best first."""
-    world, _made, client = county
+def add_townships(app, world, townships) -> None:
+    """C's own county_observation round of 2021Q3 with these (code, name, total, grade)
+    townships as its current results."""
     with app.app_context(), use_scope(system_scope()):
         c = db.session.get(Tenant, world.ids["C"])
         db.session.add(TenantScheme(tenant_id=c.id, scheme_key="county_observation"))
@@ -252,11 +253,7 @@ def test_the_county_ranks_its_townships_and_prints_the_notice(app, county):
         result_set.current = True
         db.session.add(result_set)
         db.session.flush()
-        for code, name, total in (
-            ("T1", "东城镇", 81.5),
-            ("T2", "西山乡", 92.0),
-            ("T3", "南街道", 77),
-        ):
+        for code, name, total, grade in townships:
             unit = OrgUnit(tenant_id=c.id, code=code, name=name, kind="township", path="/", depth=0)
             db.session.add(unit)
             db.session.flush()
@@ -272,9 +269,21 @@ def test_the_county_ranks_its_townships_and_prints_the_notice(app, county):
                     track="township",
                     total=total,
                     stars=None,
+                    grade=grade,
                 )
             )
         db.session.commit()
+
+
+def test_the_county_ranks_its_townships_and_prints_the_notice(app, county):
+    """county_observation: "观摩结束后……对各乡(镇、街道)依次进行排名通报" — the county's own
+    townships, best first."""
+    world, _made, client = county
+    add_townships(
+        app,
+        world,
+        (("T1", "东城镇", 81.5, None), ("T2", "西山乡", 92.0, None), ("T3", "南街道", 77, None)),
+    )
     base = f"/t/{world.ids['C']}/oversight"
     page = client.get(base)
     ranked = re.findall(r"<td>(\w+[乡镇道])</td>", page.text)
@@ -283,6 +292,30 @@ def test_the_county_ranks_its_townships_and_prints_the_notice(app, county):
     assert notice.status_code == 200 and "依次进行排名通报" in notice.text
     assert notice.text.index("西山乡") < notice.text.index("东城镇") < notice.text.index("南街道")
     assert client.get(f"{base}/townships.xlsx").data[:2] == b"PK"
+
+
+def test_a_township_a_rule_failed_ranks_below_the_higher_grades(app, county):
+    """Issue 24: 西山乡 has the best total, but a rule left it 落后 (lagging): the notice
+    ranks it after the 达标 (standard) townships, whose totals are lower; equal grade
+    and total share a place. By total alone 西山乡 would be first."""
+    world, _made, client = county
+    add_townships(
+        app,
+        world,
+        (
+            ("T1", "东城镇", 81.5, "standard"),
+            ("T2", "西山乡", 92.0, "lagging"),
+            ("T3", "南街道", 77, "standard"),
+            ("T4", "北岗镇", 77, "standard"),
+        ),
+    )
+    base = f"/t/{world.ids['C']}/oversight"
+    page = client.get(base).text
+    assert re.findall(r"<td>(\w+[乡镇道])</td>", page) == ["东城镇", "北岗镇", "南街道", "西山乡"]
+    places = re.findall(r'<tr><td class="num">(\d+)</td><td>\w+[乡镇道]</td>', page)
+    assert places == ["1", "2", "2", "4"]
+    notice = client.get(f"{base}/townships.html").text
+    assert notice.index("东城镇") < notice.index("南街道") < notice.index("西山乡")
 
 
 def test_the_weakest_indicators_are_ten_and_open_their_units(app, walk_scene):
@@ -320,3 +353,123 @@ def test_the_chinese_page_is_chinese_and_the_english_one_english(county):
     english = client.get(url).text
     assert "Overseen units compared" in english and "Scoring progress" in english
     assert "所辖单位对比" not in english
+
+
+def set_stars(app, tenant_id, period: str, changes: dict[str, int]) -> None:
+    """Sets the stars of the tenant's org results of ``period`` by subject code."""
+    with app.app_context(), use_scope(system_scope()):
+        cycle_id = db.session.scalar(
+            select(cycles.Cycle.id).where(
+                cycles.Cycle.tenant_id == tenant_id, cycles.Cycle.period == period
+            )
+        )
+        for r in db.session.scalars(
+            select(EvaluationResult).where(
+                EvaluationResult.cycle_id == cycle_id, EvaluationResult.subject_kind == "org"
+            )
+        ):
+            r.stars = changes.get(r.subject_code, r.stars)
+        db.session.commit()
+
+
+def test_units_promoted_kept_demoted_and_new_against_the_year_before(app, county):
+    """T0000's three branches had 5, 4 and 3 stars in 2020 (levels of zhibu.testing.
+    overseen); in 2021 the first drops to 3, the third rises to 4, the second stays, and
+    a fourth branch is rated for the first time. The overview counts 1 / 1 / 1 / 1 (by
+    the scheme's order of levels), the export says so, and the drill-down names the
+    branches that moved, without a member's name."""
+    world, made, client = county
+    tenant = made.tenant_ids[0]
+    set_stars(app, tenant, "2021", {"S00000": 3, "S00002": 4})
+    # T0001's 2020 results carry no track (history loaded as levels only); one branch
+    # drops from 5 to 4 stars in 2021
+    set_stars(app, made.tenant_ids[1], "2021", {"S00000": 4})
+    with app.app_context(), use_scope(system_scope()):
+        for r in db.session.scalars(
+            select(EvaluationResult)
+            .join(cycles.Cycle, cycles.Cycle.id == EvaluationResult.cycle_id)
+            .where(EvaluationResult.tenant_id == made.tenant_ids[1], cycles.Cycle.period == "2020")
+        ):
+            r.track = None
+        db.session.commit()
+    with app.app_context(), use_scope(system_scope()):
+        result = db.session.scalar(
+            select(EvaluationResult)
+            .join(cycles.Cycle, cycles.Cycle.id == EvaluationResult.cycle_id)
+            .where(EvaluationResult.tenant_id == tenant, cycles.Cycle.period == "2021")
+            .where(EvaluationResult.subject_code == "S00000")
+        )
+        unit = OrgUnit(tenant_id=tenant, code="NEW", name="新成立党支部", kind="branch")
+        unit.path, unit.depth = "/", 0
+        db.session.add(unit)
+        db.session.flush()
+        db.session.add(
+            EvaluationResult(
+                tenant_id=tenant,
+                result_set_id=result.result_set_id,
+                cycle_id=result.cycle_id,
+                subject_kind="org",
+                subject_id=unit.id,
+                subject_code="S09999",
+                kind="branch",
+                track="branch",
+                rated=True,
+                total=70.0,
+                stars=2,
+            )
+        )
+        db.session.commit()
+        from zhibu.reports import overview
+
+        found = overview.overview(made.tenant_ids, "2021")
+    moved = {r.tenant.code: r.movement for r in found.rows}
+    m = moved["T0000"]
+    assert (m.promoted, m.kept, m.demoted, m.new) == (1, 1, 1, 1)
+    assert m.previous.period == "2020"
+    other = moved["T0001"]
+    assert (other.promoted, other.kept, other.demoted, other.new) == (0, 2, 1, 0)
+    same = moved["T0002"]  # the same levels both years
+    assert (same.promoted, same.kept, same.demoted, same.new) == (0, 3, 0, 0)
+    base = f"/t/{world.ids['C']}/oversight"
+    page = client.get(f"{base}?period=2021")
+    assert "等次升降" in page.text and "↑1" in page.text and "↓1" in page.text
+    assert rows_of(client.get(f"{base}?period=2021&sort=promoted&desc=1"))[0] == "T0000"
+    drill = client.get(f"{base}/movement?period=2021&tenant={tenant}")
+    assert drill.status_code == 200
+    text = drill.text
+    assert text.index("升级") < text.index("第3党支部") < text.index("降级")
+    assert text.index("降级") < text.index("第一党支部") < text.index("新参评")
+    assert "新成立党支部" in text and "第2党支部" not in text and "张三" not in text
+    book = text_of(client.get(f"{base}/overview.xlsx?period=2021"))
+    assert "等次升降" in book and "升级" in book
+    # 2020 has no year before it; a tenant the county does not oversee is refused
+    none = client.get(f"{base}/movement?period=2020&tenant={tenant}")
+    assert none.status_code == 200 and "没有可比较的上一期" in none.text
+    assert client.get(f"{base}/movement?tenant={world.ids['B']}").status_code == 404
+    assert client.get(f"{base}/movement?tenant=x").status_code == 422
+
+
+def test_overseen_by_is_one_statement_for_any_number_of_tenants(app, county):
+    """The tenants an overseer reads through its tenant: one query whether it oversees
+    four tenants or ten; a disabled tenant and a tenant not overseen are not among them."""
+    from zhibu.accounts.access import access_for
+    from zhibu.reports.overview import overseen_by
+
+    world, made, _client = county
+
+    def found() -> tuple[list[str], int]:
+        with app.app_context(), use_scope(system_scope()):
+            user = db.session.scalar(select(User).where(User.username == "overseer_c"))
+            access = access_for(user, world.ids["C"])
+            with counting(app) as statements:
+                codes = [t.code for t in overseen_by(access)]
+        return codes, len(statements)
+
+    few, once = found()
+    assert few == ["A", "T0000", "T0001", "T0002"] and once == 1
+    with app.app_context(), use_scope(system_scope()):
+        make_overseen(db.session.get(Tenant, world.ids["C"]), 6, prefix="U")
+        db.session.get(Tenant, made.tenant_ids[0]).active = False
+        db.session.commit()
+    many, again = found()
+    assert len(many) == 9 and "T0000" not in many and "B" not in many and again == 1

@@ -208,3 +208,25 @@ def test_html_escapes_what_users_typed_and_renders_outside_a_request(app):
     with app.app_context():  # as a job: no request, no session
         page = render_html([table], "标题")
     assert "&lt;script&gt;" in page and "<script>" not in page
+
+
+def test_ranking_puts_a_higher_level_before_a_higher_total(client, world, cycle):
+    """A-Z01 has the best total (95.5), but a downgrade rule took it to 4★ while A-Z02
+    (92.5) keeps 5★: the ranking and the publicity follow the declared levels first (by
+    total alone, A-Z01 would rank first)."""
+    auth = world.headers["admin_a"]
+    incident = {
+        "subject_kind": "org",
+        "subject_id": world.id("A-Z01"),
+        "kind": "down.petition",
+        "occurred_on": "2021-05-01",
+    }
+    assert client.post(f"{cycle.base}/incidents", json=incident, headers=auth).status_code == 201
+    assert client.post(f"{cycle.url}/recompute", headers=auth).status_code == 200
+    sheet = book(client, world, f"{cycle.url}/reports/core.ranking.xlsx").active
+    rated = [r for r in body(sheet, 5) if isinstance(r[0], int)]
+    by_name = {r[1]: r for r in rated}
+    first, second = by_name["机电系第二党支部"], by_name["机电系第一党支部"]
+    assert first[5] < second[5]  # the lower total …
+    assert (first[0], first[6]) == (1, "五星") and (second[0], second[6]) == (2, "四星")
+    assert [r[1] for r in rated][:2] == ["机电系第二党支部", "机电系第一党支部"]

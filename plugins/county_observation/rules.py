@@ -28,7 +28,7 @@ def rank_in_township(ctx: Context) -> None:
             by_township[ctx.subjects[result.subject].unit or ""].append(result)
     for results in by_township.values():
         name = ctx.subjects[results[0].subject].attrs.get("unit_name") or "本乡镇"
-        r.rank_within(results, name, rule="county.rank_in_township")
+        r.rank_within(results, name, rule="county.rank_in_township", definition=ctx.definition)
 
 
 def township_from_sites(ctx: Context) -> None:
@@ -66,7 +66,7 @@ def township_from_sites(ctx: Context) -> None:
             en=f"mean of demonstration sites: {listed} → {fmt(township.total)}",
         )
         apply_band(track, township, ctx.definition.grade_names)
-    r.rank_within(townships, "全县", rule="county.township_from_sites")
+    r.rank_within(townships, "全县", rule="county.township_from_sites", definition=ctx.definition)
 
 
 RULES = (rank_in_township, township_from_sites)

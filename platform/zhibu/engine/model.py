@@ -136,6 +136,30 @@ class Track:
         return tuple(sorted(self.bands, key=lambda b: b.minimum))
 
     @cached_property
+    def levels(self) -> tuple[tuple[int | None, str | None], ...]:
+        """The levels the track declares, best first, as (stars, grade): its bands from the
+        highest minimum down, its floor, then ``grades`` (worked out once per track)."""
+        bands = [*reversed(self.ascending), *([self.floor] if self.floor else [])]
+        found = [(b.stars, None if b.stars is not None else b.grade) for b in bands]
+        found += [(None, grade) for grade in self.grades]
+        return tuple(dict.fromkeys(level for level in found if level != (None, None)))
+
+    def level_place(self, stars: int | None, grade: str | None) -> int:
+        """Where a result's level stands among :attr:`levels` (0 = the best); a level the
+        track does not declare, or none (a vetoed result), after every declared one."""
+        for place, (band_stars, band_grade) in enumerate(self.levels):
+            if (band_stars is not None and stars == band_stars) or (
+                band_stars is None and grade is not None and grade == band_grade
+            ):
+                return place
+        return len(self.levels)
+
+    def standing(self, stars: int | None, grade: str | None, total: float | None) -> tuple:
+        """What a ranking orders on, best first: the declared level (a subject a rule
+        lowered or failed never above one at a higher level), then the total."""
+        return (self.level_place(stars, grade), -(total if total is not None else -1e18))
+
+    @cached_property
     def counted(self) -> tuple[Source, ...]:
         """The sources that make up the total (worked out once per track)."""
         return tuple(s for s in self.sources if s.counted)

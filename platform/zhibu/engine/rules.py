@@ -11,7 +11,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 
-from zhibu.engine.compute import Context
+from zhibu.engine.compute import Context, Definition
 from zhibu.engine.model import Past, Result
 from zhibu.engine.numbers import fmt
 
@@ -162,17 +162,28 @@ def below(total: float) -> Callable[[Result | Past], bool]:
     return check
 
 
-def rank_within(results: list[Result], group: str, rule: str) -> None:
-    """Rank results by total, best first; equal totals share a place (1, 2, 2, 4).
-    Results without a total (vetoed, unrated) get no place."""
+def rank_within(
+    results: list[Result], group: str, rule: str, definition: Definition | None = None
+) -> None:
+    """Rank results best first, equal standings sharing a place (1, 2, 2, 4): by total,
+    or, given the ``definition``, by the level its track declares first (a result a rule
+    lowered or failed never above one at a higher level), then by total. Results without
+    a total (vetoed, unrated) get no place."""
+
+    def standing(result: Result) -> tuple:
+        track = next((t for t in definition.tracks if t.key == result.track), None)
+        if track is None:
+            return (0, -result.total)
+        return track.standing(result.stars, result.grade, result.total)
+
+    key = standing if definition is not None else (lambda result: (0, -result.total))
     ranked = sorted(
         (r for r in results if r.total is not None and not vetoed(r)),
-        key=lambda r: r.total,
-        reverse=True,
+        key=key,
     )
     place = 0
     for position, result in enumerate(ranked, start=1):
-        if position == 1 or result.total != ranked[position - 2].total:
+        if position == 1 or key(result) != key(ranked[position - 2]):
             place = position
         result.rank = place
         result.note(

@@ -46,14 +46,34 @@ def _header(data: ReportData, title: str) -> dict[str, str]:
     return {"title": f"{title}({data.cycle.label})", "issuer": data.tenant.name, "date": data.today}
 
 
-def ranked(results: list[dict[str, Any]]) -> list[tuple[int | None, dict[str, Any]]]:
-    """Results by total, best first, with competition places (1, 2, 2, 4); the unrated last."""
+def standing_of(definition: Any) -> Any:
+    """A result's sort key in a ranking: the level its track declares first (a result a
+    rule lowered or failed never above one at a higher level), then the total."""
+    tracks = {t.key: t for t in definition.tracks} if definition is not None else {}
+
+    def standing(r: dict[str, Any]) -> tuple:
+        track = tracks.get(r["track"])
+        if track is None:
+            return (0, -r["total"])
+        return track.standing(r["stars"], r["grade"], r["total"])
+
+    return standing
+
+
+def ranked(
+    results: list[dict[str, Any]], definition: Any = None
+) -> list[tuple[int | None, dict[str, Any]]]:
+    """Results best first — by the level the ``definition``'s track declares, then by
+    total — with competition places (1, 2, 2, 4); the unrated and those without a total
+    last, without a place."""
+    standing = standing_of(definition)
     scored = sorted(
-        (r for r in results if r["rated"] and r["total"] is not None), key=lambda r: -r["total"]
+        (r for r in results if r["rated"] and r["total"] is not None),
+        key=standing,
     )
     out: list[tuple[int | None, dict[str, Any]]] = []
     for index, r in enumerate(scored):
-        same = out and out[-1][1]["total"] == r["total"]
+        same = out and standing(out[-1][1]) == standing(r)
         out.append((out[-1][0] if same else index + 1, r))
     rest = [r for r in results if not (r["rated"] and r["total"] is not None)]
     return out + [(None, r) for r in sorted(rest, key=lambda r: r["code"])]
@@ -76,7 +96,7 @@ def ranking(data: ReportData) -> list[ReportTable]:
             Column("remarks", "备注", 24),
         ]
         rows, rated = [], 0
-        for place, r in ranked(results):
+        for place, r in ranked(results, data.definition):
             rated += place is not None
             row = {
                 "place": place if place is not None else "—",
@@ -273,7 +293,7 @@ def _listed(data: ReportData, kind: str, results, title: str | None = None) -> l
             "total": r["total"],
             "level": names.level(r, data.scheme),
         }
-        for _, r in ranked(chosen)
+        for _, r in ranked(chosen, data.definition)
     ]
 
 

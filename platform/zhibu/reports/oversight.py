@@ -1,5 +1,6 @@
-"""Reports across the tenants an overseer oversees: the indicator weakness table of a
-period. Only aggregates and tenant names leave the overseen tenants: no member's data."""
+"""Reports across the tenants an overseer oversees (:func:`overseen_by`: one query for
+any number of them): the indicator weakness table of a period. Only aggregates and
+tenant names leave the overseen tenants: no member's data."""
 
 from __future__ import annotations
 
@@ -9,21 +10,15 @@ from typing import Any
 from sqlalchemy import select
 
 from zhibu import plugins
-from zhibu.accounts.access import TenantAccess, access_for
+from zhibu.accounts.access import TenantAccess
 from zhibu.db import db
 from zhibu.evaluations import compute
 from zhibu.models import Cycle, Tenant
 from zhibu.reports import weakness
+from zhibu.reports.overview import overseen_by
 from zhibu.reports.service import as_dict, result_rows
 from zhibu.reports.table import ReportTable
 from zhibu.tenancy.scope import Scope, use_scope
-from zhibu.tenancy.service import overseen_tenants
-
-
-def overseen_by(access: TenantAccess) -> list[Tenant]:
-    """The tenants the caller's tenant oversees that the caller may read through it."""
-    tenant = db.session.get(Tenant, access.tenant_id)
-    return [t for t in overseen_tenants(tenant) if access_for(access.user, t.id) is not None]
 
 
 def latest_cycles(tenant_ids: list[Any], period: str | None) -> tuple[str, list[Cycle]]:
@@ -92,9 +87,8 @@ def weakest(
     (``<rubric>:<code>``) the ``units`` units that lost most on it, each with its
     tenant. The full table is :func:`weakness_across`'s download."""
     from zhibu.models import OrgUnit
-    from zhibu.reports.overview import overseen_ids
 
-    ids = overseen_ids(access.tenant_id)
+    ids = [t.id for t in overseen_by(access)]
     scope = Scope.for_tenants(
         [access.tenant_id, *ids], user_id=access.user.id, username=access.user.username
     )

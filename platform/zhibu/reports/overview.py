@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Text, case, cast, func, or_, select
+from sqlalchemy.orm import aliased
 
 from zhibu import engine, plugins
 from zhibu.accounts.access import TenantAccess
@@ -50,6 +51,8 @@ SORTS = (
     "open",
     "overdue",
     "signed_off",
+    "promoted",
+    "demoted",
 )
 
 
@@ -86,6 +89,26 @@ class Measures:
 
 
 @dataclass
+class Movement:
+    """Units (org subjects) of a cycle against the previous period's cycle of the same
+    scheme, by the order of levels the scheme declares: promoted, kept, demoted, and new
+    (no rated result the period before)."""
+
+    previous: Any  # the previous cycle (id, label, period)
+    promoted: int = 0
+    kept: int = 0
+    demoted: int = 0
+    new: int = 0
+
+    @property
+    def compared(self) -> int:
+        return self.promoted + self.kept + self.demoted
+
+    def share(self, count: int) -> float | None:
+        return count / self.compared if self.compared else None
+
+
+@dataclass
 class Row:
     """One overseen tenant: its cycle of the period (None: none with results), the
     measures, its rectification items, how many tenants it oversees itself, its trend."""
@@ -99,6 +122,7 @@ class Row:
     overseen: int = 0
     trend: list[tuple[str, Measures]] = field(default_factory=list)
     scheme: Any = None
+    movement: Movement | None = None  # against the previous period's cycle of the scheme
 
     @property
     def trend_points(self) -> list[tuple[str, float | None, float | None]]:
@@ -118,6 +142,8 @@ class Row:
             "open": self.open,
             "overdue": self.overdue,
             "signed_off": self.signed_off,
+            "promoted": self.movement.promoted if self.movement else None,
+            "demoted": self.movement.demoted if self.movement else None,
         }
         return values[sort]
 
@@ -147,10 +173,48 @@ def overseen_ids(tenant_id: uuid.UUID) -> list[uuid.UUID]:
     )
 
 
+def overseen_by(access: TenantAccess) -> list[Any]:
+    """The active tenants the caller's tenant oversees that the caller may read through
+    it, by code, in one query whatever their number: every one for a platform
+    administrator or a holder of a role with the ``oversee`` permission in the caller's
+    tenant; else those where the user holds a role, or that a tenant where the user is
+    overseer oversees (its own, or one level below a city's)."""
+    from zhibu.accounts.access import _overseeing
+    from zhibu.accounts.policy import GRANTS
+    from zhibu.models import RoleAssignment
+    from zhibu.tenancy.scope import system_scope, use_scope
+
+    user = access.user
+    query = (
+        select(Tenant)
+        .join(OversightLink, OversightLink.overseen_id == Tenant.id)
+        .where(OversightLink.overseer_id == access.tenant_id, Tenant.active)
+        .order_by(Tenant.code)
+    )
+    if not user.is_platform_admin:
+        own, below = _overseeing(user)
+        watched = aliased(OversightLink)
+        roles = sorted(role for role, grants in GRANTS.items() if "oversee" in grants)
+        mine = select(RoleAssignment.tenant_id).where(RoleAssignment.user_id == user.id)
+        query = query.where(
+            or_(
+                OversightLink.overseer_id.in_(mine.where(RoleAssignment.role.in_(roles))),
+                Tenant.id.in_(mine),
+                Tenant.id.in_(
+                    select(watched.overseen_id).where(
+                        watched.overseer_id.in_(own) | watched.overseer_id.in_(below)
+                    )
+                ),
+            ),
+        )
+    with use_scope(system_scope(username=user.username, user_id=user.id)):
+        return list(db.session.scalars(query))
+
+
 def reachable(access: TenantAccess, via: uuid.UUID | None) -> list[uuid.UUID]:
     """The tenants the overview shows: those the caller's tenant oversees, or, with
     ``via`` (one of those, a county under a city), the tenants ``via`` oversees."""
-    direct = overseen_ids(access.tenant_id)
+    direct = [t.id for t in overseen_by(access)]
     if via is None:
         return direct
     if via not in direct:
@@ -190,6 +254,8 @@ def overview(
     counted = {c.id: c for c in trend_cycles} | {c.id: c for c in chosen.values()}
     measures = _measures(list(counted.values()), current)
     items = _items(ids, today)
+    previous = _previous(chosen, with_results)
+    moved = _movement(chosen, previous, current)
     children = _children(ids)
     trend_of: dict[uuid.UUID, list] = defaultdict(list)
     for c in trend_cycles:
@@ -200,6 +266,7 @@ def overview(
         row = Row(t, cycle, measures.get(cycle.id) if cycle else None, overseen=children[t.id])
         row.open, row.overdue, row.signed_off = items.get(t.id, (0, 0, 0))
         row.trend = _trend(trend_of[t.id], measures)
+        row.movement = moved.get(t.id)
         if cycle is not None and cycle.scheme_key in plugins.registry().schemes:
             row.scheme = plugins.registry().schemes[cycle.scheme_key]
         rows.append(row)
@@ -418,6 +485,186 @@ def _targets(cycle, graded: list[tuple]) -> list[dict[str, Any]]:
     return found
 
 
+def _previous(chosen: dict, with_results) -> dict[uuid.UUID, Any]:
+    """tenant id → the cycle with results of the period before its chosen cycle's, of the
+    same scheme and kind of period (a year before a year, a quarter before a quarter)."""
+    found = {}
+    for tenant_id, cycle in chosen.items():
+        before = [
+            c
+            for c in with_results
+            if c.tenant_id == tenant_id
+            and c.scheme_key == cycle.scheme_key
+            and len(c.period) == len(cycle.period)
+            and c.period < cycle.period
+        ]
+        if before:
+            newest = max(c.period for c in before)
+            found[tenant_id] = _newest([c for c in before if c.period == newest])
+    return found
+
+
+def _moves_query(pairs: list[tuple[Any, Any, uuid.UUID, uuid.UUID]], *columns):
+    """The org results with a level or a total of each pair's (cycle, previous cycle, its
+    set, the previous set) current set, each beside the same unit's such result of the
+    previous set (none: a unit new to the scheme). A unit only checked, not rated, is no
+    move."""
+    A = EvaluationResult
+    B = aliased(EvaluationResult)
+    query = (
+        select(*columns)
+        .select_from(A)
+        .outerjoin(
+            B,
+            (B.tenant_id == A.tenant_id)
+            & (B.subject_id == A.subject_id)
+            & (B.subject_kind == "org")
+            & B.rated
+            & (B.stars.is_not(None) | B.grade.is_not(None) | B.total.is_not(None))
+            & B.result_set_id.in_([p[3] for p in pairs]),
+        )
+        .where(
+            A.tenant_id.in_({p[0].tenant_id for p in pairs}),
+            A.result_set_id.in_([p[2] for p in pairs]),
+            A.subject_kind == "org",
+            A.rated,
+            A.stars.is_not(None) | A.grade.is_not(None) | A.total.is_not(None),
+        )
+    )
+    return query, A, B
+
+
+def _place(definition, track: str | None, stars, grade) -> int | None:
+    """Where a level stands in its track's declared order (0 = best), None without one.
+    A result of the period before without a track (history loaded as levels only) is
+    placed on the unit's track of now."""
+    found = next((t for t in definition.tracks if t.key == track), None) if definition else None
+    return found.level_place(stars, grade) if found is not None else None
+
+
+def _pairs(chosen: dict, previous: dict, current: dict) -> list[tuple]:
+    return [
+        (cycle, previous[t], current[cycle.id], current[previous[t].id])
+        for t, cycle in chosen.items()
+        if t in previous and cycle.id in current
+    ]
+
+
+def _movement(chosen: dict, previous: dict, current: dict) -> dict[uuid.UUID, Movement]:
+    """tenant id → its units' movement from the previous period's cycle to the chosen one,
+    from the results paired and grouped by both levels in the database (one query; the
+    levels' order is the scheme's, so it is applied to the few groups here)."""
+    pairs = _pairs(chosen, previous, current)
+    if not pairs:
+        return {}
+    query, A, B = _moves_query(pairs)
+    columns = (
+        A.tenant_id,
+        A.track,
+        A.stars,
+        A.grade,
+        B.track,
+        B.stars,
+        B.grade,
+        B.subject_id.is_(None),
+    )
+    rows = db.session.execute(
+        query.with_only_columns(*columns, func.count()).group_by(*columns)
+    ).all()
+    definitions = _definitions([p[0] for p in pairs] + [p[1] for p in pairs])
+    by_tenant = {p[0].tenant_id: p for p in pairs}
+    found = {t: Movement(p[1]) for t, p in by_tenant.items()}
+    for tenant_id, track, stars, grade, was_track, was_stars, was_grade, new, count in rows:
+        cycle, before, _set, _before_set = by_tenant[tenant_id]
+        m = found[tenant_id]
+        if new:
+            m.new += count
+            continue
+        now = _place(definitions.get(cycle.id), track, stars, grade)
+        then = _place(definitions.get(before.id), was_track or track, was_stars, was_grade)
+        if now is None or then is None or now == then:
+            m.kept += count
+        elif now < then:
+            m.promoted += count
+        else:
+            m.demoted += count
+    return found
+
+
+def moved_units(tenant_id: uuid.UUID, period: str | None = None) -> dict[str, Any] | None:
+    """The units of one overseen tenant that moved between the previous period's cycle
+    and the chosen one (promoted or demoted, then new), with both levels: unit names and
+    levels only, no member's data (two queries and the cycles'). None without a
+    previous cycle to compare with."""
+    from zhibu.models import OrgUnit
+
+    cycles = _cycles([tenant_id])
+    current = _current_sets([tenant_id])
+    with_results = [c for c in cycles if c.id in current]
+    chosen = _chosen(with_results, cycles, period)
+    previous = _previous(chosen, with_results)
+    pairs = _pairs(chosen, previous, current)
+    if not pairs:
+        return None
+    query, A, B = _moves_query(pairs)
+    rows = db.session.execute(
+        query.with_only_columns(
+            A.subject_id,
+            A.track,
+            A.stars,
+            A.grade,
+            A.total,
+            B.track,
+            B.stars,
+            B.grade,
+            B.total,
+            B.subject_id.is_(None),
+        )
+    ).all()
+    cycle, before = pairs[0][0], pairs[0][1]
+    definitions = _definitions([cycle, before])
+    names = (
+        dict(
+            db.session.execute(
+                select(OrgUnit.id, OrgUnit.name).where(
+                    OrgUnit.tenant_id == tenant_id,
+                    OrgUnit.id.in_({r[0] for r in rows}),
+                )
+            ).all()
+        )
+        if rows
+        else {}
+    )
+    out: dict[str, list] = {"promoted": [], "demoted": [], "new": []}
+    for (
+        subject,
+        track,
+        stars,
+        grade,
+        total,
+        was_track,
+        was_stars,
+        was_grade,
+        was_total,
+        new,
+    ) in rows:
+        unit = {
+            "name": names.get(subject, ""),
+            "now": {"stars": stars, "grade": grade, "total": total},
+            "then": {"stars": was_stars, "grade": was_grade, "total": was_total},
+        }
+        if new:
+            out["new"].append(unit)
+            continue
+        now = _place(definitions.get(cycle.id), track, stars, grade)
+        then = _place(definitions.get(before.id), was_track or track, was_stars, was_grade)
+        if now is not None and then is not None and now != then:
+            out["promoted" if now < then else "demoted"].append(unit)
+    for units in out.values():
+        units.sort(key=lambda u: u["name"])
+    return {"cycle": cycle, "previous": before, **out}
+
+
 def _items(ids: list[uuid.UUID], today: date) -> dict[uuid.UUID, tuple[int, int, int]]:
     """tenant id → its rectification items open, overdue (open past the deadline) and
     signed off (one grouped query)."""
@@ -467,7 +714,9 @@ def townships(tenant_ids: list[uuid.UUID], period: str | None = None) -> list[di
     """The county's ranking of its townships (county_observation: "观摩结束后,参与人员进行
     现场打分,由县委组织部汇总后,对各乡(镇、街道)依次进行排名通报。"): the current results
     of units of kind township in the tenants' cycles of ``period`` (else each tenant's
-    latest with such results), best first within each cycle, with their rank (one query)."""
+    latest with such results), best first within each cycle — by the grade the scheme
+    declares, then by total — with their rank (one query; with townships, the cycles'
+    definitions: two more)."""
     from zhibu.models import OrgUnit
 
     if not tenant_ids:
@@ -503,6 +752,7 @@ def townships(tenant_ids: list[uuid.UUID], period: str | None = None) -> list[di
             EvaluationResult.tenant_id.in_(tenant_ids),
             EvaluationResult.subject_kind == "org",
             EvaluationResult.kind.in_(RANKED_KINDS),
+            OrgUnit.kind.in_(RANKED_KINDS),  # the units joined: townships only, too
             # the townships first (few), then their results by the (tenant, set, subject) index
             EvaluationResult.subject_id.in_(
                 select(OrgUnit.id).where(
@@ -518,13 +768,35 @@ def townships(tenant_ids: list[uuid.UUID], period: str | None = None) -> list[di
     for r in rows:
         newest[r.tenant_id] = max(newest.get(r.tenant_id, (r.ends_on, r.id)), (r.ends_on, r.id))
     chosen = {cycle_id for _end, cycle_id in newest.values()}
-    ranked = sorted(
-        (r for r in rows if r.id in chosen), key=lambda r: (r.id, -(r.total or 0), r.name)
+    definitions = (
+        _definitions(
+            db.session.execute(
+                select(Cycle.id, Cycle.scheme_key, Cycle.version_id, Cycle.options).where(
+                    Cycle.tenant_id.in_(tenant_ids), Cycle.id.in_(chosen)
+                )
+            ).all()
+        )
+        if chosen
+        else {}
     )
+
+    def standing(r) -> tuple:
+        # the level the scheme declares first (a township a rule failed never above one
+        # at a higher level), then the total; those without a total last
+        definition = definitions.get(r.id)
+        track = definition.track_of_kind(RANKED_KINDS[0]) if definition else None
+        level = track.standing(r.stars, r.grade, r.total) if track else (0, -(r.total or 0))
+        return (r.total is None, *level)
+
+    ranked = sorted((r for r in rows if r.id in chosen), key=lambda r: (r.id, standing(r), r.name))
     out, rank, last = [], 0, None
-    for r in ranked:
-        rank = 1 if last != r.id else rank + 1
-        last = r.id
+    for index, r in enumerate(ranked):
+        if last is None or last.id != r.id:
+            first = index
+            rank = 1
+        elif standing(r) != standing(last):
+            rank = index - first + 1
+        last = r
         out.append({"cycle_label": r.label, "tenant_id": r.tenant_id, "rank": rank} | r._asdict())
     return out
 
@@ -534,6 +806,18 @@ def townships(tenant_ids: list[uuid.UUID], period: str | None = None) -> list[di
 
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _moves_cells(m: Movement | None) -> dict[str, Any]:
+    if m is None:
+        return {"promoted": "—", "kept": "—", "demoted": "—", "new": "—", "previous": ""}
+    return {
+        "promoted": m.promoted,
+        "kept": m.kept,
+        "demoted": m.demoted,
+        "new": m.new,
+        "previous": m.previous.label,
+    }
 
 
 def tables(
@@ -558,6 +842,11 @@ def tables(
         Column("open", _("整改未销号"), 10, group=_("整改事项")),
         Column("overdue", _("逾期"), 8, group=_("整改事项")),
         Column("signed_off", _("已销号"), 8, group=_("整改事项")),
+        Column("promoted", _("升级"), 7, group=_("等次升降")),
+        Column("kept", _("持平"), 7, group=_("等次升降")),
+        Column("demoted", _("降级"), 7, group=_("等次升降")),
+        Column("new", _("新参评"), 7, group=_("等次升降")),
+        Column("previous", _("比较的上一期"), 16, group=_("等次升降")),
     ]
     rows = []
     for r in ov.rows:
@@ -580,6 +869,7 @@ def tables(
                 "overdue": r.overdue,
                 "signed_off": r.signed_off,
             }
+            | _moves_cells(r.movement)
         )
     found = [
         ReportTable(
@@ -592,6 +882,10 @@ def tables(
             notes=[
                 _("评分进度:各项评分齐全的参评对象数 / 有结果的参评对象数。"),
                 _("整改事项:未销号、其中已过整改期限、已销号的条数(截至制表日)。"),
+                _(
+                    "等次升降:各党组织本期等次与同一方案上一期相比,按方案规定的等次顺序;"
+                    "新参评为上一期没有参评结果的党组织。"
+                ),
             ],
         )
     ]

@@ -66,10 +66,24 @@ def make_overseen(
         )
         unit.path = f"/{unit.id.hex}/"
         db.session.add(unit)
+        units = [unit.id]
+        for b in range(1, branches):  # a unit per branch, the same in every year
+            other = OrgUnit(
+                id=uuid.uuid4(),
+                tenant_id=tenant.id,
+                code=f"{tenant.code}-Z{b + 1:02d}",
+                name=f"第{b + 1}党支部",
+                kind="branch",
+                path="/",
+                depth=0,
+            )
+            other.path = f"/{other.id.hex}/"
+            db.session.add(other)
+            units.append(other.id)
         db.session.flush()
         for year in years:
             cycle = cycles.open_cycle(tenant, SCHEME, year)
-            _results(cycle, branches, members, unit.id)
+            _results(cycle, branches, members, units)
         today = date.today()
         for status, deadline in (
             ("open", date(today.year + 1, 1, 1)),
@@ -91,7 +105,7 @@ def make_overseen(
     return Made(ids, branches + members)
 
 
-def _results(cycle, branches: int, members: int, unit_id: uuid.UUID) -> None:
+def _results(cycle, branches: int, members: int, units: list[uuid.UUID]) -> None:
     found = ResultSet(
         id=uuid.uuid4(),
         tenant_id=cycle.tenant_id,
@@ -114,7 +128,7 @@ def _results(cycle, branches: int, members: int, unit_id: uuid.UUID) -> None:
                 "result_set_id": found.id,
                 "cycle_id": cycle.id,
                 "subject_kind": "member" if member else "org",
-                "subject_id": uuid.uuid4() if member else unit_id,
+                "subject_id": uuid.uuid4() if member else units[index % len(units)],
                 "subject_code": f"S{index:05d}",
                 "kind": "member" if member else "branch",
                 "track": "member" if member else "branch",

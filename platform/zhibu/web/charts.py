@@ -46,3 +46,20 @@ def trend(points: list[tuple[str, float | None, float | None]], label: str) -> M
         )
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def moves(promoted: int, kept: int, demoted: int, label: str, width: int = 60) -> Markup:
+    """Units promoted (green), kept (grey) and demoted (red) as one stacked bar."""
+    total = promoted + kept + demoted
+    out = [
+        f'<svg class="moves" width="{width}" height="14" viewBox="0 0 {width} 14" role="img">'
+        f'<title>{escape(label)}</title><rect x="0" y="2" width="{width}" height="10" fill="#eee"/>'
+    ]
+    x = 0.0
+    for count, colour in ((promoted, "#1e8449"), (kept, "#aab7b8"), (demoted, "#c0392b")):
+        if total and count:
+            w = width * count / total
+            out.append(f'<rect x="{x:.1f}" y="2" width="{w:.1f}" height="10" fill="{colour}"/>')
+            x += w
+    out.append("</svg>")
+    return Markup("".join(out))

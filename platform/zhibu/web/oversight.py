@@ -15,7 +15,7 @@ from flask import Blueprint, Response, g, render_template, request
 
 from zhibu import plugins
 from zhibu.db import db
-from zhibu.errors import Invalid
+from zhibu.errors import Invalid, NotFound
 from zhibu.evaluations import publication
 from zhibu.i18n import _
 from zhibu.models import Tenant
@@ -80,6 +80,7 @@ def dashboard(tenant_id: uuid.UUID):
         objections=found.objections,
         bar=charts.bar,
         trend=charts.trend,
+        moves=charts.moves,
         query={k: v for k, v in request.args.items() if k in ("period", "via") and v},
     )
 
@@ -117,6 +118,32 @@ def townships(tenant_id: uuid.UUID, fmt: str):
     phases = {k: str(v) for k, v in PHASE_TITLES.items()}
     tables = service.tables(found, g.tenant.name, ranking, phases, ranked=True)[1:]
     return _download(tables, fmt, tables[0].title, "townships")
+
+
+@bp.get("/movement")
+@tenant_page("oversee")
+def movement(tenant_id: uuid.UUID):
+    """One overseen tenant's units that moved (升级 / 降级 / 新参评) against the previous
+    period's cycle of the same scheme: unit names and levels, read-only."""
+    period, via = _args()
+    try:
+        chosen = uuid.UUID(request.args.get("tenant") or "")
+    except ValueError:
+        raise Invalid(_("所辖单位编号不正确。"), field="tenant") from None
+    ids = service.reachable(g.access, via)
+    if chosen not in ids:
+        raise NotFound(_("没有这个所辖单位。"), field="tenant")
+    with use_scope(_scope(ids)):
+        found = service.moved_units(chosen, period)
+        tenant = db.session.get(Tenant, chosen)
+    return render_template(
+        "oversight/movement.html",
+        found=found,
+        tenant=tenant,
+        period=period,
+        via=via,
+        query={k: v for k, v in request.args.items() if k in ("period", "via") and v},
+    )
 
 
 @bp.get("/weakness")
