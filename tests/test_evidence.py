@@ -227,6 +227,34 @@ def test_a_follow_up_and_a_sign_off_carry_files_and_a_note(app, client, world, s
     assert kinds == ["follow_up", "follow_up"] and stored.status == "signed_off"
 
 
+def test_an_iphone_heic_photo_is_kept_as_a_jpeg_on_the_item_and_its_sign_off(
+    app,
+    client,
+    world,
+    seeded,  # noqa: F811
+):
+    """A HEIC photo sent as it is (a browser that cannot open it does not shrink it) to the
+    item's upload and to its 销号: each kept as a JPEG with a thumbnail, named .jpg."""
+    tenant, item = world.id("A"), item_of(app, world)
+    login(client, "assessor_a")
+    sent = post_files(client, f"/t/{tenant}/ledger/{item}/evidence", [("IMG_0101.HEIC", heic())])
+    assert sent.status_code == 302
+    with app.app_context(), use_scope(system_scope()):
+        db.session.get(RectificationItem, (world.ids["A"], item)).status = "rectified"
+        db.session.commit()
+    sent = post_files(client, f"/t/{tenant}/ledger/{item}/sign-off", [("IMG_0102.heif", heic())])
+    assert sent.status_code == 302
+    with app.app_context(), use_scope(system_scope()):
+        kept = sorted(
+            (f.owner_kind, f.filename, f.media_type, f.thumb_key is not None)
+            for f in db.session.scalars(select(EvidenceFile))
+        )
+    assert kept == [
+        ("item", "IMG_0101.jpg", "image/jpeg", True),
+        ("sign_off", "IMG_0102.jpg", "image/jpeg", True),
+    ]
+
+
 def _deduction_item(app, world, needs: bool) -> uuid.UUID:
     """An item raised (by the administrator) from A-Z01's deduction; the cycle's version
     asks for evidence at sign-off or not; a satisfactory follow-up recorded."""
