@@ -334,3 +334,57 @@ def test_the_county_overseer_opens_a_shared_sign_off_photo_from_the_ledger(
     _shot(page, "overseer-ledger-shared")
     opened = page.request.get(base + page.locator(".evidence ul a").first.get_attribute("href"))
     assert opened.status == 200 and opened.headers["content-type"] == "image/jpeg"
+
+
+def test_the_ledger_on_a_phone_is_cards_with_thumbnails_and_no_sideways_scroll(
+    live_server,  # noqa: F811
+    phone,
+    tmp_path,
+):
+    """The 整改台账 at 390 px: one card per item; a 3000×2000 photo chosen on an item is
+    shrunk on the phone before it is sent (stored at 1600 px), its thumbnail shows in the
+    card and the page does not scroll sideways; an iPhone's HEIC photo, which Chromium
+    cannot open, is sent as it is and kept as a JPEG."""
+    import pillow_heif
+
+    base, world, _cycles = live_server
+    _context, page = phone
+    photo = tmp_path / "宣传栏整改.jpg"
+    Image.new("RGB", (3000, 2000), (30, 120, 30)).save(photo, "JPEG", quality=95)
+    heic = tmp_path / "IMG_0042.HEIC"
+    pillow_heif.from_pillow(Image.new("RGB", (400, 300), (200, 30, 30))).save(
+        str(heic), format="HEIF"
+    )
+    wide = "document.documentElement.scrollWidth <= window.innerWidth"
+
+    _login(page, base, "assessor_a")
+    page.goto(f"{base}/t/{world.id('A')}/ledger")
+    assert page.evaluate(wide), "the ledger scrolls sideways on a phone"
+    row = page.locator("table.ledger tbody tr").first
+    assert row.locator("td").first.evaluate("td => getComputedStyle(td).display") == "block"
+    form = row.locator('form[action$="/evidence"]')
+    form.locator("input[type=file]").set_input_files(str(photo))
+    _until(page, "document.querySelector('[id^=chosen-item-]').textContent.includes('.jpg')")
+    form.locator("button").click()
+    page.locator(".evidence img").first.wait_for()
+    _until(page, "document.querySelector('.evidence img').naturalWidth > 0")
+    assert "宣传栏整改.jpg" in page.inner_text(".evidence")
+    assert page.evaluate(wide), "the ledger with a thumbnail scrolls sideways"
+    box = page.locator(".evidence img").first.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    _shot(page, "ledger-phone-cards")
+    assert max(_stored_photo(tmp_path, "item").size) == 1600  # shrunk on the phone
+
+    row = page.locator("table.ledger tbody tr").first
+    form = row.locator('form[action$="/evidence"]')
+    form.locator("input[type=file]").set_input_files(str(heic))
+    form.locator("button").click()  # while it is still being looked at: sent when done
+    page.wait_for_load_state()
+    _until(page, "document.body.innerText.includes('IMG_0042.jpg')")
+    assert page.evaluate(wide)
+    _shot(page, "ledger-phone-heic")
+    database = sqlite3.connect(tmp_path / "zhibu.sqlite3")
+    kept = database.execute(
+        "SELECT filename, media_type FROM evidence_files WHERE filename LIKE 'IMG_0042%'"
+    ).fetchall()
+    assert kept == [("IMG_0042.jpg", "image/jpeg")]

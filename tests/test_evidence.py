@@ -227,6 +227,34 @@ def test_a_follow_up_and_a_sign_off_carry_files_and_a_note(app, client, world, s
     assert kinds == ["follow_up", "follow_up"] and stored.status == "signed_off"
 
 
+def test_an_iphone_heic_photo_is_kept_as_a_jpeg_on_the_item_and_its_sign_off(
+    app,
+    client,
+    world,
+    seeded,  # noqa: F811
+):
+    """A HEIC photo sent as it is (a browser that cannot open it does not shrink it) to the
+    item's upload and to its 销号: each kept as a JPEG with a thumbnail, named .jpg."""
+    tenant, item = world.id("A"), item_of(app, world)
+    login(client, "assessor_a")
+    sent = post_files(client, f"/t/{tenant}/ledger/{item}/evidence", [("IMG_0101.HEIC", heic())])
+    assert sent.status_code == 302
+    with app.app_context(), use_scope(system_scope()):
+        db.session.get(RectificationItem, (world.ids["A"], item)).status = "rectified"
+        db.session.commit()
+    sent = post_files(client, f"/t/{tenant}/ledger/{item}/sign-off", [("IMG_0102.heif", heic())])
+    assert sent.status_code == 302
+    with app.app_context(), use_scope(system_scope()):
+        kept = sorted(
+            (f.owner_kind, f.filename, f.media_type, f.thumb_key is not None)
+            for f in db.session.scalars(select(EvidenceFile))
+        )
+    assert kept == [
+        ("item", "IMG_0101.jpg", "image/jpeg", True),
+        ("sign_off", "IMG_0102.jpg", "image/jpeg", True),
+    ]
+
+
 def _deduction_item(app, world, needs: bool) -> uuid.UUID:
     """An item raised (by the administrator) from A-Z01's deduction; the cycle's version
     asks for evidence at sign-off or not; a satisfactory follow-up recorded."""
@@ -379,6 +407,43 @@ def test_an_overseer_opens_the_kinds_the_scheme_shares_and_counts_the_rest(
     client.post("/logout", data={"csrf_token": token(page)})
     login(client, "assessor_a")
     assert [client.get(f).status_code for f in files] == [200, 200]
+
+
+def test_an_overseer_prints_the_ledger_with_the_shared_photos_and_the_rest_counted(
+    app,
+    client,
+    world,
+    seeded,  # noqa: F811
+):
+    """The printable 整改台账 of a county_observation cycle, as the overseer prints it:
+    the 销号 photo (shared) as a thumbnail and named, the item's own photo counted only;
+    the tenant's staff print both."""
+    from zhibu.evaluations import cycles
+    from zhibu.evidence import service
+    from zhibu.models import Tenant, TenantScheme
+
+    item = item_of(app, world)
+    with app.app_context(), use_scope(system_scope()):
+        access = system_access(world.ids["A"])
+        service.attach(access, "item", item, [("问题照片.jpg", jpeg(640, 480))])
+        service.attach(access, "sign_off", item, [("销号照片.jpg", jpeg(700, 500))])
+        db.session.add(TenantScheme(tenant_id=world.ids["A"], scheme_key="county_observation"))
+        db.session.commit()
+        county = cycles.open_cycle(
+            db.session.get(Tenant, world.ids["A"]), "county_observation", "2021Q3"
+        )
+        row = db.session.get(RectificationItem, (world.ids["A"], item))
+        row.cycle_id, row.member_id = county.id, None
+        db.session.commit()
+        url = f"/api/v1/tenants/{world.id('A')}/cycles/{county.id}/reports/core.ledger.html"
+    printed = client.get(url, headers=world.headers["overseer_c"])
+    assert printed.status_code == 200
+    assert "销号照片.jpg;另有佐证材料 1 份" in printed.text
+    assert printed.text.count('src="data:image/jpeg;base64,') == 1
+    assert "问题照片.jpg" not in printed.text
+    staff = client.get(url, headers=world.headers["assessor_a"]).text
+    assert "问题照片.jpg、销号照片.jpg" in staff
+    assert staff.count('src="data:image/jpeg;base64,') == 2
 
 
 def test_a_scheme_shares_only_kinds_of_evidence_there_are():

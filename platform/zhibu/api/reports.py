@@ -17,6 +17,7 @@ from zhibu.api.downloads import streamed
 from zhibu.api.security import authorize
 from zhibu.api.times import UtcDateTime
 from zhibu.evaluations.cycles import get_cycle
+from zhibu.evidence import service as evidence_files
 from zhibu.reports import core, oversight, service, store
 from zhibu.reports.html import render_html
 from zhibu.reports.xlsx import write_xlsx
@@ -107,7 +108,10 @@ class Report(MethodView):
         if not policy.may_read_report(access, service.builder(cycle, key).personal):
             abort(403, message="this report shows members' personal data")
         personal = policy.sees_personal_data(access)
-        evidence = policy.allows(access, "ledger")
+        # the tenant's staff print every file; an overseer the kinds the scheme shares
+        evidence = policy.allows(access, "ledger") or (
+            policy.overseer_only(access) and evidence_files.shareable(cycle.scheme_key)
+        )
         tables, title = service.build(cycle, key, args, personal=personal, evidence=evidence)
         return rendered(tables, fmt, f"{title}-{cycle.label}", f"report-{cycle.label}")
 

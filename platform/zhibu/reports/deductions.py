@@ -100,11 +100,15 @@ def lost_points(result: dict[str, Any]) -> dict[tuple[str, str, str], float]:
 
 
 def evidence_cell(files: list[dict[str, Any]]) -> str:
-    """The files as a cell: their names, or (for a reader who may not open them) how many."""
+    """The files as a cell: their names, or (for a reader who may not open them) how many;
+    both where the reader may open some (an overseer, the kinds the scheme shares)."""
     if not files:
         return ""
     names = [f["name"] for f in files if f["name"]]
-    return "、".join(names) if names else f"佐证材料 {len(files)} 份"
+    if not names:
+        return f"佐证材料 {len(files)} 份"
+    hidden = len(files) - len(names)  # an overseer's: the kinds the scheme does not share
+    return "、".join(names) + (f";另有佐证材料 {hidden} 份" if hidden else "")
 
 
 def evidence_note(files: list[dict[str, Any]]) -> list[str]:

@@ -123,19 +123,29 @@ def _rows(model, fields, *where) -> list[dict[str, Any]]:
     ]
 
 
-def _evidence(rows, shown: bool) -> list[dict[str, Any]]:
+Shown = bool | frozenset[str]
+
+
+def _shown(row, shown: Shown) -> bool:
+    """``shown``: every file (True), none (False), or the files of these owner kinds (the
+    kinds a scheme shares with an overseer, :attr:`zhibu.engine.Scheme.shareable_evidence`)."""
+    return shown if isinstance(shown, bool) else row.owner_kind in shown
+
+
+def _evidence(rows, shown: Shown) -> list[dict[str, Any]]:
     """Files as a report prints them: name and thumbnail (``shown``), else the count."""
     found = []
     for row in rows:
-        thumb = None
-        if shown and row.thumb_key:
+        thumb, visible = None, _shown(row, shown)
+        if visible and row.thumb_key:
             content = evidence_files.store().get(row.tenant_id, row.thumb_key)
             thumb = "data:image/jpeg;base64," + base64.b64encode(content).decode()
-        found.append({"name": row.filename if shown else "", "indicator": row.ref, "thumb": thumb})
+        name = row.filename if visible else ""
+        found.append({"name": name, "indicator": row.ref, "thumb": thumb})
     return found
 
 
-def deduction_evidence(cycle: Cycle, shown: bool) -> dict[Any, list[dict[str, Any]]]:
+def deduction_evidence(cycle: Cycle, shown: Shown) -> dict[Any, list[dict[str, Any]]]:
     """The files of the cycle's deductions, by subject (two queries)."""
     sheets = dict(
         db.session.execute(
@@ -152,7 +162,7 @@ def deduction_evidence(cycle: Cycle, shown: bool) -> dict[Any, list[dict[str, An
     return found
 
 
-def ledger_of(cycle: Cycle, shown: bool = False) -> list[dict[str, Any]]:
+def ledger_of(cycle: Cycle, shown: Shown = False) -> list[dict[str, Any]]:
     """The cycle's rectification items, each with its last 回头看 (two queries) and its
     evidence files (names and thumbnails if ``shown``, else the count)."""
     items = _rows(
@@ -192,7 +202,7 @@ def report_data(
     params: dict[str, Any] | None = None,
     result_set: Any = CURRENT,
     personal: bool = True,
-    evidence: bool = False,
+    evidence: Shown = False,
     lazy: bool = False,
 ) -> ReportData:
     """What the builders read, in a few bulk queries; the results of ``result_set``
@@ -203,7 +213,8 @@ def report_data(
         units only, so no builder can print a member's name or score; the summary's counts
         stay.
     :param evidence: the reader may open the evidence files (their names and thumbnails
-        are printed; else their count).
+        are printed; else their count); a set of owner kinds: only those (an overseer's,
+        the kinds the scheme shares), the rest counted.
     :param lazy: the units, members, results, summary, ledger and evidence are read when
         a builder first asks for them (inside the request), so that the ledger's report
         reads no result and the ranking no ledger."""
@@ -308,7 +319,7 @@ def build(
     key: str,
     params: dict[str, Any] | None = None,
     personal: bool = True,
-    evidence: bool = False,
+    evidence: Shown = False,
 ):
     """The tables of one report, and its title. ``params["subject_id"]`` picks one subject
     (the score sheet); it must have a result in the cycle. Without ``personal`` the report

@@ -1,14 +1,17 @@
 // Files chosen for upload: photos are shrunk on the device (longer side 1600 px, JPEG)
 // before they are sent, as the offline sheets do; other files (PDF, Office, a HEIC the
-// browser cannot open) go as they are. ``zhibuShrink(file)`` is used by the score sheet's
-// camera buttons; an ``input[type=file][data-shrink]`` of a form has its photos replaced
+// browser cannot open: the server converts it) go as they are. ``zhibuShrink(file)`` is
+// used by the score sheet's camera buttons; an ``input[type=file][data-shrink]`` of a form has its photos replaced
 // by their shrunk copies when chosen, and its chosen files named in ``#<data-list>``.
 (function () {
   "use strict";
   var MAX = 1600;
 
   function shrink(file) {
-    if (!/^image\/(jpeg|png|webp|gif|bmp)$/.test(file.type || "")) return Promise.resolve(file);
+    // a HEIC photo of an iPhone too: Safari opens it and it goes as a JPEG; a browser that
+    // cannot open it sends it as it is, and the server converts it to JPEG
+    var heic = /^image\/hei[cf]/.test(file.type || "") || /\.hei[cf]$/i.test(file.name || "");
+    if (!heic && !/^image\/(jpeg|png|webp|gif|bmp)$/.test(file.type || "")) return Promise.resolve(file);
     var load = window.createImageBitmap
       ? createImageBitmap(file)
       : new Promise(function (resolve, reject) {
@@ -25,7 +28,7 @@
       canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
       return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", 0.8); });
     }).then(function (blob) {
-      if (!blob || blob.size >= file.size) return file; // already small: kept as taken
+      if (!blob || (!heic && blob.size >= file.size)) return file; // already small: as taken
       var stem = (file.name || "photo").replace(/\.[^.]*$/, "");
       return new File([blob], stem + ".jpg", { type: "image/jpeg" });
     }).catch(function () { return file; });
@@ -35,7 +38,7 @@
   Array.prototype.forEach.call(document.querySelectorAll("input[type=file][data-shrink]"), function (input) {
     var list = input.dataset.list ? document.getElementById(input.dataset.list) : null;
     var form = input.form;
-    var busy = false;
+    var busy = false, pending = false;
     input.addEventListener("change", function () {
       var chosen = Array.prototype.slice.call(input.files || []);
       if (!chosen.length || busy) return;
@@ -48,10 +51,16 @@
           input.files = box.files;
         }
         if (list) list.textContent = files.map(function (f) { return f.name; }).join("、");
-      }).then(function () { busy = false; });
+      }).then(function () {
+        busy = false;
+        if (pending && form) { pending = false; form.requestSubmit ? form.requestSubmit() : form.submit(); }
+      });
     });
     if (form) {
-      form.addEventListener("submit", function (event) { if (busy) event.preventDefault(); });
+      // sent while the photos are still being shrunk: sent when they are
+      form.addEventListener("submit", function (event) {
+        if (busy) { event.preventDefault(); pending = true; }
+      });
     }
   });
 })();
