@@ -110,17 +110,21 @@ def find_sheet(cycle: Cycle, subject_id: uuid.UUID, source: str, rater: str, per
     return sheet, (items_of(sheet) if sheet else [])
 
 
-def sheets_by_subject(cycle: Cycle, source: str, rater: str, period: str = "") -> dict:
-    """subject id → that rater's sheet of the source (and sub-period), in one query."""
-    rows = db.session.scalars(
-        select(ScoreSheet).where(
-            ScoreSheet.tenant_id == cycle.tenant_id,
-            ScoreSheet.cycle_id == cycle.id,
-            ScoreSheet.source == source,
-            ScoreSheet.rater == rater,
-            ScoreSheet.period == period,
-        )
+def sheets_by_subject(
+    cycle: Cycle, source: str, rater: str, period: str = "", subjects: list | None = None
+) -> dict:
+    """subject id → that rater's sheet of the source (and sub-period), in one query; of
+    ``subjects`` only, if given (a page of a table)."""
+    query = select(ScoreSheet).where(
+        ScoreSheet.tenant_id == cycle.tenant_id,
+        ScoreSheet.cycle_id == cycle.id,
+        ScoreSheet.source == source,
+        ScoreSheet.rater == rater,
+        ScoreSheet.period == period,
     )
+    if subjects is not None:
+        query = query.where(ScoreSheet.subject_id.in_(subjects))
+    rows = db.session.scalars(query)
     return {s.subject_id: s for s in rows}
 
 
