@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Select, Text, cast, false, func, or_, select
+from sqlalchemy.sql.elements import True_
 
 from zhibu.db import db
 from zhibu.models import Cycle, EvaluationResult, Member, OrgUnit, ResultSet
@@ -118,6 +119,15 @@ def filtered(cycle: Cycle, result_set: ResultSet, wanted: ResultFilter, where=No
     return query
 
 
+def count_of(result_set: ResultSet, wanted: ResultFilter, where, query: Select) -> int:
+    """How many results ``query`` (:func:`filtered`) finds: the set's own count of its
+    subjects when nothing narrows it (no filter, a caller who sees every result), else
+    counted by the database."""
+    if wanted == ResultFilter() and (where is None or isinstance(where, True_)):
+        return result_set.subjects
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+
+
 def page_of(
     cycle: Cycle,
     result_set: ResultSet | None,
@@ -131,7 +141,7 @@ def page_of(
     if result_set is None:
         return ResultPage([], 0, 1, size)
     query = filtered(cycle, result_set, wanted, where)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = count_of(result_set, wanted, where, query)
     page = max(1, min(page, max(1, -(-total // size))))
     rows = db.session.scalars(
         query.order_by(EvaluationResult.subject_kind.desc(), EvaluationResult.subject_code)
