@@ -428,6 +428,22 @@ def _own_scope(user: User) -> Scope:
 # --- members' accounts from the roster -----------------------------------------------------
 
 
+def count_without_account(tenant_id: uuid.UUID) -> int:
+    """How many active members of the tenant have no member account yet (what
+    :func:`members_without_account` would list for the whole tenant), counted by the
+    database."""
+    linked = select(RoleAssignment.member_id).where(
+        RoleAssignment.tenant_id == tenant_id,
+        RoleAssignment.role == "member",
+        RoleAssignment.member_id.is_not(None),
+    )
+    return db.session.scalar(
+        select(func.count()).where(
+            Member.tenant_id == tenant_id, Member.active, Member.id.not_in(linked)
+        )
+    )
+
+
 def members_without_account(
     tenant_id: uuid.UUID, org_id: uuid.UUID | None = None
 ) -> tuple[list[tuple[Member, OrgUnit]], int]:

@@ -281,18 +281,24 @@ def _uuid_or_none(value: str | None) -> uuid.UUID | None:
         return None
 
 
-def _units() -> list[OrgUnit]:
-    units = db.session.scalars(select(OrgUnit).where(OrgUnit.tenant_id == g.tenant.id)).all()
-    return in_tree_order(list(units))
+def _units() -> list:
+    """The tenant's units in tree order, as narrow rows (id, parent, code, name, depth)."""
+    return in_tree_order(
+        db.session.execute(
+            select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.code, OrgUnit.name, OrgUnit.depth).where(
+                OrgUnit.tenant_id == g.tenant.id
+            )
+        ).all()
+    )
 
 
 def _choices() -> dict:
     """What the role forms offer: the roles, the units in tree order, and (a small
-    roster) the members without an account as suggestions."""
+    roster) the members without an account as suggestions: counted by the database first,
+    loaded only when there are few enough to offer."""
     members = []
-    without, _having = service.members_without_account(g.tenant.id)
-    if len(without) <= DATALIST_LIMIT:
-        members = [m for m, _unit in without]
+    if service.count_without_account(g.tenant.id) <= DATALIST_LIMIT:
+        members = [m for m, _unit in service.members_without_account(g.tenant.id)[0]]
     return {"role_keys": ROLES, "units": _units(), "members": members}
 
 
