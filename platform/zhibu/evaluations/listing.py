@@ -6,7 +6,9 @@ names."""
 from __future__ import annotations
 
 import re
+import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,9 +155,30 @@ def page_of(
 
 def flags_of(cycle: Cycle, result_set: ResultSet | None) -> list[str]:
     """The flags and actions the set's results carry (to filter on), counted by the
-    database: only the distinct lists are decoded."""
+    database: only the distinct lists are decoded. A set's results are written once and
+    never changed (a recompute writes a new set), so the answer is kept per set in the
+    process (the last :data:`FLAG_SETS` sets)."""
     if result_set is None:
         return []
+    key = (result_set.tenant_id, result_set.id)
+    with _flags_lock:
+        if key in _flags:
+            _flags.move_to_end(key)
+            return list(_flags[key])
+    found = _flags_of(cycle, result_set)
+    with _flags_lock:
+        _flags[key] = tuple(found)
+        while len(_flags) > FLAG_SETS:
+            _flags.popitem(last=False)
+    return found
+
+
+FLAG_SETS = 256
+_flags_lock = threading.Lock()
+_flags: OrderedDict[tuple[uuid.UUID, uuid.UUID], tuple[str, ...]] = OrderedDict()
+
+
+def _flags_of(cycle: Cycle, result_set: ResultSet) -> list[str]:
     R = EvaluationResult
     flags, actions = cast(R.flags, Text), cast(R.actions, Text)
     found: dict[str, None] = {}
