@@ -46,6 +46,13 @@ def test_db_upgrade_command_brings_an_empty_database_to_head(empty_database, tmp
     )
 
 
+ORDERED_INDEXES = {"ix_results_set_order"}  # a column in descending order (PostgreSQL checks it)
+
+
+def _ordered_index(difference) -> bool:
+    return difference[0] in ("add_index", "remove_index") and difference[1].name in ORDERED_INDEXES
+
+
 def test_models_and_migrations_agree(empty_database, tmp_path):
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": empty_database, "ZHIBU_INSTANCE_PATH": str(tmp_path)}
@@ -55,6 +62,8 @@ def test_models_and_migrations_agree(empty_database, tmp_path):
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             differences = compare_metadata(context, db.metadata)
+            if connection.dialect.name == "sqlite":  # its reflection drops a column's DESC
+                differences = [d for d in differences if not _ordered_index(d)]
         db.engine.dispose()
     assert differences == [], (
         f"run `zhibu db migrate`: models differ from migrations: {differences}"

@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 from reports_world import enable
 from sqlalchemy import event, select
-from test_web_pages import login
+from test_web_pages import login, token_of
 
 from zhibu.db import db
 from zhibu.evaluations import compute, cycles
@@ -157,6 +157,12 @@ def _urls(world, cycle_id) -> dict[str, tuple[str, str | None]]:
         "member list": (f"/t/{t}/members", None),
         "ledger": (f"/t/{t}/ledger", None),
         "ledger, overdue": (f"/t/{t}/ledger?overdue=1&page=2", None),
+        "org tree": (f"/t/{t}/orgs", None),
+        "org tree, filtered": (f"/t/{t}/orgs?q=支部&kind=branch&page=2", None),
+        "users": (f"/t/{t}/users", None),
+        "users, filtered": (f"/t/{t}/users?q=a&role=tenant_admin", None),
+        "totals, branches": (f"{c}/totals/branch/panel", None),
+        "totals, members page 2": (f"{c}/totals/member/peer?page=2", None),
         "stars chart": (f"{api}/cycles/{cycle_id}/reports/charts/stars.svg", "admin_a"),
         "results API": (f"{api}/cycles/{cycle_id}/results", "admin_a"),
         "sheets API": (f"{api}/cycles/{cycle_id}/sheets", "admin_a"),
@@ -209,10 +215,11 @@ def test_statements_per_request_do_not_grow_with_the_data(app, client, world, cy
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_one_round_trip_sets_the_tenant_scope_per_request(app, world, cycle_id):
     """PostgreSQL: the scope for row-level security goes in one statement (every setting
-    in one ``SELECT set_config(…), …``), sent only when it changes and a statement follows.
-    A request has two: the trusted look-up of who is calling and what they may do (every
-    tenant, with the app's key), then the tenant's own scope for the rest of the request.
-    The pool's connections are reused from one request to the next."""
+    in one ``SELECT set_config(…), …``), once per request: the look-up of who is calling
+    and what they may do reads under the tenant's own scope (the caller's role rows
+    through their own-rows policy), and the writes the role grants wait for the first
+    statement that writes. The pool's connections are reused from one request to the
+    next."""
     grow(app, world, cycle_id, branches=2, start=0)
     page_client, api_client = app.test_client(), app.test_client()  # a cookie, a token
     login(page_client, "admin_a")
@@ -228,10 +235,39 @@ def test_one_round_trip_sets_the_tenant_scope_per_request(app, world, cycle_id):
             answer, sent = counter.of(lambda c=client, u=url, h=headers: c.get(u, headers=h))
             assert answer.status_code == 200, name
             found[name] = sum("set_config" in s for s in sent)
-            assert all(s.count("set_config") == 3 for s in sent if "set_config" in s), (
+            assert all(s.count("set_config") == 4 for s in sent if "set_config" in s), (
                 "every setting in one statement"
             )
         if round_ == 0:
             opened.clear()  # the first round may open the pool's connections
-    assert found == dict.fromkeys(found, 2), found
+    assert found == dict.fromkeys(found, 1), found
     assert opened == [], "a request opened a new connection instead of reusing the pool's"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_write_sends_the_scope_it_may_write_before_writing(app, client, world, cycle_id):
+    """A POST reads under the tenant's scope first; its first write sends the scope again,
+    now with the tenant among those it may write (row-level security would refuse the
+    write otherwise), and the write lands."""
+    login(client, "admin_a")
+    t = world.id("A")
+    token = token_of(client.get(f"/t/{t}/ledger/new"))
+    with app.app_context():
+        counter = Statements(db.engine)
+    form = {"org_id": world.id("A-ZZ1"), "issue": "台账缺页", "deadline": "2021-03-01"}
+    answer, sent = counter.of(
+        lambda: client.post(
+            f"/t/{t}/ledger/new",
+            data={**form, "csrf_token": token},
+        )
+    )
+    assert answer.status_code in (200, 302, 303), answer.text[:300]
+    configs = [s for s in sent if "set_config" in s]
+    first_write = next(
+        i for i, s in enumerate(sent) if s.lstrip().upper().startswith(("INSERT", "UPDATE"))
+    )
+    assert len(configs) == 2, configs
+    assert any("set_config" in s for s in sent[:first_write]), "the write had no scope"
+    with app.app_context(), use_scope(system_scope()):
+        issues = db.session.scalars(select(RectificationItem.issue)).all()
+    assert "台账缺页" in issues

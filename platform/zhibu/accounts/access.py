@@ -105,8 +105,14 @@ def system_access(tenant_id: uuid.UUID, username: str = "system") -> TenantAcces
 
 
 def access_for(user: User, tenant_id: uuid.UUID) -> TenantAccess | None:
-    """The user's access to the tenant, or None when they may not see it at all."""
-    with use_scope(system_scope(username=user.username, user_id=user.id)):
+    """The user's access to the tenant, or None when they may not see it at all.
+
+    Looked up under the tenant's own scope (what the request will read anyway), not the
+    all-tenant key: the user's role assignments in other tenants (an overseer's) are read
+    through row-level security's own-rows policy (``zhibu.user_id``, migration 0020) and
+    past the app's tenant filter, always with the user's id as a predicate. So PostgreSQL
+    gets the request's scope in one statement (:func:`zhibu.tenancy.scope.ensure_scope`)."""
+    with use_scope(_lookup_scope(user, tenant_id)):
         tenant = db.session.get(Tenant, tenant_id)
         if tenant is None:
             return None
@@ -124,6 +130,14 @@ def access_for(user: User, tenant_id: uuid.UUID) -> TenantAccess | None:
         if _oversees(user, tenant_id):
             return TenantAccess(tenant_id, user, frozenset(), overseer=True)
         return None
+
+
+def _lookup_scope(user: User, tenant_id: uuid.UUID) -> Scope:
+    """Read the tenant, write nothing; the user's own role rows readable everywhere."""
+    return Scope.for_tenants([tenant_id], user_id=user.id, username=user.username)
+
+
+_OWN_ROWS = {"zhibu_unscoped": True}  # the user's own role rows, any tenant (user_id = …)
 
 
 def _from_assignments(tenant_id, user, assignments) -> TenantAccess:
@@ -156,7 +170,8 @@ def _oversees(user: User, tenant_id: uuid.UUID) -> bool:
         select(OversightLink).where(
             OversightLink.overseen_id == tenant_id,
             OversightLink.overseer_id.in_(own) | OversightLink.overseer_id.in_(below),
-        )
+        ),
+        execution_options=_OWN_ROWS,
     )
     return link is not None
 

@@ -86,6 +86,37 @@ def users_of(
     return [(user, by_user[user.id]) for user in db.session.scalars(query)]
 
 
+def users_page(
+    tenant_id: uuid.UUID, q: str = "", role: str | None = None, page: int = 1, size: int = 50
+) -> tuple[list[tuple[User, list[RoleAssignment]]], bool]:
+    """One page of :func:`users_of` (same filters, same order), found by the database: the
+    page's users, their roles here, and whether another page follows. Two statements,
+    however many users the tenant has."""
+    held = select(RoleAssignment.user_id).where(RoleAssignment.tenant_id == tenant_id)
+    if role:
+        held = held.where(RoleAssignment.role == role)
+    query = select(User).where(User.id.in_(held)).order_by(User.username)
+    if q.strip():
+        pattern = f"%{q.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(User.username).like(pattern, escape="\\"),
+                func.lower(User.display_name).like(pattern, escape="\\"),
+            )
+        )
+    users = db.session.scalars(query.offset((page - 1) * size).limit(size + 1)).all()
+    more, users = len(users) > size, users[:size]
+    by_user: dict[uuid.UUID, list[RoleAssignment]] = {u.id: [] for u in users}
+    if users:
+        for assignment in db.session.scalars(
+            select(RoleAssignment)
+            .where(RoleAssignment.tenant_id == tenant_id, RoleAssignment.user_id.in_(by_user))
+            .order_by(RoleAssignment.created_at, RoleAssignment.id)
+        ):
+            by_user[assignment.user_id].append(assignment)
+    return [(user, by_user[user.id]) for user in users], more
+
+
 def member_of_tenant(tenant_id: uuid.UUID, user_id: uuid.UUID) -> User:
     """The user, if they hold a role in the tenant (what a tenant admin may manage)."""
     held = db.session.scalar(
@@ -395,6 +426,22 @@ def _own_scope(user: User) -> Scope:
 
 
 # --- members' accounts from the roster -----------------------------------------------------
+
+
+def count_without_account(tenant_id: uuid.UUID) -> int:
+    """How many active members of the tenant have no member account yet (what
+    :func:`members_without_account` would list for the whole tenant), counted by the
+    database."""
+    linked = select(RoleAssignment.member_id).where(
+        RoleAssignment.tenant_id == tenant_id,
+        RoleAssignment.role == "member",
+        RoleAssignment.member_id.is_not(None),
+    )
+    return db.session.scalar(
+        select(func.count()).where(
+            Member.tenant_id == tenant_id, Member.active, Member.id.not_in(linked)
+        )
+    )
 
 
 def members_without_account(

@@ -349,11 +349,13 @@ class Results(MethodView):
             g.access, EvaluationResult.subject_kind, EvaluationResult.subject_id
         )
         if current is None:
-            query = select(EvaluationResult).where(false())
-        else:
+            query, total = select(EvaluationResult).where(false()), 0
+        else:  # the page's summaries share this cycle's explainer (not looked up again)
+            g.setdefault("explainers", {})[cycle.id] = explain.Explainer(cycle)
             query = listing.filtered(cycle, current, wanted, visible)
+            total = listing.count_of(current, wanted, visible, query)
         query = query.order_by(EvaluationResult.subject_kind.desc(), EvaluationResult.subject_code)
-        return paginate_query(query, pagination_parameters)
+        return paginate_query(query, pagination_parameters, total)
 
 
 class SheetFilterSchema(Schema):

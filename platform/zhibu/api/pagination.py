@@ -7,11 +7,13 @@ from sqlalchemy import Select, func, select
 from zhibu.db import db
 
 
-def paginate_query(query: Select, pagination_parameters) -> list:
-    """One page of ``query``; sets the total for the ``X-Pagination`` header. A page past
-    the last is empty, without asking the database (its offset may be beyond what the
-    database's integers hold: ``?page=10**20``)."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+def paginate_query(query: Select, pagination_parameters, total: int | None = None) -> list:
+    """One page of ``query``; sets the total for the ``X-Pagination`` header (``total``
+    when the caller knows it already). A page past the last is empty, without asking the
+    database (its offset may be beyond what the database's integers hold:
+    ``?page=10**20``)."""
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     pagination_parameters.item_count = total
     if pagination_parameters.first_item >= total:
         return []

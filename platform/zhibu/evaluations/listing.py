@@ -6,12 +6,15 @@ names."""
 from __future__ import annotations
 
 import re
+import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from sqlalchemy import Select, Text, cast, false, func, or_, select
+from sqlalchemy.sql.elements import True_
 
 from zhibu.db import db
 from zhibu.models import Cycle, EvaluationResult, Member, OrgUnit, ResultSet
@@ -118,6 +121,15 @@ def filtered(cycle: Cycle, result_set: ResultSet, wanted: ResultFilter, where=No
     return query
 
 
+def count_of(result_set: ResultSet, wanted: ResultFilter, where, query: Select) -> int:
+    """How many results ``query`` (:func:`filtered`) finds: the set's own count of its
+    subjects when nothing narrows it (no filter, a caller who sees every result), else
+    counted by the database."""
+    if wanted == ResultFilter() and (where is None or isinstance(where, True_)):
+        return result_set.subjects
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+
+
 def page_of(
     cycle: Cycle,
     result_set: ResultSet | None,
@@ -131,7 +143,7 @@ def page_of(
     if result_set is None:
         return ResultPage([], 0, 1, size)
     query = filtered(cycle, result_set, wanted, where)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = count_of(result_set, wanted, where, query)
     page = max(1, min(page, max(1, -(-total // size))))
     rows = db.session.scalars(
         query.order_by(EvaluationResult.subject_kind.desc(), EvaluationResult.subject_code)
@@ -143,9 +155,30 @@ def page_of(
 
 def flags_of(cycle: Cycle, result_set: ResultSet | None) -> list[str]:
     """The flags and actions the set's results carry (to filter on), counted by the
-    database: only the distinct lists are decoded."""
+    database: only the distinct lists are decoded. A set's results are written once and
+    never changed (a recompute writes a new set), so the answer is kept per set in the
+    process (the last :data:`FLAG_SETS` sets)."""
     if result_set is None:
         return []
+    key = (result_set.tenant_id, result_set.id)
+    with _flags_lock:
+        if key in _flags:
+            _flags.move_to_end(key)
+            return list(_flags[key])
+    found = _flags_of(cycle, result_set)
+    with _flags_lock:
+        _flags[key] = tuple(found)
+        while len(_flags) > FLAG_SETS:
+            _flags.popitem(last=False)
+    return found
+
+
+FLAG_SETS = 256
+_flags_lock = threading.Lock()
+_flags: OrderedDict[tuple[uuid.UUID, uuid.UUID], tuple[str, ...]] = OrderedDict()
+
+
+def _flags_of(cycle: Cycle, result_set: ResultSet) -> list[str]:
     R = EvaluationResult
     flags, actions = cast(R.flags, Text), cast(R.actions, Text)
     found: dict[str, None] = {}

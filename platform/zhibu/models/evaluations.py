@@ -206,6 +206,15 @@ class EvaluationResult(TenantOwned, db.Model):
         # one index for a set's results and for a subject's in the current sets: a city's
         # recompute inserts sixty thousand rows into every index the table has
         Index("ix_results_set_subject", "tenant_id", "result_set_id", "subject_id"),
+        # a page of a set's results in the lists' order (organizations first, by code):
+        # read from the index and stopped at the page's end, not a sort of the whole set
+        Index(
+            "ix_results_set_order",
+            "tenant_id",
+            "result_set_id",
+            text("subject_kind DESC"),
+            "subject_code",
+        ),
     )
 
     # No key of its own to tenants: the key to result_sets (tenant_id, result_set_id)

@@ -161,6 +161,18 @@ DROP POLICY IF EXISTS {table}_read ON {table};
 """
 
 
+# Migration 0020: a transaction reads the role assignments of the user it acts for
+# (``zhibu.user_id``, set with the tenants in the same statement), whatever their tenant,
+# so that the access check of a request (which roles, which oversight) runs under the
+# request's own tenant scope instead of the all-tenant key. Read only; the setting is the
+# app's like ``zhibu.read_tenants`` (see "What RLS cannot do" in docs/operations.md).
+OWN_ROLES_SQL = """
+CREATE POLICY role_assignments_own ON role_assignments FOR SELECT
+  USING (user_id = (SELECT nullif(current_setting('zhibu.user_id', true), '')::uuid));
+"""
+DROP_OWN_ROLES_SQL = "DROP POLICY IF EXISTS role_assignments_own ON role_assignments;"
+
+
 def protected_tables(connection) -> list[str]:
     """Tables that carry Zhibu's policies, in name order."""
     from sqlalchemy import text

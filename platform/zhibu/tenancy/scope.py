@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from sqlalchemy import event, false, text
+from sqlalchemy import Select, event, false, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, with_loader_criteria
 
@@ -98,27 +98,40 @@ def _apply_to_open_transaction(session: Session | None) -> None:
 # until the transaction ends, so the state lives in the DBAPI connection's info while the
 # transaction is open: (its Connection, (read, write, all_tenants)).
 _STATE = "zhibu_scope"
-_EMPTY = (frozenset(), frozenset(), False)  # a transaction begins with no tenant at all
+_EMPTY = (frozenset(), frozenset(), False, None)  # a transaction begins with no tenant at all
 _UNKNOWN = ("unknown",)  # after a rollback to a savepoint: send it again
 _sending: ContextVar[bool] = ContextVar("zhibu_scope_sending", default=False)
 
 
 def _key(scope: Scope) -> tuple:
-    return (scope.read, scope.write, scope.all_tenants)
+    return (scope.read, scope.write, scope.all_tenants, scope.user_id)
 
 
-def ensure_scope(connection) -> None:
+def _reads_alike(sent: tuple, key: tuple) -> bool:
+    """A SELECT sees the same rows under both: same readable tenants (read or write), same
+    switch, same user. Only what may be written differs, which a SELECT never uses."""
+    if sent == _UNKNOWN:
+        return False
+    return sent[0] | sent[1] == key[0] | key[1] and sent[2:] == key[2:]
+
+
+def ensure_scope(connection, reads_only: bool = False) -> None:
     """Send the current scope to the connection's transaction unless it is in effect
     already: one statement (every setting in one ``SELECT set_config(…), …``), and only
     when the scope changed since the transaction's last statement. Runs before every
     statement of a Session's PostgreSQL transaction (``before_execute``); code that takes
-    the driver's own cursor calls it first (:mod:`zhibu.bulk`)."""
+    the driver's own cursor calls it first (:mod:`zhibu.bulk`).
+
+    :param reads_only: the statement is a plain SELECT: a change of only the tenants one
+        may *write* waits for the first statement that writes (a request's access check
+        reads under its tenant's scope, the writes it grants follow with the first write,
+        so a GET sends the scope once)."""
     state = connection.info.get(_STATE)
     if state is None or state[0] is not connection:
         return  # not a Session's PostgreSQL transaction
     scope = current_scope()
     key = _key(scope)
-    if state[1] == key:
+    if state[1] == key or (reads_only and _reads_alike(state[1], key)):
         return
     connection.info[_STATE] = (connection, key)
     token = _sending.set(True)
@@ -142,11 +155,13 @@ def _set_config(connection, scope: Scope) -> None:
         text(
             "SELECT set_config('zhibu.read_tenants', :read, true),"
             " set_config('zhibu.write_tenants', :write, true),"
-            " set_config('zhibu.all_tenants', :all, true)"
+            " set_config('zhibu.all_tenants', :all, true),"
+            " set_config('zhibu.user_id', :user, true)"
         ),
         {
             "read": _ids(scope.read),
             "write": _ids(scope.write),
+            "user": str(scope.user_id) if scope.user_id else "",
             "all": _all_tenants_key() if scope.all_tenants else "",
         },
     )
@@ -169,7 +184,13 @@ def _on_begin(session, transaction, connection) -> None:
 @event.listens_for(Engine, "before_execute")
 def _before_execute(connection, clauseelement, multiparams, params, execution_options) -> None:
     if not _sending.get():
-        ensure_scope(connection)
+        ensure_scope(connection, reads_only=_plain_select(clauseelement))
+
+
+def _plain_select(statement) -> bool:
+    """A SELECT that writes nothing and locks nothing (``FOR UPDATE`` needs the tenants one
+    may write under row-level security)."""
+    return isinstance(statement, Select) and statement._for_update_arg is None
 
 
 @event.listens_for(Engine, "rollback_savepoint")

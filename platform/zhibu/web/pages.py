@@ -83,9 +83,13 @@ def _end_session(message: str) -> None:
 
 
 def _page_scope(user: User) -> Scope:
-    """Until a tenant page narrows it (guard.page_access): what the user can see."""
+    """Until a tenant page narrows it (guard.page_access): what the user can see. A tenant
+    page's own check comes first, so it starts with nothing visible (no look-up of every
+    tenant the user sees, no scope sent to PostgreSQL before the tenant's own)."""
     if user.is_platform_admin:
         return system_scope(username=user.username, user_id=user.id)
+    if "tenant_id" in (request.view_args or {}):
+        return Scope(user_id=user.id, username=user.username)
     return Scope.for_tenants(
         visible_tenant_ids(user) or [], user_id=user.id, username=user.username
     )

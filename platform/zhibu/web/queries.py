@@ -69,12 +69,16 @@ def members_in_reach(access: TenantAccess, org_ids: list[uuid.UUID] | None = Non
 
 
 def entered_subjects(cycle: Cycle) -> int:
-    """How many subjects have at least one score sheet in the cycle."""
-    return db.session.scalar(
-        select(func.count(func.distinct(ScoreSheet.subject_id))).where(
-            ScoreSheet.tenant_id == cycle.tenant_id, ScoreSheet.cycle_id == cycle.id
-        )
+    """How many subjects have at least one score sheet in the cycle: the distinct subjects
+    read in order from the sheets' unique key (tenant, cycle, subject, …), which a
+    ``count(DISTINCT …)`` would sort again."""
+    subjects = (
+        select(ScoreSheet.subject_id)
+        .where(ScoreSheet.tenant_id == cycle.tenant_id, ScoreSheet.cycle_id == cycle.id)
+        .distinct()
+        .subquery()
     )
+    return db.session.scalar(select(func.count()).select_from(subjects))
 
 
 def rated_subjects(cycle: Cycle, kinds: set[str]) -> int:
@@ -110,17 +114,21 @@ def find_sheet(cycle: Cycle, subject_id: uuid.UUID, source: str, rater: str, per
     return sheet, (items_of(sheet) if sheet else [])
 
 
-def sheets_by_subject(cycle: Cycle, source: str, rater: str, period: str = "") -> dict:
-    """subject id → that rater's sheet of the source (and sub-period), in one query."""
-    rows = db.session.scalars(
-        select(ScoreSheet).where(
-            ScoreSheet.tenant_id == cycle.tenant_id,
-            ScoreSheet.cycle_id == cycle.id,
-            ScoreSheet.source == source,
-            ScoreSheet.rater == rater,
-            ScoreSheet.period == period,
-        )
+def sheets_by_subject(
+    cycle: Cycle, source: str, rater: str, period: str = "", subjects: list | None = None
+) -> dict:
+    """subject id → that rater's sheet of the source (and sub-period), in one query; of
+    ``subjects`` only, if given (a page of a table)."""
+    query = select(ScoreSheet).where(
+        ScoreSheet.tenant_id == cycle.tenant_id,
+        ScoreSheet.cycle_id == cycle.id,
+        ScoreSheet.source == source,
+        ScoreSheet.rater == rater,
+        ScoreSheet.period == period,
     )
+    if subjects is not None:
+        query = query.where(ScoreSheet.subject_id.in_(subjects))
+    rows = db.session.scalars(query)
     return {s.subject_id: s for s in rows}
 
 

@@ -47,9 +47,56 @@ def kind_names() -> dict[str, str]:
 @bp.get("/orgs")
 @tenant_page("read")
 def org_tree(tenant_id: uuid.UUID):
-    units = db.session.scalars(select(OrgUnit).where(OrgUnit.tenant_id == tenant_id)).all()
-    units = [u for u in in_tree_order(list(units)) if g.access.within(u.path)]
-    return render_template("registry/orgs.html", units=units, kinds=kind_names())
+    """The tree in reach a page at a time, in tree order (siblings by code), found by name
+    or code and by kind; the pager's links keep both. The order is taken from the units'
+    ids, parents and codes alone (narrow rows); only the page's units are loaded whole."""
+    q, kind = request.args.get("q", "").strip(), request.args.get("kind", "")
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    query = select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.code, OrgUnit.path).where(
+        OrgUnit.tenant_id == tenant_id
+    )
+    if q:
+        pattern = f"%{q.lower()}%"
+        query = query.where(
+            db.func.lower(OrgUnit.name).like(pattern) | db.func.lower(OrgUnit.code).like(pattern)
+        )
+    if kind:
+        query = query.where(OrgUnit.kind == kind)
+    ordered = [u for u in in_tree_order(db.session.execute(query).all()) if g.access.within(u.path)]
+    shown = [u.id for u in ordered[(page - 1) * ORG_PAGE : page * ORG_PAGE]]
+    loaded = (
+        {
+            u.id: u
+            for u in db.session.scalars(
+                select(OrgUnit).where(OrgUnit.tenant_id == tenant_id, OrgUnit.id.in_(shown))
+            )
+        }
+        if shown
+        else {}
+    )
+    units = [loaded[i] for i in shown]
+    parents = listing.parent_units(tenant_id) if g.access.is_admin else []
+    known = {unit_id for unit_id, _name in parents}
+    parents += [
+        (u.id, "\u3000" * u.depth + u.name)
+        for u in units
+        if u.status == "active" and u.id not in known
+    ]
+    return render_template(
+        "registry/orgs.html",
+        units=units,
+        kinds=kind_names(),
+        parents=parents,
+        q=q,
+        kind=kind,
+        page=page,
+        pages=max(1, -(-len(ordered) // ORG_PAGE)),
+        total=len(ordered),
+        query={k: v for k, v in {"q": q, "kind": kind}.items() if v},
+    )
+
+
+ORG_PAGE = 100  # units per page of the org tree
 
 
 @bp.post("/orgs")

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import func, select
 
 from zhibu import engine
 from zhibu.accounts import policy
 from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.evaluations import compute, entry, phases, sheets
-from zhibu.models import Cycle
+from zhibu.models import Cycle, Member
 from zhibu.orgs.service import get_org
 from zhibu.web import queries
 from zhibu.web.common import PHASE_TITLES, cycle_or_404
@@ -47,42 +48,73 @@ def _context(cycle: Cycle, track_key: str, source_key: str):
     return track, source
 
 
-def subjects_of(track: engine.Track, under: uuid.UUID | None) -> list[tuple[str, object]]:
-    """The track's subjects the caller reaches, within the unit ``under`` if given."""
+def subjects_page(
+    track: engine.Track, under: uuid.UUID | None, page: int, units: list | None = None
+) -> tuple[list[tuple[str, object]], int]:
+    """One page of the track's subjects the caller reaches (within the unit ``under`` if
+    given: its units, then its members) and how many there are in all; the members of the
+    page are found by the database."""
     kinds = set(track.subject_kinds)
-    units = queries.units_in_reach(g.access)
+    units = queries.units_in_reach(g.access) if units is None else units
     if under is not None:
         root = get_org(g.access.tenant_id, under)
         units = [u for u in units if u.path.startswith(root.path)]
-    found: list[tuple[str, object]] = [("org", u) for u in units if u.kind in kinds]
+    orgs: list[tuple[str, object]] = [("org", u) for u in units if u.kind in kinds]
+    start, stop = (page - 1) * TOTALS_PAGE, page * TOTALS_PAGE
+    found = orgs[start:stop]
+    total = len(orgs)
     if "member" in kinds:
-        found += [("member", m) for m in queries.members_in_reach(g.access, [u.id for u in units])]
-    return found
+        members = queries.visible_members(g.access).where(
+            Member.active, Member.org_id.in_([u.id for u in units])
+        )
+        total += db.session.scalar(select(func.count()).select_from(members.subquery()))
+        if len(found) < TOTALS_PAGE:
+            query = members.order_by(Member.org_id, Member.archive_code)
+            query = query.offset(max(start - len(orgs), 0)).limit(TOTALS_PAGE - len(found))
+            found += [("member", m) for m in db.session.scalars(query)]
+    return found, total
+
+
+TOTALS_PAGE = 100  # subjects per page of a totals table
+
+
+def _page_arg(values) -> int:
+    return max(values.get("page", 1, type=int) or 1, 1)
 
 
 @bp.get("/totals/<track>/<source>")
 @tenant_page("score")
 def totals(tenant_id: uuid.UUID, cycle_id: uuid.UUID, track: str, source: str):
+    """A page of the table (the pager's links keep the unit chosen); a save saves the
+    page's scores."""
     cycle = cycle_or_404(tenant_id, cycle_id)
     found_track, found = _context(cycle, track, source)
     under = request.args.get("org", type=uuid.UUID)
-    stored = queries.sheets_by_subject(cycle, source, RATER)
-    rows = [(kind, s, stored.get(s.id)) for kind, s in subjects_of(found_track, under)]
-    return _page(cycle, found_track, found, rows, under)
+    page, units = _page_arg(request.args), queries.units_in_reach(g.access)
+    subjects, total = subjects_page(found_track, under, page, units)
+    stored = queries.sheets_by_subject(cycle, source, RATER, subjects=[s.id for _k, s in subjects])
+    rows = [(kind, s, stored.get(s.id)) for kind, s in subjects]
+    return _page(cycle, found_track, found, rows, under, page=page, total=total, units=units)
 
 
-def _page(cycle, track, source, rows, under, refused: str = "", status: int = 200):
+def _page(cycle, track, source, rows, under, refused: str = "", status: int = 200, **pager):
+    page, total = pager.get("page", 1), pager.get("total", len(rows))
     return render_template(
         "sheets/totals.html",
         cycle=cycle,
         track=track,
         source=source,
         rows=rows,
-        units=queries.units_in_reach(g.access),
+        units=pager.get("units") or queries.units_in_reach(g.access),
         under=under,
         frozen=not phases.may_take(cycle, source),
         refused=refused,
         phases=PHASE_TITLES,
+        page=page,
+        pages=max(1, -(-total // TOTALS_PAGE)),
+        total=total,
+        first=(page - 1) * TOTALS_PAGE,
+        query={"org": under} if under else {},
     ), status
 
 
@@ -118,14 +150,25 @@ def save_totals(tenant_id: uuid.UUID, cycle_id: uuid.UUID, track: str, source: s
     cycle = cycle_or_404(tenant_id, cycle_id)
     found_track, _found = _context(cycle, track, source)
     under = request.form.get("org", type=uuid.UUID)
-    subjects = subjects_of(found_track, under)
+    page = _page_arg(request.form)
+    subjects, total = subjects_page(found_track, under, page)
     try:
         inputs = parse_totals(request.form, subjects, source)
         saved = sheets.save_many(cycle, inputs) if inputs else 0
     except ServiceError as exc:  # drawn again as typed, with the refusal (nothing saved)
         db.session.rollback()
         typed = [(k, s, Typed(request.form.get(f"score-{s.id}", ""))) for k, s in subjects]
-        return _page(cycle, found_track, _found, typed, under, exc.message, exc.status)
+        return _page(
+            cycle,
+            found_track,
+            _found,
+            typed,
+            under,
+            exc.message,
+            exc.status,
+            page=page,
+            total=total,
+        )
     flash(_("已保存 %(count)s 个得分。", count=saved))
     return redirect(
         url_for(
@@ -135,5 +178,6 @@ def save_totals(tenant_id: uuid.UUID, cycle_id: uuid.UUID, track: str, source: s
             track=track,
             source=source,
             org=under,
+            page=page if page > 1 else None,
         )
     )

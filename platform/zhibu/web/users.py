@@ -43,15 +43,27 @@ DATALIST_LIMIT = 500  # members offered as suggestions on the form; beyond, type
 @bp.get("/users")
 @tenant_page("admin")
 def user_list(tenant_id: uuid.UUID):
+    """The tenant's users a page at a time, found by name and role; the pager's links keep
+    both."""
     q, role = request.args.get("q", "").strip(), request.args.get("role") or None
-    users = service.users_of(tenant_id, q, role if role in ROLES else None)
+    role = role if role in ROLES else None
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    users, more = service.users_page(tenant_id, q, role, page, USERS_PAGE)
+    described = _described_all([a for _u, assignments in users for a in assignments])
+    query = {k: v for k, v in {"q": q, "role": role}.items() if v}
     return render_template(
         "users/list.html",
-        users=[(u, _described(a)) for u, a in users],
+        users=[(u, [described[a.id] for a in _by_role(a)]) for u, a in users],
         q=q,
         role=role,
         admins=service.active_admins(tenant_id),
+        page=page,
+        more=more,
+        query=query,
     )
+
+
+USERS_PAGE = 50  # users per page of the users page
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -269,18 +281,24 @@ def _uuid_or_none(value: str | None) -> uuid.UUID | None:
         return None
 
 
-def _units() -> list[OrgUnit]:
-    units = db.session.scalars(select(OrgUnit).where(OrgUnit.tenant_id == g.tenant.id)).all()
-    return in_tree_order(list(units))
+def _units() -> list:
+    """The tenant's units in tree order, as narrow rows (id, parent, code, name, depth)."""
+    return in_tree_order(
+        db.session.execute(
+            select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.code, OrgUnit.name, OrgUnit.depth).where(
+                OrgUnit.tenant_id == g.tenant.id
+            )
+        ).all()
+    )
 
 
 def _choices() -> dict:
     """What the role forms offer: the roles, the units in tree order, and (a small
-    roster) the members without an account as suggestions."""
+    roster) the members without an account as suggestions: counted by the database first,
+    loaded only when there are few enough to offer."""
     members = []
-    without, _having = service.members_without_account(g.tenant.id)
-    if len(without) <= DATALIST_LIMIT:
-        members = [m for m, _unit in without]
+    if service.count_without_account(g.tenant.id) <= DATALIST_LIMIT:
+        members = [m for m, _unit in service.members_without_account(g.tenant.id)[0]]
     return {"role_keys": ROLES, "units": _units(), "members": members}
 
 
@@ -295,6 +313,21 @@ def _described(assignments: list[RoleAssignment]) -> list[dict]:
         over = units.get(a.org_id) or members.get(a.member_id)
         out.append({"id": a.id, "role": a.role, "over": over.name if over else ""})
     return out
+
+
+def _by_role(assignments: list[RoleAssignment]) -> list[RoleAssignment]:
+    return sorted(assignments, key=lambda a: ROLES.index(a.role))
+
+
+def _described_all(assignments: list[RoleAssignment]) -> dict[uuid.UUID, dict]:
+    """:func:`_described` for the roles of a whole page at once (two look-ups in all)."""
+    units = {u.id: u for u in _by_ids(OrgUnit, [a.org_id for a in assignments if a.org_id])}
+    members = {m.id: m for m in _by_ids(Member, [a.member_id for a in assignments if a.member_id])}
+    described = {}
+    for a in assignments:
+        over = units.get(a.org_id) or members.get(a.member_id)
+        described[a.id] = {"id": a.id, "role": a.role, "over": over.name if over else ""}
+    return described
 
 
 def _by_ids(model, ids):
