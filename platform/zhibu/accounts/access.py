@@ -109,7 +109,7 @@ def access_for(user: User, tenant_id: uuid.UUID) -> TenantAccess | None:
 
     Looked up under the tenant's own scope (what the request will read anyway), not the
     all-tenant key: the user's role assignments in other tenants (an overseer's) are read
-    through row-level security's own-rows policy (``zhibu.user_id``, migration 0020) and
+    through row-level security's own-rows policy (``zhibu.user_id``, migration 0017) and
     past the app's tenant filter, always with the user's id as a predicate. So PostgreSQL
     gets the request's scope in one statement (:func:`zhibu.tenancy.scope.ensure_scope`)."""
     with use_scope(_lookup_scope(user, tenant_id)):

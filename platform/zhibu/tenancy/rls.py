@@ -161,7 +161,7 @@ DROP POLICY IF EXISTS {table}_read ON {table};
 """
 
 
-# Migration 0020: a transaction reads the role assignments of the user it acts for
+# Migration 0017: a transaction reads the role assignments of the user it acts for
 # (``zhibu.user_id``, set with the tenants in the same statement), whatever their tenant,
 # so that the access check of a request (which roles, which oversight) runs under the
 # request's own tenant scope instead of the all-tenant key. Read only; the setting is the

@@ -2,7 +2,7 @@
 set_config statement sets the scope of the whole request; a page of results is read in
 the lists' order from an index
 
-Revision ID: 0020
+Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-04 13:30:00
 
@@ -14,7 +14,7 @@ from zhibu.tenancy import rls
 
 
 # revision identifiers, used by Alembic.
-revision = '0020'
+revision = '0017'
 down_revision = '0016'
 branch_labels = None
 depends_on = None
