@@ -119,7 +119,7 @@ BASE = {
 @pytest.mark.parametrize(
     ("score", "message"),
     [
-        ({"subject": "M1", "source": "monthly", "score": 90}, "entered per month"),
+        ({"subject": "M1", "source": "monthly", "score": 90}, "按月录入,请选择月份"),
         (
             {
                 "subject": "M1",
