@@ -11,7 +11,7 @@ from operator import itemgetter
 from sqlalchemy import Uuid, any_, bindparam, delete, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from zhibu import bulk, engine
+from zhibu import bulk, engine, plugins
 from zhibu.audit import record, record_many
 from zhibu.db import db
 from zhibu.engine.sheets import RaterSheet, check_sheet
@@ -53,6 +53,14 @@ def _engine_subject(row: OrgUnit | Member) -> engine.Subject:
     return engine.Subject(row.code, row.kind)
 
 
+def _kind_title(kind: str) -> str:
+    """The Chinese name of a subject's kind (党员, 党支部, 村 …)."""
+    if kind == "member":
+        return _("党员")
+    found = plugins.registry().org_kinds.get(kind)
+    return found.title if found is not None else kind
+
+
 def check(
     cycle: Cycle,
     data: SheetInput,
@@ -73,8 +81,9 @@ def check(
     if source is None:
         raise ServiceError(
             _(
-                "该评定方案中没有“%(source)s”这张评分表,或它不给这类对象评分。",
+                "该评定方案中没有“%(source)s”这张评分表,或它不给%(kind)s评分。",
                 source=data.source,
+                kind=_kind_title(subject.kind),
             ),
             field="source",
         )
