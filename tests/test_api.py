@@ -25,7 +25,7 @@ def test_schemes_are_listed_with_their_seed(app, client):
 def test_an_unknown_scheme_is_a_json_404_naming_it(client):
     response = client.get("/api/v1/schemes/nope")
     assert response.status_code == 404
-    assert "no scheme 'nope' is loaded" in response.json["message"]
+    assert response.json["message"] == "没有这个评定方案:nope"
 
 
 def test_interactive_docs_are_served_without_a_cdn(client):

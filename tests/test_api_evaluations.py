@@ -52,7 +52,9 @@ def test_versions_are_made_by_changes_and_can_be_diffed(client, world, tiny):
     bad = client.post(
         f"{tiny}/schemes/tiny/versions", json={"overrides": {"quota": 3}}, headers=admin
     )
-    assert bad.status_code == 400 and "quota: at most 1" in bad.json["message"]
+    assert bad.status_code == 400 and bad.json["errors"] == {
+        "quota": ["“五星比例”不能大于 1,填的是 3。"]
+    }
 
 
 def test_a_cycle_keeps_its_version(client, world, tiny):
@@ -205,7 +207,7 @@ def test_the_raiser_cannot_sign_off_their_own_item(client, world, tiny):
         json={"checked_on": "2029-01-01", "finding": "已规范", "satisfactory": True},
     )
     refused = client.post(f"{ledger}/{item['id']}/sign-off", headers=admin)
-    assert refused.status_code == 409 and "someone other" in refused.json["message"]
+    assert refused.status_code == 409 and "列入人以外的其他人销号" in refused.json["message"]
 
 
 def test_save_many_checks_every_sheet_before_writing_any(client, world, tiny, app):
@@ -229,7 +231,7 @@ def test_save_many_checks_every_sheet_before_writing_any(client, world, tiny, ap
         )
         with pytest.raises(sheets.ServiceError) as excinfo:
             sheets.save_many(cycle, [good, bad])
-        assert excinfo.value.errors["sheets"][0].startswith("sheet 2:")
+        assert excinfo.value.errors["sheets"][0].startswith("第 2 张评分表:")
         db.session.rollback()
         assert db.session.scalar(select(func.count()).select_from(ScoreSheet)) == 0
         assert sheets.save_many(cycle, [good]) == 1

@@ -43,7 +43,7 @@ def test_codes_are_unique_within_a_tenant_only(client, world):
     body = {"code": "A-Z01", "name": "重复", "kind": "branch", "parent_id": world.id("A-DW")}
     again = client.post(url(world), json=body, headers=world.headers["admin_a"])
     assert again.status_code == 409
-    assert again.json["errors"] == {"code": ["code 'A-Z01' is already used in this tenant"]}
+    assert again.json["errors"] == {"code": ["组织编码“A-Z01”已被其他组织使用。"]}
     elsewhere = dict(body, parent_id=world.id("B-DW"))
     assert (
         client.post(url(world, "B"), json=elsewhere, headers=world.headers["admin_b"]).status_code
@@ -67,7 +67,7 @@ def test_bad_input_names_the_field(client, world):
     )
     assert response.status_code == 400
     (message,) = response.json["errors"]["kind"]
-    assert "'club'" in message and "branch, " in message
+    assert "'club'" in message and "党支部、" in message and "branch" not in message
 
 
 def test_move_a_subtree_in_one_statement(client, world, app):
@@ -97,7 +97,7 @@ def test_move_a_subtree_in_one_statement(client, world, app):
         json={"parent_id": world.id("A-Z01")},
         headers=admin,
     )
-    assert loop.status_code == 400 and "own subtree" in loop.json["message"]
+    assert loop.status_code == 400 and "自己的下级组织" in loop.json["message"]
 
 
 def test_upgrade_keeps_the_unit_and_its_history(client, world):
@@ -106,7 +106,7 @@ def test_upgrade_keeps_the_unit_and_its_history(client, world):
     assert client.post(target + "/upgrade", headers=admin).json["kind"] == "general_branch"
     assert client.post(target + "/upgrade", headers=admin).json["kind"] == "committee"
     refused = client.post(target + "/upgrade", headers=admin)
-    assert refused.status_code == 400 and "cannot be upgraded" in refused.json["message"]
+    assert refused.status_code == 400 and "不能升格" in refused.json["message"]
     history = client.get(target + "/history", headers=admin).json
     assert [(e["before"], e["after"]) for e in history if e["kind"] == "upgraded"] == [
         ({"kind": "branch"}, {"kind": "general_branch"}),
@@ -118,7 +118,7 @@ def test_dissolve_needs_an_empty_unit_and_keeps_it(client, world):
     admin = world.headers["admin_a"]
     target = url(world, rest=f"/{world.id('A-Z02')}")
     refused = client.post(target + "/dissolve", json={"on": "2024-06-30"}, headers=admin)
-    assert refused.status_code == 409 and "1 active members" in refused.json["message"]
+    assert refused.status_code == 409 and "还有 1 名在册党员" in refused.json["message"]
     empty = url(world, rest=f"/{world.id('A-Z09')}")
     done = client.post(empty + "/dissolve", json={"on": "2024-06-30"}, headers=admin)
     assert done.status_code == 200

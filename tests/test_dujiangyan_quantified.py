@@ -119,7 +119,7 @@ BASE = {
 @pytest.mark.parametrize(
     ("score", "message"),
     [
-        ({"subject": "M1", "source": "monthly", "score": 90}, "entered per month"),
+        ({"subject": "M1", "source": "monthly", "score": 90}, "按月录入,请选择月份"),
         (
             {
                 "subject": "M1",
@@ -133,7 +133,7 @@ BASE = {
             {"subject": "M1", "source": "monthly", "period": "2021-02", "items": {"Z09": 1}},
             "unknown indicator",
         ),
-        ({"subject": "V1", "source": "monthly", "period": "2021-02", "score": 90}, "village"),
+        ({"subject": "V1", "source": "monthly", "period": "2021-02", "score": 90}, "不给村评分"),
         (
             {"subject": "V1", "source": "quantified", "items": {"D4": 5}},
             "worth at most 4",

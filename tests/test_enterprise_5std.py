@@ -138,7 +138,7 @@ def test_add_records_checks_every_row_and_writes_nothing_on_a_refusal(app):
         with pytest.raises(ServiceError) as refused:
             facts.add_records(system_access(tenant.id), rows)
         problems = refused.value.errors["records"]
-        assert [p.split(":")[0] for p in problems] == [f"record {n}" for n in (2, 3, 4, 5, 6)]
+        assert [p.split(":")[0] for p in problems] == [f"第 {n} 条记录" for n in (2, 3, 4, 5, 6)]
         assert "党费记录须填写:党员、月份" in problems[0]
         assert "未知的活动记录类型 'picnic'" in problems[1]
         assert "colour" in problems[4]

@@ -150,7 +150,7 @@ def test_jobs_belong_to_their_tenant_and_need_the_right_role(client, world, cycl
     unknown = client.post(jobs_url(world), json={"kind": "format_disk"}, headers=admin)
     assert unknown.status_code == 422 and "kind" in str(unknown.json["errors"])
     not_failed = client.post(jobs_url(world, rest=f"/{job.json['id']}/retry"), headers=admin)
-    assert not_failed.status_code == 409 and "only a failed job" in not_failed.json["message"]
+    assert not_failed.status_code == 409 and "只有执行失败的任务" in not_failed.json["message"]
 
 
 def test_a_failed_job_keeps_its_error_and_a_retry_runs_it_again(app, tmp_path):
@@ -161,7 +161,7 @@ def test_a_failed_job_keeps_its_error_and_a_retry_runs_it_again(app, tmp_path):
         again = retry(handle.id)
         assert again.id == handle.id and again.status == "finished" and again.result == "ok"
         assert again.error is None and again.meta["retries"] == 1
-        with pytest.raises(Conflict, match="only a failed job"):
+        with pytest.raises(Conflict, match="只有执行失败的任务"):
             retry(handle.id)
 
 
@@ -458,7 +458,7 @@ def test_jobs_commands_show_retry_and_send_reminders(app, runner, world, tmp_pat
     retried = runner.invoke(args=["jobs", "retry", failed.id])
     assert retried.exit_code == 0 and f"{failed.id} finished" in retried.output
     again = runner.invoke(args=["jobs", "retry", failed.id])
-    assert again.exit_code != 0 and "only a failed job can be retried" in again.output
+    assert again.exit_code != 0 and "只有执行失败的任务才能重新执行" in again.output
     missing = runner.invoke(args=["jobs", "show", str(uuid.uuid4())])
     assert missing.exit_code != 0 and "no job" in missing.output
 

@@ -84,11 +84,11 @@ orgs:
         ),
         (
             "scores:\n  - {subject: Z01, source: monthly, score: 90}\n",
-            "line 6 (Z01): source 'monthly' does not rate a branch",
+            "line 6 (Z01): 该评定方案中没有“monthly”这张评分表,或它不给党支部评分。",
         ),
         (
             "incidents:\n  - {subject: Z01, kind: veto.nope, date: '2021-01-01'}\n",
-            "line 6 (Z01): unknown incident kind 'veto.nope'",
+            "line 6 (Z01): 未知的事件类型“veto.nope”",
         ),
         ("colour: red\n", "unknown key 'colour'"),
         (

@@ -97,7 +97,7 @@ def test_an_item_raised_by_hand_is_followed_up_and_signed_off_by_another(
     assert client.post(f"{base}/{item.id}/follow-up", data=check).status_code == 302
     assert items_of_a(app, world)["组织生活会记录缺失"].status == "rectified"
     refused = client.post(f"{base}/{item.id}/sign-off", data={"csrf_token": token})
-    assert refused.status_code == 409 and "someone other" in refused.text
+    assert refused.status_code == 409 and "列入人以外的其他人销号" in refused.text
     assert items_of_a(app, world)["组织生活会记录缺失"].status == "rectified"
     logout(client)
     login(client, other)

@@ -134,7 +134,9 @@ def month_cycle(tenant_id: uuid.UUID, month: str) -> Cycle:
     except ValueError:
         period = None
     if period is None or period.kind != "month":
-        raise ServiceError(f"month {month!r}: write it as 2021-03", field="month")
+        raise ServiceError(
+            _("月份“%(month)s”的写法不对,请写成 2021-03。", month=month), field="month"
+        )
     cycle = db.session.scalar(
         select(Cycle).where(
             Cycle.tenant_id == tenant_id,

@@ -15,6 +15,7 @@ from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize, within_reach
 from zhibu.api.times import UtcDateTime
 from zhibu.evaluations.cycles import get_cycle
+from zhibu.i18n import _
 from zhibu.jobs import JobHandle, enqueue, fetch, job_for, retry
 from zhibu.models import NOTIFICATION_KINDS, Notification
 
@@ -86,7 +87,7 @@ class Jobs(MethodView):
         args = ()
         if data["kind"] in {"recompute", "reports"}:
             if data["cycle_id"] is None:
-                abort(422, errors={"json": {"cycle_id": ["this job needs a cycle"]}})
+                abort(422, errors={"json": {"cycle_id": [_("这项任务须指定考评周期。")]}})
             args = (str(get_cycle(tenant_id, data["cycle_id"]).id),)
         return enqueue(path, *args, tenant_id=tenant_id, user_id=access.user.id)
 
@@ -99,7 +100,7 @@ class Job(MethodView):
         the tenant's admins and the user who started it."""
         handle = job_for(authorize(tenant_id), job_id)
         if handle is None:
-            abort(404, message=f"no job {job_id} of yours (unknown, or its record expired)")
+            abort(404, message=_("没有找到您的这项任务(编号不对,或记录已过期)。"))
         return handle
 
 
@@ -140,5 +141,5 @@ class Notifications(MethodView):
 def _job_of(tenant_id: uuid.UUID, job_id: uuid.UUID) -> JobHandle:
     handle = fetch(str(job_id))
     if handle is None or handle.tenant_id != str(tenant_id):
-        abort(404, message=f"no job {job_id} for this tenant (unknown, or its record expired)")
+        abort(404, message=_("本单位没有这项任务(编号不对,或记录已过期)。"))
     return handle

@@ -166,6 +166,7 @@ def _visible(access, org_id: uuid.UUID) -> OrgUnit:
     org = db.session.scalar(visible_orgs(access).where(OrgUnit.id == org_id))
     if org is None:
         from zhibu.errors import NotFound
+        from zhibu.i18n import _
 
-        raise NotFound(f"no org unit {org_id} in this tenant")
+        raise NotFound(_("没有找到这个组织,或它不在您管理的范围内。"))
     return org

@@ -18,6 +18,7 @@ from zhibu.api.security import authorize
 from zhibu.api.times import UtcDateTime
 from zhibu.evaluations.cycles import get_cycle
 from zhibu.evidence import service as evidence_files
+from zhibu.i18n import _
 from zhibu.reports import core, oversight, service, store
 from zhibu.reports.html import render_html
 from zhibu.reports.xlsx import write_xlsx
@@ -106,7 +107,7 @@ class Report(MethodView):
         access = authorize(tenant_id, "whole_tree")
         cycle = get_cycle(tenant_id, cycle_id)
         if not policy.may_read_report(access, service.builder(cycle, key).personal):
-            abort(403, message="this report shows members' personal data")
+            abort(403, message=_("该报表含有党员个人信息,您无权查看。"))
         personal = policy.sees_personal_data(access)
         # the tenant's staff print every file; an overseer the kinds the scheme shares
         evidence = policy.allows(access, "ledger") or (
@@ -146,7 +147,7 @@ class StoredReport(MethodView):
         cycle = get_cycle(tenant_id, cycle_id)
         found = store.stored_file(cycle, file_id)
         if not policy.may_read_report(access, store.is_personal(cycle, found)):
-            abort(403, message="this report shows members' personal data")
+            abort(403, message=_("该报表含有党员个人信息,您无权查看。"))
         name = f"{found.title}-{cycle.label}"
         return send(found.content, found.fmt, name, f"report-{cycle.label}")
 

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
 
 from zhibu import plugins
+from zhibu.i18n import _
 
 blp = Blueprint(
     "schemes",
@@ -41,5 +42,5 @@ class SchemeDetail(MethodView):
         """One scheme by key."""
         try:
             return plugins.registry().scheme(key)
-        except KeyError as exc:
-            abort(404, message=exc.args[0])
+        except KeyError:
+            abort(404, message=_("没有这个评定方案:%(key)s", key=key))

@@ -17,6 +17,7 @@ from zhibu.accounts.access import TenantAccess
 from zhibu.accounts.auth import user_for_token
 from zhibu.db import db
 from zhibu.errors import ServiceError
+from zhibu.i18n import _
 from zhibu.models import User
 from zhibu.tenancy.scope import set_scope
 
@@ -38,15 +39,17 @@ def current_user() -> User:
     if token:
         user = user_for_token(token)
         if user is None:
-            abort(401, message="the bearer token is unknown, expired or revoked")
+            abort(401, message=_("访问令牌无效、已过期或已被撤销,请重新登录。"))
     elif request.method in SAFE_METHODS and getattr(g, "user", None) is not None:
         user = g.user  # a logged-in page session may read the API (see authorize)
         g.api_session = True
     if user is None:
         abort(
             401,
-            message="log in first: POST /api/v1/auth/tokens, then send "
-            "'Authorization: Bearer <token>'",
+            message=_(
+                "请先登录:POST /api/v1/auth/tokens 取得令牌,"
+                "再在请求头中发送 Authorization: Bearer <令牌>。"
+            ),
         )
     g.api_user = user
     return user

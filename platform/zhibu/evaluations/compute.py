@@ -27,6 +27,7 @@ from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.evaluations import inputs, stale
 from zhibu.evaluations.cycles import ensure_open
+from zhibu.i18n import _
 from zhibu.models import Cycle, EvaluationResult, ResultSet, SchemeVersion
 from zhibu.reports import names
 from zhibu.tenancy.scope import current_scope
@@ -207,7 +208,10 @@ def _recompute(cycle: Cycle, progress: Progress) -> ResultSet:
     try:
         results = engine.evaluate(definition, loaded.cycle)
     except engine.InputError as exc:
-        raise InputRefused("the engine refused some rows", errors=exc.problems) from None
+        raise InputRefused(
+            _("有 %(n)s 处录入不符合评定方案,未能计算结果。", n=len(exc.problems)),
+            errors=exc.problems,
+        ) from None
     return _store(cycle, version, digest, results, loaded, progress)
 
 

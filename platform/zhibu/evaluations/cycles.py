@@ -30,10 +30,17 @@ PHASE_NAMES = {
 }
 
 
+PERIOD_KINDS = {"year": "年度", "half": "半年", "quarter": "季度", "month": "月度"}
+
+
+def _period_kind(kind: str) -> str:
+    return _(PERIOD_KINDS.get(kind, kind))
+
+
 def get_cycle(tenant_id: uuid.UUID, cycle_id: uuid.UUID) -> Cycle:
     cycle = db.session.get(Cycle, (tenant_id, cycle_id))
     if cycle is None:
-        raise NotFound(f"no cycle {cycle_id} in this tenant")
+        raise NotFound(_("没有找到这个考评周期。"))
     return cycle
 
 
@@ -50,11 +57,23 @@ def open_cycle(
     scheme = scheme_of(tenant, scheme_key)
     try:
         parsed = parse_period(period)
-    except ValueError as exc:
-        raise ServiceError(str(exc), field="period") from None
+    except ValueError:
+        raise ServiceError(
+            _(
+                "考评期间“%(period)s”的写法不对,请写成 2021(年度)、2021H1(半年)、"
+                "2021Q3(季度)或 2021-05(月度)。",
+                period=period,
+            ),
+            field="period",
+        ) from None
     if parsed.kind not in scheme.periods:
         raise ServiceError(
-            f"{scheme_key} runs {', '.join(scheme.periods)} cycles, not {parsed.kind}",
+            _(
+                "评定方案“%(scheme)s”按%(kinds)s考评,不能按%(kind)s开启考评周期。",
+                scheme=scheme.title,
+                kinds="、".join(_period_kind(k) for k in scheme.periods),
+                kind=_period_kind(parsed.kind),
+            ),
             field="period",
         )
     options = _checked_options(scheme, {**(options or {}), **({"round": round} if round else {})})
@@ -64,7 +83,14 @@ def open_cycle(
             Cycle.tenant_id == tenant.id, Cycle.scheme_key == scheme_key, Cycle.label == label
         )
     ):
-        raise Conflict(f"{scheme_key} already has a cycle {label}", field="period")
+        raise Conflict(
+            _(
+                "评定方案“%(scheme)s”已有考评周期 %(label)s,不能重复开启。",
+                scheme=scheme.title,
+                label=label,
+            ),
+            field="period",
+        )
     cycle = Cycle(
         tenant_id=tenant.id,
         id=uuid.uuid4(),
@@ -91,26 +117,41 @@ def _checked_options(scheme, options: dict[str, Any]) -> dict[str, Any]:
     for key, value in options.items():
         if key not in known:
             raise ServiceError(
-                f"{key}: not a cycle option of {scheme.key} "
-                f"(options: {', '.join(known) or 'none'})",
+                _(
+                    "评定方案“%(scheme)s”没有“%(key)s”这个周期选项。",
+                    scheme=scheme.title,
+                    key=key,
+                ),
                 field="options",
             )
         try:
             known[key].check(value)
-        except ValueError as exc:
-            raise ServiceError(str(exc), field="options") from None
+        except ValueError:
+            raise ServiceError(
+                _(
+                    "周期选项“%(title)s”的值 %(value)s 不可用,请按方案的要求填写。",
+                    title=known[key].title,
+                    value=value,
+                ),
+                field="options",
+            ) from None
     return {**{o.key: o.default for o in scheme.cycle_options}, **options}
 
 
 def _checked_deadlines(deadlines: dict[str, str]) -> dict[str, str]:
     for phase, value in deadlines.items():
         if phase not in PHASES:
-            raise ServiceError(f"deadline for unknown phase {phase!r}", field="deadlines")
+            raise ServiceError(_("截止日期只能为考评周期的各阶段设置。"), field="deadlines")
         try:
             date.fromisoformat(value)
         except (TypeError, ValueError):
             raise ServiceError(
-                f"deadline of {phase}: {value!r} is not a date", field="deadlines"
+                _(
+                    "“%(phase)s”阶段的截止日期“%(value)s”不是日期,请写成 2021-05-31。",
+                    phase=_(PHASE_NAMES[phase]),
+                    value=value,
+                ),
+                field="deadlines",
             ) from None
     return dict(deadlines)
 
@@ -164,15 +205,21 @@ def refuse_stale(cycle: Cycle, target: str) -> None:
 def reopen(cycle: Cycle, reason: str, to: str = "review") -> Cycle:
     """Leave the final phase again, for a stated reason (audited)."""
     if cycle.phase != "final":
-        raise Conflict("only a final cycle needs reopening")
+        raise Conflict(_("只有已确定结果的考评周期才需要重新开启。"), field="phase")
     if _finally_published(cycle):
         raise Conflict(
             _("考评周期 %(label)s 已确定结果并发布,结果不再改变,不能重新开启。", label=cycle.label)
         )
     if not reason.strip():
-        raise ServiceError("say why the cycle is reopened", field="reason")
+        raise ServiceError(_("请说明重新开启考评周期的原因。"), field="reason")
     if to not in PHASES[:-1]:
-        raise ServiceError(f"reopen into one of {', '.join(PHASES[:-1])}", field="to")
+        raise ServiceError(
+            _(
+                "重新开启后只能回到以下阶段之一:%(phases)s。",
+                phases="、".join(_(PHASE_NAMES[p]) for p in PHASES[:-1]),
+            ),
+            field="to",
+        )
     cycle.phase = to
     record(
         db.session,

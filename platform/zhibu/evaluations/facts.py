@@ -50,7 +50,12 @@ def add_incident(
     known = incident_kinds(tenant)
     if kind not in known:
         raise ServiceError(
-            f"unknown incident kind {kind!r} (known: {', '.join(sorted(known))})", field="kind"
+            _(
+                "未知的事件类型“%(kind)s”(可选:%(known)s)。",
+                kind=kind,
+                known="、".join(str(title) for title in known.values()),
+            ),
+            field="kind",
         )
     policy.subject_in_reach(access, "admin", subject_kind, subject_id)
     fed = phases.check_fact(tenant.id, "incidents", occurred_on, [subject_id])
@@ -126,7 +131,7 @@ def check_kind(kind: str):
             _(
                 "未知的活动记录类型 %(kind)s(可选:%(known)s)",
                 kind=repr(kind),
-                known=", ".join(known),
+                known="、".join(k.title for k in known.values()),
             ),
             field="kind",
         )
@@ -165,7 +170,7 @@ def add_records(access: TenantAccess, rows: list[dict]) -> int:
         unknown = sorted(set(row) - set(RECORD_FIELDS))
         try:
             if unknown:
-                raise ServiceError(f"unknown field(s) {', '.join(unknown)}")
+                raise ServiceError(_("不认识的字段:%(fields)s。", fields="、".join(unknown)))
             _check_record(
                 row.get("kind"),
                 row.get("member_id"),
@@ -174,12 +179,14 @@ def add_records(access: TenantAccess, rows: list[dict]) -> int:
                 row.get("attendees"),
             )
             if row.get("org_id") not in units:
-                raise ServiceError(f"no org {row.get('org_id')} in this tenant")
+                raise ServiceError(_("没有找到所填的组织,或它不在您管理的范围内。"))
             if not isinstance(row.get("held_on"), date):
-                raise ServiceError("held_on: a date is required")
+                raise ServiceError(_("请填写开展日期(held_on)。"))
             _check_people(access, row, units, members)
         except ServiceError as exc:
-            problems.append(f"record {number}: {exc.message}")
+            problems.append(
+                _("第 %(number)s 条记录:%(problem)s", number=number, problem=exc.message)
+            )
     if problems:
         raise ServiceError(problems[0], errors={"records": problems})
     _check_phases(access, rows)

@@ -19,6 +19,7 @@ from zhibu import engine, plugins
 from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.evaluations.periods import parse_period
+from zhibu.i18n import _
 from zhibu.models import (
     ActivityRecord,
     Cycle,
@@ -157,7 +158,10 @@ def _add_members(cycle: Cycle, unit_code, subjects, ids) -> None:
         full_text = full.isoformat() if full else ""
         if code in ids:
             raise ServiceError(
-                f"code {code!r} is both a unit code and a member's archive code; rename one",
+                _(
+                    "编码“%(code)s”既是一个组织的组织编码,又是一名党员的档案编码,请修改其中一个。",
+                    code=code,
+                ),
                 field="archive_code",
             )
         subjects.append(
@@ -337,7 +341,7 @@ def _scores(cycle: Cycle, ids, fingerprint=None) -> tuple:
     for row in sheet_rows(cycle):
         by_id[row[0]].append(row)
     out: list = []
-    for code, (_, ident) in ids.items():  # a subject no longer covered keeps its sheets
+    for code, (_kind, ident) in ids.items():  # a subject no longer covered keeps its sheets
         rows = by_id.get(text(ident))
         if not rows:
             continue

@@ -48,7 +48,7 @@ def get_item(access: TenantAccess, item_id: uuid.UUID) -> RectificationItem:
     item = db.session.get(RectificationItem, (access.tenant_id, item_id))
     unit = db.session.get(OrgUnit, (access.tenant_id, item.org_id)) if item else None
     if unit is None or not access.within(unit.path):
-        raise NotFound(f"no rectification item {item_id} in this tenant")
+        raise NotFound(_("没有找到这条整改事项,或它不在您管理的范围内。"))
     return item
 
 
@@ -76,7 +76,7 @@ def raise_item(
     """An item for a unit (and one of its members) within the caller's reach, of a cycle
     of the tenant: every id is checked, each refusal naming its field."""
     if not issue.strip():
-        raise ServiceError("say what is to be rectified (整改事项)", field="issue")
+        raise ServiceError(_("请填写需要整改的问题(整改事项)。"), field="issue")
     unit = policy.unit_in_reach(access, PERMISSION, org_id)
     if member_id is not None:
         _member, home = policy.member_in_reach(access, PERMISSION, member_id)
@@ -115,7 +115,7 @@ def raise_from_deduction(
     deduction's subject must be within the caller's reach."""
     deduction = db.session.get(ScoreItem, (access.tenant_id, deduction_id))
     if deduction is None or deduction.kind != "deduction":
-        raise NotFound(f"no deduction {deduction_id} in this tenant", field="deduction_id")
+        raise NotFound(_("没有找到这条扣分记录。"), field="deduction_id")
     sheet = db.session.get(ScoreSheet, (access.tenant_id, deduction.sheet_id))
     org_id, member_id = _subject_unit(access, sheet.subject_kind, sheet.subject_id, "deduction_id")
     ref = f"deduction:{deduction.id}"
@@ -151,11 +151,16 @@ def raise_from_result(
     if cycle is None or not policy.may_read_result(
         access, result.subject_kind, result.subject_id, cycle.phase
     ):
-        raise NotFound(f"no result {result_id} in this tenant", field="result_id")
+        raise NotFound(_("没有找到这条评定结果,或结果尚未公布。"), field="result_id")
     org_id, member_id = _subject_unit(access, result.subject_kind, result.subject_id, "result_id")
     if action not in result.actions:
         raise ServiceError(
-            f"the result of {result.subject_code} carries no action {action!r}", field="action"
+            _(
+                "%(code)s 的评定结果中没有“%(action)s”这项处理要求。",
+                code=result.subject_code,
+                action=ACTION_ISSUES.get(action, action).split(" / ")[0],
+            ),
+            field="action",
         )
     ref = f"action:{result.cycle_id}:{result.subject_id}:{action}"
     _refuse_duplicate(access.tenant_id, ref)
@@ -180,7 +185,7 @@ def _refuse_duplicate(tenant_id: uuid.UUID, ref: str) -> None:
             RectificationItem.tenant_id == tenant_id, RectificationItem.origin_ref == ref
         )
     ):
-        raise Conflict("an item was already raised for this", field="origin_ref")
+        raise Conflict(_("这一问题已经列入整改台账,不能重复列入。"), field="origin_ref")
 
 
 def _require_ledger(access: TenantAccess, item: RectificationItem) -> None:
@@ -202,9 +207,9 @@ def follow_up(
     satisfactory one marks the item rectified."""
     _require_ledger(access, item)
     if item.status == "signed_off":
-        raise Conflict("the item is signed off (销号); raise a new one")
+        raise Conflict(_("该整改事项已销号,不能再回头看;如有新问题,请新列一条整改事项。"))
     if not finding.strip():
-        raise ServiceError("say what the check found", field="finding")
+        raise ServiceError(_("请填写回头看的核查情况。"), field="finding")
     checked = [evidence.check_upload(name, content) for name, content in files]
     check = FollowUp(
         tenant_id=item.tenant_id,
@@ -259,12 +264,12 @@ def sign_off(
     _require_ledger(access, item)
     user = current_scope().user_id
     if item.status == "signed_off":
-        raise Conflict("the item is already signed off")
+        raise Conflict(_("该整改事项已经销号。"))
     if item.status != "rectified":
-        raise Conflict("sign off only after a satisfactory follow-up check (回头看)")
+        raise Conflict(_("该整改事项尚未通过回头看核查,通过后才能销号。"))
     if user is None or user == item.raised_by:
         raise Conflict(
-            "the item must be signed off by someone other than whoever raised it",
+            _("整改事项须由列入人以外的其他人销号。"),
             field="signed_off_by",
         )
     checked = [evidence.check_upload(name, content) for name, content in files]

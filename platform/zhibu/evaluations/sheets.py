@@ -11,7 +11,7 @@ from operator import itemgetter
 from sqlalchemy import Uuid, any_, bindparam, delete, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from zhibu import bulk, engine
+from zhibu import bulk, engine, plugins
 from zhibu.audit import record, record_many
 from zhibu.db import db
 from zhibu.engine.sheets import RaterSheet, check_sheet
@@ -40,7 +40,10 @@ def subject_row(tenant_id: uuid.UUID, kind: str, subject_id: uuid.UUID) -> OrgUn
     model = {"org": OrgUnit, "member": Member}.get(kind)
     row = db.session.get(model, (tenant_id, subject_id)) if model else None
     if row is None:
-        raise NotFound(f"no {kind} {subject_id} in this tenant", field="subject_id")
+        raise NotFound(
+            _("没有找到这名党员。") if kind == "member" else _("没有找到这个组织。"),
+            field="subject_id",
+        )
     return row
 
 
@@ -48,6 +51,14 @@ def _engine_subject(row: OrgUnit | Member) -> engine.Subject:
     if isinstance(row, Member):
         return engine.Subject(row.archive_code, "member")
     return engine.Subject(row.code, row.kind)
+
+
+def _kind_title(kind: str) -> str:
+    """The Chinese name of a subject's kind (党员, 党支部, 村 …)."""
+    if kind == "member":
+        return _("党员")
+    found = plugins.registry().org_kinds.get(kind)
+    return found.title if found is not None else kind
 
 
 def check(
@@ -62,18 +73,24 @@ def check(
     :param subject: the subject as the engine sees it, when the caller loaded it already.
     """
     if definition is None:
-        definition, _, _ = definition_for(cycle)
+        definition = definition_for(cycle)[0]
     if subject is None:
         subject = _engine_subject(subject_row(cycle.tenant_id, data.subject_kind, data.subject_id))
     track = definition.track_for(subject)
     source = track.source(data.source) if track else None
     if source is None:
         raise ServiceError(
-            f"source {data.source!r} does not rate a {subject.kind} in {cycle.scheme_key}",
+            _(
+                "该评定方案中没有“%(source)s”这张评分表,或它不给%(kind)s评分。",
+                source=data.source,
+                kind=_kind_title(subject.kind),
+            ),
             field="source",
         )
     if source.periodic and not data.period:
-        raise ServiceError(f"{source.title} is entered per month: give the period", field="period")
+        raise ServiceError(
+            _("“%(source)s”按月录入,请选择月份。", source=source.title), field="period"
+        )
     sheet = RaterSheet(
         subject.code,
         data.source,
@@ -351,7 +368,7 @@ def save_many(cycle: Cycle, inputs: list[SheetInput]) -> int:
     of date."""
     phases.lock(cycle)
     ensure_open(cycle)
-    definition, _, _ = definition_for(cycle)
+    definition = definition_for(cycle)[0]
     subjects = _subjects(cycle.tenant_id, inputs)
     problems = []
     by_source: dict[str, tuple] = {}
@@ -362,7 +379,10 @@ def save_many(cycle: Cycle, inputs: list[SheetInput]) -> int:
             )
         except ServiceError as exc:
             details = exc.errors.get("sheet") if isinstance(exc.errors, dict) else None
-            problems += [f"sheet {position}: {p}" for p in (details or [exc.message])]
+            problems += [
+                _("第 %(number)s 张评分表:%(problem)s", number=position, problem=p)
+                for p in (details or [exc.message])
+            ]
             continue
         by_source.setdefault(data.source, (source, set()))[1].add(data.subject_id)
     if problems:

@@ -37,11 +37,60 @@ def latest_version(tenant: Tenant, key: str) -> SchemeVersion:
     return version or save_settings(tenant, key, {}, note=DEFAULTS_NOTE)
 
 
+def _check_overrides(scheme, overrides: dict[str, Any]) -> None:
+    """Each override a setting of the scheme with a value it takes; else refused in the
+    user's language, naming the setting by its title."""
+    known = {s.key: s for s in scheme.settings}
+    for key, value in overrides.items():
+        setting = known.get(key)
+        if setting is None:
+            raise ServiceError(
+                _("评定方案“%(scheme)s”没有“%(key)s”这项设置。", scheme=scheme.title, key=key),
+                field=key,
+            )
+        try:
+            setting.check(value)
+        except ValueError:
+            raise ServiceError(_setting_rule(setting, value), field=key) from None
+
+
+def _setting_rule(setting, value: Any) -> str:
+    """What the setting takes, said in Chinese (the engine's own words stay English)."""
+    title, default = setting.title, setting.default
+    if isinstance(default, bool):
+        return _("“%(title)s”只能选“是”或“否”。", title=title)
+    if setting.choices is not None:
+        return _(
+            "“%(title)s”只能是以下之一:%(choices)s。",
+            title=title,
+            choices="、".join(str(c) for c in setting.choices),
+        )
+    if isinstance(default, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return _("“%(title)s”须填数字,填的是“%(value)s”。", title=title, value=value)
+        if setting.minimum is not None and value < setting.minimum:
+            return _(
+                "“%(title)s”不能小于 %(minimum)s,填的是 %(value)s。",
+                title=title,
+                minimum=f"{setting.minimum:g}",
+                value=value,
+            )
+        if setting.maximum is not None and value > setting.maximum:
+            return _(
+                "“%(title)s”不能大于 %(maximum)s,填的是 %(value)s。",
+                title=title,
+                maximum=f"{setting.maximum:g}",
+                value=value,
+            )
+    return _("“%(title)s”的值“%(value)s”不可用。", title=title, value=value)
+
+
 def save_settings(
     tenant: Tenant, key: str, overrides: dict[str, Any], note: str = ""
 ) -> SchemeVersion:
     """A new version when the resolved settings change; the same version otherwise."""
     scheme = scheme_of(tenant, key)
+    _check_overrides(scheme, overrides)
     try:
         settings = scheme.resolve_settings(overrides)
         if scheme.define is not None:

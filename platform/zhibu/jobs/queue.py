@@ -182,13 +182,32 @@ def retry(job_id: str) -> JobHandle | None:
         # the requeue, before a worker can start the job and save its own copy over it
         job = job.requeue()
     except InvalidJobOperation:
-        raise Conflict("this job has just been retried", field="status") from None
+        raise Conflict(_("这项任务刚刚已被重新执行,请稍候查看结果。"), field="status") from None
     return _handle(job)
+
+
+JOB_STATES = {
+    "queued": "正在排队",
+    "started": "正在执行",
+    "finished": "已经完成",
+    "deferred": "正在等待",
+    "scheduled": "已安排",
+    "stopped": "已停止",
+    "canceled": "已取消",
+}
+
+
+def _job_state(status: str) -> str:
+    key = status.rpartition(".")[2].lower()
+    return _(JOB_STATES[key]) if key in JOB_STATES else status
 
 
 def _refuse_unless_failed(status: str) -> None:
     if status.rpartition(".")[2].lower() != "failed":
-        raise Conflict(f"only a failed job can be retried; this one is {status}", field="status")
+        raise Conflict(
+            _("只有执行失败的任务才能重新执行;这项任务%(state)s。", state=_job_state(status)),
+            field="status",
+        )
 
 
 def _handle(job: Job) -> JobHandle:

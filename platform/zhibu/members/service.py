@@ -94,7 +94,7 @@ def visible_members(access: TenantAccess) -> Select:
 def tenant_of(access: TenantAccess) -> Tenant:
     tenant = db.session.get(Tenant, access.tenant_id)
     if tenant is None:
-        raise NotFound(f"no tenant {access.tenant_id}")
+        raise NotFound(_("没有找到这个单位的数据空间。"))
     return tenant
 
 
@@ -350,7 +350,9 @@ def update_member(access: TenantAccess, member: Member, changes: dict[str, Any])
         )
     unknown = sorted(set(changes) - EDITABLE)
     if unknown:
-        raise ServiceError(f"cannot change {', '.join(unknown)} here", field=unknown[0])
+        raise ServiceError(
+            _("这里不能修改:%(fields)s。", fields="、".join(unknown)), field=unknown[0]
+        )
     _require_writable(access, member)
     lock_registry(member.tenant_id)
     values = dict(changes)
@@ -366,10 +368,17 @@ def update_member(access: TenantAccess, member: Member, changes: dict[str, Any])
     return member
 
 
+def _column_title(field: str) -> str:
+    """The roster column's Chinese header for a member field (档案编码 …)."""
+    from zhibu.members.roster import COLUMNS
+
+    return next((str(c.title) for c in COLUMNS if c.key == field), field)
+
+
 def _check_changes(member: Member, values: dict[str, Any], card: IdCard | None) -> None:
     for field in ("name", "archive_code", "status", "category"):
         if field in values and values[field] is None:
-            raise ServiceError(f"{field} cannot be empty", field=field)
+            raise ServiceError(_("“%(title)s”不能为空。", title=_column_title(field)), field=field)
     if "archive_code" in values and values["archive_code"] != member.archive_code:
         _check_archive_code(member.tenant_id, values["archive_code"], exclude=member.id)
     merged = {f: values.get(f, getattr(member, f)) for f in FIELDS}

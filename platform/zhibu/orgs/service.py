@@ -37,10 +37,15 @@ def _event(org: OrgUnit, kind: str, before: dict | None, after: dict | None) -> 
     )
 
 
+def _kind_title(kind: str) -> str:
+    found = plugins.registry().org_kinds.get(kind)
+    return found.title if found is not None else kind
+
+
 def get_org(tenant_id: uuid.UUID, org_id: uuid.UUID) -> OrgUnit:
     org = db.session.get(OrgUnit, (tenant_id, org_id))
     if org is None:
-        raise NotFound(f"no org unit {org_id} in this tenant")
+        raise NotFound(_("没有找到这个组织。"))
     return org
 
 
@@ -49,7 +54,7 @@ def org_by_code(tenant_id: uuid.UUID, code: str) -> OrgUnit:
         select(OrgUnit).where(OrgUnit.tenant_id == tenant_id, OrgUnit.code == code)
     )
     if org is None:
-        raise NotFound(f"no org unit with code {code!r}", field="code")
+        raise NotFound(_("没有组织编码为“%(code)s”的组织。", code=code), field="code")
     return org
 
 
@@ -67,7 +72,11 @@ def check_kind(kind: str) -> None:
     known = plugins.registry().org_kinds
     if kind not in known:
         raise ServiceError(
-            _("未知的组织类型 %(kind)s(可选:%(known)s)", kind=repr(kind), known=", ".join(known)),
+            _(
+                "未知的组织类型 %(kind)s(可选:%(known)s)",
+                kind=repr(kind),
+                known="、".join(k.title for k in known.values()),
+            ),
             field="kind",
         )
 
@@ -76,7 +85,7 @@ def _check_unique_code(tenant_id, code: str, exclude: uuid.UUID | None = None) -
     query = select(OrgUnit.id).where(OrgUnit.tenant_id == tenant_id, OrgUnit.code == code)
     found = db.session.scalar(query)
     if found is not None and found != exclude:
-        raise Conflict(f"code {code!r} is already used in this tenant", field="code")
+        raise Conflict(_("组织编码“%(code)s”已被其他组织使用。", code=code), field="code")
 
 
 def create_org(
@@ -96,7 +105,14 @@ def create_org(
     if parent_id is not None:
         parent = get_org(tenant_id, parent_id)
         if parent.status != "active":
-            raise ServiceError(f"parent {parent.code} is dissolved", field="parent_id")
+            raise ServiceError(
+                _(
+                    "上级组织“%(name)s”(%(code)s)已撤销,不能在其下新建组织。",
+                    name=parent.name,
+                    code=parent.code,
+                ),
+                field="parent_id",
+            )
         path, depth = f"{parent.path}{org_id.hex}/", parent.depth + 1
     org = OrgUnit(
         tenant_id=tenant_id,
@@ -121,7 +137,8 @@ def update_org(org: OrgUnit, **changes) -> OrgUnit:
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ServiceError(
-            f"cannot change {', '.join(sorted(unknown))} here", field=sorted(unknown)[0]
+            _("这里不能修改:%(fields)s。", fields="、".join(sorted(unknown))),
+            field=sorted(unknown)[0],
         )
     if "code" in changes and changes["code"] != org.code:
         _check_unique_code(org.tenant_id, changes["code"], exclude=org.id)
@@ -139,7 +156,12 @@ def move_org(org: OrgUnit, new_parent_id: uuid.UUID) -> OrgUnit:
     parent = get_org(org.tenant_id, new_parent_id)
     if parent.path.startswith(org.path):
         raise ServiceError(
-            f"cannot move {org.code} under its own subtree ({parent.code})", field="parent_id"
+            _(
+                "不能把“%(name)s”转到它自己的下级组织“%(parent)s”之下。",
+                name=org.name,
+                parent=parent.name,
+            ),
+            field="parent_id",
         )
     old_prefix, new_prefix = org.path, f"{parent.path}{org.id.hex}/"
     shift = parent.depth + 1 - org.depth
@@ -168,7 +190,11 @@ def upgrade_org(org: OrgUnit) -> OrgUnit:
     target = UPGRADES.get(org.kind)
     if target is None:
         raise ServiceError(
-            f"a {org.kind} cannot be upgraded (only branch → general_branch → committee)",
+            _(
+                "“%(name)s”是%(kind)s,不能升格(只有党支部可升为党总支、党总支可升为党委)。",
+                name=org.name,
+                kind=_kind_title(org.kind),
+            ),
             field="kind",
         )
     _event(org, "upgraded", {"kind": org.kind}, {"kind": target})
@@ -181,7 +207,7 @@ def dissolve_org(org: OrgUnit, on: date) -> OrgUnit:
     """Mark the unit dissolved; it keeps its history and results. Its members and its
     active sub-units must have moved first."""
     if org.status == "dissolved":
-        raise Conflict(f"{org.code} is already dissolved")
+        raise Conflict(_("“%(name)s”(%(code)s)已经撤销。", name=org.name, code=org.code))
     members = db.session.scalar(
         select(func.count())
         .select_from(Member)
@@ -198,8 +224,13 @@ def dissolve_org(org: OrgUnit, on: date) -> OrgUnit:
     )
     if members or children:
         raise Conflict(
-            f"{org.code} still has {members} active members and {children} active "
-            "sub-units; transfer or dissolve them first"
+            _(
+                "“%(name)s”还有 %(members)s 名在册党员和 %(children)s 个下级组织,"
+                "请先转出党员、撤销或转移下级组织。",
+                name=org.name,
+                members=members,
+                children=children,
+            )
         )
     org.status, org.dissolved_on = "dissolved", on
     _event(

@@ -13,6 +13,7 @@ from zhibu.db import db
 from zhibu.errors import NotFound
 from zhibu.evaluations import compute
 from zhibu.evidence import service as evidence_files
+from zhibu.i18n import _
 from zhibu.models import (
     Cycle,
     EvaluationResult,
@@ -70,8 +71,13 @@ def builder(cycle: Cycle, key: str):
     found = builders_for(cycle).get(key)
     if found is None:
         raise NotFound(
-            f"no report {key!r} for {cycle.scheme_key} "
-            f"(there are: {', '.join(sorted(builders_for(cycle))) or 'none'})"
+            _(
+                "考评周期 %(cycle)s 没有“%(key)s”这份报表(可选:%(known)s)。",
+                cycle=cycle.label,
+                key=key,
+                known="、".join(str(b.title) for b in builders_for(cycle).values()) or "无",
+            ),
+            field="key",
         )
     return found
 
@@ -328,5 +334,5 @@ def build(
     data = report_data(cycle, params=params, personal=personal, evidence=evidence, lazy=True)
     subject = data.params.get("subject_id")
     if subject is not None and not any(r["subject_id"] == subject for r in data.results):
-        raise NotFound(f"no result for subject {subject} in this cycle", field="subject_id")
+        raise NotFound(_("这个考评周期中没有该对象的评定结果。"), field="subject_id")
     return found.build(data), found.title

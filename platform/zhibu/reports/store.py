@@ -19,6 +19,7 @@ from zhibu import audit
 from zhibu.db import db
 from zhibu.errors import NotFound
 from zhibu.evaluations import compute
+from zhibu.i18n import _
 from zhibu.models import Cycle, ReportFile
 from zhibu.reports import service
 from zhibu.reports.html import render_html
@@ -85,7 +86,7 @@ def _locked(tenant_id: uuid.UUID, cycle_id: uuid.UUID) -> Cycle:
     unique key."""
     cycle = db.session.get(Cycle, (tenant_id, cycle_id), with_for_update=True)
     if cycle is None:
-        raise NotFound(f"no cycle {cycle_id} in this tenant")
+        raise NotFound(_("没有找到这个考评周期。"))
     return cycle
 
 
@@ -159,7 +160,7 @@ def stored_file(cycle: Cycle, file_id: uuid.UUID) -> ReportFile:
         )
     )
     if found is None:
-        raise NotFound(f"no stored report file {file_id} in this cycle", field="file_id")
+        raise NotFound(_("这个考评周期中没有这份已生成的报表文件。"), field="file_id")
     return found
 
 
