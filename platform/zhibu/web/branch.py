@@ -37,30 +37,40 @@ def home(tenant_id: uuid.UUID):
     cycles = queries.cycles_of(tenant_id)
     chosen = request.args.get("cycle", type=uuid.UUID)
     cycle = cycle_or_404(tenant_id, chosen) if chosen else queries.current_cycle(tenant_id)
-    ids = [u.id for u in units] + [m.id for m in members]
+    ids = [u.id for u in below] + [m.id for m in members]
     every = queries.current_results_of(g.access, ids)  # published cycles only, for them
-    history: dict[uuid.UUID, list] = {u.id: [] for u in units}
+    # a township secretary's own unit may not be rated at all (county_observation rates
+    # its branches): the results shown are those of every unit in reach that has one
+    history: dict[uuid.UUID, list] = {u.id: [] for u in below}
     for found, result in every:
         if result.subject_id in history:
             history[result.subject_id].append((found, result))
     results: dict[uuid.UUID, object] = {}
     summaries: dict[uuid.UUID, dict] = {}
     sheets_offered, member_sources, monthly, progress = [], [], [], []
+    rated_units, rates_members = [], True
     published = cycle is not None and g.access.sees_results(cycle.phase)
     if cycle is not None:
         explainer = explain.Explainer(cycle)
         for found, result in every:
             if found.id == cycle.id:
                 results[result.subject_id] = result
-        for unit in units:
+        definition = explainer.definition
+        own = {u.id for u in units}
+        rated_units = [
+            u
+            for u in below
+            if u.id in results or (u.id in own and _rated(definition, u.kind))
+        ]
+        for unit in rated_units:
             if unit.id in results:
                 summaries[unit.id] = explainer.summary(results[unit.id])
-        definition = explainer.definition
         for unit in units:
             track = definition.track_of_kind(unit.kind)
             for source in offered_sources(g.access, cycle, track) if track else []:
                 sheets_offered.append((unit, source))
         member_track = definition.track_of_kind("member")
+        rates_members = _rated(definition, "member")
         if member_track is not None:
             member_sources = offered_sources(g.access, cycle, member_track)
         monthly = periodic_sources(definition)
@@ -69,6 +79,9 @@ def home(tenant_id: uuid.UUID):
     return render_template(
         "branch/home.html",
         units=units,
+        below=below,
+        rated_units=rated_units,
+        rates_members=rates_members,
         members=members,
         unit_names={u.id: u.name for u in below},
         cycles=cycles,
@@ -88,6 +101,12 @@ def home(tenant_id: uuid.UUID):
         phases=PHASE_TITLES,
         publicity=publication.in_publicity(tenant_id),
     )
+
+
+def _rated(definition, kind: str) -> bool:
+    """Whether the scheme gives a subject of this kind a result (a track with sources)."""
+    track = definition.track_of_kind(kind)
+    return track is not None and bool(track.sources)
 
 
 def _progress(cycle, definition, units, members) -> list[dict]:
