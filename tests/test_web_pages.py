@@ -9,6 +9,7 @@ import uuid
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from zhibu.accounts.access import system_access
 from zhibu.db import db
@@ -99,7 +100,6 @@ def seeded(app, world):
 
 
 def result_id(app, world, tenant: str, code: str) -> uuid.UUID:
-    from sqlalchemy import select
 
     with app.app_context(), use_scope(system_scope()):
         cycle_id = compute.current_set(
@@ -407,3 +407,26 @@ def test_every_page_refuses_another_tenant_and_overseers_never_write(app, client
             assert "13912345678" not in response.text  # no member's personal data
     assert reads >= 6
     assert tenant_a_state(app, world) == before
+
+
+def test_an_imported_historical_result_says_what_it_is(app, client, world, seeded):
+    """The 2020 cycle's result was imported (a level and a total): its page says it is the
+    final result of a finished cycle, its 类别 is named, and neither page invents per-item
+    lines; the 反馈单 has a way back (not printed)."""
+    with app.app_context(), use_scope(system_scope()):
+        cycle_id, result_id = db.session.execute(
+            select(EvaluationResult.cycle_id, EvaluationResult.id).where(
+                EvaluationResult.subject_id == world.ids["A-M1"],
+                EvaluationResult.cycle_id.not_in([seeded["A"]]),
+            )
+        ).one()
+    login(client, "member_a")
+    base = f"/t/{world.id('A')}/cycles/{cycle_id}/results/{result_id}"
+    page = client.get(base)
+    assert page.status_code == 200
+    assert "本结果尚未发布" not in page.text and "历史导入的确定结果" in page.text
+    assert "没有逐项得分记录" in page.text and "首次计算" not in page.text
+    assert "<p>—</p>" not in page.text and "党员" in page.text  # the member track's title
+    sheet = client.get(f"{base}/feedback")
+    assert "各项指标均未失分" not in sheet.text and "没有逐项得分记录" in sheet.text
+    assert f'class="noprint"><a href="{base}"' in sheet.text

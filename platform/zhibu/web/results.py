@@ -12,7 +12,8 @@ from zhibu.accounts import policy
 from zhibu.evaluations import compute, explain, listing, publication
 from zhibu.evidence import service as evidence
 from zhibu.jobs import enqueue
-from zhibu.models import EvaluationResult
+from zhibu.db import db
+from zhibu.models import EvaluationResult, OrgUnit
 from zhibu.reports import service as report_service
 from zhibu.reports import store
 from zhibu.web import queries
@@ -88,6 +89,13 @@ def explanation(tenant_id: uuid.UUID, cycle_id: uuid.UUID, result_id: uuid.UUID)
     lines = compute.explanation_of(result)
     explainer = explain.Explainer(cycle)
     track = explainer.tracks.get(result.track)
+    imported = compute.historical(result)
+    if imported and track is None:  # an imported level names no track: its kind's
+        kind = "member"
+        if result.subject_kind != "member":
+            unit = db.session.get(OrgUnit, (tenant_id, result.subject_id))
+            kind = unit.kind if unit is not None else ""
+        track = explainer.definition.track_of_kind(kind)
     files, sees_files = evidence.of_deductions(
         g.access, cycle.id, result.subject_kind, result.subject_id
     )
@@ -99,6 +107,7 @@ def explanation(tenant_id: uuid.UUID, cycle_id: uuid.UUID, result_id: uuid.UUID)
         result=result,
         name=queries.subject_names(tenant_id, {result.subject_id}).get(result.subject_id, ""),
         track=track,
+        imported=imported,
         summary=explainer.summary(result),
         groups=explain.folded(lines, track, explainer.rubrics),
         source_titles={s.key: s.title for s in track.sources} if track else {},
@@ -128,6 +137,7 @@ def feedback(tenant_id: uuid.UUID, cycle_id: uuid.UUID, result_id: uuid.UUID):
         tenant=g.tenant,
         name=queries.subject_names(tenant_id, {result.subject_id}).get(result.subject_id, ""),
         summary=explainer.summary(result, top=10),
+        imported=compute.historical(result),
         sources=[s for s in track.sources if s.key in result.source_scores] if track else [],
         today=date.today(),
     )
