@@ -155,9 +155,7 @@ def test_my_stars_shows_levels_summary_chart_and_cycles_in_progress(app, client,
     assert text.index("2022") < text.index("2021")
 
 
-def test_a_secretary_over_several_branches_sees_their_results_not_a_missing_one(
-    app, client, scene
-):
+def test_a_secretary_over_several_branches_sees_their_results_not_a_missing_one(app, client, scene):
     """A secretary of a 党总支 (a unit the scheme does not rate) sees the results and 反馈单
     of the branches under it, and no "尚未计算结果" for his own unit."""
     from world import _user

@@ -58,9 +58,7 @@ def home(tenant_id: uuid.UUID):
         definition = explainer.definition
         own = {u.id for u in units}
         rated_units = [
-            u
-            for u in below
-            if u.id in results or (u.id in own and _rated(definition, u.kind))
+            u for u in below if u.id in results or (u.id in own and _rated(definition, u.kind))
         ]
         for unit in rated_units:
             if unit.id in results:

@@ -9,10 +9,10 @@ from datetime import date
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from zhibu.accounts import policy
+from zhibu.db import db
 from zhibu.evaluations import compute, explain, listing, publication
 from zhibu.evidence import service as evidence
 from zhibu.jobs import enqueue
-from zhibu.db import db
 from zhibu.models import EvaluationResult, OrgUnit
 from zhibu.reports import service as report_service
 from zhibu.reports import store
