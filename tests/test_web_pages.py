@@ -430,3 +430,23 @@ def test_an_imported_historical_result_says_what_it_is(app, client, world, seede
     sheet = client.get(f"{base}/feedback")
     assert "各项指标均未失分" not in sheet.text and "没有逐项得分记录" in sheet.text
     assert f'class="noprint"><a href="{base}"' in sheet.text
+
+
+def test_sheets_of_a_closed_phase_are_listed_closed_and_open_read_only(app, client, world, seeded):
+    """In 考核评分 the assessor's list offers 打分; once the cycle is in 审核评定 every sheet
+    is listed 已截止 with a 查看 link, and the sheet says it is read-only (no autosave);
+    the secretary's 本支部 marks the closed sources too."""
+    login(client, "assessor_a")
+    listing = f"/t/{world.id('A')}/sheets?cycle={seeded['A']}"
+    page = client.get(listing)
+    assert f'href="{_sheet_url(world, seeded["A"])}">打分</a>' in page.text
+    publish(app, world, seeded["A"], "review")
+    page = client.get(listing)
+    assert ">打分</a>" not in page.text and "已截止" in page.text
+    assert f'href="{_sheet_url(world, seeded["A"])}">查看</a>' in page.text
+    sheet = client.get(_sheet_url(world, seeded["A"]))
+    assert "自动保存" not in sheet.text and "本表只读" in sheet.text
+    assert ">保存</button>" not in sheet.text
+    login(client, "secretary_a")
+    branch = client.get(f"/t/{world.id('A')}/branch?cycle={seeded['A']}")
+    assert "已截止" in branch.text and "已截止,查看" in branch.text

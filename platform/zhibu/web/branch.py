@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from zhibu import plugins
 from zhibu.db import db
-from zhibu.evaluations import explain, publication
+from zhibu.evaluations import explain, phases, publication
 from zhibu.models import ScoreSheet
 from zhibu.web import queries
 from zhibu.web.common import PHASE_TITLES, cycle_or_404, track_titles
@@ -98,6 +98,9 @@ def home(tenant_id: uuid.UUID):
         titles=track_titles(cycle) if cycle else {},
         phases=PHASE_TITLES,
         publicity=publication.in_publicity(tenant_id),
+        takes=(lambda source, subject_id=None: phases.is_open(cycle, source, subject_id))
+        if cycle is not None
+        else None,
     )
 
 
@@ -133,7 +136,13 @@ def _progress(cycle, definition, units, members) -> list[dict]:
                 continue  # computed from the activity records, nothing to enter
             row = found.setdefault(
                 (track.key, source.key),
-                {"track": track.title, "source": source.title, "done": 0, "missing": []},
+                {
+                    "track": track.title,
+                    "source": source.title,
+                    "done": 0,
+                    "missing": [],
+                    "closed": not phases.may_take(cycle, source),
+                },
             )
             if source.key in entered.get(ident, ()):
                 row["done"] += 1
