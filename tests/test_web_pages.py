@@ -450,3 +450,14 @@ def test_sheets_of_a_closed_phase_are_listed_closed_and_open_read_only(app, clie
     login(client, "secretary_a")
     branch = client.get(f"/t/{world.id('A')}/branch?cycle={seeded['A']}")
     assert "已截止" in branch.text and "已截止,查看" in branch.text
+
+
+def test_a_member_sees_their_branch_and_the_units_above_it_on_the_org_tree(client, world):
+    login(client, "member_a")
+    page = client.get(f"/t/{world.id('A')}/orgs")
+    assert page.status_code == 200
+    assert "还没有组织" not in page.text
+    for name in ("甲学院党委", "机电系党总支", "机电系第一党支部"):
+        assert name in page.text
+    assert "机电系第二党支部" not in page.text and "离退休党支部" not in page.text
+    assert "改名" not in page.text and "添加组织" not in page.text  # read-only

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from zhibu import plugins
+from zhibu.accounts import policy
 from zhibu.api.downloads import streamed
 from zhibu.db import db
 from zhibu.errors import ServiceError
@@ -48,7 +49,8 @@ def kind_names() -> dict[str, str]:
 @tenant_page("read")
 def org_tree(tenant_id: uuid.UUID):
     units = db.session.scalars(select(OrgUnit).where(OrgUnit.tenant_id == tenant_id)).all()
-    units = [u for u in in_tree_order(list(units)) if g.access.within(u.path)]
+    seen = policy.sees_in_tree(g.access)  # a member: their branch and the units above
+    units = [u for u in in_tree_order(list(units)) if seen(u.path)]
     return render_template("registry/orgs.html", units=units, kinds=kind_names())
 
 
