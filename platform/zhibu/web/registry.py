@@ -27,6 +27,7 @@ from zhibu.orgs import service as orgs
 from zhibu.orgs.service import in_tree_order
 from zhibu.plugins.manager import BUILTIN_NAME as BUILTIN
 from zhibu.tenancy import service as tenants
+from zhibu.web import queries
 from zhibu.web.guard import register_page_errors, tenant_page
 
 bp = Blueprint("registry", __name__, url_prefix="/t/<uuid:tenant_id>")
@@ -127,9 +128,11 @@ SHOWN_KINDS = ("create", "update", "unchanged", "error", "pending")
 def import_roster(tenant_id: uuid.UUID):
     """The upload form (with the options and the template), the import history, and for
     a tenant admin the switch for ID-card numbers."""
+    history = importer.history(g.access, limit=20)
     return render_template(
         "registry/import.html",
-        history=importer.history(g.access, limit=20),
+        history=history,
+        people=queries.person_names(tenant_id, {h.username for h in history}),
         today=date.today(),
     )
 

@@ -87,6 +87,7 @@ def explanation(tenant_id: uuid.UUID, cycle_id: uuid.UUID, result_id: uuid.UUID)
     if not policy.may_read_result(g.access, result.subject_kind, result.subject_id, cycle.phase):
         abort(404)
     lines = compute.explanation_of(result)
+    history = publication.history(cycle, result.subject_kind, result.subject_id)
     explainer = explain.Explainer(cycle)
     track = explainer.tracks.get(result.track)
     imported = compute.historical(result)
@@ -113,7 +114,8 @@ def explanation(tenant_id: uuid.UUID, cycle_id: uuid.UUID, result_id: uuid.UUID)
         source_titles={s.key: s.title for s in track.sources} if track else {},
         titles=track_titles(cycle),
         published=publication.publication_of_set(cycle, result.result_set_id),
-        history=publication.history(cycle, result.subject_kind, result.subject_id),
+        history=history,
+        people=queries.person_names(tenant_id, {h["user"] for h in history}),
     )
 
 
