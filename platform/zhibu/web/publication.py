@@ -99,7 +99,9 @@ def _confirm_page(cycle, to: str | None, problem: str | None = None) -> str:
         "publication/confirm.html",
         cycle=cycle,
         preview=preview,
-        people=queries.person_names(cycle.tenant_id, {o.username for o in preview["open_objections"]}),
+        people=queries.person_names(
+            cycle.tenant_id, {o.username for o in preview["open_objections"]}
+        ),
         problem=problem,
         titles=track_titles(cycle),
         phases=PHASE_TITLES,
