@@ -443,6 +443,7 @@ def test_sheets_of_a_closed_phase_are_listed_closed_and_open_read_only(app, clie
     publish(app, world, seeded["A"], "review")
     page = client.get(listing)
     assert ">打分</a>" not in page.text and "已截止" in page.text
+    assert "民主测评(已截止,查看)" in page.text  # the totals' links too
     assert f'href="{_sheet_url(world, seeded["A"])}">查看</a>' in page.text
     sheet = client.get(_sheet_url(world, seeded["A"]))
     assert "自动保存" not in sheet.text and "本表只读" in sheet.text

@@ -62,6 +62,7 @@ def index(tenant_id: uuid.UUID):
         takes=(lambda source, subject_id: phases.is_open(cycle, source, subject_id))
         if cycle is not None
         else None,
+        takes_any=(lambda source: phases.may_take(cycle, source)) if cycle is not None else None,
     )
 
 
