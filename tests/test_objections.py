@@ -153,7 +153,7 @@ def test_the_objection_page_keeps_what_was_typed_and_lists_the_answer(client, wo
     client.post("/logout", data={"csrf_token": token_of(made)})
     login(client, "admin_a")
     admin_page = client.get(page_url)
-    assert "民主测评票遗漏" in admin_page.text and "member_a" in admin_page.text
+    assert "民主测评票遗漏" in admin_page.text and "· 张三" in admin_page.text  # the member
     with client.application.app_context(), use_scope(system_scope()):
         objection_id = db.session.query(Objection.id).scalar()
     answered = client.post(
@@ -372,3 +372,33 @@ def test_the_api_files_an_objection_then_its_files(client, world, published):
         headers=world.headers["admin_a"],
     )
     assert send("secretary_a", [("晚.jpg", _photo())]).status_code == 409
+
+
+def test_pages_name_people_not_their_logins(app, client, world, published):
+    """An objection names who lodged it (the user's name, else the member's), the confirm
+    page too, and the cycle page who reopened the inputs: never a login name."""
+    from zhibu.models import User
+
+    with app.app_context(), use_scope(system_scope()):
+        for username, name in (("admin_a", "王管理"), ("secretary_a", "李书记")):
+            db.session.query(User).filter_by(username=username).update({"display_name": name})
+        db.session.commit()
+    lodge(client, world, published, "member_a")
+    lodge(client, world, published, "secretary_a")
+    login(client, "admin_a")
+    page_url = f"/t/{world.id('A')}/cycles/{published}/objections"
+    page = client.get(page_url)
+    assert "· 张三" in page.text and "· 李书记" in page.text
+    assert "member_a" not in page.text and "secretary_a" not in page.text
+    shown = client.get(
+        f"/t/{world.id('A')}/cycles/{published}/publish", query_string={"to": "final"}
+    )
+    assert "(李书记)" in shown.text and "secretary_a" not in shown.text
+    with app.app_context(), use_scope(system_scope()):
+        objection_id = db.session.query(Objection.id).filter_by(username="member_a").scalar()
+    client.post(
+        f"{page_url}/{objection_id}/answer",
+        data={"csrf_token": token_of(page), "decision": "uphold", "answer": "已核实,更正"},
+    )
+    cycle_page = client.get(f"/t/{world.id('A')}/cycles/{published}")
+    assert "重新开放录入(王管理:" in cycle_page.text and "admin_a" not in cycle_page.text

@@ -153,3 +153,22 @@ def test_my_stars_shows_levels_summary_chart_and_cycles_in_progress(app, client,
     assert "四星" in text and "再得 2 分可评五星" in text
     assert "进行中" in text  # 2022, not yet published
     assert text.index("2022") < text.index("2021")
+
+
+def test_a_secretary_over_several_branches_sees_their_results_not_a_missing_one(app, client, scene):
+    """A secretary of a 党总支 (a unit the scheme does not rate) sees the results and 反馈单
+    of the branches under it, and no "尚未计算结果" for his own unit."""
+    from world import _user
+
+    with app.app_context(), use_scope(system_scope()):
+        tenant = db.session.get(Tenant, scene.world.ids["A"])
+        _user(scene.world, "general_a", tenant, "branch_secretary", org_id=scene.world.ids["A-ZZ1"])
+        db.session.commit()
+    login(client, "general_a")
+    page = client.get(f"/t/{scene.id('A')}/branch?cycle={scene.id('cycle')}")
+    assert page.status_code == 200
+    text = page.text
+    assert "尚未计算结果" not in text and "还没有公示的结果" not in text
+    for code in ("A-Z01", "A-Z02"):
+        assert f"/results/{_result_id(app, scene, code)}/feedback" in text
+    assert "机电系第二党支部" in text and "李四" in text

@@ -155,6 +155,7 @@ def _urls(world, cycle_id) -> dict[str, tuple[str, str | None]]:
         "results page, filtered": (f"{c}/results?track=branch&level=s4&name=支部", None),
         "results page 2": (f"{c}/results?page=2&track=branch", None),
         "member list": (f"/t/{t}/members", None),
+        "sheets list": (f"/t/{t}/sheets?cycle={cycle_id}", None),
         "ledger": (f"/t/{t}/ledger", None),
         "ledger, overdue": (f"/t/{t}/ledger?overdue=1&page=2", None),
         "org tree": (f"/t/{t}/orgs", None),

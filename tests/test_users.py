@@ -190,6 +190,19 @@ def test_a_member_account_of_another_tenants_member_is_refused(app, client, worl
     assert taken.status_code == 409 and "已有账号 member_a" in taken.text
 
 
+def test_a_member_account_without_an_archive_code_asks_for_it(app, client, world):
+    login(client, "admin_a")
+    page = post(
+        client,
+        users_url(world) + "/new",
+        {"username": "m_new", "display_name": "赵六", "role": "member", "member_code": " "},
+    )
+    assert page.status_code == 400 and "请填写档案编号" in page.text
+    assert "不在本单位的党员名册中" not in page.text
+    assert 'value="m_new"' in page.text and 'value="赵六"' in page.text  # kept as typed
+    assert user_row(app, "m_new") is None
+
+
 def test_the_last_admin_is_never_deactivated_nor_loses_the_role(app, client, world):
     login(client, "admin_a")
     own = f"{users_url(world)}/{world.id('admin_a')}"

@@ -9,6 +9,7 @@ import uuid
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from zhibu.accounts.access import system_access
 from zhibu.db import db
@@ -99,7 +100,6 @@ def seeded(app, world):
 
 
 def result_id(app, world, tenant: str, code: str) -> uuid.UUID:
-    from sqlalchemy import select
 
     with app.app_context(), use_scope(system_scope()):
         cycle_id = compute.current_set(
@@ -407,3 +407,58 @@ def test_every_page_refuses_another_tenant_and_overseers_never_write(app, client
             assert "13912345678" not in response.text  # no member's personal data
     assert reads >= 6
     assert tenant_a_state(app, world) == before
+
+
+def test_an_imported_historical_result_says_what_it_is(app, client, world, seeded):
+    """The 2020 cycle's result was imported (a level and a total): its page says it is the
+    final result of a finished cycle, its 类别 is named, and neither page invents per-item
+    lines; the 反馈单 has a way back (not printed)."""
+    with app.app_context(), use_scope(system_scope()):
+        cycle_id, result_id = db.session.execute(
+            select(EvaluationResult.cycle_id, EvaluationResult.id).where(
+                EvaluationResult.subject_id == world.ids["A-M1"],
+                EvaluationResult.cycle_id.not_in([seeded["A"]]),
+            )
+        ).one()
+    login(client, "member_a")
+    base = f"/t/{world.id('A')}/cycles/{cycle_id}/results/{result_id}"
+    page = client.get(base)
+    assert page.status_code == 200
+    assert "本结果尚未发布" not in page.text and "历史导入的确定结果" in page.text
+    assert "没有逐项得分记录" in page.text and "首次计算" not in page.text
+    assert "<p>—</p>" not in page.text and "党员" in page.text  # the member track's title
+    sheet = client.get(f"{base}/feedback")
+    assert "各项指标均未失分" not in sheet.text and "没有逐项得分记录" in sheet.text
+    assert f'class="noprint"><a href="{base}"' in sheet.text
+
+
+def test_sheets_of_a_closed_phase_are_listed_closed_and_open_read_only(app, client, world, seeded):
+    """In 考核评分 the assessor's list offers 打分; once the cycle is in 审核评定 every sheet
+    is listed 已截止 with a 查看 link, and the sheet says it is read-only (no autosave);
+    the secretary's 本支部 marks the closed sources too."""
+    login(client, "assessor_a")
+    listing = f"/t/{world.id('A')}/sheets?cycle={seeded['A']}"
+    page = client.get(listing)
+    assert f'href="{_sheet_url(world, seeded["A"])}">打分</a>' in page.text
+    publish(app, world, seeded["A"], "review")
+    page = client.get(listing)
+    assert ">打分</a>" not in page.text and "已截止" in page.text
+    assert "民主测评(已截止,查看)" in page.text  # the totals' links too
+    assert f'href="{_sheet_url(world, seeded["A"])}">查看</a>' in page.text
+    sheet = client.get(_sheet_url(world, seeded["A"]))
+    assert "自动保存" not in sheet.text and "本表只读" in sheet.text
+    assert ">保存</button>" not in sheet.text
+    login(client, "secretary_a")
+    branch = client.get(f"/t/{world.id('A')}/branch?cycle={seeded['A']}")
+    assert "已截止" in branch.text and "已截止,查看" in branch.text
+
+
+def test_a_member_sees_their_branch_and_the_units_above_it_on_the_org_tree(client, world):
+    login(client, "member_a")
+    page = client.get(f"/t/{world.id('A')}/orgs")
+    assert page.status_code == 200
+    assert "还没有组织" not in page.text
+    for name in ("甲学院党委", "机电系党总支", "机电系第一党支部"):
+        assert name in page.text
+    assert "机电系第二党支部" not in page.text and "离退休党支部" not in page.text
+    assert "改名" not in page.text and "添加组织" not in page.text  # read-only

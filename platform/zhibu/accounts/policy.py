@@ -240,6 +240,21 @@ def members_in_reach(
             raise _outside(row.name, field)
 
 
+def sees_in_tree(access: TenantAccess):
+    """Which units the caller sees on the org tree (组织架构, read-only unless an admin):
+    the whole tree or a secretary's subtrees, and for everyone the units above their own
+    (a member: their branch and its parents). Returns a test of a unit's path; one query
+    for a member's unit."""
+    anchors = list(access.subtrees)
+    if access.member_ids:
+        anchors += db.session.scalars(
+            select(OrgUnit.path)
+            .join(Member, (Member.tenant_id == OrgUnit.tenant_id) & (Member.org_id == OrgUnit.id))
+            .where(Member.tenant_id == access.tenant_id, Member.id.in_(access.member_ids))
+        )
+    return lambda path: access.within(path) or any(a.startswith(path) for a in anchors)
+
+
 def subject_in_reach(
     access: TenantAccess, permission: str, kind: str, subject_id, field: str = "subject_id"
 ) -> tuple[OrgUnit | Member, OrgUnit]:

@@ -405,6 +405,16 @@ def results_of(cycle: Cycle) -> list[EvaluationResult]:
     )
 
 
+HISTORY_NOTE = "result of an earlier cycle"
+
+
+def historical(result: EvaluationResult) -> bool:
+    """Whether the result is an earlier cycle's imported by :func:`store_history` (a level
+    and a total, no line per indicator): its cycle is final, these are its results."""
+    lines = result.explanation or []
+    return len(lines) == 1 and isinstance(lines[0], list) and lines[0][-1] == HISTORY_NOTE
+
+
 def store_history(cycle: Cycle, entries: list[dict[str, Any]]) -> ResultSet:
     """Results of an earlier cycle given as facts (from paper, or from another system):
     stored as that cycle's current result set, and the cycle made final."""
@@ -442,9 +452,7 @@ def store_history(cycle: Cycle, entries: list[dict[str, Any]]) -> ResultSet:
                 "flags": list(entry.get("flags") or []),
                 "actions": list(entry.get("actions") or []),
                 "source_scores": {},
-                "explanation": [
-                    ["历史结果", None, None, None, None, None, None, "result of an earlier cycle"]
-                ],
+                "explanation": [["历史结果", None, None, None, None, None, None, HISTORY_NOTE]],
                 "gap": None,
                 "rank": None,
             }

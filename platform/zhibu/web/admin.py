@@ -83,7 +83,15 @@ def cycle_detail(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
         latest=publication.latest(cycle),
         open_objections=len(publication.objections_of(cycle, status="open")),
         subject_names=queries.reopen_choices(cycle),
+        people=queries.person_names(tenant_id, _reopened_by(cycle)),
     )
+
+
+def _reopened_by(cycle) -> set[str]:
+    """Who reopened the cycle's inputs, or one subject's (login names as recorded)."""
+    opened = cycle.reopened or {}
+    entries = [opened.get("cycle") or {}, *(opened.get("subjects") or {}).values()]
+    return {e.get("by", "") for e in entries}
 
 
 @bp.post("/cycles/<uuid:cycle_id>/advance")

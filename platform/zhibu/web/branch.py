@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from zhibu import plugins
 from zhibu.db import db
-from zhibu.evaluations import explain, publication
+from zhibu.evaluations import explain, phases, publication
 from zhibu.models import ScoreSheet
 from zhibu.web import queries
 from zhibu.web.common import PHASE_TITLES, cycle_or_404, track_titles
@@ -37,30 +37,38 @@ def home(tenant_id: uuid.UUID):
     cycles = queries.cycles_of(tenant_id)
     chosen = request.args.get("cycle", type=uuid.UUID)
     cycle = cycle_or_404(tenant_id, chosen) if chosen else queries.current_cycle(tenant_id)
-    ids = [u.id for u in units] + [m.id for m in members]
+    ids = [u.id for u in below] + [m.id for m in members]
     every = queries.current_results_of(g.access, ids)  # published cycles only, for them
-    history: dict[uuid.UUID, list] = {u.id: [] for u in units}
+    # a township secretary's own unit may not be rated at all (county_observation rates
+    # its branches): the results shown are those of every unit in reach that has one
+    history: dict[uuid.UUID, list] = {u.id: [] for u in below}
     for found, result in every:
         if result.subject_id in history:
             history[result.subject_id].append((found, result))
     results: dict[uuid.UUID, object] = {}
     summaries: dict[uuid.UUID, dict] = {}
     sheets_offered, member_sources, monthly, progress = [], [], [], []
+    rated_units, rates_members = [], True
     published = cycle is not None and g.access.sees_results(cycle.phase)
     if cycle is not None:
         explainer = explain.Explainer(cycle)
         for found, result in every:
             if found.id == cycle.id:
                 results[result.subject_id] = result
-        for unit in units:
+        definition = explainer.definition
+        own = {u.id for u in units}
+        rated_units = [
+            u for u in below if u.id in results or (u.id in own and _rated(definition, u.kind))
+        ]
+        for unit in rated_units:
             if unit.id in results:
                 summaries[unit.id] = explainer.summary(results[unit.id])
-        definition = explainer.definition
         for unit in units:
             track = definition.track_of_kind(unit.kind)
             for source in offered_sources(g.access, cycle, track) if track else []:
                 sheets_offered.append((unit, source))
         member_track = definition.track_of_kind("member")
+        rates_members = _rated(definition, "member")
         if member_track is not None:
             member_sources = offered_sources(g.access, cycle, member_track)
         monthly = periodic_sources(definition)
@@ -69,6 +77,9 @@ def home(tenant_id: uuid.UUID):
     return render_template(
         "branch/home.html",
         units=units,
+        below=below,
+        rated_units=rated_units,
+        rates_members=rates_members,
         members=members,
         unit_names={u.id: u.name for u in below},
         cycles=cycles,
@@ -87,7 +98,16 @@ def home(tenant_id: uuid.UUID):
         titles=track_titles(cycle) if cycle else {},
         phases=PHASE_TITLES,
         publicity=publication.in_publicity(tenant_id),
+        takes=(lambda source, subject_id=None: phases.is_open(cycle, source, subject_id))
+        if cycle is not None
+        else None,
     )
+
+
+def _rated(definition, kind: str) -> bool:
+    """Whether the scheme gives a subject of this kind a result (a track with sources)."""
+    track = definition.track_of_kind(kind)
+    return track is not None and bool(track.sources)
 
 
 def _progress(cycle, definition, units, members) -> list[dict]:
@@ -116,7 +136,13 @@ def _progress(cycle, definition, units, members) -> list[dict]:
                 continue  # computed from the activity records, nothing to enter
             row = found.setdefault(
                 (track.key, source.key),
-                {"track": track.title, "source": source.title, "done": 0, "missing": []},
+                {
+                    "track": track.title,
+                    "source": source.title,
+                    "done": 0,
+                    "missing": [],
+                    "closed": not phases.may_take(cycle, source),
+                },
             )
             if source.key in entered.get(ident, ()):
                 row["done"] += 1

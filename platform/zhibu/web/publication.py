@@ -14,6 +14,7 @@ from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.evaluations import publication
 from zhibu.evidence import service as evidence
+from zhibu.web import queries
 from zhibu.web.common import PHASE_TITLES, cycle_or_404, grade_name, star_name, track_titles
 from zhibu.web.guard import register_page_errors, tenant_page
 
@@ -93,10 +94,14 @@ def confirm(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
 
 
 def _confirm_page(cycle, to: str | None, problem: str | None = None) -> str:
+    preview = publication.preview(cycle, to)
     return render_template(
         "publication/confirm.html",
         cycle=cycle,
-        preview=publication.preview(cycle, to),
+        preview=preview,
+        people=queries.person_names(
+            cycle.tenant_id, {o.username for o in preview["open_objections"]}
+        ),
         problem=problem,
         titles=track_titles(cycle),
         phases=PHASE_TITLES,
@@ -162,6 +167,7 @@ def objections(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
         problem=problem,
         rows=rows,
         files=publication.files_of(g.access, rows),
+        people=queries.person_names(tenant_id, {o.username for o in rows}),
         max_mb=round(evidence.limits().max_bytes / (1024 * 1024)),
         latest=publication.latest(cycle),
         phases=PHASE_TITLES,

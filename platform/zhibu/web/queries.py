@@ -20,8 +20,10 @@ from zhibu.models import (
     OrgUnit,
     RectificationItem,
     ResultSet,
+    RoleAssignment,
     ScoreItem,
     ScoreSheet,
+    User,
 )
 from zhibu.orgs.service import subtree_query
 
@@ -313,3 +315,33 @@ def reopen_choices(cycle: Cycle) -> dict[str, str]:
             )
         }
     return names
+
+
+def person_names(tenant_id: uuid.UUID, usernames) -> dict[str, str]:
+    """How a page names people recorded by login name: the user's display name, else the
+    name of the member whose login it is in this tenant; the login name only when neither
+    exists (an actor that is no user, such as a command). Two queries whatever the count."""
+    wanted = {u for u in usernames if u}
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        select(User.id, User.username, User.display_name).where(User.username.in_(wanted))
+    ).all()
+    names = {row.username: row.display_name for row in rows if row.display_name}
+    unnamed = {row.id: row.username for row in rows if not row.display_name}
+    if unnamed:
+        found = db.session.execute(
+            select(RoleAssignment.user_id, Member.name)
+            .join(
+                Member,
+                (Member.tenant_id == RoleAssignment.tenant_id)
+                & (Member.id == RoleAssignment.member_id),
+            )
+            .where(
+                RoleAssignment.tenant_id == tenant_id,
+                RoleAssignment.user_id.in_(unnamed),
+            )
+        )
+        for user_id, name in found:
+            names[unnamed[user_id]] = name
+    return {u: names.get(u, u) for u in wanted}

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from zhibu import plugins
+from zhibu.accounts import policy
 from zhibu.api.downloads import streamed
 from zhibu.db import db
 from zhibu.errors import ServiceError
@@ -26,6 +27,7 @@ from zhibu.orgs import service as orgs
 from zhibu.orgs.service import in_tree_order
 from zhibu.plugins.manager import BUILTIN_NAME as BUILTIN
 from zhibu.tenancy import service as tenants
+from zhibu.web import queries
 from zhibu.web.guard import register_page_errors, tenant_page
 
 bp = Blueprint("registry", __name__, url_prefix="/t/<uuid:tenant_id>")
@@ -62,7 +64,8 @@ def org_tree(tenant_id: uuid.UUID):
         )
     if kind:
         query = query.where(OrgUnit.kind == kind)
-    ordered = [u for u in in_tree_order(db.session.execute(query).all()) if g.access.within(u.path)]
+    seen = policy.sees_in_tree(g.access)  # a member: their branch and the units above
+    ordered = [u for u in in_tree_order(db.session.execute(query).all()) if seen(u.path)]
     shown = [u.id for u in ordered[(page - 1) * ORG_PAGE : page * ORG_PAGE]]
     loaded = (
         {
@@ -172,9 +175,11 @@ SHOWN_KINDS = ("create", "update", "unchanged", "error", "pending")
 def import_roster(tenant_id: uuid.UUID):
     """The upload form (with the options and the template), the import history, and for
     a tenant admin the switch for ID-card numbers."""
+    history = importer.history(g.access, limit=20)
     return render_template(
         "registry/import.html",
-        history=importer.history(g.access, limit=20),
+        history=history,
+        people=queries.person_names(tenant_id, {h.username for h in history}),
         today=date.today(),
     )
 

@@ -9,10 +9,11 @@ from datetime import date
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from zhibu.accounts import policy
+from zhibu.db import db
 from zhibu.evaluations import compute, explain, listing, publication
 from zhibu.evidence import service as evidence
 from zhibu.jobs import enqueue
-from zhibu.models import EvaluationResult
+from zhibu.models import EvaluationResult, OrgUnit
 from zhibu.reports import service as report_service
 from zhibu.reports import store
 from zhibu.web import queries
@@ -86,8 +87,16 @@ def explanation(tenant_id: uuid.UUID, cycle_id: uuid.UUID, result_id: uuid.UUID)
     if not policy.may_read_result(g.access, result.subject_kind, result.subject_id, cycle.phase):
         abort(404)
     lines = compute.explanation_of(result)
+    history = publication.history(cycle, result.subject_kind, result.subject_id)
     explainer = explain.Explainer(cycle)
     track = explainer.tracks.get(result.track)
+    imported = compute.historical(result)
+    if imported and track is None:  # an imported level names no track: its kind's
+        kind = "member"
+        if result.subject_kind != "member":
+            unit = db.session.get(OrgUnit, (tenant_id, result.subject_id))
+            kind = unit.kind if unit is not None else ""
+        track = explainer.definition.track_of_kind(kind)
     files, sees_files = evidence.of_deductions(
         g.access, cycle.id, result.subject_kind, result.subject_id
     )
@@ -99,12 +108,14 @@ def explanation(tenant_id: uuid.UUID, cycle_id: uuid.UUID, result_id: uuid.UUID)
         result=result,
         name=queries.subject_names(tenant_id, {result.subject_id}).get(result.subject_id, ""),
         track=track,
+        imported=imported,
         summary=explainer.summary(result),
         groups=explain.folded(lines, track, explainer.rubrics),
         source_titles={s.key: s.title for s in track.sources} if track else {},
         titles=track_titles(cycle),
         published=publication.publication_of_set(cycle, result.result_set_id),
-        history=publication.history(cycle, result.subject_kind, result.subject_id),
+        history=history,
+        people=queries.person_names(tenant_id, {h["user"] for h in history}),
     )
 
 
@@ -128,6 +139,7 @@ def feedback(tenant_id: uuid.UUID, cycle_id: uuid.UUID, result_id: uuid.UUID):
         tenant=g.tenant,
         name=queries.subject_names(tenant_id, {result.subject_id}).get(result.subject_id, ""),
         summary=explainer.summary(result, top=10),
+        imported=compute.historical(result),
         sources=[s for s in track.sources if s.key in result.source_scores] if track else [],
         today=date.today(),
     )

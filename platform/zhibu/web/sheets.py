@@ -57,6 +57,12 @@ def index(tenant_id: uuid.UUID):
         groups=groups,
         totals=totals,
         phases=PHASE_TITLES,
+        # a closed phase's sheets are listed as closed, read-only (no queries: the cycle
+        # carries its phase and reopenings)
+        takes=(lambda source, subject_id: phases.is_open(cycle, source, subject_id))
+        if cycle is not None
+        else None,
+        takes_any=(lambda source: phases.may_take(cycle, source)) if cycle is not None else None,
     )
 
 

@@ -261,6 +261,10 @@ def _role_from_form(tenant_id: uuid.UUID, form) -> dict:
     role = form.get("role", "")
     member_id = None
     code = form.get("member_code", "").strip()
+    if role == "member" and not code:
+        raise ServiceError(
+            _("请填写档案编号:党员账号须对应本单位名册中的一名党员。"), field="member_code"
+        )
     if role == "member":
         member_id = db.session.scalar(
             select(Member.id).where(Member.tenant_id == tenant_id, Member.archive_code == code)
