@@ -636,7 +636,13 @@ PAGES = [
         "page user rename",
         body={"data": {"display_name": "走查考核员"}},
     ),
-    Case("POST", f"{P}/users/<uuid:user_id>/password", "admin", "page user reset"),
+    Case(
+        "POST",
+        f"{P}/users/<uuid:user_id>/password",
+        "admin",
+        "page user reset",
+        body={"data": {"confirm": "1"}},
+    ),
     Case("POST", f"{P}/users/<uuid:user_id>/roles", "admin", body={"data": {"role": "assessor"}}),
     Case(
         "POST",
