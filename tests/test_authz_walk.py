@@ -181,6 +181,8 @@ PHOTO = bytes.fromhex(  # a PNG of one white pixel
 API = [
     Case("GET", "/api/openapi.json", "public", tenant=None),
     Case("GET", "/api/docs", "public", tenant=None),
+    Case("GET", "/api", "public", tenant=None),
+    Case("GET", "/api/v1", "public", tenant=None),
     Case("GET", "/api/swagger-ui/<path:filename>", "public", tenant=None),
     Case("POST", "/api/v1/auth/tokens", "public", tenant=None, body=lambda w, r: w.walker()),
     Case(
