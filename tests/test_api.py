@@ -1,5 +1,7 @@
 """The API skeleton: the OpenAPI document and the scheme list."""
 
+import re
+
 
 def test_openapi_document_is_served_by_the_app(client):
     spec = client.get("/api/openapi.json").json
@@ -52,7 +54,15 @@ def test_the_apis_own_addresses_lead_to_its_docs_and_back(client, world):
     assert "/api/docs-static/api-docs.css" in page and "https://" not in page
     assert client.get("/api/docs-static/api-docs.css").status_code == 200
     document = client.get("/api/openapi.json").text
-    assert "``" not in document and "`active: false`" in document
+    assert "``" not in document and "deactivate (active: false)" in document  # a summary
+    described = client.get("/api/openapi.json").json["paths"]
+    texts = [
+        op.get("description", "")
+        for path in described.values()
+        for op in path.values()
+        if isinstance(op, dict)
+    ]
+    assert any(re.search(r"(?<!`)`[^`]+`(?!`)", t) for t in texts)  # Markdown code
     login(client, "admin_a")
     home = client.get(f"/t/{world.id('A')}/dashboard").text
     assert 'href="/api/docs"' in home and "接口文档" in home

@@ -71,22 +71,20 @@ _RST_LITERAL = re.compile(r"``([^`]+)``")  # ``x`` → `x`
 
 def markdown_descriptions(node: Any) -> Any:
     """The OpenAPI document with the docstrings' reStructuredText inline markup (``x``,
-    :func:`x`) turned into Markdown code (`x`) in every ``description`` and ``summary``:
-    the docs page shows them as code, not as doubled backquotes."""
+    :func:`x`) turned into Markdown code (`x`) in every ``description`` (Swagger UI renders
+    it as code) and into plain text in every ``summary`` (shown as it is)."""
     if isinstance(node, dict):
-        return {
-            k: _markdown(v)
-            if k in ("description", "summary") and isinstance(v, str)
-            else markdown_descriptions(v)
-            for k, v in node.items()
-        }
+        return {k: _converted(k, v) for k, v in node.items()}
     if isinstance(node, list):
         return [markdown_descriptions(v) for v in node]
     return node
 
 
-def _markdown(text: str) -> str:
-    return _RST_LITERAL.sub(r"`\1`", _RST_ROLE.sub(r"`\1`", text))
+def _converted(key: str, value: Any) -> Any:
+    if not isinstance(value, str) or key not in ("description", "summary"):
+        return markdown_descriptions(value)
+    code = r"`\1`" if key == "description" else r"\1"
+    return _RST_LITERAL.sub(code, _RST_ROLE.sub(code, value))
 
 
 # what a line (a name, a code …) and a multi-line text (a reason, a note …) may hold
