@@ -98,8 +98,10 @@ def test_sheets_recompute_results_and_explanations(client, world, tiny):
     z01 = next(r for r in results if r["subject_code"] == "A-Z01")
     assert (z01["total"], z01["stars"]) == (93.0, 5)
     assert any(line.get("reason") == "会议记录缺失" for line in z01["explanation"])
-    listed = client.get(f"{cycle}/results?stars=5", headers=world.headers["overseer_c"]).json
+    listed = client.get(f"{cycle}/results?stars=5", headers=world.headers["admin_a"]).json
     assert [r["subject_code"] for r in listed] == ["A-Z01"]
+    unpublished = client.get(f"{cycle}/results", headers=world.headers["overseer_c"]).json
+    assert unpublished == []  # an overseer: per-subject results only once published
 
 
 def test_final_freezes_and_reopen_is_audited(app, client, world, tiny):

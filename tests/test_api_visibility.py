@@ -39,12 +39,13 @@ def test_results_by_role(client, world, published):
     everyone = codes(client, world, f"{published}/results", "admin_a")
     assert {"A-Z01", "A-Z02", "A-M1", "A-M2"} <= set(everyone)
     assert codes(client, world, f"{published}/results", "assessor_a") == everyone
-    overseen = codes(client, world, f"{published}/results", "overseer_c")
-    assert "A-Z01" in overseen and not any(c.startswith("A-M") for c in overseen)
-    # before publication: nothing for a secretary or a member
+    # before publication: nothing for an overseer, a secretary or a member
+    assert codes(client, world, f"{published}/results", "overseer_c") == []
     assert codes(client, world, f"{published}/results", "secretary_a") == []
     assert codes(client, world, f"{published}/results", "member_a") == []
     advance_to(client, world, published, "publicity")
+    overseen = codes(client, world, f"{published}/results", "overseer_c")
+    assert "A-Z01" in overseen and not any(c.startswith("A-M") for c in overseen)
     assert codes(client, world, f"{published}/results", "secretary_a") == ["A-M1", "A-Z01"]
     assert codes(client, world, f"{published}/results", "member_a") == ["A-M1"]
 

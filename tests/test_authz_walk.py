@@ -181,6 +181,8 @@ PHOTO = bytes.fromhex(  # a PNG of one white pixel
 API = [
     Case("GET", "/api/openapi.json", "public", tenant=None),
     Case("GET", "/api/docs", "public", tenant=None),
+    Case("GET", "/api", "public", tenant=None),
+    Case("GET", "/api/v1", "public", tenant=None),
     Case("GET", "/api/swagger-ui/<path:filename>", "public", tenant=None),
     Case("POST", "/api/v1/auth/tokens", "public", tenant=None, body=lambda w, r: w.walker()),
     Case(
@@ -636,7 +638,13 @@ PAGES = [
         "page user rename",
         body={"data": {"display_name": "走查考核员"}},
     ),
-    Case("POST", f"{P}/users/<uuid:user_id>/password", "admin", "page user reset"),
+    Case(
+        "POST",
+        f"{P}/users/<uuid:user_id>/password",
+        "admin",
+        "page user reset",
+        body={"data": {"confirm": "1"}},
+    ),
     Case("POST", f"{P}/users/<uuid:user_id>/roles", "admin", body={"data": {"role": "assessor"}}),
     Case(
         "POST",

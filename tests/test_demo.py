@@ -131,3 +131,20 @@ def test_demo_again_changes_only_the_passwords(zhibu_app):
             assert verify_password(user.password_hash, new.password)
             assert new.password != old.password
             assert not verify_password(user.password_hash, old.password)
+
+
+def test_demo_cycles_are_named_in_chinese(zhibu_app):
+    """A cycle's label heads every page and report title (整改台账-<label>): in the demo it
+    reads as Chinese, no English round key like ``2021Q3-internal``."""
+    from sqlalchemy import select
+
+    from zhibu.db import db
+    from zhibu.demo import load_demo
+    from zhibu.models import Cycle
+    from zhibu.tenancy import system_scope, use_scope
+
+    with zhibu_app.app_context(), use_scope(system_scope()):
+        load_demo()
+        labels = db.session.scalars(select(Cycle.label)).all()
+    assert "2021年第三季度内部观摩" in labels
+    assert not [label for label in labels if re.search(r"[A-Za-z]", label)], labels

@@ -230,3 +230,17 @@ def test_ranking_puts_a_higher_level_before_a_higher_total(client, world, cycle)
     assert first[5] < second[5]  # the lower total …
     assert (first[0], first[6]) == (1, "五星") and (second[0], second[6]) == (2, "四星")
     assert [r[1] for r in rated][:2] == ["机电系第二党支部", "机电系第一党支部"]
+
+
+def test_a_printable_page_fits_a_phone_and_leads_back_but_prints_as_before(client, world, cycle):
+    """On screen a report's table scrolls in its own box and a back link leads to the
+    cycle's reports; in print the link is hidden and the A4 layout stays."""
+    page = client.get(f"{cycle.url}/reports/core.ranking.html", headers=world.headers["admin_a"])
+    text = page.text
+    assert 'name="viewport"' in text and '<div class="table-box"><table>' in text
+    tenant, cycle_id = world.id("A"), cycle.url.rstrip("/").split("/")[-1]
+    assert f'<nav class="back"><a href="/t/{tenant}/cycles/{cycle_id}/reports">' in text
+    assert "@page { size: A4 landscape;" in text
+    print_rules = text[text.index("@media print") :].split("</style>")[0]
+    assert "nav.back { display: none; }" in print_rules
+    assert "overflow-x: auto" in text[text.index("@media screen") : text.index("@media print")]

@@ -206,7 +206,8 @@ def test_a_member_account_without_an_archive_code_asks_for_it(app, client, world
 def test_the_last_admin_is_never_deactivated_nor_loses_the_role(app, client, world):
     login(client, "admin_a")
     own = f"{users_url(world)}/{world.id('admin_a')}"
-    assert "不能停用自己" in post(client, own + "/active", {"active": "0"}).text
+    refused = post(client, own + "/active", {"active": "0", "confirm_username": "admin_a"})
+    assert "不能停用自己" in refused.text
     with app.app_context(), use_scope(system_scope()):
         role = db.session.scalar(
             select(RoleAssignment.id).where(RoleAssignment.user_id == world.ids["admin_a"])
@@ -227,7 +228,12 @@ def test_a_deactivated_user_is_logged_out_and_can_log_in_no_more(app, client, wo
     login(other, "assessor_a")
     assert other.get(f"/t/{world.id('A')}/sheets").status_code == 200
     login(client, "admin_a")
-    done = post(client, f"{users_url(world)}/{world.id('assessor_a')}/active", {"active": "0"})
+    target = f"{users_url(world)}/{world.id('assessor_a')}/active"
+    unconfirmed = post(client, target, {"active": "0", "confirm_username": "assessor"})
+    assert unconfirmed.status_code == 422 and "确认用户名" in unconfirmed.text
+    assert "assessor_a" in unconfirmed.text and user_row(app, "assessor_a").active
+    assert other.get(f"/t/{world.id('A')}/sheets").status_code == 200  # still logged in
+    done = post(client, target, {"active": "0", "confirm_username": "assessor_a"})
     assert done.status_code == 302 and "已停用" in client.get(done.location).text
     kicked = other.get(f"/t/{world.id('A')}/sheets")
     assert kicked.status_code == 302 and kicked.location.startswith("/login")
@@ -242,7 +248,15 @@ def test_a_password_reset_unlocks_and_is_changed_at_next_login(app, client, worl
         user.locked_until = datetime.now(UTC) + timedelta(minutes=30)
         db.session.commit()
     login(client, "admin_a")
-    page = post(client, f"{users_url(world)}/{world.id('secretary_a')}/password")
+    before = user_row(app, "secretary_a").password_hash
+    target = f"{users_url(world)}/{world.id('secretary_a')}/password"
+    detail = client.get(target.removesuffix("/password")).text
+    assert 'name="confirm"' in detail and 'name="confirm_username"' in detail
+    unconfirmed = post(client, target)  # one click is not enough: the box must be ticked
+    assert unconfirmed.status_code == 422 and "确认重置该用户的密码" in unconfirmed.text
+    assert not slips(unconfirmed)
+    assert user_row(app, "secretary_a").password_hash == before  # nothing reset
+    page = post(client, target, {"confirm": "1"})
     [(username, password)] = slips(page)
     assert username == "secretary_a"
     assert login(app.test_client(), "secretary_a", PASSWORD).status_code == 401  # the old one
@@ -264,9 +278,10 @@ def test_an_account_with_roles_elsewhere_is_the_platform_administrators(app, cli
         db.session.commit()
     login(client, "admin_a")
     url = f"{users_url(world)}/{world.id('assessor_a')}"
-    refused = post(client, url + "/password")
+    refused = post(client, url + "/password", {"confirm": "1"})
     assert refused.status_code == 403 and "乙公司党委" in refused.text
-    assert post(client, url + "/active", {"active": "0"}).status_code == 403
+    deactivate = {"active": "0", "confirm_username": "assessor_a"}
+    assert post(client, url + "/active", deactivate).status_code == 403
     api = client.post(url.replace("/t/", "/api/v1/tenants/") + "/password-reset",
                       headers=world.headers["root"])  # fmt: skip
     assert api.status_code == 201 and verify_password(
@@ -390,8 +405,10 @@ def test_every_change_is_in_the_activity_log_in_words(app, client, world):
     login(client, "admin_a")
     post(client, users_url(world) + "/new", {"username": "zhao", "role": "assessor"})
     zhao = user_row(app, "zhao")
-    post(client, f"{users_url(world)}/{zhao.id}/password")
-    post(client, f"{users_url(world)}/{zhao.id}/active", {"active": "0"})
+    post(client, f"{users_url(world)}/{zhao.id}/password", {"confirm": "1"})
+    post(
+        client, f"{users_url(world)}/{zhao.id}/active", {"active": "0", "confirm_username": "zhao"}
+    )
     with app.app_context(), use_scope(system_scope()):
         entries = db.session.scalars(
             select(AuditEntry).where(AuditEntry.entity_id == str(zhao.id))

@@ -76,6 +76,13 @@ def test_an_item_raised_by_hand_is_followed_up_and_signed_off_by_another(
     }
     assert client.post(f"{base}/new", data=form).status_code == 302
     assert client.post(f"{base}/new", data=form | {"deadline": "明天"}).status_code == 400
+    assert '<option value="" selected>请选择组织</option>' in new.text  # no unit by default
+    past = client.post(f"{base}/new", data=form | {"issue": "过期事项", "deadline": "2020-01-01"})
+    assert past.status_code == 422 and "整改时限:2020-01-01 已经过去" in past.text
+    assert 'value="过期事项"' in past.text and 'value="2020-01-01"' in past.text  # kept
+    assert "过期事项" not in items_of_a(app, world)
+    unchosen = client.post(f"{base}/new", data=form | {"org_id": "", "issue": "无组织"})
+    assert unchosen.status_code == 400 and "请选择整改的组织" in unchosen.text
     other_tenant = form | {"org_id": world.id("B-Z01"), "issue": "乙的事项"}
     assert client.post(f"{base}/new", data=other_tenant).status_code == 404
     item = items_of_a(app, world)["组织生活会记录缺失"]

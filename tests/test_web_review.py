@@ -15,6 +15,7 @@ import pytest
 from test_browser import browser_page, live_server  # noqa: F401
 from test_web_pages import (  # noqa: F401
     login,
+    publish,
     result_id,
     seeded,
     token_of,
@@ -112,6 +113,7 @@ def test_overseer_sees_units_incidents_without_notes(app, client, world, seeded)
 
 
 def test_overseer_sees_units_results_but_no_members(app, client, world, seeded):  # noqa: F811
+    publish(app, world, seeded["A"])  # before publication an overseer sees none at all
     login(client, "overseer_c")
     base = f"/t/{world.id('A')}/cycles/{seeded['A']}/results"
     listing = client.get(base)

@@ -91,7 +91,9 @@ def build(context: DemoContext) -> str:
             "branch_secretary", f"{code.lower()}_zzw", f"{name}组织委员", org_id=township.id
         )
     report = importer.commit(tenant, context.access, write_roster(_roster(rng, sites)))
-    cycle = cycles.open_cycle(tenant, "county_observation", "2021Q3", round="internal")
+    cycle = cycles.open_cycle(
+        tenant, "county_observation", "2021Q3", round="internal", label="2021年第三季度内部观摩"
+    )
     saved = sheets.save_many(cycle, [s for site in sites for s in _observations(rng, site)])
     cycles.advance(cycle, "review")
     compute.recompute(cycle)

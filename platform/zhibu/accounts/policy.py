@@ -374,9 +374,13 @@ def subjects_visible(access: TenantAccess, kind_column, id_column):
 
 
 def sees_results(access: TenantAccess, phase: str) -> bool:
-    """May see a cycle's results in ``phase``: whoever sees the whole tree at any time
-    (they prepare and review them); everyone else once published (结果公示, 确定结果)."""
-    return allows(access, "whole_tree") or phase in PUBLISHED_PHASES
+    """May see a cycle's per-subject results in ``phase``: the tenant's own staff who see
+    the whole tree at any time (they prepare and review them); everyone else — an
+    overseer too — once published (结果公示, 确定结果). An overseer follows a running cycle
+    by its aggregates (progress counts on the oversight pages), not by its results."""
+    if phase in PUBLISHED_PHASES:
+        return True
+    return allows(access, "whole_tree") and not overseer_only(access)
 
 
 def may_read_result(access: TenantAccess, kind: str, subject_id: uuid.UUID, phase: str) -> bool:

@@ -5,7 +5,11 @@ Errors are JSON: ``{"code", "status", "message", "errors": {field: [messages]}}`
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
+import re
+from typing import Any
+
+from flask import Flask, current_app, jsonify
+from flask import json as flask_json
 from flask_smorest import Api
 from flask_smorest.pagination import PaginationMetadataSchema
 from marshmallow import fields
@@ -46,12 +50,41 @@ class ZhibuApi(Api):
             lazy=True,
         )
 
+    def _openapi_json(self):
+        """The document, its descriptions in Markdown (what Swagger UI renders)."""
+        document = markdown_descriptions(self.spec.to_dict())
+        return current_app.response_class(
+            flask_json.dumps(document, indent=2, sort_keys=False), mimetype="application/json"
+        )
+
     def handle_http_exception(self, error):
         response, status, headers = super().handle_http_exception(error)
         for name, value in error.get_headers():
             if name.lower() != "content-type" and name not in headers:
                 headers[name] = value
         return response, status, headers
+
+
+_RST_ROLE = re.compile(r":[a-z]+(?::[a-z]+)?:`~?([^`]+)`")  # :func:`x` → `x`
+_RST_LITERAL = re.compile(r"``([^`]+)``")  # ``x`` → `x`
+
+
+def markdown_descriptions(node: Any) -> Any:
+    """The OpenAPI document with the docstrings' reStructuredText inline markup (``x``,
+    :func:`x`) turned into Markdown code (`x`) in every ``description`` (Swagger UI renders
+    it as code) and into plain text in every ``summary`` (shown as it is)."""
+    if isinstance(node, dict):
+        return {k: _converted(k, v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [markdown_descriptions(v) for v in node]
+    return node
+
+
+def _converted(key: str, value: Any) -> Any:
+    if not isinstance(value, str) or key not in ("description", "summary"):
+        return markdown_descriptions(value)
+    code = r"`\1`" if key == "description" else r"\1"
+    return _RST_LITERAL.sub(code, _RST_ROLE.sub(code, value))
 
 
 # what a line (a name, a code …) and a multi-line text (a reason, a note …) may hold

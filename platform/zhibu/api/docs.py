@@ -8,7 +8,7 @@ is a static file (``static/swagger-init.js``)."""
 from __future__ import annotations
 
 import swagger_ui_bundle
-from flask import Blueprint, Flask, current_app, render_template, url_for
+from flask import Blueprint, Flask, current_app, redirect, render_template, url_for
 
 ASSETS_URL = "/api/swagger-ui/"
 
@@ -34,6 +34,8 @@ def init_app(app: Flask) -> None:
         static_url_path="/api/docs-static",
     )
     page.add_url_rule("/api/docs", "docs", _docs_page)
+    page.add_url_rule("/api", "root", _to_docs)  # the API's own addresses lead to its docs
+    page.add_url_rule("/api/v1", "v1", _to_docs)
     app.register_blueprint(page)
 
 
@@ -43,4 +45,11 @@ def _docs_page():
         title=current_app.config["API_TITLE"],
         assets=ASSETS_URL,
         spec_url=url_for("api-docs.openapi_json"),
+        back=url_for("pages.index"),
     )
+
+
+def _to_docs():
+    """``/api`` and ``/api/v1`` (no resource of their own): to the docs page, which links
+    the OpenAPI document (``/api/openapi.json``)."""
+    return redirect(url_for("api_docs.docs"))

@@ -17,6 +17,7 @@ from zhibu.api.times import UtcDateTime
 from zhibu.evaluations.cycles import get_cycle
 from zhibu.i18n import _
 from zhibu.jobs import JobHandle, enqueue, fetch, job_for, retry
+from zhibu.jobs.names import kind_name, step_name
 from zhibu.models import NOTIFICATION_KINDS, Notification
 
 blp = Blueprint(
@@ -38,12 +39,20 @@ RETRY_NEEDS = {"import_roster": "registry"}  # other kinds need admin to retry
 class ProgressSchema(Schema):
     done = fields.Integer()
     total = fields.Integer()
-    step = fields.String()
+    step = fields.String(metadata={"description": "the stage's key (stable)"})
+    detail = fields.String(metadata={"description": "what the stage works on, if anything"})
+    step_name = fields.Function(
+        step_name, metadata={"description": "the stage's name in the caller's language"}
+    )
 
 
 class JobSchema(Schema):
     id = fields.String()
     kind = fields.String()
+    kind_name = fields.Function(
+        lambda handle: kind_name(handle.kind),
+        metadata={"description": "the job kind's name in the caller's language"},
+    )
     status = fields.String(metadata={"description": "queued, started, finished or failed"})
     progress = fields.Nested(ProgressSchema, allow_none=True)
     result = fields.Raw(allow_none=True)

@@ -52,8 +52,14 @@ def open_cycle(
     round: str | None = None,
     options: dict[str, Any] | None = None,
     deadlines: dict[str, str] | None = None,
+    label: str | None = None,
 ) -> Cycle:
-    """Open a cycle on the scheme's newest version (it keeps that version)."""
+    """Open a cycle on the scheme's newest version (it keeps that version).
+
+    :param label: the name users read on every page and report title (e.g.
+        "2021年第三季度内部观摩"); default ``<period>-<round>``, or the period alone. Two
+        cycles of one scheme never share a label.
+    """
     scheme = scheme_of(tenant, scheme_key)
     try:
         parsed = parse_period(period)
@@ -77,7 +83,7 @@ def open_cycle(
             field="period",
         )
     options = _checked_options(scheme, {**(options or {}), **({"round": round} if round else {})})
-    label = f"{period}-{round}" if round else period
+    label = (label or "").strip() or (f"{period}-{round}" if round else period)
     if db.session.scalar(
         select(Cycle.id).where(
             Cycle.tenant_id == tenant.id, Cycle.scheme_key == scheme_key, Cycle.label == label

@@ -17,14 +17,22 @@ from rq import get_current_job
 _inline: ContextVar[dict[str, Any] | None] = ContextVar("zhibu_inline_job_meta", default=None)
 
 
-def report_progress(done: int, total: int, step: str) -> None:
+def report_progress(done: int, total: int, step: str, detail: str | None = None) -> None:
     """Record the current job's progress (no-op outside a job).
 
     :param done: units of work finished so far.
     :param total: units of work in all (the same unit as ``done``).
-    :param step: what the job is doing now, in words a user reads ("storing results").
+    :param step: the stage the job is in, a key of :data:`zhibu.jobs.names.STAGE_NAMES`
+        (which names it for users); an undeclared key is refused.
+    :param detail: what the stage works on, in the user's words (a report's title).
     """
-    figures = {"done": int(done), "total": int(total), "step": step}
+    from zhibu.jobs.names import STAGE_NAMES
+
+    if step not in STAGE_NAMES:
+        raise ValueError(f"job stage {step!r} has no name in zhibu.jobs.names.STAGE_NAMES")
+    figures: dict[str, Any] = {"done": int(done), "total": int(total), "step": step}
+    if detail:
+        figures["detail"] = str(detail)
     meta = _inline.get()
     if meta is not None:
         meta["progress"] = figures

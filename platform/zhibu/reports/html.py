@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_request_context, request, url_for
+from werkzeug.routing import BuildError
 
 from zhibu.reports.table import ReportTable
 
@@ -43,8 +44,28 @@ def body_rows(table: ReportTable) -> list[list[tuple[Any, int]]]:
     return rows
 
 
-def render_html(tables: Iterable[ReportTable], title: str) -> str:
+def render_html(tables: Iterable[ReportTable], title: str, back: str | None = None) -> str:
     """The page, from the app's template environment but without the request's context
-    processors: a job renders it too, outside any request."""
+    processors: a job renders it too, outside any request.
+
+    :param back: where the page's back link leads (shown on screen, hidden in print);
+        default, in a request: the cycle's reports page, else the tenant's home; a job's
+        stored file has none."""
+    if back is None and has_request_context():
+        back = _back_of(request.view_args or {})
     template = current_app.jinja_env.get_template("report.html")
-    return template.render(tables=list(tables), title=title, spans=group_spans, body_rows=body_rows)
+    return template.render(
+        tables=list(tables), title=title, spans=group_spans, body_rows=body_rows, back=back
+    )
+
+
+def _back_of(args: dict) -> str | None:
+    tenant, cycle = args.get("tenant_id"), args.get("cycle_id")
+    try:
+        if tenant and cycle:
+            return url_for("results.reports", tenant_id=tenant, cycle_id=cycle)
+        if tenant:
+            return url_for("pages.tenant_home", tenant_id=tenant)
+    except BuildError:  # an app without the pages
+        return None
+    return None

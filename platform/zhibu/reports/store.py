@@ -26,7 +26,7 @@ from zhibu.reports.html import render_html
 from zhibu.reports.xlsx import render_xlsx
 from zhibu.tenancy.scope import current_scope
 
-Progress = Callable[[int, int, str], None]
+Progress = Callable[..., None]  # (done, total, step[, detail])
 LISTED = (
     ReportFile.id,
     ReportFile.key,
@@ -39,7 +39,7 @@ LISTED = (
 )
 
 
-def _quiet(done: int, total: int, step: str) -> None:
+def _quiet(done: int, total: int, step: str, detail: str | None = None) -> None:
     pass
 
 
@@ -60,12 +60,12 @@ def generate_all(
     cycle = _locked(tenant_id, cycle_id)
     builders = sorted(service.builders_for(cycle).values(), key=lambda b: b.key)
     total = len(builders) + 2
-    progress(0, total, "读取考评结果 / loading the results")
+    progress(0, total, "loading results")
     current = compute.current_set(cycle)
     data = service.report_data(cycle, today, result_set=current)
     files = []
     for done, found in enumerate(builders, start=1):
-        progress(done, total, f"{found.title} / {found.key}")
+        progress(done, total, "building report", str(found.title))
         tables = found.build(data)
         personal = found.personal or service.names_a_member(tables, data)
         name = f"{found.title}-{cycle.label}"
@@ -74,9 +74,9 @@ def generate_all(
             ("html", render_html(tables, name).encode("utf-8")),
         ):
             files.append(_file(cycle, found, fmt, content, current, personal))
-    progress(total - 1, total, "保存 / storing the files")
+    progress(total - 1, total, "storing files")
     _replace(cycle, files)
-    progress(total, total, "完成 / done")
+    progress(total, total, "done")
     return [{k: f[k] for k in ("id", "key", "fmt", "title", "size")} for f in files]
 
 

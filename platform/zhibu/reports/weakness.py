@@ -145,7 +145,7 @@ def tables(
         by_rubric.setdefault(entry.rubric, []).append(entry)
     out = []
     for entries in by_rubric.values():
-        places = {id(e): n for n, e in enumerate(sorted(entries, key=lambda e: -e.mean), 1)}
+        places = loss_places(entries)
         first_of = {}
         for e in sorted(entries, key=lambda e: e.order):
             first_of.setdefault(e.category, e.order)
@@ -161,11 +161,25 @@ def tables(
                 notes=[
                     "参评数:按该评分表计分的对象数(按月计分的,计对象月数);"
                     "平均失分:每次参评在该指标上失分(各评分人的平均,未扣分的计 0)之和除以"
-                    "参评数;失分率:失分之和占应得分之和的比例;失分排名按平均失分由高到低。"
+                    "参评数;失分率:失分之和占应得分之和的比例;失分排名按平均失分由高到低,"
+                    "平均失分相同的名次相同,未失分的指标不排名。"
                 ],
             )
         )
     return out
+
+
+def loss_places(entries: list[Loss]) -> dict[int, int | str]:
+    """Each entry's place (by ``id``) by mean loss, highest first: equal means (to the
+    two decimals shown) share a place and the next place skips (1, 2, 2, 4); an indicator
+    that lost nothing has no place (blank)."""
+    places: dict[int, int | str] = {id(e): "" for e in entries if e.lost <= 0}
+    ranked = sorted((e for e in entries if e.lost > 0), key=lambda e: -round(e.mean, 2))
+    for n, e in enumerate(ranked, 1):
+        before = ranked[n - 2] if n > 1 else None
+        same = before is not None and round(before.mean, 2) == round(e.mean, 2)
+        places[id(e)] = places[id(before)] if same else n
+    return places
 
 
 def columns(across: bool) -> list[Column]:
@@ -184,7 +198,7 @@ def columns(across: bool) -> list[Column]:
     ]
 
 
-def _row(e: Loss, place: int) -> dict[str, Any]:
+def _row(e: Loss, place: int | str) -> dict[str, Any]:
     worst = sorted(
         (
             (name, e.lost_by_tenant[name] / (units * e.max_points))

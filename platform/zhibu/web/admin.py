@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from zhibu import plugins
 from zhibu.evaluations import compute, cycles, phases, publication
 from zhibu.jobs import enqueue, job_for
+from zhibu.jobs.names import kind_name, step_name
 from zhibu.models import PHASES
 from zhibu.web import queries
 from zhibu.web.common import PHASE_TITLES, cycle_or_404, star_chart, track_titles
@@ -202,12 +203,14 @@ def job_state(handle) -> dict:
     return {
         "id": handle.id,
         "kind": handle.kind,
+        "kind_name": kind_name(handle.kind),
         "status": handle.status,
         "outcome": job_outcome(handle),
         "result": handle.result if handle.status == "finished" else None,
         "done": done,
         "total": total,
         "step": progress.get("step", ""),
+        "step_name": step_name(progress),
         "error": (handle.error or "").strip().splitlines()[-1:] or None,
     }
 

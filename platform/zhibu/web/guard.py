@@ -100,7 +100,8 @@ def register_page_errors(bp) -> None:
     @bp.errorhandler(403)
     def _forbidden(exc):
         message = g.get("refusal") or _("您的角色不能进行此操作。")
-        if g.get("access") is not None and policy.roles_of(g.access) <= OVERSIGHT:
+        own = g.get("refusal") is None and g.get("access") is not None
+        if own and policy.roles_of(g.access) <= OVERSIGHT:
             message = _("监督单位只能查看,不能修改。")
         return render_template("error.html", code=403, message=message), 403
 

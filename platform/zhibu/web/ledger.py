@@ -12,13 +12,13 @@ from sqlalchemy import select
 
 from zhibu.accounts import policy
 from zhibu.db import db
-from zhibu.errors import ServiceError
+from zhibu.errors import Forbidden, Invalid, NotFound, ServiceError
 from zhibu.evaluations import compute, facts, ledger
 from zhibu.evidence import service as evidence
 from zhibu.models import Incident, Member, OrgUnit
 from zhibu.web import queries
 from zhibu.web.common import cycle_or_404
-from zhibu.web.guard import register_page_errors, tenant_page
+from zhibu.web.guard import register_page_errors, tenant_page, wants_json
 
 bp = Blueprint("rectification", __name__, url_prefix="/t/<uuid:tenant_id>")
 register_page_errors(bp)
@@ -32,6 +32,22 @@ def _date(field: str) -> date:
         raise ServiceError(
             _("%(field)s:“%(raw)s”不是日期(例如 2021-06-30)。", field=field, raw=raw), field=field
         ) from None
+
+
+def _deadline() -> date:
+    """整改时限 from a form: a date, today or later — an item raised here is not overdue at
+    birth (a rectification finished in the past is recorded through the API)."""
+    deadline = _date("deadline")
+    if deadline < date.today():
+        raise Invalid(
+            _(
+                "整改时限:%(day)s 已经过去,请填今天(%(today)s)或以后的日期。",
+                day=deadline.isoformat(),
+                today=date.today().isoformat(),
+            ),
+            field="deadline",
+        )
+    return deadline
 
 
 def uploads() -> list[tuple[str, bytes]]:
@@ -85,6 +101,11 @@ def add_evidence(tenant_id: uuid.UUID, item_id: uuid.UUID):
 def new_item(tenant_id: uuid.UUID):
     """Raise an item by hand; with a cycle and a unit chosen, the unit's deductions in that
     cycle, each with its own form to raise an item from it."""
+    return _new_page(tenant_id)
+
+
+def _new_page(tenant_id: uuid.UUID, error: ServiceError | None = None):
+    """The form page; after a refusal, with the message and what was typed."""
     cycle_id = request.args.get("cycle", type=uuid.UUID)
     org_id = request.args.get("org", type=uuid.UUID)
     cycle = cycle_or_404(tenant_id, cycle_id) if cycle_id else queries.current_cycle(tenant_id)
@@ -99,7 +120,9 @@ def new_item(tenant_id: uuid.UUID):
         unit=unit,
         deductions=found,
         today=date.today(),
-    )
+        error=error,
+        typed=request.form if error else {},
+    ), (error.status if error else 200)
 
 
 def source_titles(cycle) -> dict[str, str]:
@@ -110,7 +133,7 @@ def source_titles(cycle) -> dict[str, str]:
 
 def _item_details() -> dict:
     return {
-        "deadline": _date("deadline"),
+        "deadline": _deadline(),
         "measure": request.form.get("measure", "").strip(),
         "responsible": request.form.get("responsible", "").strip(),
     }
@@ -120,15 +143,21 @@ def _item_details() -> dict:
 @tenant_page("ledger")
 def raise_item(tenant_id: uuid.UUID):
     org_id = request.form.get("org_id", type=uuid.UUID)
-    if org_id is None:
-        raise ServiceError(_("请选择整改的组织。"), field="org_id")
-    ledger.raise_item(
-        g.access,
-        org_id=org_id,
-        issue=request.form.get("issue", "").strip(),
-        cycle_id=request.form.get("cycle_id", type=uuid.UUID),
-        **_item_details(),
-    )
+    try:
+        if org_id is None:
+            raise ServiceError(_("请选择整改的组织。"), field="org_id")
+        ledger.raise_item(
+            g.access,
+            org_id=org_id,
+            issue=request.form.get("issue", "").strip(),
+            cycle_id=request.form.get("cycle_id", type=uuid.UUID),
+            **_item_details(),
+        )
+    except ServiceError as exc:
+        if isinstance(exc, NotFound | Forbidden) or wants_json():
+            raise
+        db.session.rollback()
+        return _new_page(tenant_id, exc)
     flash(_("已登记整改事项。"))
     return redirect(url_for("rectification.items", tenant_id=tenant_id))
 

@@ -7,6 +7,7 @@ import uuid
 from datetime import date
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from zhibu.accounts import policy
 from zhibu.db import db
@@ -31,6 +32,11 @@ def results(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
     flag, unit, name); every number links to its explanation, every link keeps the
     filter."""
     cycle = cycle_or_404(tenant_id, cycle_id)
+    if not g.access.sees_results(cycle.phase):  # an overseer, before publication
+        g.refusal = _(
+            "监督单位在结果公示后才能查看各对象的考评结果;进行中的周期请看监督总览中的进度。"
+        )
+        abort(403)
     wanted = _filter(request.args)
     current = compute.current_set(cycle)
     # overseers: units' results, no member's

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from zhibu import controls
 from zhibu.accounts import service
 from zhibu.db import db
-from zhibu.errors import NotFound, ServiceError
+from zhibu.errors import Invalid, NotFound, ServiceError
 from zhibu.models import ROLES, Member, OrgUnit, RoleAssignment
 from zhibu.orgs.service import in_tree_order
 from zhibu.tenancy.service import KIND_NAMES
@@ -152,6 +152,12 @@ def revoke_role(tenant_id: uuid.UUID, user_id: uuid.UUID, role_id: uuid.UUID):
 def set_active(tenant_id: uuid.UUID, user_id: uuid.UUID):
     user = service.member_of_tenant(tenant_id, user_id)
     active = request.form.get("active") == "1"
+    typed = request.form.get("confirm_username", "").strip()
+    if not active and typed != user.username:  # disabling is confirmed by typing the name
+        message = _(
+            "停用账号须在“确认用户名”中输入该用户的用户名 %(username)s。", username=user.username
+        )
+        return _refused(tenant_id, user_id, Invalid(message, field="confirm_username"))
     try:
         service.set_active(tenant_id, user, active, g.user)
     except ServiceError as exc:
@@ -176,6 +182,9 @@ def rename(tenant_id: uuid.UUID, user_id: uuid.UUID):
 @tenant_page("admin")
 def reset_password(tenant_id: uuid.UUID, user_id: uuid.UUID):
     user = service.member_of_tenant(tenant_id, user_id)
+    if request.form.get("confirm") != "1":  # a second, deliberate step: the box ticked
+        message = _("重置密码须先勾选“确认重置该用户的密码”。")
+        return _refused(tenant_id, user_id, Invalid(message, field="confirm"))
     try:
         reset = service.reset_password(tenant_id, user, g.user)
     except ServiceError as exc:

@@ -15,7 +15,7 @@
     var status = document.getElementById("job-status");
     status.textContent = names[job.status] || job.status;
     status.className = "status-" + job.status + " outcome-" + job.outcome;
-    document.getElementById("job-step").textContent = job.step || "";
+    document.getElementById("job-step").textContent = job.step_name || "";
     document.getElementById("job-count").textContent = job.done + " / " + job.total;
     if (job.error) {
       var error = document.getElementById("job-error");
