@@ -86,8 +86,17 @@ def request_kwargs(app, client, rule: str, method: str, world) -> dict:
     content = operation.get("requestBody", {}).get("content", {})
     if "multipart/form-data" in content:
         book = write_roster([{"name": "测试", "branch": "机电系第二党支部"}])
+        schema = content["multipart/form-data"]["schema"]
+        if "$ref" in schema:
+            schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+        # every file field the form takes (file, files …) gets a well-formed upload
+        fields = [
+            name
+            for name, field in schema.get("properties", {}).items()
+            if "binary" in (field.get("format"), field.get("items", {}).get("format"))
+        ]
         return {
-            "data": {"file": (io.BytesIO(book), "roster.xlsx")},
+            "data": {name: (io.BytesIO(book), "roster.xlsx") for name in fields},
             "content_type": "multipart/form-data",
         }
     if "application/json" in content:
