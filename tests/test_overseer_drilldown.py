@@ -33,6 +33,12 @@ def test_an_overseer_sees_results_only_once_published(
     assert client.get(api, headers=world.headers["overseer_c"]).json == []
     admin = client.get(api, headers=world.headers["admin_a"]).json  # staff: at any time
     assert any(r["subject_kind"] == "org" for r in admin)
+    ranking = f"/api/v1/tenants/{tenant}/cycles/{cycle}/reports/core.ranking.html"
+    held = client.get(ranking, headers=world.headers["overseer_c"])  # reports are results
+    assert held.status_code == 403 and "公示后才能查看报表" in held.json["message"]
+    reports = client.get(f"/t/{tenant}/cycles/{cycle}/reports")
+    assert "公示后才能查看报表" in reports.text and "core.ranking" not in reports.text
+    assert client.get(ranking, headers=world.headers["admin_a"]).status_code == 200
 
     publish(app, world, cycle)
     page = client.get(f"/t/{tenant}/cycles/{cycle}")
@@ -42,6 +48,7 @@ def test_an_overseer_sees_results_only_once_published(
     assert client.get(explained).status_code == 200
     shown = client.get(api, headers=world.headers["overseer_c"]).json
     assert shown and {r["subject_kind"] for r in shown} == {"org"}
+    assert client.get(ranking, headers=world.headers["overseer_c"]).status_code == 200
 
 
 def test_every_link_on_the_overseers_drilldown_pages_answers(

@@ -98,6 +98,13 @@ class Reports(MethodView):
         )
 
 
+def refusal(access, cycle) -> str:
+    """Why a report is not for the caller: not yet published, or members' personal data."""
+    if not policy.sees_results(access, cycle.phase):
+        return _("本周期的结果尚未公示,公示后才能查看报表。")
+    return _("该报表含有党员个人信息,您无权查看。")
+
+
 @blp.route(f"{CYCLE}/<string:key>.<any(xlsx, html):fmt>")
 class Report(MethodView):
     @blp.arguments(ReportArgsSchema, location="query")
@@ -106,8 +113,8 @@ class Report(MethodView):
         """One report, built now; reports with personal data are not for overseers."""
         access = authorize(tenant_id, "whole_tree")
         cycle = get_cycle(tenant_id, cycle_id)
-        if not policy.may_read_report(access, service.builder(cycle, key).personal):
-            abort(403, message=_("该报表含有党员个人信息,您无权查看。"))
+        if not policy.may_read_report(access, service.builder(cycle, key).personal, cycle.phase):
+            abort(403, message=refusal(access, cycle))
         personal = policy.sees_personal_data(access)
         # the tenant's staff print every file; an overseer the kinds the scheme shares
         evidence = policy.allows(access, "ledger") or (
@@ -146,8 +153,8 @@ class StoredReport(MethodView):
         access = authorize(tenant_id, "whole_tree")
         cycle = get_cycle(tenant_id, cycle_id)
         found = store.stored_file(cycle, file_id)
-        if not policy.may_read_report(access, store.is_personal(cycle, found)):
-            abort(403, message=_("该报表含有党员个人信息,您无权查看。"))
+        if not policy.may_read_report(access, store.is_personal(cycle, found), cycle.phase):
+            abort(403, message=refusal(access, cycle))
         name = f"{found.title}-{cycle.label}"
         return send(found.content, found.fmt, name, f"report-{cycle.label}")
 

@@ -159,6 +159,8 @@ def reports(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
     cycle = cycle_or_404(tenant_id, cycle_id)
     personal = g.access.personal_data
     builders = sorted(report_service.builders_for(cycle).values(), key=lambda b: b.key)
+    if not g.access.sees_results(cycle.phase):  # an overseer, before publication
+        return render_template("results/reports.html", cycle=cycle, builders=[], stored=[])
     return render_template(
         "results/reports.html",
         cycle=cycle,
