@@ -139,9 +139,11 @@ class StoredReports(MethodView):
     @blp.response(200, ReportFileSchema(many=True))
     def get(self, tenant_id: uuid.UUID, cycle_id: uuid.UUID):
         """The stored report set (made by the ``reports`` job), without personal-data
-        reports for overseers."""
+        reports for overseers, and for them only once the results are published."""
         access = authorize(tenant_id, "whole_tree")
         cycle = get_cycle(tenant_id, cycle_id)
+        if not policy.sees_results(access, cycle.phase):  # an overseer, before publication
+            return []
         return store.stored(cycle, personal=policy.sees_personal_data(access))
 
 
