@@ -95,20 +95,19 @@ def check_sheet(
     if sheet.plain and 0 <= sheet.score <= source.scale:
         return []
     problems = []
-    zh, en = where_zh(sheet), where(sheet)
     if sheet.score is not None and not 0 <= sheet.score <= source.scale:
         score, scale = fmt(sheet.score), fmt(source.scale)
         problems.append(
             Problem(
-                f"{zh}:得分 {score} 不在 0–{scale} 分之间",
-                f"{en}: score {score} is outside 0–{scale}",
+                f"{where_zh(sheet)}:得分 {score} 不在 0–{scale} 分之间",
+                f"{where(sheet)}: score {score} is outside 0–{scale}",
             )
         )
     if (sheet.items or sheet.deductions) and rubric is None:
         problems.append(
             Problem(
-                f"{zh}:“{source.title}”只填总分,不按条目打分或扣分",
-                f"{en}: source {source.key} takes a total score, not items",
+                f"{where_zh(sheet)}:“{source.title}”只填总分,不按条目打分或扣分",
+                f"{where(sheet)}: source {source.key} takes a total score, not items",
             )
         )
         return problems
@@ -116,42 +115,44 @@ def check_sheet(
         indicator = rubric.indicator(code) if rubric else None
         if indicator is None:
             problems.append(
-                Problem(f"{zh}:评分细则中没有条目 {code}", f"{en}: unknown indicator {code!r}")
+                Problem(
+                    f"{where_zh(sheet)}:评分细则中没有条目 {code}",
+                    f"{where(sheet)}: unknown indicator {code!r}",
+                )
             )
         elif not 0 <= points <= indicator.max_points:
             most, got = fmt(indicator.max_points), fmt(points)
             problems.append(
                 Problem(
-                    f"{zh}:条目 {code} 满分 {most} 分,填了 {got} 分",
-                    f"{en}: {code} is worth at most {most}, got {got}",
+                    f"{where_zh(sheet)}:条目 {code} 满分 {most} 分,填了 {got} 分",
+                    f"{where(sheet)}: {code} is worth at most {most}, got {got}",
                 )
             )
     taken: dict[str, float] = {}
     for deduction, ref in sheet.deductions:
-        at_zh = sheet.subject + (f"({ref})" if ref else "")
-        at = sheet.subject + (f" ({ref})" if ref else "")
         item = deduction.item
         indicator = rubric.indicator(item) if rubric else None
         if indicator is None:
             problems.append(
                 Problem(
-                    f"{at_zh}:扣分的条目 {item} 不在评分细则中",
-                    f"{at}: unknown indicator {item!r}",
+                    f"{_at(sheet, ref, True)}:扣分的条目 {item} 不在评分细则中",
+                    f"{_at(sheet, ref)}: unknown indicator {item!r}",
                 )
             )
             continue
         if not (deduction.reason or "").strip():
             problems.append(
                 Problem(
-                    f"{at_zh}:扣分项 {item} 未注明扣分原因",
-                    f"{at}: the deduction from {item} has no reason",
+                    f"{_at(sheet, ref, True)}:扣分项 {item} 未注明扣分原因",
+                    f"{_at(sheet, ref)}: the deduction from {item} has no reason",
                 )
             )
         if deduction.points <= 0:
             problems.append(
                 Problem(
-                    f"{at_zh}:扣分项 {item} 的扣分须大于 0,填了 {fmt(deduction.points)}",
-                    f"{at}: a deduction from {item} must be positive",
+                    f"{_at(sheet, ref, True)}:扣分项 {item} 的扣分须大于 0,"
+                    f"填了 {fmt(deduction.points)}",
+                    f"{_at(sheet, ref)}: a deduction from {item} must be positive",
                 )
             )
         taken[item] = taken.get(item, 0) + deduction.points
@@ -159,11 +160,18 @@ def check_sheet(
             total, most = fmt(taken[item]), fmt(indicator.max_points)
             problems.append(
                 Problem(
-                    f"{at_zh}:{item} 的扣分合计 {total} 分,超过该项满分 {most} 分",
-                    f"{at}: deductions from {item} ({total}) exceed its {most} points",
+                    f"{_at(sheet, ref, True)}:{item} 的扣分合计 {total} 分,超过该项满分 {most} 分",
+                    f"{_at(sheet, ref)}: deductions from {item} ({total}) exceed its {most} points",
                 )
             )
     return problems
+
+
+def _at(sheet: RaterSheet | ScoreRow, ref: str, chinese: bool = False) -> str:
+    """The subject and the one row of a deduction, for a message."""
+    if not ref:
+        return sheet.subject
+    return f"{sheet.subject}({ref})" if chinese else f"{sheet.subject} ({ref})"
 
 
 def where(sheet: RaterSheet | ScoreRow) -> str:
