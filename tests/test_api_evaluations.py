@@ -87,7 +87,7 @@ def test_sheets_recompute_results_and_explanations(client, world, tiny):
         ),
     )
     assert refused.status_code == 400
-    assert "exceed its 40 points" in refused.json["errors"]["sheet"][0]
+    assert "超过该项满分 40 分" in refused.json["errors"]["sheet"][0]
     no_reason = client.post(
         f"{cycle}/sheets",
         headers=assessor,

@@ -43,10 +43,10 @@ def village(*deductions, line=9):
     [
         (
             {"item": "A5", "points": 3, "reason": "超出"},
-            "deductions from A5 (3) exceed its 2 points",
+            "A5 的扣分合计 3 分,超过该项满分 2 分",
         ),
-        ({"item": "A5", "points": 1, "reason": ""}, "the deduction from A5 has no reason"),
-        ({"item": "C12", "points": 1, "reason": "无此项"}, "unknown indicator 'C12'"),
+        ({"item": "A5", "points": 1, "reason": ""}, "扣分项 A5 未注明扣分原因"),
+        ({"item": "C12", "points": 1, "reason": "无此项"}, "扣分的条目 C12 不在评分细则中"),
     ],
 )
 def test_refused_deductions_name_the_line(app, deduction, message):

@@ -51,8 +51,8 @@ def test_a_checklist_deduction_without_evidence_is_refused_naming_its_line(app, 
     with pytest.raises(ScenarioError) as refused:
         run_scenario(load_scenario(path), app)
     text = "\n".join(refused.value.problems)
-    assert "line 6 (Z1)" in text and "the deduction from P3 has no reason" in text
-    assert "line 7 (Z1)" in text and "unknown indicator 'T9'" in text
+    assert "line 6 (Z1)" in text and "扣分项 P3 未注明扣分原因" in text
+    assert "line 7 (Z1)" in text and "评分细则中没有条目 T9" in text
 
 
 def _company(app):

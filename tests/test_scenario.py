@@ -71,12 +71,12 @@ orgs:
     [
         (
             "scores:\n  - {subject: Z01, source: sheet, deductions: [{item: A1, points: 2}]}\n",
-            "line 6 (Z01): Z01: the deduction from A1 has no reason",
+            "line 6 (Z01): Z01:扣分项 A1 未注明扣分原因",
         ),
         (
             "scores:\n  - {subject: Z01, source: sheet,\n"
             "     deductions: [{item: A1, points: 50, reason: x}]}\n",
-            "line 6 (Z01): Z01: deductions from A1 (50) exceed its 40 points",
+            "line 6 (Z01): Z01:A1 的扣分合计 50 分,超过该项满分 40 分",
         ),
         (
             "scores:\n  - {subject: Z99, source: panel, score: 90}\n",

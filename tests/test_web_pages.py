@@ -196,13 +196,40 @@ def test_assessor_sheet_is_the_paper_sheet_and_checks_what_is_saved(client, worl
     assert "党的组织全覆盖" in page.text
     headers = {"X-CSRFToken": token_of(page), "Accept": "application/json"}
     refused = client.post(url, data={"d-A1": "3"}, headers=headers)
-    assert refused.status_code == 400 and "no reason" in refused.json["message"]
+    assert refused.status_code == 400 and "未注明扣分原因" in refused.json["message"]
     too_much = client.post(url, data={"d-A1": "16", "r-A1": "x"}, headers=headers)
-    assert too_much.status_code == 400 and "exceed" in too_much.json["message"]
+    assert too_much.status_code == 400 and "超过该项满分" in too_much.json["message"]
     saved = client.post(url, data={"d-A1": "15", "r-A1": "未建立台账"}, headers=headers)
     assert saved.status_code == 200 and saved.json["saved"]
     again = client.get(url)
     assert 'value="15"' in again.text and 'value="未建立台账"' in again.text
+
+
+def test_a_deduction_without_reason_is_refused_in_the_users_language(client, world, seeded):
+    """The engine's refusal reaches the page and its JSON in Chinese, and in English once
+    the user chose English: never the other language, nothing saved."""
+    login(client, "assessor_a")
+    url = _sheet_url(world, seeded["A"])
+    headers = {"X-CSRFToken": token_of(client.get(url)), "Accept": "application/json"}
+    form = {"d-A1": "3", "r-A1": "  "}
+    code = "A-Z01"
+    refused = client.post(url, data=form, headers=headers)
+    assert refused.status_code == 400
+    assert refused.json["message"] == f"{code}:扣分项 A1 未注明扣分原因"
+    assert refused.json["errors"]["sheet"] == [f"{code}:扣分项 A1 未注明扣分原因"]
+    page = client.post(url, data=form, headers={"X-CSRFToken": headers["X-CSRFToken"]})
+    assert page.status_code == 400 and f"未保存:{code}:扣分项 A1 未注明扣分原因" in page.text
+    assert "no reason" not in page.text
+    client.get("/lang/en")
+    refused = client.post(url, data=form, headers=headers)
+    assert refused.status_code == 400
+    assert refused.json["message"] == f"{code}: the deduction from A1 has no reason"
+    assert refused.json["errors"]["sheet"] == [f"{code}: the deduction from A1 has no reason"]
+    page = client.post(url, data=form, headers={"X-CSRFToken": headers["X-CSRFToken"]})
+    assert page.status_code == 400 and "the deduction from A1 has no reason" in page.text
+    assert "未注明扣分原因" not in page.text
+    client.get("/lang/zh")
+    assert 'value="3"' not in client.get(url).text  # nothing saved
 
 
 def test_recompute_runs_as_a_job_and_the_stars_change(app, client, world, seeded):

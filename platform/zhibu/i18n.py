@@ -13,14 +13,16 @@ job or a command (no request), it stays Chinese. Placeholders are named
 (``_("第 %(row)s 行", row=3)``), so a translation may put them in another order.
 
 The engine stays free of Flask and of this module: what it says reaches users through
-the layer that calls it.
+the layer that calls it. Its refusals (``zhibu.engine.Problem``) are Chinese text with the
+English kept in ``.en``; a service puts them in a refusal through :func:`in_language`.
 """
 
 from __future__ import annotations
 
-from flask_babel import gettext, lazy_gettext
+from flask import has_request_context
+from flask_babel import get_locale, gettext, lazy_gettext
 
-__all__ = ["_", "_l"]
+__all__ = ["_", "_l", "in_language"]
 
 
 def _(text: str, **params) -> str:
@@ -31,3 +33,13 @@ def _(text: str, **params) -> str:
 def _l(text: str, **params):
     """Like :func:`_`, translated only when shown: for texts defined at import time."""
     return lazy_gettext(text, **params)
+
+
+def in_language(text: str) -> str:
+    """An engine text in the current language: its English (``.en``) when the user chose
+    English and the text has one, else the text itself (Chinese, the seeds' language). In
+    a job or a command (no request) it stays Chinese."""
+    english = getattr(text, "en", None)
+    if english and has_request_context() and str(get_locale() or "").startswith("en"):
+        return str(english)
+    return str(text)

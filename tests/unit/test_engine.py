@@ -1,9 +1,21 @@
 """The engine on a small scheme defined here: every kind of rule and its boundaries."""
 
+import pickle
+
 import pytest
 from tiny_scheme import TINY
 
-from zhibu.engine import Cycle, Deduction, Incident, InputError, Past, ScoreRow, Subject, evaluate
+from zhibu.engine import (
+    Cycle,
+    Deduction,
+    Incident,
+    InputError,
+    Past,
+    Problem,
+    ScoreRow,
+    Subject,
+    evaluate,
+)
 from zhibu.engine.numbers import round2, trimmed_mean
 
 
@@ -98,17 +110,68 @@ def test_deductions_are_traced_to_rater_indicator_and_reason():
 
 
 @pytest.mark.parametrize(
-    ("deduction", "message"),
+    ("deduction", "message", "english"),
     [
-        (Deduction("A1", 2, ""), "no reason"),
-        (Deduction("A1", 41, "太多"), "exceed its 40 points"),
-        (Deduction("A9", 1, "无此项"), "unknown indicator 'A9'"),
+        (Deduction("A1", 2, ""), "扣分项 A1 未注明扣分原因", "the deduction from A1 has no reason"),
+        (
+            Deduction("A1", 41, "太多"),
+            "A1 的扣分合计 41 分,超过该项满分 40 分",
+            "deductions from A1 (41) exceed its 40 points",
+        ),
+        (Deduction("A9", 1, "无此项"), "扣分的条目 A9 不在评分细则中", "unknown indicator 'A9'"),
+        (Deduction("A1", -1, "负数"), "扣分项 A1 的扣分须大于 0", "must be positive"),
     ],
 )
-def test_bad_deductions_are_refused_naming_subject_and_line(deduction, message):
+def test_bad_deductions_are_refused_naming_subject_and_line(deduction, message, english):
     with pytest.raises(InputError) as excinfo:
         run([branch()], both("Z1", 90, [deduction], ref="line 12"))
-    assert "Z1 (line 12)" in str(excinfo.value) and message in str(excinfo.value)
+    (problem,) = excinfo.value.problems
+    assert isinstance(problem, Problem)
+    assert problem.startswith(f"Z1(line 12):{message}") and message in str(excinfo.value)
+    assert problem.en.startswith("Z1 (line 12): ") and english in problem.en
+    assert not any("a" <= c <= "z" for c in problem.replace("line", ""))  # Chinese only
+
+
+def test_a_problem_is_its_chinese_text_and_keeps_its_english_when_pickled():
+    problem = Problem("Z1:扣分项 A1 未注明扣分原因", "Z1: the deduction from A1 has no reason")
+    assert (
+        problem == "Z1:扣分项 A1 未注明扣分原因" and "; ".join([problem, problem]).count(";") == 1
+    )
+    again = pickle.loads(pickle.dumps(problem))
+    assert type(again) is Problem and again == problem and again.en == problem.en
+    assert Problem("只有中文").en == "只有中文"
+
+
+@pytest.mark.parametrize(
+    ("row", "message", "english"),
+    [
+        (
+            ScoreRow("Z1", "panel", "R1", score=120, ref="第 7 行"),
+            "Z1(第 7 行):得分 120 不在 0–100 分之间",
+            "Z1 (第 7 行): score 120 is outside 0–100",
+        ),
+        (
+            ScoreRow("Z1", "panel", "R1", items={"A1": 3}, ref="第 7 行"),
+            "Z1(第 7 行):“考核组”只填总分,不按条目打分或扣分",
+            "Z1 (第 7 行): source panel takes a total score, not items",
+        ),
+        (
+            ScoreRow("Z1", "sheet", "R1", items={"A1": 50}, ref="第 7 行"),
+            "Z1(第 7 行):条目 A1 满分 40 分,填了 50 分",
+            "Z1 (第 7 行): A1 is worth at most 40, got 50",
+        ),
+        (
+            ScoreRow("Z1", "sheet", "R1", items={"X": 5}, ref="第 7 行"),
+            "Z1(第 7 行):评分细则中没有条目 X",
+            "Z1 (第 7 行): unknown indicator 'X'",
+        ),
+    ],
+)
+def test_bad_rows_are_refused_in_chinese_with_english_apart(row, message, english):
+    with pytest.raises(InputError) as excinfo:
+        run([branch()], [row])
+    assert excinfo.value.problems == [message]
+    assert excinfo.value.problems[0].en == english
 
 
 def test_deductions_of_several_rows_add_up_against_the_item():
@@ -116,8 +179,9 @@ def test_deductions_of_several_rows_add_up_against_the_item():
         ScoreRow("Z1", "sheet", "R1", deductions=(Deduction("A1", 30, "a"),), ref="l1"),
         ScoreRow("Z1", "sheet", "R1", deductions=(Deduction("A1", 11, "b"),), ref="l2"),
     ]
-    with pytest.raises(InputError, match=r"Z1 \(l2\): deductions from A1 \(41\) exceed"):
+    with pytest.raises(InputError, match=r"Z1\(l2\):A1 的扣分合计 41 分,超过该项满分 40 分") as ex:
         run([branch()], rows)
+    assert ex.value.problems[0].en == "Z1 (l2): deductions from A1 (41) exceed its 40 points"
 
 
 def test_unknown_subject_and_source_are_refused():
@@ -130,8 +194,14 @@ def test_unknown_subject_and_source_are_refused():
             ],
         )
     problems = excinfo.value.problems
-    assert "Z9 (line 3): no such subject in this cycle" in problems
-    assert "Z1 (line 4): source 'monthly' does not rate a branch" in problems
+    assert problems == [
+        "Z9(line 3):本周期没有这个评定对象",
+        "Z1(line 4):评分表“月度”不评定这类对象",
+    ]
+    assert [p.en for p in problems] == [
+        "Z9 (line 3): no such subject in this cycle",
+        "Z1 (line 4): source 'monthly' does not rate a branch",
+    ]
 
 
 def test_retired_and_exempt_are_listed_not_rated():

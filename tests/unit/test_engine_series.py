@@ -94,7 +94,8 @@ def test_a_series_with_a_score_out_of_range_is_refused_as_its_row_would_be():
     with pytest.raises(InputError) as as_series_:
         run([member("M1")], as_series(rows))
     assert as_series_.value.problems == as_rows.value.problems
-    assert "outside 0–100" in as_series_.value.problems[0]
+    assert "不在 0–100 分之间" in as_series_.value.problems[0]
+    assert "outside 0–100" in as_series_.value.problems[0].en
 
 
 def test_a_series_of_a_source_without_months_is_read_as_its_rows():

@@ -28,7 +28,7 @@ from zhibu.engine.model import (
     Unit,
 )
 from zhibu.engine.scheme import Adjustable, Scheme
-from zhibu.engine.sheets import InputError
+from zhibu.engine.sheets import InputError, Problem
 from zhibu.engine.summary import IndicatorScore, Summary, indicator_scores, summarize
 from zhibu.engine.targets import Target, TargetStatus, measure, measure_counted
 
@@ -49,6 +49,7 @@ __all__ = [
     "MemberFacts",
     "Move",
     "Past",
+    "Problem",
     "Record",
     "Result",
     "Rubric",

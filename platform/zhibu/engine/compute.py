@@ -26,11 +26,13 @@ from zhibu.engine.model import (
 from zhibu.engine.numbers import fmt, mean, round2, trimmed_mean
 from zhibu.engine.sheets import (
     InputError,
+    Problem,
     RaterSheet,
     check_sheet,
     merge_rows,
     sheet_value,
     where,
+    where_zh,
 )
 from zhibu.engine.summary import IndicatorScore, indicator_scores
 
@@ -222,7 +224,7 @@ def _sheets(definition: Definition, subjects: dict[str, Subject], scores) -> dic
     rows_of: dict[str, list[ScoreRow]] = defaultdict(list)
     for row in scores:
         rows_of[row.subject].append(row)
-    problems: list[str] = []
+    problems: list[Problem] = []
     sheets: dict[str, list] = {}
     for code, rows in rows_of.items():
         subject = subjects.get(code)
@@ -303,20 +305,34 @@ def _rows_of(entry) -> list:
     return entry.rows() if type(entry) is ScoreSeries else [entry]
 
 
-def _problems(definition: Definition, subject: Subject | None, track, sheets) -> list[str]:
-    problems: list[str] = []
+def _problems(definition: Definition, subject: Subject | None, track, sheets) -> list[Problem]:
+    problems: list[Problem] = []
     for sheet in sheets:
         source = track.source(sheet.source) if track is not None else None
         if source is not None:  # then there is a subject, with a track
             if type(sheet) is not ScoreRow or not 0 <= sheet.score <= source.scale:
                 problems += check_sheet(sheet, source, definition.rubric(source.rubric))
         elif subject is None:
-            problems.append(f"{where(sheet)}: no such subject in this cycle")
+            problems.append(
+                Problem(
+                    f"{where_zh(sheet)}:本周期没有这个评定对象",
+                    f"{where(sheet)}: no such subject in this cycle",
+                )
+            )
         else:
             problems.append(
-                f"{where(sheet)}: source {sheet.source!r} does not rate a {subject.kind}"
+                Problem(
+                    f"{where_zh(sheet)}:评分表“{_source_title(definition, sheet.source)}”"
+                    "不评定这类对象",
+                    f"{where(sheet)}: source {sheet.source!r} does not rate a {subject.kind}",
+                )
             )
     return problems
+
+
+def _source_title(definition: Definition, key: str) -> str:
+    """The title of a source of the scheme (its key when no track has it)."""
+    return next((s.title for t in definition.tracks for s in t.sources if s.key == key), key)
 
 
 def _rate(

@@ -8,10 +8,25 @@ from zhibu.engine.model import Deduction, Line, Rubric, ScoreRow, Source
 from zhibu.engine.numbers import fmt
 
 
-class InputError(ValueError):
-    """Input the engine refuses; ``problems`` name the subject and the row at fault."""
+class Problem(str):
+    """One thing wrong with the input, said in Chinese (the seeds' language): the string
+    itself, so problems join and print as they are. ``en`` is the same in English, kept
+    apart for a reader who chose English (as :class:`~zhibu.engine.model.Line` keeps it)."""
 
-    def __init__(self, problems: list[str]):
+    def __new__(cls, text: str, en: str | None = None):
+        self = super().__new__(cls, text)
+        self.en = en if en is not None else str(text)
+        return self
+
+    def __reduce__(self):  # pickled with its English (a job's result keeps its problems)
+        return (Problem, (str(self), self.en))
+
+
+class InputError(ValueError):
+    """Input the engine refuses; ``problems`` (each a :class:`Problem`) name the subject
+    and the row at fault."""
+
+    def __init__(self, problems: list[Problem]):
         super().__init__("; ".join(problems))
         self.problems = problems
 
@@ -72,53 +87,104 @@ def _add(sheet: RaterSheet, row: ScoreRow) -> None:
     sheet.refs.append(row.ref)
 
 
-def check_sheet(sheet: RaterSheet | ScoreRow, source: Source, rubric: Rubric | None) -> list[str]:
-    """What is wrong with a sheet: every problem names the subject and the row."""
+def check_sheet(
+    sheet: RaterSheet | ScoreRow, source: Source, rubric: Rubric | None
+) -> list[Problem]:
+    """What is wrong with a sheet: every problem names the subject, the row and the
+    indicator, in Chinese, with its English apart (:class:`Problem`)."""
     if sheet.plain and 0 <= sheet.score <= source.scale:
         return []
     problems = []
     if sheet.score is not None and not 0 <= sheet.score <= source.scale:
+        score, scale = fmt(sheet.score), fmt(source.scale)
         problems.append(
-            f"{where(sheet)}: score {fmt(sheet.score)} is outside 0–{fmt(source.scale)}"
+            Problem(
+                f"{where_zh(sheet)}:得分 {score} 不在 0–{scale} 分之间",
+                f"{where(sheet)}: score {score} is outside 0–{scale}",
+            )
         )
     if (sheet.items or sheet.deductions) and rubric is None:
-        problems.append(f"{where(sheet)}: source {source.key} takes a total score, not items")
+        problems.append(
+            Problem(
+                f"{where_zh(sheet)}:“{source.title}”只填总分,不按条目打分或扣分",
+                f"{where(sheet)}: source {source.key} takes a total score, not items",
+            )
+        )
         return problems
     for code, points in (sheet.items or {}).items():
         indicator = rubric.indicator(code) if rubric else None
         if indicator is None:
-            problems.append(f"{where(sheet)}: unknown indicator {code!r}")
-        elif not 0 <= points <= indicator.max_points:
             problems.append(
-                f"{where(sheet)}: {code} is worth at most {fmt(indicator.max_points)}, "
-                f"got {fmt(points)}"
+                Problem(
+                    f"{where_zh(sheet)}:评分细则中没有条目 {code}",
+                    f"{where(sheet)}: unknown indicator {code!r}",
+                )
+            )
+        elif not 0 <= points <= indicator.max_points:
+            most, got = fmt(indicator.max_points), fmt(points)
+            problems.append(
+                Problem(
+                    f"{where_zh(sheet)}:条目 {code} 满分 {most} 分,填了 {got} 分",
+                    f"{where(sheet)}: {code} is worth at most {most}, got {got}",
+                )
             )
     taken: dict[str, float] = {}
     for deduction, ref in sheet.deductions:
-        at = f"{sheet.subject}" + (f" ({ref})" if ref else "")
-        indicator = rubric.indicator(deduction.item) if rubric else None
+        item = deduction.item
+        indicator = rubric.indicator(item) if rubric else None
         if indicator is None:
-            problems.append(f"{at}: unknown indicator {deduction.item!r}")
+            problems.append(
+                Problem(
+                    f"{_at(sheet, ref, True)}:扣分的条目 {item} 不在评分细则中",
+                    f"{_at(sheet, ref)}: unknown indicator {item!r}",
+                )
+            )
             continue
         if not (deduction.reason or "").strip():
             problems.append(
-                f"{at}: the deduction from {deduction.item} has no reason (扣分须注明原因)"
+                Problem(
+                    f"{_at(sheet, ref, True)}:扣分项 {item} 未注明扣分原因",
+                    f"{_at(sheet, ref)}: the deduction from {item} has no reason",
+                )
             )
         if deduction.points <= 0:
-            problems.append(f"{at}: a deduction from {deduction.item} must be positive")
-        taken[deduction.item] = taken.get(deduction.item, 0) + deduction.points
-        if taken[deduction.item] > indicator.max_points + 1e-9:
             problems.append(
-                f"{at}: deductions from {deduction.item} ({fmt(taken[deduction.item])})"
-                f" exceed its {fmt(indicator.max_points)} points"
+                Problem(
+                    f"{_at(sheet, ref, True)}:扣分项 {item} 的扣分须大于 0,"
+                    f"填了 {fmt(deduction.points)}",
+                    f"{_at(sheet, ref)}: a deduction from {item} must be positive",
+                )
+            )
+        taken[item] = taken.get(item, 0) + deduction.points
+        if taken[item] > indicator.max_points + 1e-9:
+            total, most = fmt(taken[item]), fmt(indicator.max_points)
+            problems.append(
+                Problem(
+                    f"{_at(sheet, ref, True)}:{item} 的扣分合计 {total} 分,超过该项满分 {most} 分",
+                    f"{_at(sheet, ref)}: deductions from {item} ({total}) exceed its {most} points",
+                )
             )
     return problems
+
+
+def _at(sheet: RaterSheet | ScoreRow, ref: str, chinese: bool = False) -> str:
+    """The subject and the one row of a deduction, for a message."""
+    if not ref:
+        return sheet.subject
+    return f"{sheet.subject}({ref})" if chinese else f"{sheet.subject} ({ref})"
 
 
 def where(sheet: RaterSheet | ScoreRow) -> str:
     """The subject and the rows of a sheet, for a message: "M001 (row 7, row 9)"."""
     refs = ", ".join(r for r in sheet.refs if r)
     return f"{sheet.subject} ({refs})" if refs else sheet.subject
+
+
+def where_zh(sheet: RaterSheet | ScoreRow) -> str:
+    """:func:`where` for a Chinese message: "M001(第 7 行、第 9 行)" (the rows as the
+    caller named them)."""
+    refs = "、".join(r for r in sheet.refs if r)
+    return f"{sheet.subject}({refs})" if refs else sheet.subject
 
 
 def sheet_value(

@@ -27,7 +27,7 @@ from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.evaluations import inputs, stale
 from zhibu.evaluations.cycles import ensure_open
-from zhibu.i18n import _
+from zhibu.i18n import _, in_language
 from zhibu.models import Cycle, EvaluationResult, ResultSet, SchemeVersion
 from zhibu.reports import names
 from zhibu.tenancy.scope import current_scope
@@ -210,7 +210,7 @@ def _recompute(cycle: Cycle, progress: Progress) -> ResultSet:
     except engine.InputError as exc:
         raise InputRefused(
             _("有 %(n)s 处录入不符合评定方案,未能计算结果。", n=len(exc.problems)),
-            errors=exc.problems,
+            errors=[in_language(p) for p in exc.problems],
         ) from None
     return _store(cycle, version, digest, results, loaded, progress)
 

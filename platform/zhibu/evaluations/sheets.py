@@ -19,7 +19,7 @@ from zhibu.errors import Conflict, NotFound, ServiceError
 from zhibu.evaluations import phases, stale
 from zhibu.evaluations.compute import definition_for
 from zhibu.evaluations.cycles import ensure_open
-from zhibu.i18n import _
+from zhibu.i18n import _, in_language
 from zhibu.models import Cycle, Member, OrgUnit, ScoreItem, ScoreSheet
 from zhibu.tenancy.scope import current_scope
 
@@ -105,7 +105,8 @@ def check(
     )
     problems = check_sheet(sheet, source, definition.rubric(source.rubric))
     if problems:
-        raise ServiceError(problems[0], errors={"sheet": problems})
+        said = [in_language(p) for p in problems]
+        raise ServiceError(said[0], errors={"sheet": said})
     return source
 
 
