@@ -413,13 +413,15 @@ def sees_personal_data(access: TenantAccess) -> bool:
     return allows(access, "personal_data")
 
 
-def may_read_report(access: TenantAccess, personal: bool, phase: str) -> bool:
+def may_read_report(access: TenantAccess, personal: bool, phase: str, results: bool) -> bool:
     """A report (built now or stored) that shows members' personal data only for whoever
-    may see it: never an overseer (issue 23); and for an overseer only once the cycle's
-    results are published, as its results (:func:`sees_results`). ``personal``: the
-    report's builder says so, or a stored file was found to name a member when it was
-    made."""
-    return (sees_personal_data(access) or not personal) and sees_results(access, phase)
+    may see it: never an overseer (issue 23); one that shows results, for an overseer
+    only once the cycle's results are published, as its results (:func:`sees_results`).
+    ``personal``: the report's builder says so, or a stored file was found to name a
+    member when it was made; ``results``: the builder's word (the 整改台账 shows none)."""
+    if results and not sees_results(access, phase):
+        return False
+    return sees_personal_data(access) or not personal
 
 
 # --- evidence ----------------------------------------------------------------------------

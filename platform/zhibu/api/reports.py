@@ -113,7 +113,8 @@ class Report(MethodView):
         """One report, built now; reports with personal data are not for overseers."""
         access = authorize(tenant_id, "whole_tree")
         cycle = get_cycle(tenant_id, cycle_id)
-        if not policy.may_read_report(access, service.builder(cycle, key).personal, cycle.phase):
+        made = service.builder(cycle, key)
+        if not policy.may_read_report(access, made.personal, cycle.phase, made.results):
             abort(403, message=refusal(access, cycle))
         personal = policy.sees_personal_data(access)
         # the tenant's staff print every file; an overseer the kinds the scheme shares
@@ -142,9 +143,11 @@ class StoredReports(MethodView):
         reports for overseers, and for them only once the results are published."""
         access = authorize(tenant_id, "whole_tree")
         cycle = get_cycle(tenant_id, cycle_id)
-        if not policy.sees_results(access, cycle.phase):  # an overseer, before publication
-            return []
-        return store.stored(cycle, personal=policy.sees_personal_data(access))
+        return store.stored(
+            cycle,
+            personal=policy.sees_personal_data(access),
+            results=policy.sees_results(access, cycle.phase),
+        )
 
 
 @blp.route(f"{CYCLE}/files/<uuid:file_id>")
@@ -155,7 +158,8 @@ class StoredReport(MethodView):
         access = authorize(tenant_id, "whole_tree")
         cycle = get_cycle(tenant_id, cycle_id)
         found = store.stored_file(cycle, file_id)
-        if not policy.may_read_report(access, store.is_personal(cycle, found), cycle.phase):
+        personal, results = store.is_personal(cycle, found), store.shows_results(cycle, found)
+        if not policy.may_read_report(access, personal, cycle.phase, results):
             abort(403, message=refusal(access, cycle))
         name = f"{found.title}-{cycle.label}"
         return send(found.content, found.fmt, name, f"report-{cycle.label}")

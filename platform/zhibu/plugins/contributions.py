@@ -89,6 +89,9 @@ class ReportBuilder:
         overseers.
     :param replaces: keys of reports this one stands in for in its schemes' cycles (a
         scheme's own 公示 replaces the core's ``core.publicity``).
+    :param results: shows subjects' results (scores, levels, ranks): an overseer reads it
+        only once the cycle's results are published. ``False`` for records an overseer
+        follows while the cycle runs (the 整改台账).
     """
 
     key: str
@@ -97,6 +100,7 @@ class ReportBuilder:
     schemes: tuple[str, ...] = ()
     personal: bool = False
     replaces: tuple[str, ...] = ()
+    results: bool = True
 
 
 @dataclass(frozen=True)

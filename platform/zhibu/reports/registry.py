@@ -11,7 +11,7 @@ CORE_REPORTS = (
     ReportBuilder("core.stars", "星级分布统计表", core.stars),
     ReportBuilder("core.publicity", "评定结果公示", core.publicity),
     ReportBuilder("core.score_sheet", "考评计分表", deductions.score_sheet),
-    ReportBuilder("core.ledger", "整改台账", deductions.ledger),
+    ReportBuilder("core.ledger", "整改台账", deductions.ledger, results=False),
     ReportBuilder("core.notice", "整改通知单", deductions.notice),
     ReportBuilder("core.progress", "目标完成进度表", core.progress),
     ReportBuilder("core.weakness", "指标失分分析表", weakness.weakness),

@@ -128,9 +128,10 @@ def _file(cycle: Cycle, found, fmt: str, content: bytes, current, personal: bool
     }
 
 
-def stored(cycle: Cycle, personal: bool = True) -> list[Any]:
+def stored(cycle: Cycle, personal: bool = True, results: bool = True) -> list[Any]:
     """The cycle's stored files (without their content), by key and format; without
-    ``personal``, those with members' personal data are left out (:func:`is_personal`)."""
+    ``personal``, those with members' personal data are left out (:func:`is_personal`);
+    without ``results``, those showing results (:func:`shows_results`)."""
     query = select(*LISTED).where(
         ReportFile.tenant_id == cycle.tenant_id, ReportFile.cycle_id == cycle.id
     )
@@ -138,11 +139,23 @@ def stored(cycle: Cycle, personal: bool = True) -> list[Any]:
         query = query.where(
             ReportFile.personal.is_(False), ReportFile.key.not_in(_personal_keys(cycle))
         )
+    if not results:
+        query = query.where(ReportFile.key.in_(_keys_without_results(cycle)))
     return db.session.execute(query.order_by(ReportFile.key, ReportFile.fmt)).all()
 
 
 def _personal_keys(cycle: Cycle) -> list[str]:
     return [key for key, b in service.builders_for(cycle).items() if b.personal]
+
+
+def _keys_without_results(cycle: Cycle) -> list[str]:
+    return [key for key, b in service.builders_for(cycle).items() if not b.results]
+
+
+def shows_results(cycle: Cycle, found) -> bool:
+    """A stored file shows results unless its builder says it shows none (a file whose
+    builder is gone counts as showing them)."""
+    return found.key not in _keys_without_results(cycle)
 
 
 def is_personal(cycle: Cycle, found) -> bool:

@@ -159,13 +159,14 @@ def reports(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
     cycle = cycle_or_404(tenant_id, cycle_id)
     personal = g.access.personal_data
     builders = sorted(report_service.builders_for(cycle).values(), key=lambda b: b.key)
-    if not g.access.sees_results(cycle.phase):  # an overseer, before publication
-        return render_template("results/reports.html", cycle=cycle, builders=[], stored=[])
+    results = g.access.sees_results(cycle.phase)  # not an overseer before publication
     return render_template(
         "results/reports.html",
         cycle=cycle,
-        builders=[b for b in builders if personal or not b.personal],
-        stored=store.stored(cycle, personal=personal),
+        builders=[
+            b for b in builders if (personal or not b.personal) and (results or not b.results)
+        ],
+        stored=store.stored(cycle, personal=personal, results=results),
     )
 
 
