@@ -216,7 +216,7 @@ def test_two_sends_at_once_save_one_sheet(app, world, seeded):  # noqa: F811
 
 
 def test_a_deductions_photo_shows_beside_it_in_the_explanation(app, assessor, world, seeded):  # noqa: F811
-    from test_web_pages import result_id
+    from test_web_pages import publish, result_id
 
     from zhibu.evaluations import compute
 
@@ -236,6 +236,7 @@ def test_a_deductions_photo_shows_beside_it_in_the_explanation(app, assessor, wo
     row = next(r for r in rows if "台账缺页" in r and "assessor_a" in r)
     assert f"/evidence/{sent.json['id']}/thumb" in row
     assessor.post("/logout", data={"csrf_token": assessor.environ_base["HTTP_X_CSRFTOKEN"]})
+    publish(app, world, seeded["A"])  # an overseer reads results once published
     login(assessor, "overseer_c")
     page = assessor.get(url)
     assert "佐证材料 1 份" in page.text and "/thumb" not in page.text

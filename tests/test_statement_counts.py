@@ -9,7 +9,7 @@ count that grows with the data."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from reports_world import enable
@@ -255,7 +255,8 @@ def test_a_write_sends_the_scope_it_may_write_before_writing(app, client, world,
     token = token_of(client.get(f"/t/{t}/ledger/new"))
     with app.app_context():
         counter = Statements(db.engine)
-    form = {"org_id": world.id("A-ZZ1"), "issue": "台账缺页", "deadline": "2021-03-01"}
+    deadline = (date.today() + timedelta(days=30)).isoformat()  # a past one is refused
+    form = {"org_id": world.id("A-ZZ1"), "issue": "台账缺页", "deadline": deadline}
     answer, sent = counter.of(
         lambda: client.post(
             f"/t/{t}/ledger/new",
