@@ -20,10 +20,8 @@ import tempfile
 import time
 import uuid
 
-import boto3
-
 from zhibu.evidence import storage
-from zhibu.testing import require_s3
+from zhibu.testing.servers import require_s3, s3_client
 
 PHOTO, THUMB = 200 * 1024, 20 * 1024
 
@@ -66,13 +64,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
     server = require_s3()
-    client = boto3.session.Session().client(
-        "s3",
-        endpoint_url=server["url"],
-        aws_access_key_id=server["access_key"],
-        aws_secret_access_key=server["secret_key"],
-        region_name="us-east-1",
-    )
+    client = s3_client(server)
     bucket = f"zhibu-bench-{uuid.uuid4().hex[:12]}"
     client.create_bucket(Bucket=bucket)
     try:

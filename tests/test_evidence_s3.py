@@ -15,7 +15,6 @@ import re
 import uuid
 from pathlib import Path
 
-import boto3
 import pytest
 from PIL import Image
 from sqlalchemy import select
@@ -28,7 +27,7 @@ from zhibu.db import db
 from zhibu.evidence import checks, service, storage
 from zhibu.models import EvidenceFile, RectificationItem
 from zhibu.tenancy import system_scope, use_scope
-from zhibu.testing import require_s3
+from zhibu.testing.servers import require_s3, s3_client
 
 
 @pytest.fixture(scope="session")
@@ -36,13 +35,7 @@ def s3():
     """The test server's settings and a bucket of this run's own, emptied and removed
     after it."""
     found = require_s3()
-    client = boto3.session.Session().client(
-        "s3",
-        endpoint_url=found["url"],
-        aws_access_key_id=found["access_key"],
-        aws_secret_access_key=found["secret_key"],
-        region_name="us-east-1",
-    )
+    client = s3_client(found)
     bucket = f"zhibu-test-{uuid.uuid4().hex[:12]}"
     client.create_bucket(Bucket=bucket)
     yield {**found, "bucket": bucket, "client": client}

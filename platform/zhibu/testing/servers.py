@@ -96,23 +96,31 @@ def s3_settings() -> dict[str, str]:
 def require_s3() -> dict[str, str]:
     """The test object store's settings, or skip (fail under CI) when it does not answer
     with them (a listing of the buckets, signed with the keys)."""
-    import boto3
     from botocore.config import Config
 
     found = s3_settings()
-    client = boto3.session.Session().client(
-        "s3",
-        endpoint_url=found["url"],
-        aws_access_key_id=found["access_key"],
-        aws_secret_access_key=found["secret_key"],
-        region_name="us-east-1",
-        config=Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 1}),
+    client = s3_client(
+        found, config=Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 1})
     )
     try:
         client.list_buckets()
     except Exception as exc:
         _unreachable("The S3-compatible server (scripts/s3-test-server)", found["url"], exc)
     return found
+
+
+def s3_client(found: dict[str, str], **options):
+    """A boto3 client of the test object store, from :func:`require_s3`'s settings."""
+    import boto3
+
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=found["url"],
+        aws_access_key_id=found["access_key"],
+        aws_secret_access_key=found["secret_key"],
+        region_name="us-east-1",
+        **options,
+    )
 
 
 APP_ROLE = "zhibu_test_app"
