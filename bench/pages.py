@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/pages.py [--branches 2000] [--per-branch 30] [--runs 5]
         [--clients 20] [--seconds 20] [--workers 4] [--slow 5] [--no-load] [--no-routes]
+        [--only REGEX] [--keep NAME]
 
 Builds the city-sized tenant of ``bench/recompute_cycle.py`` (its builder: 2,000 branches,
 60,000 members, ≈780,000 score rows) on a throwaway PostgreSQL database owned by a role
@@ -19,6 +20,11 @@ results), adds a tenant administrator, then:
     doing one SELECT through Flask-SQLAlchemy, served by the same workers; prints req/s,
     p50, p95, p99 and the throughput's ratio to the bare endpoint's.
 
+``--only`` times the routes whose rule matches a regular expression. ``--keep NAME`` keeps
+the built city in the database ``zhibu_bench_NAME`` (files and ids in
+``$TMPDIR/zhibu-bench-NAME``) and uses it again on the next run with the same name,
+migrated to the code's head first: building the full city takes minutes.
+
 On a shared machine of 2 CPUs use a smaller city (``--branches 500``): the figures say
 which size they are for. A CPU reference (a Python loop, best of three) is printed at
 start and end; compare runs through it, or through the ratios taken in one run.
@@ -27,7 +33,9 @@ start and end; compare runs through it, or through the ratios taken in one run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
+import json
 import os
 import re
 import signal
@@ -197,7 +205,7 @@ def _build(rule, values: dict) -> str:
     return url
 
 
-def time_routes(app, data: dict, runs: int, slow: float) -> None:
+def time_routes(app, data: dict, runs: int, slow: float, only: str | None = None) -> None:
     from flask.testing import FlaskClient
 
     client: FlaskClient = app.test_client()
@@ -211,6 +219,8 @@ def time_routes(app, data: dict, runs: int, slow: float) -> None:
     targets = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if "GET" not in rule.methods or rule.rule.startswith(SKIP):
+            continue
+        if only and not re.search(only, rule.rule):
             continue
         urls = fill(rule, ids, data["reports"])
         if not urls:
@@ -446,11 +456,62 @@ def under_load(data: dict, database_url: str, instance: str, args) -> None:
         server.stop()
 
 
+@contextlib.contextmanager
+def city_database(server: str, keep: str | None):
+    """(URL, instance folder, whether it existed): a throwaway database and folder, or the
+    kept ones named ``keep`` (created on first use, never dropped)."""
+    from zhibu.testing import temporary_postgres_database
+
+    if not keep:
+        with temporary_postgres_database(server) as url, tempfile.TemporaryDirectory() as folder:
+            yield url, folder, False
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from zhibu.testing.servers import APP_ROLE
+
+    name = f"zhibu_bench_{keep}"
+    folder = Path(tempfile.gettempdir()) / f"zhibu-bench-{keep}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.execute(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}
+        ).scalar():
+            connection.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
+        existed = (
+            connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            ).scalar()
+            and (folder / "ids.json").exists()
+        )
+        if not existed:  # new, or a build that did not finish
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}" OWNER {APP_ROLE}'))
+    admin.dispose()
+    folder.mkdir(exist_ok=True)
+    url = make_url(server).set(database=name, username=APP_ROLE, password=None)
+    yield url.render_as_string(hide_password=False), str(folder), bool(existed)
+
+
+def _save_ids(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, default=str))
+
+
+def _load_ids(path: Path) -> dict:
+    data = json.loads(path.read_text())
+    for key, value in data.items():
+        if key.endswith("_id"):
+            data[key] = uuid.UUID(value)
+    data["branches"] = [uuid.UUID(b) for b in data["branches"]]
+    return data
+
+
 def main() -> None:
     from flask_migrate import upgrade
     from sqlalchemy.engine import make_url
 
-    from zhibu.testing import require_postgres, temporary_postgres_database
+    from zhibu.testing import require_postgres
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--branches", type=int, default=2000)
@@ -462,13 +523,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--no-routes", action="store_true", help="skip (a)")
     parser.add_argument("--no-load", action="store_true", help="skip (b)")
+    parser.add_argument("--only", help="time only the routes matching this regular expression")
+    parser.add_argument("--keep", metavar="NAME", help="keep the city and use it again")
     args = parser.parse_args()
     server = require_postgres()
     print(recompute_cycle.cpu_reference())
     import zhibu
 
     print(f"code: {Path(zhibu.__file__).parent}")
-    with temporary_postgres_database(server) as url, tempfile.TemporaryDirectory() as folder:
+    with city_database(server, args.keep) as (url, folder, kept):
         admin_url = (
             make_url(url)
             .set(username=make_url(server).username)
@@ -477,9 +540,16 @@ def main() -> None:
         app = bench_app(url, folder)
         with app.app_context():
             upgrade(directory=str(BENCH.parent / "migrations"))
-        data = build(app, admin_url, args.branches, args.per_branch)
+        ids_file = Path(folder) / "ids.json"
+        if kept:
+            data = _load_ids(ids_file)
+            print(f"the city kept in {make_url(url).database} is used again")
+        else:
+            data = build(app, admin_url, args.branches, args.per_branch)
+            if args.keep:
+                _save_ids(ids_file, data)
         if not args.no_routes:
-            time_routes(app, data, args.runs, args.slow)
+            time_routes(app, data, args.runs, args.slow, args.only)
         with app.app_context():
             from zhibu.db import db
 
