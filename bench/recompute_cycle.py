@@ -271,6 +271,11 @@ def build(app, admin_url: str, branches: int, per_branch: int) -> tuple[uuid.UUI
                 ],
                 sheets(),
             )
+            # what the sheets' writers note as they write (zhibu.evaluations.entered)
+            raw.execute(
+                "INSERT INTO entered_subjects (tenant_id, cycle_id, subject_id)"
+                " SELECT DISTINCT tenant_id, cycle_id, subject_id FROM score_sheets"
+            )
             raw.commit()
             raw.autocommit = True  # statistics, as autovacuum keeps them in production
             raw.execute("ANALYZE")

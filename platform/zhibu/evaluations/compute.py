@@ -244,6 +244,7 @@ def _store(cycle, version, digest, results, loaded, progress=_no_progress) -> Re
         .execution_options(synchronize_session=False)
     )
     result_set.current = True
+    result_set.levels = count_levels(result_set)
     db.session.commit()
     return result_set
 
@@ -458,19 +459,28 @@ def store_history(cycle: Cycle, entries: list[dict[str, Any]]) -> ResultSet:
             }
         )
     db.session.execute(insert(EvaluationResult), rows)
+    result_set.levels = count_levels(result_set)
     cycle.phase = "final"
     db.session.commit()
     return result_set
 
 
 def level_groups(cycle: Cycle, result_set: ResultSet | None = None) -> list[dict[str, Any]]:
-    """The current results (or ``result_set``'s) counted by the database: one row per
-    track, kind, subject kind, rated, stars, grade and set of titles, with its ``count``.
-    A few dozen rows whatever the cycle's size; only the distinct title lists are decoded.
-    """
+    """The current results (or ``result_set``'s) counted by level: one row per track,
+    kind, subject kind, rated, stars, grade and set of titles, with its ``count``. Read
+    from the set, which keeps them from when its results were written
+    (:func:`count_levels`); counted again only for a set written without them."""
     current = current_set(cycle) if result_set is None else result_set
     if current is None:
         return []
+    if current.levels is not None:
+        return current.levels
+    return count_levels(current)
+
+
+def count_levels(result_set: ResultSet) -> list[dict[str, Any]]:
+    """The set's results counted by the database (see :func:`level_groups`): a few dozen
+    rows whatever the cycle's size; only the distinct title lists are decoded."""
     titles = cast(EvaluationResult.titles, Text)
     columns = (
         EvaluationResult.track,
@@ -484,8 +494,8 @@ def level_groups(cycle: Cycle, result_set: ResultSet | None = None) -> list[dict
     rows = db.session.execute(
         select(*columns, func.count())
         .where(
-            EvaluationResult.tenant_id == cycle.tenant_id,
-            EvaluationResult.result_set_id == current.id,
+            EvaluationResult.tenant_id == result_set.tenant_id,
+            EvaluationResult.result_set_id == result_set.id,
         )
         .group_by(*columns)
     )

@@ -16,7 +16,7 @@ from zhibu.audit import record, record_many
 from zhibu.db import db
 from zhibu.engine.sheets import RaterSheet, check_sheet
 from zhibu.errors import Conflict, NotFound, ServiceError
-from zhibu.evaluations import phases, stale
+from zhibu.evaluations import entered, phases, stale
 from zhibu.evaluations.compute import definition_for
 from zhibu.evaluations.cycles import ensure_open
 from zhibu.i18n import _, in_language
@@ -202,6 +202,8 @@ def save_sheet(cycle: Cycle, data: SheetInput, *, version: int | None = None) ->
             ),
             field="version",
         )
+    if sheet.version == 0:  # this save wrote the row
+        entered.note(cycle, [data.subject_id])
     old = items_of(sheet)
     sheet.subject_kind = data.subject_kind
     sheet.score = data.score
@@ -415,6 +417,7 @@ def save_many(cycle: Cycle, inputs: list[SheetInput]) -> int:
         items += _item_values(sheet_id, cycle.tenant_id, data)
     _insert_many(ScoreSheet, sheets)
     _insert_many(ScoreItem, items)
+    entered.note(cycle, {data.subject_id for data in inputs})
     record(
         db.session,
         action="save_many",

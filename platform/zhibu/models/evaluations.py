@@ -169,6 +169,18 @@ class InputChange(TenantScoped, db.Model):
     changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
+class EnteredSubject(TenantScoped, db.Model):
+    """A subject with at least one score sheet in a cycle, noted by the sheet's writer
+    (:mod:`zhibu.evaluations.entered`): the 工作台 counts these, not the sheets."""
+
+    __tablename__ = "entered_subjects"
+    __table_args__ = (tenant_fk("cycle_id", "cycles", ondelete="CASCADE"),)
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    cycle_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    subject_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+
+
 class ResultSet(TenantOwned, db.Model):
     """One computation of a cycle. The current set is switched in at the end of a
     recompute, so a failed or killed one leaves the previous results whole."""
@@ -195,6 +207,9 @@ class ResultSet(TenantOwned, db.Model):
     subjects: Mapped[int] = mapped_column(default=0)
     computed_at: Mapped[datetime] = mapped_column(server_default=func.now())
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))  # who recomputed
+    # its results counted by level (zhibu.evaluations.compute.count_levels), written with
+    # them: a set's results never change, and the 工作台 reads this, not sixty thousand rows
+    levels: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
 class EvaluationResult(TenantOwned, db.Model):

@@ -195,6 +195,19 @@ def protect(op, *tables: str) -> None:
         op.execute(protect_sql(table))
 
 
+def see_all_tenants(op, key: str | None) -> None:
+    """For a migration that reads or writes rows: every tenant's rows for the rest of its
+    transaction (the policies apply to the tables' owner too). ``key`` is the app's
+    all-tenant key; a database still without the keyed switch has no rows to hide."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    from sqlalchemy import text
+
+    op.get_bind().execute(
+        text("SELECT set_config('zhibu.all_tenants', :key, true)"), {"key": key or ""}
+    )
+
+
 def keyed(connection) -> bool:
     """The database has the keyed switch of 0010 (not downgraded below it)."""
     from sqlalchemy import text

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from zhibu import plugins
-from zhibu.evaluations import compute, cycles, phases, publication
+from zhibu.evaluations import compute, cycles, entered, phases, publication
 from zhibu.jobs import enqueue, job_for
 from zhibu.jobs.names import kind_name, step_name
 from zhibu.models import PHASES
@@ -40,7 +40,7 @@ def dashboard(tenant_id: uuid.UUID):
         summary=summary,
         titles=titles,
         chart=star_chart(summary, titles, _("星级分布")),
-        entered=queries.entered_subjects(cycle),
+        entered=entered.count(cycle),
         expected=queries.rated_subjects(cycle, kinds),
         overdue=queries.ledger_count(g.access, overdue_on=date.today()),
         deadline=cycle.deadlines.get(cycle.phase),

@@ -70,19 +70,6 @@ def members_in_reach(access: TenantAccess, org_ids: list[uuid.UUID] | None = Non
     return list(db.session.scalars(query.order_by(Member.org_id, Member.archive_code)))
 
 
-def entered_subjects(cycle: Cycle) -> int:
-    """How many subjects have at least one score sheet in the cycle: the distinct subjects
-    read in order from the sheets' unique key (tenant, cycle, subject, …), which a
-    ``count(DISTINCT …)`` would sort again."""
-    subjects = (
-        select(ScoreSheet.subject_id)
-        .where(ScoreSheet.tenant_id == cycle.tenant_id, ScoreSheet.cycle_id == cycle.id)
-        .distinct()
-        .subquery()
-    )
-    return db.session.scalar(select(func.count()).select_from(subjects))
-
-
 def rated_subjects(cycle: Cycle, kinds: set[str]) -> int:
     """How many active units of ``kinds`` (plus active members, if "member" is one) the
     cycle rates: what the score entry is measured against."""

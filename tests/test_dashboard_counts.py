@@ -1,0 +1,148 @@
+"""Issue 19: the 工作台's figures are kept as the data is written, not counted over a city's
+sheets and results at each view.
+
+- The subjects with a score sheet ("entered") are noted by every writer of sheets in its
+  own transaction (``zhibu.evaluations.entered``): two first saves of one subject at once
+  leave one note (PostgreSQL, each save in a thread and connection of its own, released
+  together), a refused save none.
+- A result set keeps its results counted by level (``ResultSet.levels``), written with the
+  results: the summary read from it is the summary of the rows.
+- Migration 0018 fills both for the data already stored.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import func, select, update
+from test_sheet_race import at_once, body, slowed, tiny  # noqa: F401  (fixture)
+from test_web_pages import login, seed_results
+
+from zhibu.db import db
+from zhibu.evaluations import compute, cycles, entered
+from zhibu.models import EnteredSubject, EvaluationResult, ResultSet, ScoreSheet
+from zhibu.tenancy import system_scope, use_scope
+
+on_postgres = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+
+def noted(app) -> set:
+    with app.app_context(), use_scope(system_scope()):
+        return set(db.session.execute(select(EnteredSubject.cycle_id, EnteredSubject.subject_id)))
+
+
+def with_sheets(app) -> set:
+    with app.app_context(), use_scope(system_scope()):
+        return set(
+            db.session.execute(select(ScoreSheet.cycle_id, ScoreSheet.subject_id).distinct())
+        )
+
+
+def test_every_writer_notes_the_subjects_it_enters(app, world, tiny, client):  # noqa: F811
+    with app.app_context():
+        seed_results(world)  # sheets written in batches (save_many)
+    headers = world.headers["assessor_a"]
+    saved = client.post(f"{tiny}/sheets", json=body(world, ("A1", 4, "缺")), headers=headers)
+    assert saved.status_code == 201  # one sheet (save_sheet)
+    assert noted(app) == with_sheets(app)
+    assert len(noted(app)) == 7  # six subjects in 2021 in A and B, A-Z01 in the tiny cycle
+
+
+def test_a_refused_save_notes_nothing(app, world, tiny, client):  # noqa: F811
+    headers = world.headers["assessor_a"]
+    refused = client.post(
+        f"{tiny}/sheets", json=body(world, ("A1", 4, "缺"), version=3), headers=headers
+    )
+    assert refused.status_code == 409
+    assert noted(app) == set() == with_sheets(app)
+
+
+@on_postgres
+def test_first_saves_of_one_subject_at_once_note_it_once(app, world, tiny, monkeypatch):  # noqa: F811
+    slowed(monkeypatch)
+    headers = world.headers["assessor_a"]
+    sheet = body(world, ("A1", 4, "缺"))
+    panel = {k: v for k, v in sheet.items() if k != "deductions"} | {
+        "source": "panel",
+        "score": 88,
+    }
+    answers = at_once(
+        app,
+        [lambda c, b=b: c.post(f"{tiny}/sheets", json=b, headers=headers) for b in (sheet, panel)],
+    )
+    assert [a.status_code for a in answers] == [201, 201], [a.json for a in answers]
+    [(_cycle, subject_id)] = noted(app)
+    assert subject_id == world.ids["A-Z01"] and len(with_sheets(app)) == 1
+
+
+def test_the_dashboard_shows_the_subjects_entered(app, world, client):
+    with app.app_context():
+        seed_results(world)
+    login(client, "admin_a")
+    page = client.get(f"/t/{world.id('A')}/dashboard")
+    shown = re.search(r'<p class="big">(\d+) / (\d+)</p>', page.text)
+    assert shown and shown.group(1) == "4"  # A-Z01, A-Z02, A-M1, A-M2 of 2021
+
+
+def stored_and_counted(app, world, cycle_id) -> tuple[list, list, dict, dict]:
+    with app.app_context(), use_scope(system_scope()):
+        cycle = cycles.get_cycle(world.ids["A"], cycle_id)
+        result_set = compute.current_set(cycle)
+        rows = db.session.scalars(
+            select(EvaluationResult).where(EvaluationResult.result_set_id == result_set.id)
+        ).all()
+        return (
+            result_set.levels,
+            compute.count_levels(result_set),
+            compute.summary(cycle),
+            compute.summary(cycle, results=rows),
+        )
+
+
+def summary_total(summary: dict) -> int:
+    return sum(t["rated"] + t["not_rated"] for t in summary["tracks"].values())
+
+
+def key(groups: list) -> list:
+    return sorted(groups, key=repr)
+
+
+def test_a_result_set_keeps_its_results_counted_by_level(app, world):
+    with app.app_context():
+        cycle_id = seed_results(world)["A"]
+    levels, counted, summary, of_rows = stored_and_counted(app, world, cycle_id)
+    assert levels is not None and key(levels) == key(counted)
+    assert sum(g["count"] for g in levels) == summary_total(of_rows) > 0
+    assert summary == of_rows
+
+
+def test_a_set_written_without_its_counts_is_counted(app, world):
+    with app.app_context():
+        cycle_id = seed_results(world)["A"]
+        with use_scope(system_scope()):
+            db.session.execute(update(ResultSet).values(levels=None))
+            db.session.commit()
+    levels, counted, summary, of_rows = stored_and_counted(app, world, cycle_id)
+    assert levels is None and summary == of_rows and counted
+
+
+@on_postgres
+def test_migration_0018_fills_the_notes_and_the_counts_of_stored_data(app, world):
+    with app.app_context():
+        cycle_id = seed_results(world)["A"]
+        with use_scope(system_scope()):
+            expected_levels = key(compute.level_groups(cycles.get_cycle(world.ids["A"], cycle_id)))
+        db.session.remove()
+        db.engine.dispose()
+        downgrade(revision="0017")
+        upgrade(revision="0018")
+        db.engine.dispose()
+    assert noted(app) == with_sheets(app) and len(noted(app)) == 6
+    with app.app_context(), use_scope(system_scope()):
+        result_set = compute.current_set(cycles.get_cycle(world.ids["A"], cycle_id))
+        assert key(result_set.levels) == expected_levels
+        sets = db.session.scalar(select(func.count()).where(ResultSet.levels.is_(None)))
+        assert sets == 0
+        assert entered.count(cycles.get_cycle(world.ids["A"], cycle_id)) == 4
