@@ -388,3 +388,60 @@ def test_the_pages_publish_only_after_the_confirmation(app, client, world):
     assert "确认重新发布公示名单" in again.text  # drawn again, as it now stands
     with app.app_context(), use_scope(system_scope()):
         assert db.session.scalar(select(func.count()).select_from(Publication)) == 1
+
+
+def test_the_preview_lists_the_first_of_many_and_counts_them_all(
+    app, client, world, monkeypatch
+):
+    """Issue 19: the preview reads no whole cycle; it lists the first of the subjects
+    without a level and of the differences, and counts them all. The differences the
+    database picks out are exactly those of the whole lists."""
+    cycle_id = scored(app, world)
+    url, admin = base(world, cycle_id), world.headers["admin_a"]
+    assert confirm(client, world, cycle_id).status_code == 201
+    rescore(app, world, cycle_id, "A-Z02", 60)
+    rescore(app, world, cycle_id, "A-Z01", 90)
+    with app.app_context(), use_scope(system_scope()):
+        cycle = cycles.get_cycle(world.ids["A"], uuid.UUID(cycle_id))
+        whole = publication.differences(
+            publication._entry_rows(publication.latest(cycle)),
+            publication._results(compute.current_set(cycle)),
+        )
+    assert [c["code"] for c in whole] == ["A-Z01", "A-Z02"]
+    monkeypatch.setattr(publication, "SHOWN", 1)
+    preview = client.get(f"{url}/publications/preview", headers=admin).json
+    assert preview["changes_total"] == 2 and len(preview["changes"]) == 1
+    shown = preview["changes"][0]
+    assert shown["code"] == "A-Z01" and shown["name"] == "机电系第一党支部"
+    assert {k: shown[k] for k in ("change", "from", "to")} == {
+        k: whole[0][k] for k in ("change", "from", "to")
+    }
+    login(client, "admin_a")
+    page = client.get(f"/t/{world.id('A')}/cycles/{cycle_id}/publish")
+    assert "共 2 处变化,下面列出前 1 处" in page.text
+
+
+def test_the_preview_counts_every_subject_without_a_level(app, client, world, monkeypatch):
+    with app.app_context(), use_scope(system_scope()):
+        tenant = db.session.get(Tenant, world.ids["A"])
+        cycle = cycles.open_cycle(tenant, "akesu_college", "2023")
+        sheets.save_many(cycle, _branch(world, "A-Z01", 80))  # no sheet for anyone else
+        compute.recompute(cycle)
+        cycle_id = str(cycle.id)
+    url, admin = base(world, cycle_id), world.headers["admin_a"]
+    whole = client.get(f"{url}/publications/preview", headers=admin).json
+    assert whole["missing_total"] == len(whole["missing"]) >= 2
+    monkeypatch.setattr(publication, "SHOWN", 1)
+    preview = client.get(f"{url}/publications/preview", headers=admin).json
+    assert preview["missing"] == whole["missing"][:1]
+    assert preview["missing_total"] == whole["missing_total"]
+    assert sum(t.get("missing", 0) for t in preview["counts"].values()) == whole["missing_total"]
+    login(client, "admin_a")
+    page = client.get(f"/t/{world.id('A')}/cycles/{cycle_id}/publish")
+    assert f"共 {whole['missing_total']} 个,下面列出前 1 个" in page.text
+    listed = client.get(
+        f"/t/{world.id('A')}/cycles/{cycle_id}/results", query_string={"level": "missing"}
+    )
+    assert "机电系第二党支部" in listed.text and "机电系第一党支部" not in listed.text
+    api = client.get(f"{url}/results", query_string={"level": "missing"}, headers=admin).json
+    assert len(api) == whole["missing_total"]

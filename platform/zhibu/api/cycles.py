@@ -162,7 +162,9 @@ class ResultFilterSchema(Schema):
     subject_kind = fields.String(validate=validate.OneOf(("org", "member")))
     track = fields.String()
     stars = fields.Integer(validate=validate.Range(min=0, max=2**31 - 1))  # a column integer
-    level = fields.String(metadata={"description": "stars (5 … 1) or a grade's key"})
+    level = fields.String(
+        metadata={"description": "stars (5 … 1), a grade's key, or missing (rated, no level)"}
+    )
     grade = fields.String()
     flag = fields.String(metadata={"description": "a flag's or an action's key"})
     unit = fields.UUID(metadata={"description": "a unit: its subtree and their members"})

@@ -151,9 +151,17 @@ class PreviewSchema(Schema):
     computed_at = UtcDateTime(allow_none=True)
     subjects = fields.Integer()
     counts = fields.Dict()
-    missing = fields.List(fields.Dict())
+    missing = fields.List(
+        fields.Dict(), metadata={"description": "the first 200 rated subjects without a level"}
+    )
+    missing_total = fields.Integer(metadata={"description": "how many have no level"})
     open_objections = fields.List(fields.Nested(ObjectionSchema))
-    changes = fields.List(fields.Dict())
+    changes = fields.List(
+        fields.Dict(), metadata={"description": "the first 200 differences from the newest"}
+    )
+    changes_total = fields.Integer(
+        metadata={"description": "how many differences (a publication keeps them all)"}
+    )
     publicity_days = fields.Integer()
     ends_on = fields.Date(allow_none=True)
     refusal = fields.String(allow_none=True)

@@ -21,6 +21,7 @@ from zhibu.models import Cycle, EvaluationResult, Member, OrgUnit, ResultSet
 from zhibu.orgs.service import subtree_query
 
 PAGE_SIZE = 50
+MISSING = "missing"  # the level filter of rated results without a level (评分不全)
 KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")  # a flag's or an action's key
 
 
@@ -28,7 +29,8 @@ KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")  # a flag's or an action's key
 class ResultFilter:
     """What the caller asked for; empty fields filter nothing.
 
-    :param level: ``"5"`` … ``"1"`` for stars, else a grade's key.
+    :param level: ``"5"`` … ``"1"`` for stars, :data:`MISSING` for a rated result without
+        a level (评分不全), else a grade's key.
     :param flag: a flag's or an action's key (``vetoed``, ``rectification_plan`` …).
     :param unit: a unit's id: its results, its subtree's and the subtree's members'.
     :param name: part of the subject's name or code.
@@ -76,7 +78,9 @@ def filtered(cycle: Cycle, result_set: ResultSet, wanted: ResultFilter, where=No
         query = query.where(R.subject_kind == wanted.subject_kind)
     if wanted.track:
         query = query.where(R.track == wanted.track)
-    if wanted.level:
+    if wanted.level == MISSING:  # rated, without a level: 评分不全
+        query = query.where(R.rated, R.stars.is_(None), func.coalesce(R.grade, "") == "")
+    elif wanted.level:
         if wanted.level.isdigit():
             query = query.where(R.stars == int(wanted.level))
         else:

@@ -24,13 +24,14 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
 import uuid_utils
 import uuid_utils.compat
 from psycopg import sql
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import Text, cast, event, func, insert, select
 
 from zhibu import bulk, plugins
 from zhibu.accounts import policy
@@ -38,7 +39,7 @@ from zhibu.accounts.access import TenantAccess
 from zhibu.audit import record
 from zhibu.db import db
 from zhibu.errors import Conflict, Forbidden, Invalid, NotFound
-from zhibu.evaluations import cycles, phases
+from zhibu.evaluations import compute, cycles, phases
 from zhibu.evidence import service as evidence
 from zhibu.i18n import _
 from zhibu.models import (
@@ -221,17 +222,19 @@ PUBLISHED_COLUMNS = (
 )
 
 
-def _results(result_set: ResultSet) -> list:
-    """The set's results as rows of what a publication keeps (no explanations: a city's
-    sixty thousand results hold some six hundred thousand lines)."""
+def _results(result_set: ResultSet, where=None) -> list:
+    """The set's results (those meeting ``where``) as rows of what a publication keeps
+    (no explanations: a city's sixty thousand results hold some six hundred thousand
+    lines)."""
+    query = select(*PUBLISHED_COLUMNS).where(
+        EvaluationResult.tenant_id == result_set.tenant_id,
+        EvaluationResult.result_set_id == result_set.id,
+    )
+    if where is not None:
+        query = query.where(where)
     return list(
         db.session.execute(
-            select(*PUBLISHED_COLUMNS)
-            .where(
-                EvaluationResult.tenant_id == result_set.tenant_id,
-                EvaluationResult.result_set_id == result_set.id,
-            )
-            .order_by(EvaluationResult.subject_kind.desc(), EvaluationResult.subject_code)
+            query.order_by(EvaluationResult.subject_kind.desc(), EvaluationResult.subject_code)
         )
     )
 
@@ -355,22 +358,33 @@ def refusal(cycle: Cycle, to: str, current: ResultSet | None, open_count: int) -
     return None
 
 
-def preview(cycle: Cycle, to: str | None = None, where=None) -> dict[str, Any]:
+SHOWN = 200  # missing subjects and changes a preview lists (it counts them all)
+
+
+def preview(cycle: Cycle, to: str | None = None) -> dict[str, Any]:
     """What confirming would publish: the current results' counts per level, the subjects
     without a total and why (their flags), the open objections, the differences from the
     newest publication, the version it would make and why it would be refused (if so).
-    ``where`` limits the listed rows to what the caller may read (counts stay whole)."""
+
+    Read without loading the cycle's results: the counts come from the set's stored
+    counts, the subjects without a total and the differences are found by the database,
+    and the first :data:`SHOWN` of each are listed (``missing_total`` and
+    ``changes_total`` count them all; a publication keeps all its changes)."""
     to = _target(cycle, to)
     current = _current_set(cycle)
     previous = latest(cycle)
-    rows = _results(current) if current is not None else []
-    names = _names(cycle.tenant_id, {r.subject_id for r in rows})
-    open_rows = objections_of(cycle, status="open")
+    groups = compute.level_groups(cycle, current) if current is not None else []
+    missing, missing_total = _missing(current) if current is not None else ([], 0)
     changes = []
     if previous is not None and current is not None:
-        changes = differences(_entry_rows(previous), rows)
-        for change in changes:
-            change["name"] = names.get(uuid.UUID(change["subject_id"]), change["name"])
+        changes = differences(*_changed_rows(previous, current))
+    names = _names(
+        cycle.tenant_id,
+        {r.subject_id for r in missing} | {uuid.UUID(c["subject_id"]) for c in changes[:SHOWN]},
+    )
+    for change in changes[:SHOWN]:
+        change["name"] = names.get(uuid.UUID(change["subject_id"]), change["name"])
+    open_rows = objections_of(cycle, status="open")
     days = publicity_days(cycle)
     return {
         "to": to,
@@ -380,8 +394,8 @@ def preview(cycle: Cycle, to: str | None = None, where=None) -> dict[str, Any]:
         "based_on": previous.version if previous else 0,
         "result_set_id": current.id if current else None,
         "computed_at": current.computed_at if current else None,
-        "subjects": len(rows),
-        "counts": counts_of(rows),
+        "subjects": current.subjects if current else 0,
+        "counts": counts_of_groups(groups),
         "missing": [
             {
                 "subject_id": r.subject_id,
@@ -391,15 +405,89 @@ def preview(cycle: Cycle, to: str | None = None, where=None) -> dict[str, Any]:
                 "track": r.track,
                 "flags": list(r.flags),
             }
-            for r in rows
-            if level_key(r) == "missing"
+            for r in missing
         ],
+        "missing_total": missing_total,
         "open_objections": open_rows,
-        "changes": changes,
+        "changes": changes[:SHOWN],
+        "changes_total": len(changes),
         "publicity_days": days,
         "ends_on": add_working_days(today(), days) if to == "publicity" else None,
         "refusal": refusal(cycle, to, current, len(open_rows)),
     }
+
+
+def counts_of_groups(groups: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """:func:`counts_of` from results counted by level (:func:`compute.level_groups`)."""
+    counts: dict[str, Counter] = {}
+    for g in groups:
+        row = SimpleNamespace(total=None, **{k: g[k] for k in ("rated", "stars", "grade")})
+        counts.setdefault(g["track"] or "", Counter())[level_key(row)] += g["count"]
+    return {track: dict(sorted(c.items())) for track, c in sorted(counts.items())}
+
+
+def _missing(result_set: ResultSet) -> tuple[list, int]:
+    """The first :data:`SHOWN` rated results without a level (评分不全; see
+    :func:`level_key`), in the lists' order, and how many there are."""
+    r = EvaluationResult
+    without = (
+        (r.tenant_id == result_set.tenant_id)
+        & (r.result_set_id == result_set.id)
+        & r.rated
+        & r.stars.is_(None)
+        & func.coalesce(r.grade, "").__eq__("")
+    )
+    rows = db.session.execute(
+        select(r.subject_id, r.subject_kind, r.subject_code, r.track, r.flags)
+        .where(without)
+        .order_by(r.subject_kind.desc(), r.subject_code)
+        .limit(SHOWN)
+    ).all()
+    if len(rows) < SHOWN:
+        return rows, len(rows)
+    return rows, db.session.scalar(select(func.count()).select_from(r).where(without))
+
+
+def _changed_rows(previous: Publication, current: ResultSet) -> tuple[list, list]:
+    """The previous publication's entries and the current results of the subjects whose
+    published fields may differ, found by the database (a raw comparison: what
+    :func:`differences` then compares exactly, rounding totals and sorting titles, is
+    always among them)."""
+    e, r = PublicationEntry, EvaluationResult
+    on = (
+        (r.tenant_id == e.tenant_id)
+        & (r.result_set_id == current.id)
+        & (r.subject_kind == e.subject_kind)
+        & (r.subject_id == e.subject_id)
+    )
+    differ = (
+        r.id.is_(None)
+        | r.total.is_distinct_from(e.total)
+        | r.stars.is_distinct_from(e.stars)
+        | r.grade.is_distinct_from(e.grade)
+        | r.rated.is_distinct_from(e.rated)
+        | cast(r.titles, Text).is_distinct_from(cast(e.titles, Text))
+    )
+    gone = (
+        select(e.subject_id)
+        .outerjoin(r, on)
+        .where(e.tenant_id == previous.tenant_id, e.publication_id == previous.id, differ)
+    )
+    added = (
+        select(r.subject_id)
+        .outerjoin(
+            e,
+            (e.tenant_id == r.tenant_id)
+            & (e.publication_id == previous.id)
+            & (e.subject_kind == r.subject_kind)
+            & (e.subject_id == r.subject_id),
+        )
+        .where(r.tenant_id == current.tenant_id, r.result_set_id == current.id, e.id.is_(None))
+    )
+    subjects = gone.union(added).subquery()
+    old = _entry_rows(previous, e.subject_id.in_(select(subjects.c.subject_id)))
+    new = _results(current, r.subject_id.in_(select(subjects.c.subject_id)))
+    return old, new
 
 
 def publish(
@@ -541,17 +629,17 @@ def _insert_entries(publication: Publication, rows: list, names: dict) -> None:
     db.session.execute(insert(PublicationEntry), entries)
 
 
-def _entry_rows(publication: Publication) -> list:
-    """A publication's entries as plain rows (for the differences from the next one)."""
+def _entry_rows(publication: Publication, where=None) -> list:
+    """A publication's entries (those meeting ``where``) as plain rows (for the
+    differences from the next one)."""
     columns = [getattr(PublicationEntry, c) for c in ENTRY_COLUMNS]
-    return list(
-        db.session.execute(
-            select(*columns).where(
-                PublicationEntry.tenant_id == publication.tenant_id,
-                PublicationEntry.publication_id == publication.id,
-            )
-        )
+    query = select(*columns).where(
+        PublicationEntry.tenant_id == publication.tenant_id,
+        PublicationEntry.publication_id == publication.id,
     )
+    if where is not None:
+        query = query.where(where)
+    return list(db.session.execute(query))
 
 
 # --- objections --------------------------------------------------------------------------
