@@ -367,6 +367,35 @@ def test_member_accounts_are_opened_once_with_slips_and_a_workbook(app, client, 
     assert member.get(f"/t/{world.id('A')}/").location.endswith("/me")  # 我的星级
 
 
+def test_the_page_lists_the_first_members_without_an_account_and_counts_them_all(app, world):
+    """Issue 19: the page that opens accounts reads the first members only (a city has
+    sixty thousand): the same members, in the same order, as the whole list; the counts of
+    the whole unit."""
+    from zhibu.accounts import service
+    from zhibu.models import Member
+
+    with app.app_context(), use_scope(system_scope()):
+        for n, unit in enumerate(("A-Z01", "A-Z02", "A-Z01", "A-Z02", "A-Z01")):
+            db.session.add(
+                Member(
+                    tenant_id=world.ids["A"],
+                    org_id=world.ids[unit],
+                    name=f"新党员{n}",
+                    archive_code=f"A-N{n}",
+                )
+            )
+        db.session.commit()
+        for org_id in (None, world.ids["A-Z01"]):
+            whole, having = service.members_without_account(world.ids["A"], org_id)
+            for limit in (1, 2, 3, 100):
+                page = service.first_without_account(world.ids["A"], org_id, limit)
+                assert [(m.id, u.id) for m, u in page.first] == [
+                    (m.id, u.id) for m, u in whole[:limit]
+                ]
+                assert (page.without, page.having) == (len(whole), having)
+        assert len(whole) == 3 and having == 1  # A-Z01: three new, 张三 (member_a) has one
+
+
 def test_member_accounts_of_one_unit_and_through_the_api(app, client, world):
     with app.app_context(), use_scope(system_scope()):
         from zhibu.models import Member

@@ -37,6 +37,7 @@ from zhibu.web.guard import register_page_errors, tenant_page
 bp = Blueprint("people", __name__, url_prefix="/t/<uuid:tenant_id>")
 register_page_errors(bp)
 
+SHOWN_WITHOUT_ACCOUNT = 200  # members listed on the page that opens accounts
 DATALIST_LIMIT = 500  # members offered as suggestions on the form; beyond, typed
 
 
@@ -206,16 +207,15 @@ def member_accounts(tenant_id: uuid.UUID):
                 return redirect(url_for("people.member_accounts", tenant_id=tenant_id))
             flash(_("已为 %(count)s 名党员开通账号。", count=len(opened)))
             return _slips(opened, _("党员账号通知单"))
-        without, having = service.members_without_account(tenant_id, org_id)
+        found = service.first_without_account(tenant_id, org_id, SHOWN_WITHOUT_ACCOUNT)
     except ServiceError as exc:
         db.session.rollback()
-        without, having, error = [], 0, exc
+        found, error = service.AccountsPage([], 0, 0), exc
     else:
         error = None
     return render_template(
         "users/member_accounts.html",
-        without=without,
-        having=having,
+        found=found,
         org_id=org_id,
         units=_units(),
         error=error,
