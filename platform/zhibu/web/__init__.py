@@ -20,7 +20,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from zhibu.evaluations import stale
-from zhibu.web import account, errors, headers, health, i18n, inputs, pages
+from zhibu.web import account, common, errors, headers, health, i18n, inputs, pages
 from zhibu.web.guard import login_needed_json, wants_json
 
 csrf = CSRFProtect()
@@ -82,6 +82,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters.update(users.FILTERS)
     app.jinja_env.filters["stale_subjects"] = stale.stale_subjects  # the out-of-date banner
     app.jinja_env.globals["role_names"] = users.service.ROLE_NAMES
+    app.jinja_env.globals["unit_options"] = common.unit_options
 
 
 def _init_csrf(app: Flask) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 from zhibu import plugins
 from zhibu.accounts import service as role_names
@@ -123,3 +124,18 @@ def scheme_title(scheme: Any) -> str:
             return scheme
         scheme = found
     return scheme.title_en if select_locale() == "en" and scheme.title_en else scheme.title
+
+
+def unit_options(units: Any, selected: Any = None, indent: str = "\u3000") -> Markup:
+    """The ``<option>``s of a unit chooser, one per unit (rows with ``id``, ``name``,
+    ``depth``; in tree order), each name indented by its depth, ``selected`` (an id, or
+    its text) marked. Written here rather than in a template loop: a city's tree is two
+    thousand units, and a template spends some 50 µs on each."""
+    chosen = str(selected) if selected else None
+    parts = []
+    for unit in units:
+        value = str(unit.id)
+        mark = " selected" if value == chosen else ""
+        name = escape(unit.name)
+        parts.append(f'<option value="{value}"{mark}>{indent * unit.depth}{name}</option>')
+    return Markup("".join(parts))
