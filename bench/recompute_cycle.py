@@ -273,8 +273,10 @@ def build(app, admin_url: str, branches: int, per_branch: int) -> tuple[uuid.UUI
             )
             # what the sheets' writers note as they write (zhibu.evaluations.entered)
             raw.execute(
-                "INSERT INTO entered_subjects (tenant_id, cycle_id, subject_id)"
-                " SELECT DISTINCT tenant_id, cycle_id, subject_id FROM score_sheets"
+                "INSERT INTO entered_subjects"
+                " (tenant_id, cycle_id, subject_id, subject_kind, sheets)"
+                " SELECT tenant_id, cycle_id, subject_id, min(subject_kind), count(*)"
+                " FROM score_sheets GROUP BY tenant_id, cycle_id, subject_id"
             )
             raw.commit()
             raw.autocommit = True  # statistics, as autovacuum keeps them in production

@@ -18,26 +18,47 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select, update
 from test_sheet_race import at_once, body, slowed, tiny  # noqa: F401  (fixture)
-from test_web_pages import login, seed_results
+from test_web_pages import _branch_sheets, login, seed_results
 
 from zhibu.db import db
-from zhibu.evaluations import compute, cycles, entered
-from zhibu.models import EnteredSubject, EvaluationResult, ResultSet, ScoreSheet
+from zhibu.evaluations import compute, cycles, entered, sheets
+from zhibu.models import EnteredSubject, EvaluationResult, ResultSet, ScoreSheet, Tenant
 from zhibu.tenancy import system_scope, use_scope
 
 on_postgres = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
-def noted(app) -> set:
+def kept(app) -> dict:
+    """{(cycle, kind, subject): sheets} as kept by the writers."""
     with app.app_context(), use_scope(system_scope()):
-        return set(db.session.execute(select(EnteredSubject.cycle_id, EnteredSubject.subject_id)))
+        rows = db.session.execute(
+            select(
+                EnteredSubject.cycle_id,
+                EnteredSubject.subject_kind,
+                EnteredSubject.subject_id,
+                EnteredSubject.sheets,
+            )
+        )
+        return {(c, k, s): n for c, k, s, n in rows}
+
+
+def counted(app) -> dict:
+    """{(cycle, kind, subject): sheets} counted over the sheets."""
+    with app.app_context(), use_scope(system_scope()):
+        rows = db.session.execute(
+            select(
+                ScoreSheet.cycle_id, ScoreSheet.subject_kind, ScoreSheet.subject_id, func.count()
+            ).group_by(ScoreSheet.cycle_id, ScoreSheet.subject_kind, ScoreSheet.subject_id)
+        )
+        return {(c, k, s): n for c, k, s, n in rows}
+
+
+def noted(app) -> set:
+    return {(c, s) for c, _k, s in kept(app)}
 
 
 def with_sheets(app) -> set:
-    with app.app_context(), use_scope(system_scope()):
-        return set(
-            db.session.execute(select(ScoreSheet.cycle_id, ScoreSheet.subject_id).distinct())
-        )
+    return {(c, s) for c, _k, s in counted(app)}
 
 
 def test_every_writer_notes_the_subjects_it_enters(app, world, tiny, client):  # noqa: F811
@@ -46,8 +67,21 @@ def test_every_writer_notes_the_subjects_it_enters(app, world, tiny, client):  #
     headers = world.headers["assessor_a"]
     saved = client.post(f"{tiny}/sheets", json=body(world, ("A1", 4, "缺")), headers=headers)
     assert saved.status_code == 201  # one sheet (save_sheet)
-    assert noted(app) == with_sheets(app)
-    assert len(noted(app)) == 7  # six subjects in 2021 in A and B, A-Z01 in the tiny cycle
+    again = client.post(f"{tiny}/sheets", json=body(world, ("A2", 1, "缺")), headers=headers)
+    assert again.status_code == 201  # the same sheet again: no sheet more
+    assert kept(app) == counted(app)
+    assert len(noted(app)) == 7  # six subjects in 2021 in A and B, A-Z01 in tiny
+    with app.app_context(), use_scope(system_scope()):
+        cycle = cycles.open_cycle(db.session.get(Tenant, world.ids["A"]), "akesu_college", "2022")
+        sheets.save_many(cycle, _branch_sheets(world, "A-Z01", 80, 80, 2))
+        # A-Z01's replaced (as many again), A-Z02's new
+        both = _branch_sheets(world, "A-Z01", 70, 70, 1) + _branch_sheets(world, "A-Z02", 90, 90, 3)
+        sheets.save_many(cycle, both)
+        total = db.session.scalar(select(func.count()).where(ScoreSheet.cycle_id == cycle.id))
+        assert entered.sheets(cycle) == total == len(both) and entered.subjects(cycle) == 2
+        assert entered.sheets(cycle, "org") == total and entered.sheets(cycle, "member") == 0
+    assert kept(app) == counted(app)
+    assert len(noted(app)) == 9  # six in 2021 in A and B, A-Z01 in tiny, two in 2022
 
 
 def test_a_refused_save_notes_nothing(app, world, tiny, client):  # noqa: F811
@@ -74,7 +108,8 @@ def test_first_saves_of_one_subject_at_once_note_it_once(app, world, tiny, monke
     )
     assert [a.status_code for a in answers] == [201, 201], [a.json for a in answers]
     [(_cycle, subject_id)] = noted(app)
-    assert subject_id == world.ids["A-Z01"] and len(with_sheets(app)) == 1
+    assert subject_id == world.ids["A-Z01"] and kept(app) == counted(app)
+    assert list(kept(app).values()) == [2]
 
 
 def test_the_dashboard_shows_the_subjects_entered(app, world, client):
@@ -145,4 +180,4 @@ def test_migration_0018_fills_the_notes_and_the_counts_of_stored_data(app, world
         assert key(result_set.levels) == expected_levels
         sets = db.session.scalar(select(func.count()).where(ResultSet.levels.is_(None)))
         assert sets == 0
-        assert entered.count(cycles.get_cycle(world.ids["A"], cycle_id)) == 4
+        assert entered.subjects(cycles.get_cycle(world.ids["A"], cycle_id)) == 4

@@ -390,9 +390,7 @@ def test_the_pages_publish_only_after_the_confirmation(app, client, world):
         assert db.session.scalar(select(func.count()).select_from(Publication)) == 1
 
 
-def test_the_preview_lists_the_first_of_many_and_counts_them_all(
-    app, client, world, monkeypatch
-):
+def test_the_preview_lists_the_first_of_many_and_counts_them_all(app, client, world, monkeypatch):
     """Issue 19: the preview reads no whole cycle; it lists the first of the subjects
     without a level and of the differences, and counts them all. The differences the
     database picks out are exactly those of the whole lists."""

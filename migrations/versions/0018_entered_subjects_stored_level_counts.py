@@ -1,6 +1,6 @@
-"""the subjects with a score sheet in a cycle are noted as the sheets are written, and a
-result set keeps its results counted by level: the 工作台 reads neither every sheet nor
-every result
+"""the subjects with score sheets in a cycle, and how many, are kept as the sheets are
+written, and a result set keeps its results counted by level: the 工作台 and the sheets'
+list read neither every sheet nor every result
 
 Revision ID: 0018
 Revises: 0017
@@ -29,6 +29,8 @@ def upgrade():
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('cycle_id', sa.Uuid(), nullable=False),
     sa.Column('subject_id', sa.Uuid(), nullable=False),
+    sa.Column('subject_kind', sa.String(length=8), nullable=False),
+    sa.Column('sheets', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'cycle_id'], ['cycles.tenant_id', 'cycles.id'], name=op.f('fk_entered_subjects_tenant_id_cycle_id_cycles'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_entered_subjects_tenant_id_tenants')),
     sa.PrimaryKeyConstraint('tenant_id', 'cycle_id', 'subject_id', name=op.f('pk_entered_subjects'))
@@ -40,8 +42,9 @@ def upgrade():
     # security on their owner too)
     rls.see_all_tenants(op, current_app.config.get('ZHIBU_ALL_TENANTS_KEY'))
     op.execute(
-        'INSERT INTO entered_subjects (tenant_id, cycle_id, subject_id)'
-        ' SELECT DISTINCT tenant_id, cycle_id, subject_id FROM score_sheets'
+        'INSERT INTO entered_subjects (tenant_id, cycle_id, subject_id, subject_kind, sheets)'
+        ' SELECT tenant_id, cycle_id, subject_id, min(subject_kind), count(*) FROM score_sheets'
+        ' GROUP BY tenant_id, cycle_id, subject_id'
     )
     _count_levels()
 

@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import false, select
+from sqlalchemy.sql.elements import True_
 
 from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize, subjects_visible
@@ -17,6 +18,7 @@ from zhibu.errors import Conflict
 from zhibu.evaluations import (
     compute,
     cycles,
+    entered,
     entry,
     explain,
     listing,
@@ -374,24 +376,23 @@ class Sheets(MethodView):
     @blp.paginate()
     def get(self, filters, tenant_id: uuid.UUID, cycle_id: uuid.UUID, pagination_parameters):
         """The cycle's score sheets the caller may read (see ``…/results``), a page at a
-        time (filters: subject_kind, subject_id, source, period); a page's items are read
-        in one query."""
+        time (filters: subject_kind, subject_id, source, period), in the order of subject
+        id, source, rater and period; a page's items are read in one query."""
         cycle = _cycle(tenant_id, cycle_id)
+        visible = subjects_visible(g.access, ScoreSheet.subject_kind, ScoreSheet.subject_id)
         query = select(ScoreSheet).where(
-            ScoreSheet.tenant_id == tenant_id,
-            ScoreSheet.cycle_id == cycle.id,
-            subjects_visible(g.access, ScoreSheet.subject_kind, ScoreSheet.subject_id),
+            ScoreSheet.tenant_id == tenant_id, ScoreSheet.cycle_id == cycle.id, visible
         )
         for field, value in filters.items():
             query = query.where(getattr(ScoreSheet, field) == value)
+        total = None  # counted by the database, unless the cycle's own count answers
+        if isinstance(visible, True_) and set(filters) <= {"subject_kind"}:
+            total = entered.sheets(cycle, filters.get("subject_kind"))
+        # in the order of the sheets' unique key: a page is read from its index
         query = query.order_by(
-            ScoreSheet.subject_kind.desc(),
-            ScoreSheet.subject_id,
-            ScoreSheet.source,
-            ScoreSheet.rater,
-            ScoreSheet.period,
+            ScoreSheet.subject_id, ScoreSheet.source, ScoreSheet.rater, ScoreSheet.period
         )
-        page = paginate_query(query, pagination_parameters)
+        page = paginate_query(query, pagination_parameters, total)
         items = sheets.items_of_many(tenant_id, [s.id for s in page])
         return [_sheet(s, items.get(s.id, [])) for s in page]
 

@@ -1,17 +1,19 @@
-"""Subjects with at least one score sheet in a cycle: what the 工作台's "entered" counts.
+"""The subjects with score sheets in a cycle, and how many each has: what the 工作台's
+"entered" and the sheets' list count.
 
-Every write of sheets notes its subjects here in its own transaction (:func:`note`), so the
-count (:func:`count`) reads one narrow row per subject instead of every sheet of the cycle
-(a city's cycle holds some 780,000). A note is an insert that does nothing when the row is
-there: two first saves of one subject at once leave one row, and a save rolled back leaves
-none. Sheets are only ever replaced, never removed without a new one for the same subject,
-so a subject once entered stays entered; the rows go with their cycle.
+Every write of sheets adds what it wrote (and takes away what it replaced) here in its own
+transaction (:func:`add`), so a count (:func:`subjects`, :func:`sheets`) reads one narrow
+row per subject instead of every sheet of the cycle (a city's cycle holds some 780,000).
+An addition is an upsert that takes the subject's row: writers of one subject's sheets
+add in turn, and a write rolled back adds nothing. Sheets are only ever replaced, never
+removed without a new one for the same subject, so a subject once entered stays entered;
+the rows go with their cycle.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,25 +24,50 @@ from zhibu.models import Cycle, EnteredSubject
 BATCH = 5000  # subjects per statement
 
 
-def note(cycle: Cycle, subject_ids: Iterable[uuid.UUID]) -> None:
-    """These subjects have a sheet in ``cycle`` (in the caller's transaction)."""
-    ids = sorted(set(subject_ids), key=str)  # one order: two writers never wait in a circle
-    if not ids:
+def add(cycle: Cycle, sheets: Mapping[tuple[str, uuid.UUID], int]) -> None:
+    """``sheets[(subject_kind, subject_id)]`` more sheets of these subjects in ``cycle``
+    (in the caller's transaction; fewer when negative)."""
+    keys = sorted(sheets, key=lambda k: str(k[1]))  # one order: writers never wait in a circle
+    if not keys:
         return
     dialect = db.session.connection().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for start in range(0, len(ids), BATCH):
+    for start in range(0, len(keys), BATCH):
         rows = [
-            {"tenant_id": cycle.tenant_id, "cycle_id": cycle.id, "subject_id": s}
-            for s in ids[start : start + BATCH]
+            {
+                "tenant_id": cycle.tenant_id,
+                "cycle_id": cycle.id,
+                "subject_id": subject_id,
+                "subject_kind": kind,
+                "sheets": sheets[kind, subject_id],
+            }
+            for kind, subject_id in keys[start : start + BATCH]
         ]
-        db.session.execute(insert(EnteredSubject).values(rows).on_conflict_do_nothing())
-
-
-def count(cycle: Cycle) -> int:
-    """How many subjects have at least one score sheet in ``cycle``."""
-    return db.session.scalar(
-        select(func.count()).where(
-            EnteredSubject.tenant_id == cycle.tenant_id, EnteredSubject.cycle_id == cycle.id
+        statement = insert(EnteredSubject).values(rows)
+        db.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["tenant_id", "cycle_id", "subject_id"],
+                set_={"sheets": EnteredSubject.sheets + statement.excluded.sheets},
+            )
         )
+
+
+def _of(cycle: Cycle, subject_kind: str | None):
+    where = [EnteredSubject.tenant_id == cycle.tenant_id, EnteredSubject.cycle_id == cycle.id]
+    if subject_kind:
+        where.append(EnteredSubject.subject_kind == subject_kind)
+    return where
+
+
+def subjects(cycle: Cycle, subject_kind: str | None = None) -> int:
+    """How many subjects (of ``subject_kind``) have at least one score sheet in ``cycle``."""
+    return db.session.scalar(
+        select(func.count()).where(*_of(cycle, subject_kind), EnteredSubject.sheets > 0)
+    )
+
+
+def sheets(cycle: Cycle, subject_kind: str | None = None) -> int:
+    """How many score sheets ``cycle`` holds (about subjects of ``subject_kind``)."""
+    return db.session.scalar(
+        select(func.coalesce(func.sum(EnteredSubject.sheets), 0)).where(*_of(cycle, subject_kind))
     )

@@ -4,6 +4,7 @@ in (a deduction needs a reason and cannot exceed its item)."""
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -203,7 +204,7 @@ def save_sheet(cycle: Cycle, data: SheetInput, *, version: int | None = None) ->
             field="version",
         )
     if sheet.version == 0:  # this save wrote the row
-        entered.note(cycle, [data.subject_id])
+        entered.add(cycle, {(data.subject_kind, data.subject_id): 1})
     old = items_of(sheet)
     sheet.subject_kind = data.subject_kind
     sheet.score = data.score
@@ -304,15 +305,21 @@ def among(query, column, ids: list) -> list:
     return [query.where(column.in_(chunk)) for chunk in _chunks(ids)]
 
 
-def _replaced(cycle: Cycle, inputs: list[SheetInput]) -> list[uuid.UUID]:
-    """Ids of the stored sheets with the keys of ``inputs``: looked up by subject (a few
+def _replaced(cycle: Cycle, inputs: list[SheetInput]) -> list:
+    """The stored sheets (id, subject's kind and id) with the keys of ``inputs``: looked
+    up by subject (a few
     indexed queries) or, for more than :data:`MANY` subjects (a city's month), by the
     batch's sources and months alone, which for a batch of every month is the cycle's
     sheets of those sources: as many as the batch itself."""
     keys = {(d.subject_id, d.source, d.rater, d.period) for d in inputs}
     sources, periods = {d.source for d in inputs}, {d.period for d in inputs}
     query = select(
-        ScoreSheet.id, ScoreSheet.subject_id, ScoreSheet.source, ScoreSheet.rater, ScoreSheet.period
+        ScoreSheet.id,
+        ScoreSheet.subject_kind,
+        ScoreSheet.subject_id,
+        ScoreSheet.source,
+        ScoreSheet.rater,
+        ScoreSheet.period,
     ).where(
         ScoreSheet.tenant_id == cycle.tenant_id,
         ScoreSheet.cycle_id == cycle.id,
@@ -321,7 +328,7 @@ def _replaced(cycle: Cycle, inputs: list[SheetInput]) -> list[uuid.UUID]:
     )
     subjects = list({d.subject_id for d in inputs})
     return [
-        r.id
+        r
         for q in among(query, ScoreSheet.subject_id, subjects)
         for r in db.session.execute(q)
         if (r.subject_id, r.source, r.rater, r.period) in keys
@@ -395,8 +402,8 @@ def save_many(cycle: Cycle, inputs: list[SheetInput]) -> int:
     user = current_scope().user_id
     _take_turns(cycle)
     replaced = _replaced(cycle, inputs)
-    _audit_replaced(cycle, replaced)
-    _delete(cycle, replaced)
+    _audit_replaced(cycle, [r.id for r in replaced])
+    _delete(cycle, [r.id for r in replaced])
     sheets, items = [], []
     for data in inputs:
         sheet_id = uuid.uuid4()
@@ -417,7 +424,9 @@ def save_many(cycle: Cycle, inputs: list[SheetInput]) -> int:
         items += _item_values(sheet_id, cycle.tenant_id, data)
     _insert_many(ScoreSheet, sheets)
     _insert_many(ScoreItem, items)
-    entered.note(cycle, {data.subject_id for data in inputs})
+    added = Counter((d.subject_kind, d.subject_id) for d in inputs)
+    added.subtract(Counter((r.subject_kind, r.subject_id) for r in replaced))
+    entered.add(cycle, {key: n for key, n in added.items() if n})
     record(
         db.session,
         action="save_many",

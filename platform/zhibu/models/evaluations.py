@@ -170,8 +170,9 @@ class InputChange(TenantScoped, db.Model):
 
 
 class EnteredSubject(TenantScoped, db.Model):
-    """A subject with at least one score sheet in a cycle, noted by the sheet's writer
-    (:mod:`zhibu.evaluations.entered`): the 工作台 counts these, not the sheets."""
+    """A subject with score sheets in a cycle and how many, kept by the sheets' writers
+    (:mod:`zhibu.evaluations.entered`): the 工作台 and the sheets' list count these, not
+    the sheets."""
 
     __tablename__ = "entered_subjects"
     __table_args__ = (tenant_fk("cycle_id", "cycles", ondelete="CASCADE"),)
@@ -179,6 +180,8 @@ class EnteredSubject(TenantScoped, db.Model):
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
     cycle_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     subject_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(8))
+    sheets: Mapped[int] = mapped_column(default=0)
 
 
 class ResultSet(TenantOwned, db.Model):

@@ -40,7 +40,7 @@ def dashboard(tenant_id: uuid.UUID):
         summary=summary,
         titles=titles,
         chart=star_chart(summary, titles, _("星级分布")),
-        entered=entered.count(cycle),
+        entered=entered.subjects(cycle),
         expected=queries.rated_subjects(cycle, kinds),
         overdue=queries.ledger_count(g.access, overdue_on=date.today()),
         deadline=cycle.deadlines.get(cycle.phase),
