@@ -16,7 +16,7 @@ from test_web_pages import login
 from zhibu.accounts.access import system_access
 from zhibu.db import db
 from zhibu.evaluations import facts
-from zhibu.models import Incident, Member, OrgUnit, Tenant
+from zhibu.models import Incident, Member, Tenant
 from zhibu.tenancy import system_scope, use_scope
 from zhibu.web.ledger import CHOICES, INCIDENT_PAGE
 
