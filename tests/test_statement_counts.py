@@ -18,7 +18,9 @@ from test_web_pages import login, token_of
 
 from zhibu.db import db
 from zhibu.evaluations import compute, cycles
+from zhibu.evaluations.facts import incident_kinds
 from zhibu.models import (
+    Incident,
     Member,
     OrgUnit,
     RectificationItem,
@@ -54,9 +56,11 @@ class Statements:
 def grow(app, world, cycle_id: uuid.UUID, branches: int, start: int) -> None:
     """``branches`` more branches under 机电系党总支, three members each, their sheets (the
     panel's score, the check sheet with a deduction, each member's peer score), one
-    overdue ledger item per branch; then the cycle is computed again."""
+    overdue ledger item and two incidents (the branch's, a member's) per branch; then the
+    cycle is computed again."""
     with app.app_context(), use_scope(system_scope()):
         tenant = db.session.get(Tenant, world.ids["A"])
+        incident = list(incident_kinds(tenant))[-1]
         parent = db.session.get(OrgUnit, (tenant.id, world.ids["A-ZZ1"]))
         for n in range(start, start + branches):
             org_id = uuid.uuid4()
@@ -139,6 +143,17 @@ def grow(app, world, cycle_id: uuid.UUID, branches: int, start: int) -> None:
                     deadline=date(2020, 1, 31),
                 )
             )
+            for kind, subject in (("org", org_id), ("member", members[0].id)):
+                db.session.add(
+                    Incident(
+                        tenant_id=tenant.id,
+                        subject_kind=kind,
+                        subject_id=subject,
+                        kind=incident,
+                        occurred_on=date(2020, 3, 1) + timedelta(days=n),
+                        note=f"事件{n}",
+                    )
+                )
         db.session.commit()
         compute.recompute(cycles.get_cycle(tenant.id, cycle_id))
         db.session.commit()
@@ -161,6 +176,9 @@ def _urls(world, cycle_id) -> dict[str, tuple[str, str | None]]:
         "org tree": (f"/t/{t}/orgs", None),
         "org tree, filtered": (f"/t/{t}/orgs?q=支部&kind=branch&page=2", None),
         "users": (f"/t/{t}/users", None),
+        "incidents": (f"/t/{t}/incidents", None),
+        "incidents, searched": (f"/t/{t}/incidents?q=党员&subject_kind=member", None),
+        "incidents, filtered": (f"/t/{t}/incidents?q=支部&since=2020-03-02&until=2020-12-31", None),
         "users, filtered": (f"/t/{t}/users?q=a&role=tenant_admin", None),
         "totals, branches": (f"{c}/totals/branch/panel", None),
         "totals, members page 2": (f"{c}/totals/member/peer?page=2", None),

@@ -16,7 +16,7 @@ from zhibu.accounts import policy
 from zhibu.accounts.access import TenantAccess
 from zhibu.audit import record as audit
 from zhibu.db import db
-from zhibu.errors import ServiceError
+from zhibu.errors import Invalid, NotFound, ServiceError
 from zhibu.evaluations import phases, stale
 from zhibu.i18n import _
 from zhibu.models import ActivityRecord, Incident, Member, OrgUnit, Tenant
@@ -73,6 +73,83 @@ def add_incident(
     db.session.add(incident)
     db.session.commit()
     return incident
+
+
+def incident_subject(
+    access: TenantAccess, subject: str, archive_code: str = ""
+) -> tuple[str, uuid.UUID]:
+    """The subject a form names for an incident: ``subject`` as ``org:<id>`` or
+    ``member:<id>`` (chosen from a search), or a member's typed ``archive_code``; the unit or
+    the member must be the tenant's and within the admin's reach, a member still on the
+    roll (在册). Refusals name the field (对象 or 档案编码); nothing is written."""
+    subject, archive_code = subject.strip(), archive_code.strip()
+    chosen = _chosen_subject(access, subject) if subject else None
+    if archive_code:
+        member = db.session.scalar(
+            select(Member).where(
+                Member.tenant_id == access.tenant_id, Member.archive_code == archive_code
+            )
+        )
+        if member is None:
+            raise Invalid(
+                _("档案编码:本单位没有档案编码为“%(code)s”的党员。", code=archive_code),
+                field="archive_code",
+            )
+        _on_roll(member, "archive_code")
+        if chosen is not None and chosen != ("member", member.id):
+            raise Invalid(
+                _(
+                    "档案编码:“%(code)s”是%(name)s的档案编码,与所选的对象不一致;"
+                    "请只选对象或只填档案编码。",
+                    code=archive_code,
+                    name=member.name,
+                ),
+                field="archive_code",
+            )
+        policy.member_in_reach(access, "admin", member.id, "archive_code")
+        return "member", member.id
+    if chosen is None:
+        raise Invalid(_("对象:请选择发生事件的组织或党员,或填写党员的档案编码。"), field="subject")
+    return chosen
+
+
+def _chosen_subject(access: TenantAccess, subject: str) -> tuple[str, uuid.UUID]:
+    kind, _sep, raw_id = subject.partition(":")
+    try:
+        subject_id = uuid.UUID(raw_id)
+    except ValueError:
+        subject_id = None
+    if kind not in ("org", "member") or subject_id is None:
+        raise Invalid(
+            _("对象:“%(value)s”不是可选的组织或党员,请查找后重新选择。", value=subject),
+            field="subject",
+        )
+    model = OrgUnit if kind == "org" else Member
+    found = db.session.get(model, (access.tenant_id, subject_id))
+    if found is None:
+        what = _("组织") if kind == "org" else _("党员")
+        raise NotFound(
+            _("对象:本单位没有编号为 %(id)s 的%(what)s。", id=subject_id, what=what),
+            field="subject",
+        )
+    if kind == "member":
+        _on_roll(found, "subject")
+    policy.subject_in_reach(access, "admin", kind, subject_id, "subject")
+    return kind, subject_id
+
+
+def _on_roll(member: Member, field: str) -> None:
+    if not member.active:
+        label = _("档案编码") if field == "archive_code" else _("对象")
+        raise Invalid(
+            _(
+                "%(label)s:党员%(name)s(%(code)s)已不在册,不能登记事件。",
+                label=label,
+                name=member.name,
+                code=member.archive_code,
+            ),
+            field=field,
+        )
 
 
 def add_record(

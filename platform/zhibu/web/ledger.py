@@ -3,19 +3,19 @@ and sign-off (销号); incidents (veto and downgrade events)."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import date
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from zhibu.accounts import policy
 from zhibu.db import db
 from zhibu.errors import Forbidden, Invalid, NotFound, ServiceError
 from zhibu.evaluations import compute, facts, ledger
 from zhibu.evidence import service as evidence
-from zhibu.models import Incident, Member, OrgUnit
+from zhibu.models import Member, OrgUnit
 from zhibu.web import queries
 from zhibu.web.common import cycle_or_404
 from zhibu.web.guard import register_page_errors, tenant_page, wants_json
@@ -24,13 +24,19 @@ bp = Blueprint("rectification", __name__, url_prefix="/t/<uuid:tenant_id>")
 register_page_errors(bp)
 
 
+def _date_labels() -> dict[str, str]:
+    """The forms' date fields as users read them (the message names the field)."""
+    return {"deadline": _("整改时限"), "checked_on": _("检查日期"), "occurred_on": _("日期")}
+
+
 def _date(field: str) -> date:
     raw = request.form.get(field, "").strip()
     try:
         return date.fromisoformat(raw)
     except ValueError:
+        label = _date_labels().get(field, field)
         raise ServiceError(
-            _("%(field)s:“%(raw)s”不是日期(例如 2021-06-30)。", field=field, raw=raw), field=field
+            _("%(field)s:“%(raw)s”不是日期(例如 2021-06-30)。", field=label, raw=raw), field=field
         ) from None
 
 
@@ -198,44 +204,109 @@ def sign_off(tenant_id: uuid.UUID, item_id: uuid.UUID):
     return redirect(url_for("rectification.items", tenant_id=tenant_id))
 
 
+INCIDENT_PAGE = 50  # incidents per page of 事件登记
+CHOICES = 20  # units and members a subject search offers, each
+
+
 @bp.route("/incidents", methods=["GET", "POST"])
 @tenant_page("whole_tree", POST="admin")
 def incidents(tenant_id: uuid.UUID):
-    kinds = facts.incident_kinds(g.tenant)
+    """事件登记: the incidents a page at a time, filtered by the database (kind, subject
+    kind, dates); for an admin, the form to register one, its subject (对象) found by a
+    search (``q``: name or code; units and members on the roll, at most ``CHOICES`` of
+    each) or typed as a member's archive code. A refused form comes back with the message
+    and what was typed; nothing is written."""
     if request.method == "POST":
-        subject_kind, _sep, subject = request.form.get("subject", "").partition(":")
+        form = request.form
         try:
-            subject_id = uuid.UUID(subject)
-        except ValueError:
-            raise ServiceError(_("请选择发生事件的组织或党员。"), field="subject") from None
-        facts.add_incident(
-            g.access,
-            subject_kind,
-            subject_id,
-            request.form.get("kind", ""),
-            _date("occurred_on"),
-            request.form.get("note", ""),
-        )
+            subject_kind, subject_id = facts.incident_subject(
+                g.access, form.get("subject", ""), form.get("archive_code", "")
+            )
+            facts.add_incident(
+                g.access,
+                subject_kind,
+                subject_id,
+                form.get("kind", ""),
+                _date("occurred_on"),
+                form.get("note", ""),
+            )
+        except ServiceError as exc:
+            if wants_json():
+                raise
+            db.session.rollback()
+            return _incidents_page(tenant_id, exc)
         flash(_("已登记事件。"))
         return redirect(url_for("rectification.incidents", tenant_id=tenant_id))
+    return _incidents_page(tenant_id)
+
+
+def _incident_filter(args) -> queries.IncidentFilter:
+    """The list's filter from its query arguments; a date that is not one filters
+    nothing (the field shows empty)."""
+
+    def day(name: str) -> date | None:
+        try:
+            return date.fromisoformat(args.get(name, "").strip())
+        except ValueError:
+            return None
+
+    subject_kind = args.get("subject_kind", "")
+    return queries.IncidentFilter(
+        kind=args.get("kind", "").strip()[:64],
+        subject_kind=subject_kind if subject_kind in ("org", "member") else "",
+        since=day("since"),
+        until=day("until"),
+    )
+
+
+def _incidents_page(tenant_id: uuid.UUID, error: ServiceError | None = None):
+    kinds = facts.incident_kinds(g.tenant)
     personal = g.access.personal_data  # overseers: units' incidents only, without notes
-    query = select(Incident).where(Incident.tenant_id == tenant_id)
-    if not personal:
-        query = query.where(Incident.subject_kind == "org")
-    rows = db.session.scalars(query.order_by(Incident.occurred_on.desc())).all()
-    units = db.session.scalars(
-        select(OrgUnit).where(OrgUnit.tenant_id == tenant_id).order_by(OrgUnit.path)
-    ).all()
+    wanted = _incident_filter(request.args)
+    if not personal:  # units' incidents only: the subject kind is not theirs to choose
+        wanted = dataclasses.replace(wanted, subject_kind="")
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows, total = queries.incident_page(g.access, wanted, page, INCIDENT_PAGE)
+    names = queries.subject_names(tenant_id, {i.subject_id for i in rows})
+    q = request.args.get("q", "").strip()[:100]
+    units, members, more = [], [], False
+    typed = request.form if error else {}
+    if g.access.is_admin and kinds:
+        units, members, more = queries.subject_choices(g.access, q, CHOICES)
+        units, members = _keep_chosen(tenant_id, typed.get("subject", ""), units, members)
     return render_template(
         "ledger/incidents.html",
         incidents=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // INCIDENT_PAGE)),
+        wanted=wanted,
+        query=wanted.args(),
         kinds=kinds,
-        units=units,
-        names=queries.subject_names(tenant_id, {i.subject_id for i in rows}),
-        members=db.session.scalars(
-            select(Member).where(Member.tenant_id == tenant_id, Member.active).order_by(Member.name)
-        ).all()
-        if personal
-        else [],
+        names=names,
         personal=personal,
-    )
+        q=q,
+        units=units,
+        members=members,
+        more=more,
+        choices=CHOICES,
+        error=error,
+        typed=typed,
+    ), (error.status if error else 200)
+
+
+def _keep_chosen(tenant_id: uuid.UUID, chosen: str, units: list, members: list):
+    """After a refusal, the subject that was chosen stays among the options (found by the
+    page's script, it need not be among the search's)."""
+    kind, _sep, raw = chosen.partition(":")
+    try:
+        subject_id = uuid.UUID(raw)
+    except ValueError:
+        return units, members
+    if kind == "org" and all(u.id != subject_id for u in units):
+        unit = db.session.get(OrgUnit, (tenant_id, subject_id))
+        return ([unit, *units] if unit else units), members
+    if kind == "member" and all(m.id != subject_id for m in members):
+        member = db.session.get(Member, (tenant_id, subject_id))
+        return units, ([member, *members] if member else members)
+    return units, members

@@ -4,6 +4,7 @@ request's tenant scope (set by :func:`zhibu.web.guard.page_access`)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -16,6 +17,7 @@ from zhibu.members.service import visible_members
 from zhibu.models import (
     Cycle,
     EvaluationResult,
+    Incident,
     Member,
     OrgUnit,
     RectificationItem,
@@ -332,3 +334,87 @@ def person_names(tenant_id: uuid.UUID, usernames) -> dict[str, str]:
         for user_id, name in found:
             names[unnamed[user_id]] = name
     return {u: names.get(u, u) for u in wanted}
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    """The 事件登记 list's filter; empty fields filter nothing. ``subject_kind`` is
+    ``org`` or ``member``; ``since`` and ``until`` bound the date (both included)."""
+
+    kind: str = ""
+    subject_kind: str = ""
+    since: date | None = None
+    until: date | None = None
+
+    def args(self) -> dict[str, str]:
+        """The filter as query arguments (for the pager's links)."""
+        values = {
+            "kind": self.kind,
+            "subject_kind": self.subject_kind,
+            "since": self.since.isoformat() if self.since else "",
+            "until": self.until.isoformat() if self.until else "",
+        }
+        return {key: value for key, value in values.items() if value}
+
+
+def incident_page(
+    access: TenantAccess, wanted: IncidentFilter, page: int, size: int
+) -> tuple[list[Incident], int]:
+    """One page of the tenant's incidents (newest first) and how many match in all: two
+    statements whatever the count. Without ``personal_data`` (overseers) units' only."""
+    query = select(Incident).where(Incident.tenant_id == access.tenant_id)
+    if not access.personal_data:
+        query = query.where(Incident.subject_kind == "org")
+    if wanted.subject_kind:
+        query = query.where(Incident.subject_kind == wanted.subject_kind)
+    if wanted.kind:
+        query = query.where(Incident.kind == wanted.kind)
+    if wanted.since:
+        query = query.where(Incident.occurred_on >= wanted.since)
+    if wanted.until:
+        query = query.where(Incident.occurred_on <= wanted.until)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    if (page - 1) * size >= total:
+        return [], total
+    rows = db.session.scalars(
+        query.order_by(Incident.occurred_on.desc(), Incident.created_at.desc(), Incident.id)
+        .offset((page - 1) * size)
+        .limit(size)
+    )
+    return list(rows), total
+
+
+def subject_choices(
+    access: TenantAccess, q: str, limit: int
+) -> tuple[list[OrgUnit], list[Member], bool]:
+    """What a subject search offers: at most ``limit`` active units whose name or code
+    contains ``q`` (the top of the tree when ``q`` is empty) and at most ``limit`` members
+    on the roll whose name or archive code contains it (none when ``q`` is empty), within
+    the caller's reach; and whether there were more. Two statements."""
+    units_query = (
+        select(OrgUnit).where(OrgUnit.tenant_id == access.tenant_id)
+        if access.whole_tree
+        else subtree_query(access.tenant_id, access.subtrees or ("-",))
+    ).where(OrgUnit.status == "active")
+    if q:
+        units_query = units_query.where(
+            OrgUnit.name.contains(q, autoescape=True) | OrgUnit.code.contains(q, autoescape=True)
+        )
+    units = list(
+        db.session.scalars(units_query.order_by(OrgUnit.depth, OrgUnit.path).limit(limit + 1))
+    )
+    members: list[Member] = []
+    if q:
+        matches = Member.name.contains(q, autoescape=True) | Member.archive_code.contains(
+            q, autoescape=True
+        )
+        members = list(
+            db.session.scalars(
+                visible_members(access)
+                .where(Member.active, matches)
+                .order_by(Member.name, Member.archive_code)
+                .limit(limit + 1)
+            )
+        )
+    more = len(units) > limit or len(members) > limit
+    return units[:limit], members[:limit], more
