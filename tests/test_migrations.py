@@ -46,7 +46,10 @@ def test_db_upgrade_command_brings_an_empty_database_to_head(empty_database, tmp
     )
 
 
-ORDERED_INDEXES = {"ix_results_set_order"}  # a column in descending order (PostgreSQL checks it)
+ORDERED_INDEXES = {
+    "ix_results_set_order",
+    "ix_publication_entries_order",
+}  # a column in descending order (PostgreSQL checks it)
 
 
 def _ordered_index(difference) -> bool:

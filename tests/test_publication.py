@@ -8,6 +8,7 @@ Seeds: "评定结果作为党务公开的一项重要内容……进行公示,�
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
@@ -443,3 +444,31 @@ def test_the_preview_counts_every_subject_without_a_level(app, client, world, mo
     assert "机电系第二党支部" in listed.text and "机电系第一党支部" not in listed.text
     api = client.get(f"{url}/results", query_string={"level": "missing"}, headers=admin).json
     assert len(api) == whole["missing_total"]
+
+
+def test_the_published_list_is_paged_and_filtered(app, client, world, monkeypatch):
+    """Issue 19: everyone of the tenant opens the 公示名单 (a city's has sixty thousand
+    entries): it comes a page at a time, found by name or code, the pager keeping it."""
+    cycle_id = scored(app, world)
+    assert confirm(client, world, cycle_id).status_code == 201
+    monkeypatch.setattr(publication, "ENTRIES_PAGE", 2)
+    url = f"/t/{world.id('A')}/cycles/{cycle_id}/publication"
+    login(client, "admin_a")
+    first = client.get(url)
+    assert first.status_code == 200
+    total = int(re.search(r"共 (\d+) 条", first.text).group(1))
+    assert total >= 5 and first.text.count("<tr data-code=") == 2
+    assert "第 1 / " in first.text and 'rel="next"' in first.text
+    last = client.get(url, query_string={"page": 999})
+    assert last.text.count("<tr data-code=") == total - 2 * ((total - 1) // 2)
+    found = client.get(url, query_string={"q": "第二党支部"})
+    assert "共 1 条" in found.text and 'data-code="A-Z02"' in found.text
+    by_code = client.get(url, query_string={"q": "A-M"})
+    assert "共 2 条" in by_code.text and 'href="/t/' in by_code.text
+    literal = client.get(url, query_string={"q": "%"})
+    assert "共 0 条" in literal.text  # matched as written, not as a pattern
+    member = app.test_client()
+    login(member, "member_a")
+    own = member.get(url)
+    shown = re.findall(r'<tr data-code="([^"]+)"', member.get(url, query_string={"q": "A-M"}).text)
+    assert own.status_code == 200 and shown == ["A-M1"]  # their own, not another member's

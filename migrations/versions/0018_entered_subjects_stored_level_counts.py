@@ -1,6 +1,7 @@
 """the subjects with score sheets in a cycle, and how many, are kept as the sheets are
 written, and a result set keeps its results counted by level: the 工作台 and the sheets'
-list read neither every sheet nor every result
+list read neither every sheet nor every result; a page of a publication's entries is read
+in the 公示名单's order from an index
 
 Revision ID: 0018
 Revises: 0017
@@ -38,6 +39,10 @@ def upgrade():
     rls.protect(op, 'entered_subjects')
     with op.batch_alter_table('result_sets', schema=None) as batch_op:
         batch_op.add_column(sa.Column('levels', sa.JSON(), nullable=True))
+    op.create_index(
+        'ix_publication_entries_order', 'publication_entries',
+        ['tenant_id', 'publication_id', sa.text('subject_kind DESC'), 'track', 'subject_code'],
+    )
     # the rows already stored, under every tenant's scope (the tables force row-level
     # security on their owner too)
     rls.see_all_tenants(op, current_app.config.get('ZHIBU_ALL_TENANTS_KEY'))
@@ -74,6 +79,7 @@ def _count_levels():
 
 
 def downgrade():
+    op.drop_index('ix_publication_entries_order', table_name='publication_entries')
     with op.batch_alter_table('result_sets', schema=None) as batch_op:
         batch_op.drop_column('levels')
     if op.get_bind().dialect.name == 'postgresql':

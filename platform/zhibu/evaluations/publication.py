@@ -31,7 +31,7 @@ import orjson
 import uuid_utils
 import uuid_utils.compat
 from psycopg import sql
-from sqlalchemy import Text, cast, event, func, insert, select
+from sqlalchemy import Text, cast, event, func, insert, or_, select
 
 from zhibu import bulk, plugins
 from zhibu.accounts import policy
@@ -165,6 +165,44 @@ def entries_of(publication: Publication, where=None) -> list[PublicationEntry]:
             )
         )
     )
+
+
+ENTRIES_PAGE = 100  # entries on a page of the 公示名单
+
+
+def entries_page(
+    publication: Publication,
+    where=None,
+    *,
+    track: str = "",
+    q: str = "",
+    page: int = 1,
+    size: int = ENTRIES_PAGE,
+) -> tuple[list[PublicationEntry], int, int]:
+    """One page of a publication's entries (those meeting ``where``, of ``track``, whose
+    name or code holds ``q``) in the list's order, how many match, and the page shown
+    (within the pages there are)."""
+    e = PublicationEntry
+    query = select(e).where(
+        e.tenant_id == publication.tenant_id, e.publication_id == publication.id
+    )
+    if where is not None:
+        query = query.where(where)
+    if track:
+        query = query.where(e.track == track)
+    if q.strip():
+        q = q.strip()
+        query = query.where(
+            or_(e.name.contains(q, autoescape=True), e.subject_code.contains(q, autoescape=True))
+        )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page = max(1, min(page, -(-total // size) or 1))
+    rows = db.session.scalars(
+        query.order_by(e.subject_kind.desc(), e.track, e.subject_code)
+        .offset((page - 1) * size)
+        .limit(size)
+    ).all()
+    return list(rows), total, page
 
 
 def in_publicity(tenant_id: uuid.UUID) -> list[tuple[Cycle, Publication]]:

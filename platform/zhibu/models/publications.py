@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -65,6 +66,15 @@ class PublicationEntry(TenantOwned, db.Model):
     __table_args__ = (
         tenant_fk("publication_id", "publications", ondelete="CASCADE"),
         Index("ix_publication_entries_publication", "tenant_id", "publication_id", "subject_id"),
+        # a page of the 公示名单 in its order, read from the index and stopped at its end
+        Index(
+            "ix_publication_entries_order",
+            "tenant_id",
+            "publication_id",
+            text("subject_kind DESC"),
+            "track",
+            "subject_code",
+        ),
     )
 
     publication_id: Mapped[uuid.UUID]

@@ -121,13 +121,25 @@ def published(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
     shown = next((p for p in versions if p.version == wanted), None) if wanted else versions[-1]
     if shown is None:
         abort(404)
-    entries = publication.entries_of(shown, publication.visible_entries(g.access))
+    wanted = {"track": request.args.get("track", ""), "q": request.args.get("q", "").strip()}
+    entries, total, page = publication.entries_page(
+        shown,
+        publication.visible_entries(g.access),
+        page=request.args.get("page", 1, type=int),
+        size=publication.ENTRIES_PAGE,
+        **wanted,
+    )
     return render_template(
         "publication/list.html",
         cycle=cycle,
         shown=shown,
         versions=versions,
         entries=entries,
+        total=total,
+        page=page,
+        pages=-(-total // publication.ENTRIES_PAGE) or 1,
+        wanted=wanted,
+        changes_shown=publication.SHOWN,
         titles=track_titles(cycle),
         may_object=policy.allows(g.access, "object")
         and cycle.phase == "publicity"
