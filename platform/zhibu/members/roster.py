@@ -474,13 +474,16 @@ def write_roster_to(
         cell.font, cell.alignment = bold, centred
         header.append(cell)
     sheet.append(header)
+    # one cell per column, its format set once: a row is written out as it is appended,
+    # so the next row may use the same cells (a city's roster is 840,000 values)
+    cells = [_formatted(WriteOnlyCell(sheet), column) for column in COLUMNS]
     for row in chain(sample, rows):
-        cells = []
-        for column in COLUMNS:
-            cell = WriteOnlyCell(sheet)
-            _write_cell(cell, column, row.get(column.key))
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append(
+            [
+                None if (value := row.get(column.key)) is None else _filled(cell, column, value)
+                for cell, column in zip(cells, COLUMNS, strict=True)
+            ]
+        )
     workbook.save(out)
 
 
@@ -511,13 +514,23 @@ def _write_header(sheet: Worksheet, row: int, titles: list[str]) -> None:
 
 
 def _write_cell(cell: Cell, column: Column, value: object) -> None:
-    cell.value = controls.cell(_written_value(column, value))
+    _filled(_formatted(cell, column), column, value)
+
+
+def _formatted(cell: Cell, column: Column) -> Cell:
+    """``cell`` with the number format of ``column``'s values."""
     if column.read is n.parse_date:
         cell.number_format = "yyyy-mm-dd"
     elif column.read in _TEXT_READERS:
         cell.number_format = "@"  # text: leading zeros and long numbers survive editing
+    return cell
+
+
+def _filled(cell: Cell, column: Column, value: object) -> Cell:
+    cell.value = controls.cell(_written_value(column, value))
     if cell.data_type == "f":
         cell.data_type = "s"  # a text that starts with "=" stays text, never a formula
+    return cell
 
 
 def _written_value(column: Column, value: object) -> object:
