@@ -5,4 +5,4 @@ WORKDIR /app
 COPY . /app
 RUN pip install --no-cache-dir -e ".[server]" && mkdir -p /var/lib/zhibu
 EXPOSE 8000
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "zhibu.wsgi:app"]
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", "zhibu.wsgi:app"]
