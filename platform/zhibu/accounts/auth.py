@@ -130,11 +130,19 @@ def issue_token(user: User, name: str = "") -> tuple[str, ApiToken]:
 
 
 def user_for_token(plain: str) -> User | None:
-    token = db.session.scalar(select(ApiToken).where(ApiToken.digest == _digest(plain)))
-    if token is None or token.revoked_at is not None or _aware(token.expires_at) <= now():
+    """The active user of a valid (not revoked, not expired) token: token and user read
+    in one statement."""
+    found = db.session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.digest == _digest(plain))
+    ).first()
+    if found is None:
         return None
-    user = db.session.get(User, token.user_id)
-    return user if user is not None and user.active else None
+    token, user = found
+    if token.revoked_at is not None or _aware(token.expires_at) <= now():
+        return None
+    return user if user.active else None
 
 
 def revoke_token(plain: str) -> bool:

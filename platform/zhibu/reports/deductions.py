@@ -46,7 +46,7 @@ def score_sheet(data: ReportData) -> list[ReportTable]:
     sheets = Sheets(data.definition)
     wanted = data.params.get("subject_id")
     if wanted is not None:
-        result = next((r for r in data.results if str(r["subject_id"]) == str(wanted)), None)
+        result = data.result_of(wanted)
         if result is None:
             return []
         return [_one_sheet(data, sheets, result)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import uuid
 from datetime import date
 from typing import Any
 
@@ -85,19 +86,25 @@ def builder(cycle: Cycle, key: str):
 CURRENT: Any = object()  # "the cycle's current result set, looked up now"
 
 
-def result_rows(cycle: Cycle, result_set: Any = CURRENT) -> list[Any]:
-    """The results of ``result_set`` (default: the current one) as rows (the result
-    columns as attributes), in one query."""
+def result_rows(
+    cycle: Cycle, result_set: Any = CURRENT, subject_kind: str | None = None, subject_id=None
+) -> list[Any]:
+    """The results of ``result_set`` (default: the current one; of ``subject_kind``, or
+    of one subject, only, if given) as rows (the result columns as attributes), in one
+    query."""
     current = compute.current_set(cycle) if result_set is CURRENT else result_set
     if current is None:
         return []
+    query = select(*(getattr(EvaluationResult, f) for f in compute.RESULT_COLUMNS)).where(
+        EvaluationResult.tenant_id == cycle.tenant_id,
+        EvaluationResult.result_set_id == current.id,
+    )
+    if subject_kind is not None:
+        query = query.where(EvaluationResult.subject_kind == subject_kind)
+    if subject_id is not None:
+        query = query.where(EvaluationResult.subject_id == subject_id)
     return db.session.execute(
-        select(*(getattr(EvaluationResult, f) for f in compute.RESULT_COLUMNS))
-        .where(
-            EvaluationResult.tenant_id == cycle.tenant_id,
-            EvaluationResult.result_set_id == current.id,
-        )
-        .order_by(EvaluationResult.subject_kind.desc(), EvaluationResult.subject_code)
+        query.order_by(EvaluationResult.subject_kind.desc(), EvaluationResult.subject_code)
     ).all()
 
 
@@ -242,6 +249,15 @@ def report_data(
         found = [as_dict(r) for r in result_rows(cycle, current)]
         return found if personal else [r for r in found if r["subject_kind"] == "org"]
 
+    def results_of(kind: str):  # a report about units reads no member's result
+        if kind != "org" and not personal:
+            return []
+        return [as_dict(r) for r in result_rows(cycle, current, kind)]
+
+    def result_of(subject_id: uuid.UUID):  # one subject's sheet reads its result alone
+        found = [as_dict(r) for r in result_rows(cycle, current, subject_id=subject_id)]
+        return next((r for r in found if personal or r["subject_kind"] == "org"), None)
+
     def summary():
         groups = compute.level_groups(cycle, current) if current is not None else []
         return compute.summary_of_groups(cycle, groups)
@@ -259,6 +275,7 @@ def report_data(
             "ledger": ledger,
             "evidence": lambda: deduction_evidence(cycle, evidence),
         },
+        (results_of, result_of),
         tenant=db.session.get(Tenant, cycle.tenant_id),
         cycle=cycle,
         today=(today or date.today()).isoformat(),
@@ -275,8 +292,39 @@ def report_data(
 class LazyReportData(ReportData):
     """A :class:`ReportData` whose named fields are read on first use (each loader once)."""
 
-    def __init__(self, loaders: dict[str, Any], **given: Any) -> None:
-        self.__dict__.update(given, _loaders=dict(loaders))
+    def __init__(self, loaders: dict[str, Any], some: Any = None, **given: Any) -> None:
+        self.__dict__.update(given, _loaders=dict(loaders), _some=some, _read={})
+
+    def results_of(self, subject_kind: str) -> list[dict[str, Any]]:
+        """The results of one kind: read alone (a city's 2,000 units, not its 62,000
+        results) unless every result is read already."""
+        part = self._part("results_of", subject_kind)
+        return super().results_of(subject_kind) if part is None else part[0]
+
+    def result_of(self, subject_id: Any) -> dict[str, Any] | None:
+        """One subject's result, read alone unless every result is read already."""
+        part = self._part("result_of", subject_id)
+        return super().result_of(subject_id) if part is None else part[0]
+
+    def _part(self, which: str, key: Any) -> Any:
+        """What the loader ``which`` reads for ``key`` (once), as a one-item list so that
+        an empty answer is an answer; None when every result is read already."""
+        some = self.__dict__.get("_some")
+        if "results" in self.__dict__ or some is None:
+            return None
+        read = self.__dict__["_read"]
+        if (which, str(key)) not in read:
+            read[which, str(key)] = [self._load(which, key)]
+        return read[which, str(key)]
+
+    def _load(self, which: str, key: Any) -> Any:
+        results_of, result_of = self.__dict__["_some"]
+        if which == "results_of":
+            return results_of(key)
+        try:
+            return result_of(key if isinstance(key, uuid.UUID) else uuid.UUID(str(key)))
+        except ValueError:  # not an id: no subject has it
+            return None
 
     def __getattr__(self, name: str) -> Any:
         loaders = self.__dict__.get("_loaders", {})
@@ -333,6 +381,6 @@ def build(
     found = builder(cycle, key)
     data = report_data(cycle, params=params, personal=personal, evidence=evidence, lazy=True)
     subject = data.params.get("subject_id")
-    if subject is not None and not any(r["subject_id"] == subject for r in data.results):
+    if subject is not None and data.result_of(subject) is None:
         raise NotFound(_("这个考评周期中没有该对象的评定结果。"), field="subject_id")
     return found.build(data), found.title

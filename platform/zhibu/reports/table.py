@@ -86,6 +86,10 @@ class ReportData:
     def results_of(self, subject_kind: str) -> list[dict[str, Any]]:
         return [r for r in self.results if r["subject_kind"] == subject_kind]
 
+    def result_of(self, subject_id: Any) -> dict[str, Any] | None:
+        """The result of one subject (an id or its text), if it has one."""
+        return next((r for r in self.results if str(r["subject_id"]) == str(subject_id)), None)
+
     def name_of(self, result: dict[str, Any]) -> str:
         """The subject's name (a unit's, or a member's)."""
         found = (self.units if result["subject_kind"] == "org" else self.members).get(
