@@ -25,8 +25,8 @@ def by_track(data: ReportData, kind: str | None = None) -> dict[str, list[dict[s
     """Results per track (in the definition's order), of one subject kind if given."""
     order = [t.key for t in data.definition.tracks] if data.definition else []
     found: dict[str, list[dict[str, Any]]] = {key: [] for key in order}
-    for r in data.results:
-        if r["track"] is not None and (kind is None or r["subject_kind"] == kind):
+    for r in data.results if kind is None else data.results_of(kind):
+        if r["track"] is not None:
             found.setdefault(r["track"], []).append(r)
     return {key: rows for key, rows in found.items() if rows}
 
