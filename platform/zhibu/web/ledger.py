@@ -24,6 +24,11 @@ bp = Blueprint("rectification", __name__, url_prefix="/t/<uuid:tenant_id>")
 register_page_errors(bp)
 
 
+@bp.app_template_filter("issue_text")
+def _issue_text(item) -> str:
+    return ledger.shown_issue(item)
+
+
 def _date(field: str) -> date:
     raw = request.form.get(field, "").strip()
     try:
