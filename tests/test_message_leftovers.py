@@ -8,10 +8,11 @@ import uuid
 
 import pytest
 from authz_scene import build_scene, login, result_id
-from sqlalchemy import update
+from sqlalchemy import select, update
+from test_web_pages import seeded, token_of  # noqa: F401
 
 from zhibu.db import db
-from zhibu.models import RectificationItem
+from zhibu.models import RectificationItem, ScoreSheet
 from zhibu.tenancy import system_scope, use_scope
 
 PLAN_ZH = "星级评定结果为两星及以下,制定整改方案"
@@ -57,3 +58,68 @@ def test_an_item_raised_for_an_action_is_stored_in_chinese_and_shown_in_the_read
     assert f"A-Z01:{PLAN_ZH}" in chinese and "rectification plan" not in chinese
     client.get("/lang/en?next=/")
     assert f"A-Z01: {PLAN_EN}" in client.get(f"/t/{tenant}/ledger").text
+
+
+def test_a_refused_recompute_job_keeps_both_languages_and_names_the_sheet(
+    app,
+    client,
+    world,
+    seeded,  # noqa: F811
+):
+    """The engine's refusal in a job: kept with its English apart, shown on the job page in
+    the reader's language, each row named by its sheet's title (never ``monthly`` …)."""
+    tenant = world.id("A")
+    with app.app_context(), use_scope(system_scope()):
+        sheet = db.session.scalars(
+            select(ScoreSheet).where(
+                ScoreSheet.tenant_id == world.ids["A"],
+                ScoreSheet.cycle_id == uuid.UUID(str(seeded["A"])),
+                ScoreSheet.score.is_not(None),
+            )
+        ).first()
+        source, code = sheet.source, _code_of(sheet)
+        title = _title_of(sheet.cycle_id, source)
+        sheet.score = 999
+        db.session.commit()
+    login(client, "admin_a")
+    cycle_page = client.get(f"/t/{tenant}/cycles/{seeded['A']}")
+    started = client.post(
+        f"/t/{tenant}/cycles/{seeded['A']}/recompute", data={"csrf_token": token_of(cycle_page)}
+    )
+    job = client.get(started.location.split("?")[0] + ".json").json
+    assert (job["status"], job["outcome"]) == ("finished", "rejected")
+    (problem,) = job["problems"]
+    assert problem.startswith(f"{code}(") and title in problem and "得分 999" in problem
+    assert source not in problem  # the sheet's title, not its key
+    page = client.get(started.location).text
+    assert "未计算:录入不符合评定方案" in page and "有 1 处录入不符合评定方案" in page
+    assert problem in page and "InputRefused" not in page
+    client.get("/lang/en?next=/")
+    english = client.get(started.location.split("?")[0] + ".json").json["problems"]
+    assert english[0].startswith(f"{code} (") and "score 999 is outside" in english[0]
+    page = client.get(started.location).text
+    assert "Not computed: inputs do not fit the scheme" in page and "不符合" not in page
+    # the API keeps both: Chinese for a token, English apart
+    api = client.get(
+        f"/api/v1/tenants/{tenant}/jobs/{job['id']}", headers={**world.headers["admin_a"]}
+    ).json
+    assert api["result"]["refused"] == 1
+    assert api["result"]["problems"][0]["text"] == problem
+    assert "score 999" in api["result"]["problems"][0]["en"]
+
+
+def _code_of(sheet) -> str:
+    from zhibu.models import Member, OrgUnit
+
+    if sheet.subject_kind == "member":
+        return db.session.get(Member, (sheet.tenant_id, sheet.subject_id)).archive_code
+    return db.session.get(OrgUnit, (sheet.tenant_id, sheet.subject_id)).code
+
+
+def _title_of(cycle_id, source: str) -> str:
+    from zhibu.evaluations import compute
+    from zhibu.models import Cycle
+
+    cycle = db.session.scalar(select(Cycle).where(Cycle.id == cycle_id))
+    definition, _settings, _version = compute.definition_for(cycle)
+    return next(s.title for t in definition.tracks for s in t.sources if s.key == source)
