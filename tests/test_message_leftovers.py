@@ -123,3 +123,25 @@ def _title_of(cycle_id, source: str) -> str:
     cycle = db.session.scalar(select(Cycle).where(Cycle.id == cycle_id))
     definition, _settings, _version = compute.definition_for(cycle)
     return next(s.title for t in definition.tracks for s in t.sources if s.key == source)
+
+
+def test_settings_that_do_not_add_up_are_refused_in_the_admins_language(client, world):
+    """The scheme's own check of its settings ("add up to 100") reaches an admin through
+    the API in their language, naming the settings by their titles."""
+    from akesu_college.scheme import MEMBER_ASPECTS
+
+    code, title, points = MEMBER_ASPECTS[0]
+    url = f"/api/v1/tenants/{world.id('A')}/schemes/akesu_college/versions"
+    body = {"overrides": {f"member_points.{code}": points + 5}, "note": ""}
+    refused = client.post(url, json=body, headers=world.headers["admin_a"])
+    assert refused.status_code == 400
+    message = refused.json["message"]
+    assert message.startswith("这几项设置彼此不一致:各方面分值合计须为 100 分,现为 105 分。请检查:")
+    assert f"党员星级:{title}(分)" in message and "add up" not in message
+    assert list(refused.json["errors"]) == ["member_points"]
+    client.get("/lang/en?next=/")
+    english = client.post(url, json=body, headers=world.headers["admin_a"]).json["message"]
+    assert english.startswith(
+        "These settings do not agree with each other: "
+        "the aspects must add up to 100 points, not 105. Check: "
+    )
