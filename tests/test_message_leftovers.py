@@ -145,3 +145,18 @@ def test_settings_that_do_not_add_up_are_refused_in_the_admins_language(client, 
         "These settings do not agree with each other: "
         "the aspects must add up to 100 points, not 105. Check: "
     )
+
+
+def test_a_date_the_ledger_form_cannot_read_is_named_by_its_label(client, scene):
+    login(client, "admin_a")
+    base = f"/t/{scene.id('A')}/ledger"
+    token = token_of(client.get(base))
+    item = {
+        "csrf_token": token,
+        "issue": "台账缺页",
+        "deadline": "下周",
+        "org_id": scene.id("A-Z01"),
+    }
+    refused = client.post(f"{base}/new", data=item)
+    assert refused.status_code == 400
+    assert "期限:“下周”不是日期" in refused.text and "deadline:" not in refused.text

@@ -19,6 +19,7 @@ from zhibu.models import Incident, Member, OrgUnit
 from zhibu.web import queries
 from zhibu.web.common import cycle_or_404
 from zhibu.web.guard import register_page_errors, tenant_page, wants_json
+from zhibu.web.inputs import LABELS
 
 bp = Blueprint("rectification", __name__, url_prefix="/t/<uuid:tenant_id>")
 register_page_errors(bp)
@@ -34,8 +35,9 @@ def _date(field: str) -> date:
     try:
         return date.fromisoformat(raw)
     except ValueError:
+        label = LABELS.get(field, field)  # the form's label, not the field's key
         raise ServiceError(
-            _("%(field)s:“%(raw)s”不是日期(例如 2021-06-30)。", field=field, raw=raw), field=field
+            _("%(field)s:“%(raw)s”不是日期(例如 2021-06-30)。", field=label, raw=raw), field=field
         ) from None
 
 
