@@ -95,8 +95,8 @@ def test_create_generates_unique_archive_codes(client, world):
 def test_bad_input_names_the_field(client, world):
     unknown = create(client, world, expect=422, colour="red", id_card_masked="x")
     assert unknown["errors"]["json"] == {
-        "colour": ["Unknown field."],
-        "id_card_masked": ["Unknown field."],
+        "colour": ["没有这一字段。"],
+        "id_card_masked": ["没有这一字段。"],
     }
     assert "name" in create(client, world, expect=422, name="")["errors"]["json"]
     assert "gender" in create(client, world, expect=422, gender="M")["errors"]["json"]
@@ -133,7 +133,7 @@ def test_patch_changes_fields_but_not_the_unit(client, world):
     assert clash.status_code == 409 and list(clash.json["errors"]) == ["archive_code"]
     unknown = client.patch(target, json={"salary": 1}, headers=admin)
     assert unknown.status_code == 422 and unknown.json["errors"]["json"] == {
-        "salary": ["Unknown field."]
+        "salary": ["没有这一字段。"]
     }
 
 

@@ -58,7 +58,7 @@ def test_bad_input_names_the_field(client, world):
         headers=world.headers["admin_a"],
     )
     assert response.status_code == 422
-    assert response.json["errors"]["json"]["colour"] == ["Unknown field."]
+    assert response.json["errors"]["json"]["colour"] == ["没有这一字段。"]
     # the kinds come from the loaded plugins: the org service names the known ones
     response = client.post(
         url(world),

@@ -227,6 +227,7 @@ def test_a_malformed_body_is_refused_with_the_row(client, city):
     assert response.status_code == 422
     assert response.json["errors"][0]["row"] == 1
     assert response.json["errors"][0]["field"] == "score"
+    assert response.json["errors"][0]["message"] == "不是有效的数字。"  # marshmallow's, in Chinese
 
 
 def test_a_member_of_another_month_or_branch_is_refused(client, city):

@@ -234,6 +234,7 @@ def test_settings_the_scheme_finds_inconsistent_are_refused_by_their_titles(app,
     refused = client.post(url, data=form)
     assert refused.status_code == 400
     assert "彼此不一致" in refused.text and "达标(分)" in refused.text
+    assert "“达标”的分数线须低于“先进”的分数线" in refused.text  # the scheme's reason, in Chinese
     assert "must be below" not in refused.text  # the scheme's own words stay out of the page
     assert [v.number for v in versions_of(app, world.ids["A"], "county_observation")] == [1]
 

@@ -20,9 +20,9 @@ English kept in ``.en``; a service puts them in a refusal through :func:`in_lang
 from __future__ import annotations
 
 from flask import has_request_context
-from flask_babel import get_locale, gettext, lazy_gettext
+from flask_babel import force_locale, get_locale, gettext, lazy_gettext
 
-__all__ = ["_", "_l", "in_language"]
+__all__ = ["_", "_l", "in_language", "stored"]
 
 
 def _(text: str, **params) -> str:
@@ -43,3 +43,11 @@ def in_language(text: str) -> str:
     if english and has_request_context() and str(get_locale() or "").startswith("en"):
         return str(english)
     return str(text)
+
+
+def stored(text, **params) -> str:
+    """A text of the catalog (a :func:`_l` text, or a msgid) as it is written to the
+    database: in Chinese, the seeds' language, whatever language the user chose. Pages
+    show it again in the reader's language through the catalog."""
+    with force_locale("zh"):
+        return gettext(str(text), **params) if params else str(text)

@@ -6,7 +6,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from akesu_college.rules import RULES, VETO_KINDS
-from zhibu.engine import Adjustable, Band, Definition, Indicator, Rubric, Source, Target, Track
+from zhibu.engine import (
+    Adjustable,
+    Band,
+    Definition,
+    Indicator,
+    Rubric,
+    SettingsConflict,
+    Source,
+    Target,
+    Track,
+)
 
 # Seed: "按照党的组织全覆盖、党的领导全覆盖、党的工作全覆盖、党的作用全覆盖、党的活动全覆盖、
 # 党的优势全覆盖、党的力量壮大全覆盖、开展“两学一做”学习教育,持续巩固“不忘初心,牢记使命”
@@ -53,8 +63,11 @@ def _rubric(key: str, title: str, aspects, settings: Mapping[str, Any], prefix: 
     )
     rubric = Rubric(key, title, indicators)
     if abs(rubric.max_points - 100) > 1e-9:
-        raise ValueError(
-            f"{prefix}: the aspects must add up to 100 points, not {rubric.max_points:g}"
+        total = f"{rubric.max_points:g}"
+        raise SettingsConflict(
+            [prefix],
+            f"各方面分值合计须为 100 分,现为 {total} 分",
+            f"the aspects must add up to 100 points, not {total}",
         )
     return rubric
 

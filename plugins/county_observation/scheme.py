@@ -7,7 +7,7 @@ from typing import Any
 
 from county_observation.rules import RULES
 from county_observation.sheets import TWO_NEW, VILLAGE_COMMUNITY
-from zhibu.engine import Adjustable, Band, Definition, Source, Track
+from zhibu.engine import Adjustable, Band, Definition, SettingsConflict, Source, Track
 
 ROUNDS = ("internal", "cross", "county_demo")
 ROUND_NAMES = {
@@ -46,7 +46,11 @@ def grades(settings: Mapping[str, Any]) -> tuple[tuple[Band, ...], Band]:
     """先进 / 达标 / 落后: "使先進基層黨組織示范引領(lǐng)、達標基層黨組織奮力趕超、落后基層黨組織
     加壓前進" — the seed names the three classes but not their lines: adjustable (90 / 75)."""
     if settings["standard_from"] >= settings["advanced_from"]:
-        raise ValueError("standard_from: must be below advanced_from")
+        raise SettingsConflict(
+            ["standard_from", "advanced_from"],
+            "“达标”的分数线须低于“先进”的分数线",
+            "the standard line must be below the advanced line",
+        )
     return (
         (
             Band(settings["advanced_from"], grade="advanced"),

@@ -36,6 +36,7 @@ from dujiangyan_quantified import labels, months, workbook
 from zhibu.accounts import policy
 from zhibu.accounts.access import TenantAccess
 from zhibu.api import error_body
+from zhibu.api.messages import translated
 from zhibu.api.security import authorize
 from zhibu.db import db
 from zhibu.errors import ServiceError
@@ -203,7 +204,7 @@ def save_month(tenant_id: uuid.UUID, org_id: uuid.UUID, month: str):
 
 def _invalid(exc: ValidationError):
     """marshmallow's nested messages as (row, field, message), like the service's own."""
-    messages = exc.messages if isinstance(exc.messages, dict) else {"": exc.messages}
+    messages = translated(exc.messages if isinstance(exc.messages, dict) else {"": exc.messages})
     problems = []
     for row, fields_ in (messages.get("rows") or {}).items():
         if not isinstance(row, int):

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from zhibu.engine import Indicator, Rubric
+from zhibu.engine import Indicator, Rubric, SettingsConflict
 
 BRANCH_TYPES = {
     "rural": "农村党支部",
@@ -283,4 +283,9 @@ def member_rubric(settings: Mapping[str, Any]) -> Rubric:
 
 def _check_hundred(rubric: Rubric, prefix: str) -> None:
     if abs(rubric.max_points - 100) > 1e-6:
-        raise ValueError(f"{prefix}: the points must add up to 100, not {rubric.max_points:g}")
+        total = f"{rubric.max_points:g}"
+        raise SettingsConflict(
+            [prefix],
+            f"各项分值合计须为 100 分,现为 {total} 分",
+            f"the points must add up to 100, not {total}",
+        )

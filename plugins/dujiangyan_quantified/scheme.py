@@ -17,7 +17,7 @@ from dujiangyan_quantified.rubrics import (
     member_rubric,
 )
 from dujiangyan_quantified.rules import RULES
-from zhibu.engine import Adjustable, Band, Definition, Source, Track
+from zhibu.engine import Adjustable, Band, Definition, SettingsConflict, Source, Track
 
 MONTHLY_SHARE = 0.8  # "日常考評情況按80%比例折算計入個人年度考評得分"
 ANNUAL_SHARE = 0.2  # the rest of the year's score: the year-end appraisal (this project's reading)
@@ -61,7 +61,9 @@ SETTINGS = (
 def _descending(settings: Mapping[str, Any], keys: tuple[str, ...]) -> None:
     values = [settings[k] for k in keys]
     if any(a <= b for a, b in pairwise(values)):
-        raise ValueError(f"{', '.join(keys)}: each line must be above the next")
+        raise SettingsConflict(
+            keys, "每一档的分数线须高于下一档", "each line must be above the next"
+        )
 
 
 def branch_bands(settings: Mapping[str, Any]) -> tuple[tuple[Band, ...], Band]:

@@ -153,7 +153,7 @@ def test_a_problem_is_its_chinese_text_and_keeps_its_english_when_pickled():
         (
             ScoreRow("Z1", "panel", "R1", items={"A1": 3}, ref="第 7 行"),
             "Z1(第 7 行):“考核组”只填总分,不按条目打分或扣分",
-            "Z1 (第 7 行): source panel takes a total score, not items",
+            "Z1 (第 7 行): “考核组” takes a total score, not items",
         ),
         (
             ScoreRow("Z1", "sheet", "R1", items={"A1": 50}, ref="第 7 行"),
@@ -200,7 +200,7 @@ def test_unknown_subject_and_source_are_refused():
     ]
     assert [p.en for p in problems] == [
         "Z9 (line 3): no such subject in this cycle",
-        "Z1 (line 4): source 'monthly' does not rate a branch",
+        "Z1 (line 4): the sheet “月度” does not rate this kind of subject",
     ]
 
 

@@ -17,6 +17,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import UnicodeConverter
 
 from zhibu import __version__, controls
+from zhibu.api import messages
 from zhibu.errors import ServiceError
 from zhibu.tenancy.scope import TenantScopeError
 
@@ -32,7 +33,9 @@ class ZhibuApi(Api):
       which flask-smorest's JSON error handler drops;
     - a text the API reads holds no control character (:mod:`zhibu.controls`; the request
       hook of :mod:`zhibu.web.inputs` refuses one with 422): every string field it loads
-      is declared with the ``pattern`` that says so.
+      is declared with the ``pattern`` that says so;
+    - the schemas' own messages (marshmallow's, webargs') come in the user's language
+      (:mod:`zhibu.api.messages`), with a ``message`` naming the first field at fault.
     """
 
     def _init_spec(self, *args, **kwargs):
@@ -59,6 +62,11 @@ class ZhibuApi(Api):
 
     def handle_http_exception(self, error):
         response, status, headers = super().handle_http_exception(error)
+        if "errors" in response:  # the schemas' checks: in the user's language
+            response["errors"] = messages.translated(response["errors"])
+            said = messages.summary(response["errors"])
+            if said and not response.get("message"):
+                response["message"] = said
         for name, value in error.get_headers():
             if name.lower() != "content-type" and name not in headers:
                 headers[name] = value
@@ -181,7 +189,8 @@ def _service_error(exc: ServiceError):
 
     db.session.rollback()
     details = exc.as_dict()
-    return jsonify(error_body(exc.status, details["message"], details.get("errors"))), exc.status
+    errors = messages.translated(details.get("errors"))  # a schema's, passed on by a view
+    return jsonify(error_body(exc.status, details["message"], errors)), exc.status
 
 
 def _scope_error(exc: TenantScopeError):

@@ -18,7 +18,7 @@ from zhibu.api.security import authorize
 from zhibu.api.times import UtcDateTime
 from zhibu.evaluations.cycles import get_cycle
 from zhibu.evidence import service as evidence_files
-from zhibu.i18n import _
+from zhibu.i18n import _, _l
 from zhibu.reports import core, oversight, service, store
 from zhibu.reports.html import render_html
 from zhibu.reports.xlsx import write_xlsx
@@ -52,7 +52,7 @@ class WeaknessArgsSchema(Schema):
     period = fields.String(
         validate=validate.Regexp(
             r"^\d{4}(H[12]|Q[1-4]|-(0[1-9]|1[0-2]))?$",
-            error="a period like 2021, 2021H1, 2021Q3 or 2021-05",
+            error=_l("期间的写法如 2021、2021H1、2021Q3 或 2021-05。"),
         ),
         metadata={"description": "default: the latest period of the overseen tenants"},
     )

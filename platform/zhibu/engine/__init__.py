@@ -27,7 +27,7 @@ from zhibu.engine.model import (
     Track,
     Unit,
 )
-from zhibu.engine.scheme import Adjustable, Scheme
+from zhibu.engine.scheme import Adjustable, Scheme, SettingsConflict
 from zhibu.engine.sheets import InputError, Problem
 from zhibu.engine.summary import IndicatorScore, Summary, indicator_scores, summarize
 from zhibu.engine.targets import Target, TargetStatus, measure, measure_counted
@@ -56,6 +56,7 @@ __all__ = [
     "Scheme",
     "ScoreRow",
     "ScoreSeries",
+    "SettingsConflict",
     "Source",
     "Subject",
     "Summary",

@@ -324,7 +324,8 @@ def _problems(definition: Definition, subject: Subject | None, track, sheets) ->
                 Problem(
                     f"{where_zh(sheet)}:评分表“{_source_title(definition, sheet.source)}”"
                     "不评定这类对象",
-                    f"{where(sheet)}: source {sheet.source!r} does not rate a {subject.kind}",
+                    f"{where(sheet)}: the sheet “{_source_title(definition, sheet.source)}” "
+                    "does not rate this kind of subject",
                 )
             )
     return problems

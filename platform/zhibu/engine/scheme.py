@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from zhibu.engine.sheets import Problem
 from zhibu.engine.targets import Target
 
 if TYPE_CHECKING:
@@ -17,6 +18,19 @@ INPUT_PHASES = ("self_assessment", "assessment", "review")  # phases that may ta
 # the kinds of evidence a scheme may share with overseers (an objection's files never leave
 # the tenant): a deduction's, a rectification item's, a 回头看 check's, a 销号's
 SHAREABLE_EVIDENCE = ("deduction", "item", "follow_up", "sign_off")
+
+
+class SettingsConflict(ValueError):
+    """Settings a scheme cannot make a definition of (a tenant's admin chose them): ``keys``
+    name them (a prefix such as ``member_points`` names every ``member_points.…``), and
+    ``problem`` says why in Chinese with its English apart (:class:`Problem`). Its ``str``
+    is ``"keys: English"``, as a plugin's author reads it; the settings page and the API
+    show the reason in the admin's language."""
+
+    def __init__(self, keys: Sequence[str], text: str, en: str):
+        self.keys = tuple(keys)
+        self.problem = Problem(text, en)
+        super().__init__(f"{', '.join(self.keys)}: {en}")
 
 
 @dataclass(frozen=True)

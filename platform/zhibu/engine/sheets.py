@@ -107,7 +107,7 @@ def check_sheet(
         problems.append(
             Problem(
                 f"{where_zh(sheet)}:“{source.title}”只填总分,不按条目打分或扣分",
-                f"{where(sheet)}: source {source.key} takes a total score, not items",
+                f"{where(sheet)}: “{source.title}” takes a total score, not items",
             )
         )
         return problems

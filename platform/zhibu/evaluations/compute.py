@@ -36,9 +36,28 @@ STORE_BATCH = 20_000  # result rows per insert; progress is reported between bat
 
 
 class InputRefused(ServiceError):
-    """The engine refused rows; ``errors`` lists each with its subject and line."""
+    """The engine refused rows; ``errors`` lists each with its subject and line (in the
+    language of the request), ``problems`` the engine's own (Chinese, with ``.en``)."""
 
     status = 422
+
+    def __init__(self, problems: list[engine.Problem]):
+        super().__init__(
+            _("有 %(n)s 处录入不符合评定方案,未能计算结果。", n=len(problems)),
+            errors=[in_language(p) for p in problems],
+        )
+        self.problems = problems
+
+
+def kept(problems: list[engine.Problem]) -> list[dict[str, str]]:
+    """The engine's problems as a job keeps them (a recompute refused when run as a job):
+    each in Chinese (``text``, the seeds' language) with its English (``en``) apart."""
+    return [{"text": str(p), "en": getattr(p, "en", None) or str(p)} for p in problems]
+
+
+def told(kept_problems: list[dict[str, str]]) -> list[str]:
+    """Problems kept by :func:`kept`, in the reader's language."""
+    return [in_language(engine.Problem(p.get("text", ""), p.get("en"))) for p in kept_problems]
 
 
 def definition_for(cycle: Cycle) -> tuple[engine.Definition, dict[str, Any], SchemeVersion]:
@@ -208,10 +227,7 @@ def _recompute(cycle: Cycle, progress: Progress) -> ResultSet:
     try:
         results = engine.evaluate(definition, loaded.cycle)
     except engine.InputError as exc:
-        raise InputRefused(
-            _("有 %(n)s 处录入不符合评定方案,未能计算结果。", n=len(exc.problems)),
-            errors=[in_language(p) for p in exc.problems],
-        ) from None
+        raise InputRefused(exc.problems) from None
     return _store(cycle, version, digest, results, loaded, progress)
 
 

@@ -82,7 +82,7 @@ def load(cycle: Cycle, definition: engine.Definition, settings: dict, fingerprin
             start=cycle.starts_on.isoformat(),
             end=cycle.ends_on.isoformat(),
             subjects=tuple(subjects),
-            scores=_scores(cycle, ids, fingerprint),
+            scores=_scores(cycle, ids, fingerprint, _source_titles(definition)),
             incidents=_incidents(cycle, ids),
             records=_records(cycle, unit_code, ids),
             history=_history(cycle, period.previous(HISTORY_CYCLES), ids),
@@ -327,7 +327,13 @@ def _driver_rows(cycle: Cycle, sql: str, subject: str) -> Iterator[tuple]:
         cursor.close()
 
 
-def _scores(cycle: Cycle, ids, fingerprint=None) -> tuple:
+def _source_titles(definition: engine.Definition) -> dict[str, str]:
+    """The scheme's sources by their titles (a refused row is named by its sheet's title,
+    not its key)."""
+    return {s.key: s.title for track in definition.tracks for s in track.sources}
+
+
+def _scores(cycle: Cycle, ids, fingerprint=None, titles: dict[str, str] | None = None) -> tuple:
     """Every score of the cycle: per subject (in code order) and within a subject in
     (source, rater, period) order, so that ``fingerprint`` sees the same sequence
     whenever the data is the same (the rows come from the server unsorted; a subject's
@@ -353,35 +359,46 @@ def _scores(cycle: Cycle, ids, fingerprint=None) -> tuple:
             fingerprint.update(marshal.dumps(rows))
             if own:
                 fingerprint.update(marshal.dumps(sorted(own.items())))
-        _add_scores(out, code, rows, own)
+        _add_scores(out, code, rows, own, titles or {})
     return tuple(out)
 
 
-def _add_scores(out: list, code: str, rows: list[tuple], items: dict[tuple, list]) -> None:
+def _add_scores(
+    out: list, code: str, rows: list[tuple], items: dict[tuple, list], titles: dict[str, str]
+) -> None:
     """One subject's sorted rows: plain monthly scores gathered per source and rater into
     a series, the rest as rows (``items``: the subject's items by (source, rater,
-    period))."""
+    period)). Each says where it came from (``ref``: the sheet's title, the rater, the
+    period) for a refusal to name it."""
     series_type, row_type = engine.ScoreSeries, engine.ScoreRow
     for (source, rater), group in groupby(rows, key=_source_rater):
         taken = list(group)
         _, _, _, periods, scores = zip(*taken, strict=True)
         itemized = {k[2] for k in items if k[0] == source and k[1] == rater} if items else NONE
+        title = titles.get(source, source)
         if all(periods) and None not in scores and itemized.isdisjoint(periods):
-            out.append(series_type(code, source, rater, periods, scores))  # the common case
+            # the common case
+            out.append(series_type(code, source, rater, periods, scores, _ref(title, rater)))
             continue
         plain, rest = [], []
         for row in taken:
             period, score = row[3], row[4]
             if period in itemized:
-                rest.append(_with_items(row_type, code, row, items[source, rater, period]))
+                own = items[source, rater, period]
+                rest.append(_with_items(row_type, code, row, own, title))
             elif period and score is not None:
                 plain.append(row)
             else:
-                rest.append(row_type(code, source, rater, score, None, (), period or None))
+                where = _ref(title, rater, period)
+                rest.append(row_type(code, source, rater, score, None, (), period or None, where))
         if plain:
             _, _, _, periods, scores = zip(*plain, strict=True)
-            out.append(series_type(code, source, rater, periods, scores))
+            out.append(series_type(code, source, rater, periods, scores, _ref(title, rater)))
         out += rest
+
+
+def _ref(*parts: str | None) -> str:
+    return " ".join(part for part in parts if part)
 
 
 _source_rater = itemgetter(1, 2)
@@ -389,7 +406,7 @@ _hex = attrgetter("hex")  # SQLite stores an id as its 32 hex digits
 NONE: frozenset[str] = frozenset()
 
 
-def _with_items(row_type, code: str, key: tuple, own: list[tuple]) -> engine.ScoreRow:
+def _with_items(row_type, code: str, key: tuple, own: list[tuple], title: str) -> engine.ScoreRow:
     _, source, rater, period, score = key
     return row_type(
         code,
@@ -403,7 +420,7 @@ def _with_items(row_type, code: str, key: tuple, own: list[tuple]) -> engine.Sco
             if kind == "deduction"
         ),
         period or None,
-        ref=f"{code} {source} {rater or '-'} {period}".rstrip(),
+        ref=_ref(title, rater, period),
     )
 
 

@@ -9,6 +9,7 @@ demos alike."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -21,7 +22,7 @@ from zhibu.accounts.access import TenantAccess
 from zhibu.db import db
 from zhibu.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from zhibu.evidence import service as evidence
-from zhibu.i18n import _
+from zhibu.i18n import _, _l, stored
 from zhibu.models import (
     Cycle,
     EvaluationResult,
@@ -33,13 +34,29 @@ from zhibu.models import (
     ScoreItem,
     ScoreSheet,
 )
+from zhibu.reports import names
 from zhibu.tenancy.scope import current_scope
 
 PERMISSION = "ledger"  # what raising, following up and signing off an item needs
 
+# what an action of a result asks for, as the issue of an item raised for it: stored in
+# Chinese (the seeds' language), shown in the reader's language (:func:`shown_issue`)
 ACTION_ISSUES = {
-    "rectification_plan": "星级评定结果为两星及以下,制定整改方案 / rectification plan",
+    "rectification_plan": _l("星级评定结果为两星及以下,制定整改方案"),
 }
+_ISSUE_OF_ACTION = re.compile(r"(?P<code>[^:：]+)[:：]\s*(?P<issue>.*)", re.DOTALL)
+
+
+def shown_issue(item: RectificationItem) -> str:
+    """An item's issue in the reader's language: one raised for an action says what the
+    action asks for through the catalog (an item stored before this said it as
+    "中文 / English": its Chinese is read the same way); one typed by a person, or
+    raised for a deduction, is shown as it was written."""
+    action = item.origin_ref.rpartition(":")[2] if item.origin == "action" else ""
+    found = _ISSUE_OF_ACTION.fullmatch(item.issue or "") if action in ACTION_ISSUES else None
+    if found is None:
+        return item.issue
+    return _("%(code)s:%(issue)s", code=found["code"].strip(), issue=ACTION_ISSUES[action])
 
 
 def get_item(access: TenantAccess, item_id: uuid.UUID) -> RectificationItem:
@@ -158,19 +175,22 @@ def raise_from_result(
             _(
                 "%(code)s 的评定结果中没有“%(action)s”这项处理要求。",
                 code=result.subject_code,
-                action=ACTION_ISSUES.get(action, action).split(" / ")[0],
+                action=ACTION_ISSUES.get(action, action),
             ),
             field="action",
         )
     ref = f"action:{result.cycle_id}:{result.subject_id}:{action}"
     _refuse_duplicate(access.tenant_id, ref)
-    issue = ACTION_ISSUES.get(action, action)
+    if action in ACTION_ISSUES:
+        issue = stored(ACTION_ISSUES[action])
+    else:  # an action of the scheme's own: its name in the scheme's labels (its wording)
+        issue = names.name(action, plugins.registry().scheme(cycle.scheme_key), names.FLAGS)
     return raise_item(
         access,
         org_id=org_id,
         member_id=member_id,
         cycle_id=result.cycle_id,
-        issue=f"{result.subject_code}: {issue}",
+        issue=stored("%(code)s:%(issue)s", code=result.subject_code, issue=issue),
         deadline=deadline,
         measure=measure,
         responsible=responsible,

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from zhibu import plugins
 from zhibu.db import db
 from zhibu.errors import NotFound, ServiceError
-from zhibu.i18n import _
+from zhibu.i18n import _, in_language
 from zhibu.models import SchemeVersion, Tenant
 from zhibu.tenancy.scope import current_scope
 
@@ -85,6 +85,28 @@ def _setting_rule(setting, value: Any) -> str:
     return _("“%(title)s”的值“%(value)s”不可用。", title=title, value=value)
 
 
+def _disagreement(scheme, keys, exc: ValueError) -> str:
+    """Settings that cannot make a definition, in the admin's language: named by their
+    titles (a prefix such as ``member_points`` names each ``member_points.…``), with the
+    scheme's reason when it says it in both languages (:class:`zhibu.engine.
+    SettingsConflict`); a plugin's plain English stays out."""
+    groups = tuple(f"{k}." for k in keys)
+    titles = [s.title for s in scheme.settings if s.key in keys or s.key.startswith(groups)]
+    problem = getattr(exc, "problem", None)
+    reason = in_language(problem) if problem else None
+    if titles and reason:
+        return _(
+            "这几项设置彼此不一致:%(reason)s。请检查:%(titles)s",
+            reason=reason,
+            titles="、".join(titles),
+        )
+    if titles:
+        return _("这几项设置彼此不一致,请检查:%(titles)s", titles="、".join(titles))
+    if reason:
+        return _("这组设置不能组成有效的评定规则:%(reason)s。", reason=reason)
+    return _("这组设置不能组成有效的评定规则,请检查后重试。")
+
+
 def save_settings(
     tenant: Tenant, key: str, overrides: dict[str, Any], note: str = ""
 ) -> SchemeVersion:
@@ -96,7 +118,8 @@ def save_settings(
         if scheme.define is not None:
             scheme.definition(settings)  # settings that cannot make a definition are refused
     except ValueError as exc:
-        raise ServiceError(str(exc), field=str(exc).split(":")[0]) from None
+        keys = getattr(exc, "keys", None) or [k.strip() for k in str(exc).split(":")[0].split(",")]
+        raise ServiceError(_disagreement(scheme, keys, exc), field=", ".join(keys)) from None
     current = db.session.scalar(
         select(SchemeVersion)
         .where(SchemeVersion.tenant_id == tenant.id, SchemeVersion.scheme_key == key)

@@ -20,12 +20,19 @@ from zhibu.tenancy import current_scope
 
 def recompute_cycle(cycle_id: str) -> dict[str, Any]:
     """Recompute one cycle of the job's tenant; the new result set is written in one
-    transaction and switched in at its end, so a killed job leaves the old one whole."""
+    transaction and switched in at its end, so a killed job leaves the old one whole.
+    Inputs the engine refuses end the job with ``refused`` (their count) and ``problems``
+    (each in Chinese, ``text``, with its English apart, ``en``), shown to each reader in
+    their language; the old results stay."""
     from zhibu.evaluations import compute
     from zhibu.evaluations.cycles import get_cycle
 
     cycle = get_cycle(_tenant_id(), uuid.UUID(cycle_id))
-    result_set = compute.recompute(cycle, progress=report_progress)
+    try:
+        result_set = compute.recompute(cycle, progress=report_progress)
+    except compute.InputRefused as exc:  # the inputs' fault: a retry would not help
+        db.session.rollback()
+        return {"refused": len(exc.problems), "problems": compute.kept(exc.problems)}
     return {"result_set_id": str(result_set.id), "subjects": result_set.subjects}
 
 

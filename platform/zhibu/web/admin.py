@@ -187,10 +187,13 @@ NEXT_LABELS = {
 
 def job_outcome(handle) -> str:
     """queued, started, failed, finished; ``rejected`` for a roster import that finished
-    without writing anything (the file had errors when committed)."""
+    without writing anything (the file had errors when committed) and for a recompute the
+    engine refused (inputs that do not fit the scheme)."""
     result = handle.result if isinstance(handle.result, dict) else {}
     if handle.status == "finished" and handle.kind == "import_roster":
         return "finished" if result.get("committed") else "rejected"
+    if handle.status == "finished" and handle.kind == "recompute_cycle" and result.get("refused"):
+        return "rejected"
     return handle.status
 
 
@@ -212,7 +215,17 @@ def job_state(handle) -> dict:
         "step": progress.get("step", ""),
         "step_name": step_name(progress),
         "error": (handle.error or "").strip().splitlines()[-1:] or None,
+        "problems": compute.told(handle.result.get("problems") or []) if _refused(handle) else [],
     }
+
+
+def _refused(handle) -> bool:
+    return (
+        handle.status == "finished"
+        and handle.kind == "recompute_cycle"
+        and isinstance(handle.result, dict)
+        and bool(handle.result.get("refused"))
+    )
 
 
 @bp.get("/jobs/<uuid:job_id>")
@@ -223,7 +236,7 @@ def job(tenant_id: uuid.UUID, job_id: uuid.UUID):
     state = job_state(_job_or_404(tenant_id, job_id))
     target = safe_next(request.args.get("next"), url_for("pages.tenant_home", tenant_id=tenant_id))
     label = NEXT_LABELS.get(state["kind"], _l("查看结果"))
-    if state["outcome"] == "rejected":
+    if state["outcome"] == "rejected" and state["kind"] == "import_roster":
         target, label = url_for("registry.import_roster", tenant_id=tenant_id), _l("重新导入")
     return render_template("admin/job.html", job=state, next=target, next_label=label)
 

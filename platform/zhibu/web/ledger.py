@@ -19,14 +19,15 @@ from zhibu.models import Member, OrgUnit
 from zhibu.web import queries
 from zhibu.web.common import cycle_or_404
 from zhibu.web.guard import register_page_errors, tenant_page, wants_json
+from zhibu.web.inputs import LABELS
 
 bp = Blueprint("rectification", __name__, url_prefix="/t/<uuid:tenant_id>")
 register_page_errors(bp)
 
 
-def _date_labels() -> dict[str, str]:
-    """The forms' date fields as users read them (the message names the field)."""
-    return {"deadline": _("整改时限"), "checked_on": _("检查日期"), "occurred_on": _("日期")}
+@bp.app_template_filter("issue_text")
+def _issue_text(item) -> str:
+    return ledger.shown_issue(item)
 
 
 def _date(field: str) -> date:
@@ -34,7 +35,7 @@ def _date(field: str) -> date:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        label = _date_labels().get(field, field)
+        label = LABELS.get(field, field)  # the form's label, not the field's key
         raise ServiceError(
             _("%(field)s:“%(raw)s”不是日期(例如 2021-06-30)。", field=label, raw=raw), field=field
         ) from None

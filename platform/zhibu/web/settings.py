@@ -51,7 +51,7 @@ def scheme_settings(tenant_id: uuid.UUID, key: str):
                 saved = versions.save_settings(g.tenant, key, values, request.form.get("note", ""))
             except ServiceError as exc:
                 db.session.rollback()
-                error = _disagreeing(scheme.settings, exc)
+                error = exc.message  # named by the settings' titles, in the user's language
             else:
                 if saved.id == current.id:
                     flash(_("设置没有变化,仍为第 %(number)s 版。", number=saved.number))
@@ -101,16 +101,6 @@ def _value(setting: Adjustable, raw: str | None) -> Any:
             raise ValueError(_("不能大于 %(maximum)s。", maximum=_number(setting.maximum)))
         return value
     return (raw or "").strip()
-
-
-def _disagreeing(settings: tuple[Adjustable, ...], exc: ServiceError) -> str:
-    """A refusal of the scheme's own checks, named by the settings it is about (the
-    scheme names them first: ``five_star_from, four_star_from: …``)."""
-    titles = {s.key: s.title for s in settings}
-    named = [titles[k.strip()] for k in (exc.field or "").split(",") if k.strip() in titles]
-    if not named:
-        return _("这组设置不能组成有效的评定规则,请检查后重试。")
-    return _("这几项设置彼此不一致,请检查:%(titles)s", titles="、".join(named))
 
 
 def _row(scheme, setting: Adjustable, value: Any, problems: dict[str, str]) -> dict:
