@@ -121,6 +121,62 @@ def test_the_dashboard_shows_the_subjects_entered(app, world, client):
     assert shown and shown.group(1) == "4"  # A-Z01, A-Z02, A-M1, A-M2 of 2021
 
 
+def test_score_entry_is_measured_against_the_rated_subjects(app, world, client):
+    """A retired branch (A-Z09, 离退休: listed, not rated) is neither expected nor counted
+    as entered, even with a sheet: the figure reaches the total when every rated subject
+    has one."""
+    with app.app_context():
+        cycle_id = seed_results(world)["A"]
+    login(client, "admin_a")
+    url = f"/t/{world.id('A')}/dashboard"
+    assert entry_figure(client.get(url).text) == ("4", "4")
+    with app.app_context(), use_scope(system_scope()):
+        cycle = cycles.get_cycle(world.ids["A"], cycle_id)
+        entered.add(cycle, {("org", world.ids["A-Z09"]): 2})
+        db.session.commit()
+    assert entry_figure(client.get(url).text) == ("4", "4")
+
+
+def entry_figure(page: str) -> tuple[str, str]:
+    shown = re.search(r'<p class="big">(\d+) / (\d+)</p>', page)
+    assert shown, page
+    return shown.groups()
+
+
+def test_incomplete_results_are_counted_apart_from_the_unrated(app, world, client):
+    """评分不全 (rated, no level yet) is a column of its own on the 工作台, linked to those
+    results, as on 确认发布; 不参评 counts only the subjects not rated."""
+    with app.app_context():
+        cycle_id = seed_results(world)["A"]
+        with use_scope(system_scope()):
+            cycle = cycles.get_cycle(world.ids["A"], cycle_id)
+            result_set = compute.current_set(cycle)
+            db.session.execute(
+                update(EvaluationResult)
+                .where(
+                    EvaluationResult.result_set_id == result_set.id,
+                    EvaluationResult.subject_id == world.ids["A-Z02"],
+                )
+                .values(stars=None, grade=None, total=None)
+            )
+            result_set.levels = compute.count_levels(result_set)
+            db.session.commit()
+            rows = db.session.scalars(
+                select(EvaluationResult).where(EvaluationResult.result_set_id == result_set.id)
+            ).all()
+            branch = next(r.track for r in rows if r.subject_id == world.ids["A-Z02"])
+            track = compute.summary(cycle)["tracks"][branch]
+            of_track = [r for r in rows if r.track == branch]
+    assert track["missing"] == 1
+    assert track["not_rated"] == sum(1 for r in of_track if not r.rated)
+    assert track["rated"] == len(of_track) - 1 - track["not_rated"]
+    login(client, "admin_a")
+    page = client.get(f"/t/{world.id('A')}/dashboard").text
+    assert (
+        f"track={branch}&amp;level=missing" in page or f"level=missing&amp;track={branch}" in page
+    )
+
+
 def stored_and_counted(app, world, cycle_id) -> tuple[list, list, dict, dict]:
     with app.app_context(), use_scope(system_scope()):
         cycle = cycles.get_cycle(world.ids["A"], cycle_id)
@@ -137,7 +193,7 @@ def stored_and_counted(app, world, cycle_id) -> tuple[list, list, dict, dict]:
 
 
 def summary_total(summary: dict) -> int:
-    return sum(t["rated"] + t["not_rated"] for t in summary["tracks"].values())
+    return sum(t["rated"] + t["missing"] + t["not_rated"] for t in summary["tracks"].values())
 
 
 def key(groups: list) -> list:

@@ -533,7 +533,8 @@ def count_levels(result_set: ResultSet) -> list[dict[str, Any]]:
 
 
 def summary(cycle: Cycle, results: list | None = None) -> dict[str, Any]:
-    """Star and grade distribution per track, and the scheme's targets against the actual
+    """Star and grade distribution per track (``rated``, ``missing`` and ``not_rated``
+    subjects: see :func:`_counted_as`), and the scheme's targets against the actual
     shares: counted by the database over the current results (:func:`level_groups`), or
     from ``results`` already loaded (rows with the result columns as attributes)."""
     if results is None:
@@ -555,6 +556,15 @@ def summary(cycle: Cycle, results: list | None = None) -> dict[str, Any]:
     return summary_of_groups(cycle, groups)
 
 
+def _counted_as(group: dict[str, Any]) -> str:
+    """Where a group of results counts in its track: ``rated`` (with a level),
+    ``missing`` (rated, no level yet: 评分不全) or ``not_rated`` (retired, exempt, not
+    covered: 不参评). The same split as the 发布 preview's (``publication.level_key``)."""
+    if not group["rated"]:
+        return "not_rated"
+    return "rated" if group["stars"] is not None or group["grade"] else "missing"
+
+
 def summary_of_groups(cycle: Cycle, groups: list[dict[str, Any]]) -> dict[str, Any]:
     """:func:`summary` from counted groups of results (see :func:`level_groups`)."""
     scheme = plugins.registry().scheme(cycle.scheme_key)
@@ -573,10 +583,10 @@ def summary_of_groups(cycle: Cycle, groups: list[dict[str, Any]]) -> dict[str, A
         if g["track"] is None:
             continue
         track = tracks.setdefault(
-            g["track"], {"rated": 0, "not_rated": 0, "stars": {}, "grades": {}, "titles": {}}
+            g["track"],
+            {"rated": 0, "missing": 0, "not_rated": 0, "stars": {}, "grades": {}, "titles": {}},
         )
-        rated = (g["rated"] and g["stars"] is not None) or g["grade"]
-        track["rated" if rated else "not_rated"] += n
+        track[_counted_as(g)] += n
         if g["stars"] is not None:
             key = str(g["stars"])
             track["stars"][key] = track["stars"].get(key, 0) + n

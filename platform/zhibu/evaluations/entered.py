@@ -15,11 +15,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from zhibu.db import db
-from zhibu.models import Cycle, EnteredSubject
+from zhibu.models import Cycle, EnteredSubject, Member, OrgUnit
 
 BATCH = 5000  # subjects per statement
 
@@ -70,4 +70,48 @@ def sheets(cycle: Cycle, subject_kind: str | None = None) -> int:
     """How many score sheets ``cycle`` holds (about subjects of ``subject_kind``)."""
     return db.session.scalar(
         select(func.coalesce(func.sum(EnteredSubject.sheets), 0)).where(*_of(cycle, subject_kind))
+    )
+
+
+def _rated_unit(kinds: set[str]):
+    """The condition on ``OrgUnit`` of a unit the cycle rates: active, of ``kinds``, neither
+    retired (离退休) nor exempt (暂不列入星级管理): those are listed, not rated."""
+    return and_(
+        OrgUnit.status == "active",
+        OrgUnit.kind.in_(kinds - {"member"}),
+        OrgUnit.retired.is_(False),
+        OrgUnit.exempt.is_(False),
+    )
+
+
+def rated(cycle: Cycle, kinds: set[str]) -> int:
+    """How many subjects ``cycle`` rates: units of ``kinds`` (:func:`_rated_unit`) and, if
+    "member" is one, active members. What the 工作台's score entry is measured against."""
+    units = db.session.scalar(
+        select(func.count()).where(OrgUnit.tenant_id == cycle.tenant_id, _rated_unit(kinds))
+    )
+    members = 0
+    if "member" in kinds:
+        members = db.session.scalar(
+            select(func.count()).where(Member.tenant_id == cycle.tenant_id, Member.active)
+        )
+    return units + members
+
+
+def rated_entered(cycle: Cycle, kinds: set[str]) -> int:
+    """How many of the subjects ``cycle`` rates (:func:`rated`) have a score sheet: a
+    retired or exempt unit's sheets do not count, so the figure reaches :func:`rated`
+    exactly when every rated subject has one."""
+    E = EnteredSubject
+    unit = exists().where(
+        OrgUnit.tenant_id == E.tenant_id, OrgUnit.id == E.subject_id, _rated_unit(kinds)
+    )
+    counted = [and_(E.subject_kind == "org", unit)]
+    if "member" in kinds:
+        member = exists().where(
+            Member.tenant_id == E.tenant_id, Member.id == E.subject_id, Member.active
+        )
+        counted.append(and_(E.subject_kind == "member", member))
+    return db.session.scalar(
+        select(func.count()).where(*_of(cycle, None), E.sheets > 0, or_(*counted))
     )

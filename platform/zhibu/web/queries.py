@@ -72,24 +72,6 @@ def members_in_reach(access: TenantAccess, org_ids: list[uuid.UUID] | None = Non
     return list(db.session.scalars(query.order_by(Member.org_id, Member.archive_code)))
 
 
-def rated_subjects(cycle: Cycle, kinds: set[str]) -> int:
-    """How many active units of ``kinds`` (plus active members, if "member" is one) the
-    cycle rates: what the score entry is measured against."""
-    units = db.session.scalar(
-        select(func.count()).where(
-            OrgUnit.tenant_id == cycle.tenant_id,
-            OrgUnit.status == "active",
-            OrgUnit.kind.in_(kinds),
-        )
-    )
-    members = 0
-    if "member" in kinds:
-        members = db.session.scalar(
-            select(func.count()).where(Member.tenant_id == cycle.tenant_id, Member.active)
-        )
-    return units + members
-
-
 def find_sheet(cycle: Cycle, subject_id: uuid.UUID, source: str, rater: str, period: str = ""):
     """One rater's sheet (and its items) of a subject and source, or (None, [])."""
     sheet = db.session.scalar(
