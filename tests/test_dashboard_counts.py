@@ -22,7 +22,14 @@ from test_web_pages import _branch_sheets, login, seed_results
 
 from zhibu.db import db
 from zhibu.evaluations import compute, cycles, entered, sheets
-from zhibu.models import EnteredSubject, EvaluationResult, ResultSet, ScoreSheet, Tenant
+from zhibu.models import (
+    EnteredSubject,
+    EvaluationResult,
+    Member,
+    ResultSet,
+    ScoreSheet,
+    Tenant,
+)
 from zhibu.tenancy import system_scope, use_scope
 
 on_postgres = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -135,6 +142,12 @@ def test_score_entry_is_measured_against_the_rated_subjects(app, world, client):
         entered.add(cycle, {("org", world.ids["A-Z09"]): 2})
         db.session.commit()
     assert entry_figure(client.get(url).text) == ("4", "4")
+    with app.app_context(), use_scope(system_scope()):  # a member who left, with sheets
+        db.session.execute(
+            update(Member).where(Member.id == world.ids["A-M2"]).values(active=False)
+        )
+        db.session.commit()
+    assert entry_figure(client.get(url).text) == ("3", "3")
 
 
 def entry_figure(page: str) -> tuple[str, str]:

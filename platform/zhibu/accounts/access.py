@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from zhibu.db import db
 from zhibu.models import OrgUnit, OversightLink, RoleAssignment, Tenant, User
@@ -33,6 +33,8 @@ class TenantAccess:
     subtrees: tuple[str, ...] = ()
     member_ids: frozenset[uuid.UUID] = frozenset()
     overseer: bool = False
+    # the tenant's row as the lookup read it (pages show its name): not read again
+    tenant: Tenant | None = field(default=None, compare=False, repr=False)
 
     # What the roles allow is decided by zhibu.accounts.policy (one table for the pages, the
     # API and the services); these are its answers under the names templates and older
@@ -113,23 +115,34 @@ def access_for(user: User, tenant_id: uuid.UUID) -> TenantAccess | None:
     past the app's tenant filter, always with the user's id as a predicate. So PostgreSQL
     gets the request's scope in one statement (:func:`zhibu.tenancy.scope.ensure_scope`)."""
     with use_scope(_lookup_scope(user, tenant_id)):
-        tenant = db.session.get(Tenant, tenant_id)
+        tenant, assignments = _tenant_and_roles(user, tenant_id)
         if tenant is None:
             return None
         if user.is_platform_admin:
-            return TenantAccess(tenant_id, user, frozenset({"tenant_admin"}))
+            return TenantAccess(tenant_id, user, frozenset({"tenant_admin"}), tenant=tenant)
         if not tenant.active:
             return None  # a disabled tenant is closed to its users; its data stays
-        assignments = db.session.scalars(
-            select(RoleAssignment).where(
-                RoleAssignment.user_id == user.id, RoleAssignment.tenant_id == tenant_id
-            )
-        ).all()
         if assignments:
-            return _from_assignments(tenant_id, user, assignments)
+            return replace(_from_assignments(tenant_id, user, assignments), tenant=tenant)
         if _oversees(user, tenant_id):
-            return TenantAccess(tenant_id, user, frozenset(), overseer=True)
+            return TenantAccess(tenant_id, user, frozenset(), overseer=True, tenant=tenant)
         return None
+
+
+def _tenant_and_roles(user: User, tenant_id: uuid.UUID) -> tuple[Tenant | None, list]:
+    """The tenant and the user's role assignments in it, in one statement (every request
+    to a tenant's page or API asks)."""
+    rows = db.session.execute(
+        select(Tenant, RoleAssignment)
+        .outerjoin(
+            RoleAssignment,
+            and_(RoleAssignment.tenant_id == Tenant.id, RoleAssignment.user_id == user.id),
+        )
+        .where(Tenant.id == tenant_id)
+    ).all()
+    if not rows:
+        return None, []
+    return rows[0][0], [assignment for _tenant, assignment in rows if assignment is not None]
 
 
 def _lookup_scope(user: User, tenant_id: uuid.UUID) -> Scope:

@@ -336,8 +336,10 @@ class Results(MethodView):
     def get(self, filters, tenant_id: uuid.UUID, cycle_id: uuid.UUID, pagination_parameters):
         """The current results, a page at a time, filtered by the database (subject_kind,
         track, stars or level or grade, flag, unit, name)."""
-        cycle = _cycle(tenant_id, cycle_id)
-        current = compute.current_set(cycle) if g.access.sees_results(cycle.phase) else None
+        authorize(tenant_id)
+        cycle, current, version = compute.cycle_and_current_set(tenant_id, cycle_id)
+        if not g.access.sees_results(cycle.phase):
+            current = None
         level = filters.get("level") or filters.get("grade") or ""
         if "stars" in filters:
             level = str(filters["stars"])
@@ -355,7 +357,7 @@ class Results(MethodView):
         if current is None:
             query, total = select(EvaluationResult).where(false()), 0
         else:  # the page's summaries share this cycle's explainer (not looked up again)
-            g.setdefault("explainers", {})[cycle.id] = explain.Explainer(cycle)
+            g.setdefault("explainers", {})[cycle.id] = explain.Explainer(cycle, version)
             query = listing.filtered(cycle, current, wanted, visible)
             total = listing.count_of(current, wanted, visible, query)
         query = query.order_by(EvaluationResult.subject_kind.desc(), EvaluationResult.subject_code)

@@ -20,13 +20,13 @@ import orjson
 import uuid_utils
 import uuid_utils.compat
 from psycopg import sql
-from sqlalchemy import Text, cast, func, insert, select, update
+from sqlalchemy import Text, and_, cast, func, insert, select, update
 
 from zhibu import bulk, engine, plugins
 from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.evaluations import inputs, stale
-from zhibu.evaluations.cycles import ensure_open
+from zhibu.evaluations.cycles import ensure_open, get_cycle
 from zhibu.i18n import _, in_language
 from zhibu.models import Cycle, EvaluationResult, ResultSet, SchemeVersion
 from zhibu.reports import names
@@ -60,8 +60,12 @@ def told(kept_problems: list[dict[str, str]]) -> list[str]:
     return [in_language(engine.Problem(p.get("text", ""), p.get("en"))) for p in kept_problems]
 
 
-def definition_for(cycle: Cycle) -> tuple[engine.Definition, dict[str, Any], SchemeVersion]:
-    version = db.session.get(SchemeVersion, (cycle.tenant_id, cycle.version_id))
+def definition_for(
+    cycle: Cycle, version: SchemeVersion | None = None
+) -> tuple[engine.Definition, dict[str, Any], SchemeVersion]:
+    """The cycle's definition, settings and scheme version (``version``: already loaded)."""
+    if version is None or version.id != cycle.version_id:
+        version = db.session.get(SchemeVersion, (cycle.tenant_id, cycle.version_id))
     registry = plugins.registry()
     scheme = registry.scheme(cycle.scheme_key)
     settings = {**version.settings, **cycle.options}
@@ -161,6 +165,33 @@ def _stable(value):
     if isinstance(value, dict):
         return tuple(sorted(value.items()))
     return value
+
+
+def cycle_and_current_set(
+    tenant_id: uuid.UUID, cycle_id: uuid.UUID
+) -> tuple[Cycle, ResultSet | None, SchemeVersion | None]:
+    """The cycle, its current result set and its scheme version (for
+    :func:`definition_for`), in one statement: what a page of results reads first.
+    Raises :class:`~zhibu.errors.NotFound` as ``get_cycle`` does."""
+    row = db.session.execute(
+        select(Cycle, ResultSet, SchemeVersion)
+        .outerjoin(
+            ResultSet,
+            and_(
+                ResultSet.tenant_id == Cycle.tenant_id,
+                ResultSet.cycle_id == Cycle.id,
+                ResultSet.current,
+            ),
+        )
+        .outerjoin(
+            SchemeVersion,
+            and_(SchemeVersion.tenant_id == Cycle.tenant_id, SchemeVersion.id == Cycle.version_id),
+        )
+        .where(Cycle.tenant_id == tenant_id, Cycle.id == cycle_id)
+    ).first()
+    if row is None:
+        return get_cycle(tenant_id, cycle_id), None, None  # raises NotFound
+    return row[0], row[1], row[2]
 
 
 def current_set(cycle: Cycle) -> ResultSet | None:

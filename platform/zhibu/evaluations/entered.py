@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from zhibu.db import db
@@ -84,34 +84,41 @@ def _rated_unit(kinds: set[str]):
     )
 
 
-def rated(cycle: Cycle, kinds: set[str]) -> int:
-    """How many subjects ``cycle`` rates: units of ``kinds`` (:func:`_rated_unit`) and, if
-    "member" is one, active members. What the 工作台's score entry is measured against."""
-    units = db.session.scalar(
-        select(func.count()).where(OrgUnit.tenant_id == cycle.tenant_id, _rated_unit(kinds))
-    )
-    members = 0
-    if "member" in kinds:
-        members = db.session.scalar(
-            select(func.count()).where(Member.tenant_id == cycle.tenant_id, Member.active)
-        )
-    return units + members
+def progress(cycle: Cycle, kinds: set[str]) -> tuple[int, int]:
+    """(entered, rated): how many subjects the cycle rates — active units of ``kinds``
+    (:func:`_rated_unit`) and, if "member" is one, active members — and how many of them
+    have a score sheet. A retired or exempt unit's sheets do not count, so the first
+    reaches the second exactly when every rated subject has a sheet.
 
-
-def rated_entered(cycle: Cycle, kinds: set[str]) -> int:
-    """How many of the subjects ``cycle`` rates (:func:`rated`) have a score sheet: a
-    retired or exempt unit's sheets do not count, so the figure reaches :func:`rated`
-    exactly when every rated subject has one."""
+    One statement: the subjects with sheets, less the few not rated (looked up by key)."""
     E = EnteredSubject
-    unit = exists().where(
-        OrgUnit.tenant_id == E.tenant_id, OrgUnit.id == E.subject_id, _rated_unit(kinds)
-    )
-    counted = [and_(E.subject_kind == "org", unit)]
-    if "member" in kinds:
-        member = exists().where(
-            Member.tenant_id == E.tenant_id, Member.id == E.subject_id, Member.active
+
+    def has_sheets(model):
+        return (
+            select(E.subject_id)
+            .where(
+                E.tenant_id == model.tenant_id,
+                E.cycle_id == cycle.id,
+                E.subject_id == model.id,
+                E.sheets > 0,
+            )
+            .exists()
         )
-        counted.append(and_(E.subject_kind == "member", member))
-    return db.session.scalar(
-        select(func.count()).where(*_of(cycle, None), E.sheets > 0, or_(*counted))
+
+    def count(model, *where):
+        return (
+            select(func.count()).where(model.tenant_id == cycle.tenant_id, *where).scalar_subquery()
+        )
+
+    rated_units = count(OrgUnit, _rated_unit(kinds))
+    entered = count(E, E.cycle_id == cycle.id, E.sheets > 0) - count(
+        OrgUnit, ~_rated_unit(kinds), has_sheets(OrgUnit)
     )
+    if "member" in kinds:
+        rated = rated_units + count(Member, Member.active)
+        entered -= count(Member, ~Member.active, has_sheets(Member))
+    else:
+        rated = rated_units
+        entered -= count(E, E.cycle_id == cycle.id, E.sheets > 0, E.subject_kind == "member")
+    row = db.session.execute(select(entered, rated)).one()
+    return row[0], row[1]

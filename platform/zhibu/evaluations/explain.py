@@ -14,7 +14,7 @@ from zhibu import engine, plugins
 from zhibu.engine.summary import summarize
 from zhibu.evaluations import compute
 from zhibu.i18n import _
-from zhibu.models import Cycle, EvaluationResult
+from zhibu.models import Cycle, EvaluationResult, SchemeVersion
 from zhibu.reports import names
 
 
@@ -51,9 +51,9 @@ def points_text(value: float | None) -> str:
 class Explainer:
     """Summaries of a cycle's results: the definition and scheme looked up once."""
 
-    def __init__(self, cycle: Cycle):
+    def __init__(self, cycle: Cycle, version: SchemeVersion | None = None):
         self.cycle = cycle
-        self.definition, _settings, _version = compute.definition_for(cycle)
+        self.definition, _settings, _version = compute.definition_for(cycle, version)
         self.scheme = plugins.registry().scheme(cycle.scheme_key)
         self.tracks = {t.key: t for t in reversed(self.definition.tracks)}
         self.rubrics = {r.key: r for r in self.definition.rubrics}

@@ -44,7 +44,7 @@ def page_access(tenant_id: uuid.UUID, need: str = "read") -> TenantAccess:
         abort(403)
     set_scope(access.scope(), db.session())
     g.access = access
-    g.tenant = db.session.get(Tenant, tenant_id)
+    g.tenant = access.tenant or db.session.get(Tenant, tenant_id)
     return access
 
 
