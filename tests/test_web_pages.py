@@ -142,7 +142,8 @@ def test_admin_dashboard_shows_the_cycle(client, world, seeded):
     assert "<svg" in page.text and "五星" in page.text  # the star chart
     assert "样板党支部占比" in page.text  # the scheme's target
     entry = re.search(r'class="big">(\d+) / (\d+)<', page.text).groups()
-    assert entry == ("4", "5")  # 2 branches, 2 members of 3 branches and 2 members entered
+    # 2 branches and 2 members entered, of as many rated (A-Z09 is retired: listed, not rated)
+    assert entry == ("4", "4")
     assert_nothing_of_b(page.text)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Select, Text, cast, false, func, or_, select
+from sqlalchemy.orm import defer
 from sqlalchemy.sql.elements import True_
 
 from zhibu.db import db
@@ -151,6 +152,7 @@ def page_of(
     page = max(1, min(page, max(1, -(-total // size))))
     rows = db.session.scalars(
         query.order_by(EvaluationResult.subject_kind.desc(), EvaluationResult.subject_code)
+        .options(defer(EvaluationResult.explanation))  # the list does not show it: the bulk
         .offset((page - 1) * size)
         .limit(size)
     ).all()

@@ -27,6 +27,15 @@ def cycle_or_404(tenant_id: uuid.UUID, cycle_id: uuid.UUID) -> Cycle:
         abort(404)
 
 
+def cycle_and_current_set_or_404(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
+    """The cycle, its current result set and scheme version, in one statement (a page of
+    results); 404 if there is no such cycle."""
+    try:
+        return compute.cycle_and_current_set(tenant_id, cycle_id)
+    except NotFound:
+        abort(404)
+
+
 def track_titles(cycle: Cycle) -> dict[str, str]:
     definition, _, _ = compute.definition_for(cycle)
     return {t.key: t.title for t in definition.tracks}

@@ -18,7 +18,12 @@ from zhibu.models import EvaluationResult, OrgUnit
 from zhibu.reports import service as report_service
 from zhibu.reports import store
 from zhibu.web import queries
-from zhibu.web.common import PHASE_TITLES, cycle_or_404, track_titles
+from zhibu.web.common import (
+    PHASE_TITLES,
+    cycle_and_current_set_or_404,
+    cycle_or_404,
+    track_titles,
+)
 from zhibu.web.guard import register_page_errors, tenant_page
 
 bp = Blueprint("results", __name__, url_prefix="/t/<uuid:tenant_id>/cycles/<uuid:cycle_id>")
@@ -31,20 +36,19 @@ def results(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
     """The current results a page at a time, filtered by the database (track, level,
     flag, unit, name); every number links to its explanation, every link keeps the
     filter."""
-    cycle = cycle_or_404(tenant_id, cycle_id)
+    cycle, current, version = cycle_and_current_set_or_404(tenant_id, cycle_id)
     if not g.access.sees_results(cycle.phase):  # an overseer, before publication
         g.refusal = _(
             "监督单位在结果公示后才能查看各对象的考评结果;进行中的周期请看监督总览中的进度。"
         )
         abort(403)
     wanted = _filter(request.args)
-    current = compute.current_set(cycle)
     # overseers: units' results, no member's
     where = None if g.access.personal_data else EvaluationResult.subject_kind != "member"
     page = listing.page_of(
         cycle, current, wanted, request.args.get("page", 1, type=int) or 1, where=where
     )
-    definition, _settings, _version = compute.definition_for(cycle)
+    definition, _settings, _version = compute.definition_for(cycle, version)
     sources = {t.key: t.sources for t in definition.tracks}
     return render_template(
         "results/list.html",
