@@ -9,10 +9,12 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from zhibu.db import db
 from zhibu.testing import require_postgres, require_redis, temporary_postgres_database
@@ -55,6 +57,63 @@ def app(database_url, tmp_path) -> Iterator[Flask]:
         if db.engine.dialect.name == "postgresql":
             _empty_postgres(db.engine)
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite(tmp_path_factory, sqlite_template) -> tuple[str, Path]:
+    folder = tmp_path_factory.mktemp("demo-sqlite")
+    path = folder / "zhibu.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    instance = folder / "instance"
+    instance.mkdir()
+    _build_demo(f"sqlite:///{path}", instance)
+    return str(path), instance
+
+
+@pytest.fixture(scope="session")
+def demo_postgres(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    server = require_postgres()
+    with temporary_postgres_database(server) as url:
+        instance = tmp_path_factory.mktemp("demo-postgres")
+        _build_demo(url, instance)
+        yield url, instance
+
+
+def _build_demo(url: str, instance: Path) -> None:
+    """``zhibu demo`` on an empty database, once per run and backend."""
+    app = make_test_app(url, instance)
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()  # nobody stays connected: the database is copied as a template
+
+
+@pytest.fixture(params=BACKENDS)
+def demo_app(request, tmp_path) -> Iterator[Flask]:
+    """An app on a fresh copy of the demo (``zhibu demo``, built once per run and backend:
+    building it takes seconds, copying it a fraction). A module whose tests read the demo
+    uses it as its ``app``."""
+    instance = tmp_path / "instance"
+    if request.param == "sqlite":
+        built, built_instance = request.getfixturevalue("demo_sqlite")
+        shutil.copytree(built_instance, instance)
+        path = tmp_path / "zhibu.sqlite3"
+        shutil.copyfile(built, path)
+        app = make_test_app(f"sqlite:///{path}", instance)
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        return
+    built, built_instance = request.getfixturevalue("demo_postgres")
+    shutil.copytree(built_instance, instance)
+    with temporary_postgres_database(template=make_url(built).database) as url:
+        app = make_test_app(url, instance)
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def _empty_postgres(engine) -> None:

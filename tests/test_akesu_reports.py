@@ -16,9 +16,14 @@ REPORTS = ("branch_register", "member_register", "member_summary", "publicity")
 
 
 @pytest.fixture
+def app(demo_app):
+    """The demo, built once per run and copied for each test."""
+    return demo_app
+
+
+@pytest.fixture
 def college(app):
     """The demo college, its 2021 cycle, and the platform administrator's token."""
-    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
     with app.app_context(), use_scope(system_scope()):
         tenant = db.session.scalar(select(Tenant).where(Tenant.code == "AKS-COLLEGE"))
         cycle = db.session.scalar(

@@ -14,8 +14,13 @@ from zhibu.tenancy import system_scope, use_scope
 
 
 @pytest.fixture
+def app(demo_app):
+    """The demo, built once per run and copied for each test."""
+    return demo_app
+
+
+@pytest.fixture
 def county(app):
-    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
     with app.app_context(), use_scope(system_scope()):
         tenant = db.session.scalar(select(Tenant).where(Tenant.code == "DEMO-COUNTY"))
         cycle = db.session.scalar(select(Cycle).where(Cycle.tenant_id == tenant.id))

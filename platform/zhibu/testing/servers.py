@@ -127,8 +127,11 @@ APP_ROLE = "zhibu_test_app"
 
 
 @contextmanager
-def temporary_postgres_database(server_url: str | None = None) -> Iterator[str]:
-    """Create an empty database on the server, yield its URL, drop it afterwards.
+def temporary_postgres_database(
+    server_url: str | None = None, template: str | None = None
+) -> Iterator[str]:
+    """Create an empty database on the server (or a copy of the database ``template``,
+    which nobody may be connected to), yield its URL, drop it afterwards.
 
     The database belongs to, and the URL connects as, a role without SUPERUSER or
     BYPASSRLS, as the app does in production: row-level security applies in tests too.
@@ -143,7 +146,8 @@ def temporary_postgres_database(server_url: str | None = None) -> Iterator[str]:
             ).scalar()
             if not exists:
                 connection.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
-            connection.execute(text(f'CREATE DATABASE "{name}" OWNER {APP_ROLE}'))
+            copy = f' TEMPLATE "{template}"' if template else ""
+            connection.execute(text(f'CREATE DATABASE "{name}"{copy} OWNER {APP_ROLE}'))
         url = make_url(server_url).set(database=name, username=APP_ROLE, password=None)
         yield url.render_as_string(hide_password=False)
     finally:
