@@ -246,6 +246,7 @@ API = [
     ),
     Case("GET", f"{C}/publications/preview", "admin"),
     Case("GET", f"{C}/publications/<int:version>", "read", path=PUBLISHED),
+    Case("GET", f"{C}/publications/<int:version>/entries", "read", path=PUBLISHED),
     Case("GET", f"{C}/objections", "object", "api objections"),
     Case(
         "POST",

@@ -472,3 +472,38 @@ def test_the_published_list_is_paged_and_filtered(app, client, world, monkeypatc
     own = member.get(url)
     shown = re.findall(r'<tr data-code="([^"]+)"', member.get(url, query_string={"q": "A-M"}).text)
     assert own.status_code == 200 and shown == ["A-M1"]  # their own, not another member's
+
+
+def test_a_versions_entries_are_read_a_page_at_a_time(app, client, world):
+    """``…/publications/<version>/entries``: the whole version's entries in the list's
+    order, page by page, filtered by track and by name or code, as the caller may read
+    them; a page past the last is empty."""
+    cycle_id = scored(app, world)
+    assert confirm(client, world, cycle_id).status_code == 201
+    url, admin = f"{base(world, cycle_id)}/publications/1", world.headers["admin_a"]
+    whole = client.get(url, headers=admin).json["entries"]
+    paged, page = [], 1
+    while True:
+        answer = client.get(f"{url}/entries?page_size=2&page={page}", headers=admin)
+        assert answer.status_code == 200, answer.json
+        if not answer.json:
+            break
+        paged += answer.json
+        page += 1
+    assert len(whole) > 2 and len(paged) == len(whole)
+    assert sorted(e["subject_id"] for e in paged) == sorted(e["subject_id"] for e in whole)
+    total = int(re.search(r'"total": (\d+)', answer.headers["X-Pagination"]).group(1))
+    assert total == len(whole)
+    units_first = [e["subject_kind"] for e in paged]
+    assert units_first == sorted(units_first, reverse=True)  # org before member
+    found = client.get(f"{url}/entries?q=Z02", headers=admin).json
+    assert [e["subject_code"] for e in found] == ["A-Z02"]
+    track = whole[0]["track"]
+    of_track = client.get(f"{url}/entries?track={track}&page_size=100", headers=admin).json
+    assert of_track and {e["track"] for e in of_track} == {track}
+    assert len(of_track) == sum(1 for e in whole if e["track"] == track)
+    mine = client.get(f"{url}/entries?page_size=100", headers=world.headers["member_a"]).json
+    members = {e["subject_id"] for e in mine if e["subject_kind"] == "member"}
+    assert members == {str(world.ids["A-M1"])}  # a member reads units and themselves
+    refused = client.get(f"{url}/entries?q={'x' * 101}", headers=admin)
+    assert refused.status_code == 422 and "q" in refused.json["errors"]["query"]

@@ -231,6 +231,40 @@ class PublicationDetail(MethodView):
         return {**{k: getattr(found, k) for k in PublicationSchema().fields}, "entries": entries}
 
 
+class EntryFilterSchema(Schema):
+    track = fields.String(load_default="", metadata={"description": "a track's key"})
+    q = fields.String(
+        load_default="",
+        validate=validate.Length(max=100),
+        metadata={"description": "part of the subject's name or code"},
+    )
+
+
+@blp.route("/publications/<int:version>/entries")
+class PublicationEntries(MethodView):
+    @blp.arguments(EntryFilterSchema, location="query")
+    @blp.response(200, PublishedEntrySchema(many=True))
+    @blp.paginate()
+    def get(
+        self, args, tenant_id: uuid.UUID, cycle_id: uuid.UUID, version: int, pagination_parameters
+    ):
+        """A version's entries the caller may read, a page at a time, in the 公示名单's
+        order (units first, by track and code), filtered by track and by part of a name
+        or code: what ``…/publications/<version>`` gives whole."""
+        cycle = _cycle(tenant_id, cycle_id)
+        found = publication.get_publication(cycle, version)
+        rows, total, page = publication.entries_page(
+            found,
+            publication.visible_entries(g.access),
+            track=args["track"],
+            q=args["q"],
+            page=pagination_parameters.page,
+            size=pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return rows if page == pagination_parameters.page else []  # past the last: none
+
+
 @blp.route("/objections")
 class Objections(MethodView):
     @blp.response(200, ObjectionSchema(many=True))
