@@ -6,6 +6,8 @@ EXAMPLE := examples/five_good
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(EXAMPLE)/pyproject.toml | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# test processes: one per logical CPU (TEST_WORKERS=0: one process, no workers)
+TEST_WORKERS ?= logical
 
 .PHONY: demo test lint format clean
 
@@ -28,7 +30,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 	cd $(EXAMPLE) && $(CURDIR)/$(BIN)/pytest
 
 lint: $(STAMP)

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from zhibu.config import normalize_database_url
 
@@ -126,6 +127,19 @@ def s3_client(found: dict[str, str], **options):
 APP_ROLE = "zhibu_test_app"
 
 
+def _ensure_app_role(connection) -> None:
+    """The tests' app role, made once; two test processes starting at once may both try
+    (``pytest -n``): the one that loses finds it made."""
+    exists = "SELECT 1 FROM pg_roles WHERE rolname = :r"
+    if connection.execute(text(exists), {"r": APP_ROLE}).scalar():
+        return
+    try:
+        connection.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
+    except (IntegrityError, ProgrammingError):
+        if not connection.execute(text(exists), {"r": APP_ROLE}).scalar():
+            raise
+
+
 @contextmanager
 def temporary_postgres_database(
     server_url: str | None = None, template: str | None = None
@@ -141,11 +155,7 @@ def temporary_postgres_database(
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            exists = connection.execute(
-                text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}
-            ).scalar()
-            if not exists:
-                connection.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
+            _ensure_app_role(connection)
             copy = f' TEMPLATE "{template}"' if template else ""
             connection.execute(text(f'CREATE DATABASE "{name}"{copy} OWNER {APP_ROLE}'))
         url = make_url(server_url).set(database=name, username=APP_ROLE, password=None)
