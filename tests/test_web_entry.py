@@ -6,6 +6,7 @@ without a rubric (民主测评, 上级评价) per subject."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from sqlalchemy import select
@@ -248,3 +249,42 @@ def test_a_generic_monthly_source_takes_one_score_per_member(app, client, world,
     assert client.get(other).status_code == 403
     elsewhere = {"csrf_token": token, "period": "2021-05", f"score-{world.id('A-M2')}": "70"}
     assert client.post(url, data=elsewhere).status_code == 403  # 李四 is not in A-Z01
+
+
+def test_unit_choosers_list_siblings_by_code_whatever_their_ids(app, client, world, seeded):  # noqa: F811
+    """新建整改事项 and the totals page offer the units in tree order, siblings by code
+    (as the users' pages do), not by path: a path is made of ids, so A-Z04 (id 0…0) would
+    come before A-Z03 (id 0…2)."""
+    from zhibu.models import OrgUnit
+
+    with app.app_context(), use_scope(system_scope()):
+        parent = db.session.get(OrgUnit, (world.ids["A"], world.ids["A-ZZ1"]))
+        for code, last in (("A-Z04", 0), ("A-Z03", 2)):  # made in this order, ids ascending
+            unit_id = uuid.UUID(int=last)
+            world.ids[code] = unit_id
+            db.session.add(
+                OrgUnit(
+                    id=unit_id,
+                    tenant_id=world.ids["A"],
+                    code=code,
+                    name=f"机电系党支部{code}",
+                    kind="branch",
+                    parent_id=parent.id,
+                    path=f"{parent.path}{unit_id.hex}/",
+                    depth=parent.depth + 1,
+                )
+            )
+        db.session.commit()
+    order = ["A-DW", "A-Z09", "A-ZZ1", "A-Z01", "A-Z02", "A-Z03", "A-Z04"]
+    units = {world.id(code): code for code in order}
+
+    def offered(text: str) -> list[str]:
+        values = re.findall(r'<option value="([0-9a-f-]{36})"', text)
+        return [units[v] for v in values if v in units]
+
+    login(client, "admin_a")
+    assert offered(client.get(f"/t/{world.id('A')}/ledger/new").text) == order * 2  # two forms
+    page = client.get(totals_url(world, seeded["A"])).text
+    assert offered(page) == order
+    rows = [units[v] for v in re.findall(r'name="score-([0-9a-f-]{36})"', page) if v in units]
+    assert rows == ["A-Z09", "A-Z01", "A-Z02", "A-Z03", "A-Z04"]  # the table too
