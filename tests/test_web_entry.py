@@ -288,3 +288,51 @@ def test_unit_choosers_list_siblings_by_code_whatever_their_ids(app, client, wor
     assert offered(page) == order
     rows = [units[v] for v in re.findall(r'name="score-([0-9a-f-]{36})"', page) if v in units]
     assert rows == ["A-Z09", "A-Z01", "A-Z02", "A-Z03", "A-Z04"]  # the table too
+
+
+def test_a_totals_save_counts_and_writes_what_changed(app, client, world, seeded):  # noqa: F811
+    """The page sends every stored score back: only the new and changed ones are saved
+    and counted; nothing changed says so; an emptied score is kept, and the page says so."""
+    cycle = seeded["A"]
+    login(client, "assessor_a")
+    page = client.get(totals_url(world, cycle))
+    shown = dict(re.findall(r'name="(score-[0-9a-f-]{36})" value="([^"]*)"', page.text))
+    one, two = f"score-{world.id('A-Z01')}", f"score-{world.id('A-Z02')}"
+    assert shown[one] == "95"
+    form = shown | {"csrf_token": token_of(page)}
+
+    def save(changes: dict) -> str:
+        saved = client.post(totals_url(world, cycle), data=form | changes)
+        assert saved.status_code == 302
+        return " ".join(
+            re.findall(r'class="flash" role="status">([^<]*)<', client.get(saved.location).text)
+        )
+
+    def sheet_ids() -> dict:
+        with app.app_context(), use_scope(system_scope()):
+            return {
+                s.subject_id: s.id
+                for s in db.session.scalars(
+                    select(ScoreSheet).where(
+                        ScoreSheet.tenant_id == world.ids["A"], ScoreSheet.source == "democratic"
+                    )
+                )
+            }
+
+    before = sheet_ids()
+    assert save({}) == "得分没有改动,未保存。"
+    assert sheet_ids() == before  # nothing written again
+    told = save({two: "82.5"})  # new (none stored) or changed: one of the page's rows
+    assert told == (
+        "已保存 1 个得分(新填 0 个,修改 1 个)。"
+        if shown.get(two)
+        else "已保存 1 个得分(新填 1 个,修改 0 个)。"
+    )
+    after = sheet_ids()
+    assert after[world.ids["A-Z01"]] == before[world.ids["A-Z01"]]  # not saved again
+    form[two] = "82.5"
+    assert save({one: "90"}) == "已保存 1 个得分(新填 0 个,修改 1 个)。"
+    assert save({one: ""}) == (
+        "得分没有改动,未保存。 1 个已保存的得分被清空:留空的不改动,原得分仍保留。"
+    )
+    assert stored_totals(app, world)["A-Z01"] == 90
