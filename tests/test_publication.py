@@ -465,6 +465,9 @@ def test_the_published_list_is_paged_and_filtered(app, client, world, monkeypatc
     assert "共 1 条" in found.text and 'data-code="A-Z02"' in found.text
     by_code = client.get(url, query_string={"q": "A-M"})
     assert "共 2 条" in by_code.text and 'href="/t/' in by_code.text
+    cells = re.findall(r'<tr data-code="[^"]+">\s*<td>(.*?)</td>', by_code.text)
+    shown_cells = sorted(re.sub(r"<[^>]+>", "", c) for c in cells)
+    assert shown_cells == ["张三 A-M1", "李四 A-M2"]  # found by code, the code is shown
     literal = client.get(url, query_string={"q": "%"})
     assert "共 0 条" in literal.text  # matched as written, not as a pattern
     member = app.test_client()

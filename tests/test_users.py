@@ -457,3 +457,21 @@ def test_every_change_is_in_the_activity_log_in_words(app, client, world):
     logout(client)
     login(client, "admin_b")
     assert "zhao" not in client.get(f"/t/{world.id('B')}/activity").text
+
+
+def test_a_refused_role_keeps_what_was_chosen(client, world):
+    """添加角色 refused (the role the user already has): the form comes back with the
+    role and the unit chosen, and the message says what is wrong."""
+    login(client, "admin_a")
+    url = f"{users_url(world)}/{world.id('assessor_a')}"
+    chosen = {"role": "branch_secretary", "org_id": world.id("A-ZZ1")}
+    assert post(client, url + "/roles", chosen).status_code == 302
+    again = post(client, url + "/roles", chosen)
+    assert again.status_code == 409 and "该用户已有这个角色。" in again.text
+    form = again.text.split('id="add-role"', 1)[1].split("</form>", 1)[0]
+    assert '<option value="branch_secretary" selected>' in form
+    assert f'<option value="{world.id("A-ZZ1")}" selected>' in form
+    code = post(client, url + "/roles", {"role": "member", "member_code": "无此编号"})
+    form = code.text.split('id="add-role"', 1)[1].split("</form>", 1)[0]
+    assert code.status_code == 400 and "档案编号 无此编号 不在本单位的党员名册中。" in code.text
+    assert '<option value="member" selected>' in form and 'value="无此编号"' in form

@@ -6,6 +6,7 @@ without a rubric (民主测评, 上级评价) per subject."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from sqlalchemy import select
@@ -248,3 +249,90 @@ def test_a_generic_monthly_source_takes_one_score_per_member(app, client, world,
     assert client.get(other).status_code == 403
     elsewhere = {"csrf_token": token, "period": "2021-05", f"score-{world.id('A-M2')}": "70"}
     assert client.post(url, data=elsewhere).status_code == 403  # 李四 is not in A-Z01
+
+
+def test_unit_choosers_list_siblings_by_code_whatever_their_ids(app, client, world, seeded):  # noqa: F811
+    """新建整改事项 and the totals page offer the units in tree order, siblings by code
+    (as the users' pages do), not by path: a path is made of ids, so A-Z04 (id 0…0) would
+    come before A-Z03 (id 0…2)."""
+    from zhibu.models import OrgUnit
+
+    with app.app_context(), use_scope(system_scope()):
+        parent = db.session.get(OrgUnit, (world.ids["A"], world.ids["A-ZZ1"]))
+        for code, last in (("A-Z04", 0), ("A-Z03", 2)):  # made in this order, ids ascending
+            unit_id = uuid.UUID(int=last)
+            world.ids[code] = unit_id
+            db.session.add(
+                OrgUnit(
+                    id=unit_id,
+                    tenant_id=world.ids["A"],
+                    code=code,
+                    name=f"机电系党支部{code}",
+                    kind="branch",
+                    parent_id=parent.id,
+                    path=f"{parent.path}{unit_id.hex}/",
+                    depth=parent.depth + 1,
+                )
+            )
+        db.session.commit()
+    order = ["A-DW", "A-Z09", "A-ZZ1", "A-Z01", "A-Z02", "A-Z03", "A-Z04"]
+    units = {world.id(code): code for code in order}
+
+    def offered(text: str) -> list[str]:
+        values = re.findall(r'<option value="([0-9a-f-]{36})"', text)
+        return [units[v] for v in values if v in units]
+
+    login(client, "admin_a")
+    assert offered(client.get(f"/t/{world.id('A')}/ledger/new").text) == order * 2  # two forms
+    page = client.get(totals_url(world, seeded["A"])).text
+    assert offered(page) == order
+    rows = [units[v] for v in re.findall(r'name="score-([0-9a-f-]{36})"', page) if v in units]
+    assert rows == ["A-Z09", "A-Z01", "A-Z02", "A-Z03", "A-Z04"]  # the table too
+
+
+def test_a_totals_save_counts_and_writes_what_changed(app, client, world, seeded):  # noqa: F811
+    """The page sends every stored score back: only the new and changed ones are saved
+    and counted; nothing changed says so; an emptied score is kept, and the page says so."""
+    cycle = seeded["A"]
+    login(client, "assessor_a")
+    page = client.get(totals_url(world, cycle))
+    shown = dict(re.findall(r'name="(score-[0-9a-f-]{36})" value="([^"]*)"', page.text))
+    one, two = f"score-{world.id('A-Z01')}", f"score-{world.id('A-Z02')}"
+    assert shown[one] == "95"
+    form = shown | {"csrf_token": token_of(page)}
+
+    def save(changes: dict) -> str:
+        saved = client.post(totals_url(world, cycle), data=form | changes)
+        assert saved.status_code == 302
+        return " ".join(
+            re.findall(r'class="flash" role="status">([^<]*)<', client.get(saved.location).text)
+        )
+
+    def sheet_ids() -> dict:
+        with app.app_context(), use_scope(system_scope()):
+            return {
+                s.subject_id: s.id
+                for s in db.session.scalars(
+                    select(ScoreSheet).where(
+                        ScoreSheet.tenant_id == world.ids["A"], ScoreSheet.source == "democratic"
+                    )
+                )
+            }
+
+    before = sheet_ids()
+    assert save({}) == "得分没有改动,未保存。"
+    assert sheet_ids() == before  # nothing written again
+    told = save({two: "82.5"})  # new (none stored) or changed: one of the page's rows
+    assert told == (
+        "已保存 1 个得分(新填 0 个,修改 1 个)。"
+        if shown.get(two)
+        else "已保存 1 个得分(新填 1 个,修改 0 个)。"
+    )
+    after = sheet_ids()
+    assert after[world.ids["A-Z01"]] == before[world.ids["A-Z01"]]  # not saved again
+    form[two] = "82.5"
+    assert save({one: "90"}) == "已保存 1 个得分(新填 0 个,修改 1 个)。"
+    assert save({one: ""}) == (
+        "得分没有改动,未保存。 1 个已保存的得分被清空:留空的不改动,原得分仍保留。"
+    )
+    assert stored_totals(app, world)["A-Z01"] == 90

@@ -202,6 +202,10 @@ def test_the_list_is_paged_and_filtered_by_the_database(app, client, world):
     assert "page=2" in following and f"kind={kinds[0]}" in following
     assert "subject_kind=org" in following
     assert rows(client.get(following.replace("&amp;", "&"))) == 10
+    year = client.get(base, query_string={"since": "2021-01-01", "until": "2021-12-31"})
+    following = re.search(r'rel="next" href="([^"]+)"', year.text).group(1)
+    assert "since=2021-01-01" in following and "until=2021-12-31" in following
+    assert rows(client.get(following.replace("&amp;", "&"))) == 10  # the dates kept
     nothing = client.get(base, query_string={"since": "2030-01-01"})
     assert "没有符合条件的事件。" in nothing.text and 'rel="next"' not in nothing.text
     beyond = client.get(base, query_string={"page": 10**20})

@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import True_
 
 from zhibu.db import db
 from zhibu.models import Cycle, EvaluationResult, Member, OrgUnit, ResultSet
-from zhibu.orgs.service import subtree_query
+from zhibu.orgs.service import in_tree_order, subtree_query
 
 PAGE_SIZE = 50
 MISSING = "missing"  # the level filter of rated results without a level (评分不全)
@@ -199,18 +199,17 @@ def _flags_of(cycle: Cycle, result_set: ResultSet) -> list[str]:
 
 
 def parent_units(tenant_id: uuid.UUID, limit: int = 300) -> list[tuple[uuid.UUID, str]]:
-    """(id, name) of the units that have units under them (党委, 党总支 …), by place in
-    the tree: what a results page offers to filter by unit (at most ``limit``)."""
+    """(id, name) of the units that have units under them (党委, 党总支 …), in tree order
+    (siblings by code): what a results page offers to filter by unit (at most ``limit``)."""
     parents = select(OrgUnit.parent_id).where(
         OrgUnit.tenant_id == tenant_id, OrgUnit.parent_id.is_not(None)
     )
     rows = db.session.execute(
-        select(OrgUnit.id, OrgUnit.name, OrgUnit.depth)
-        .where(OrgUnit.tenant_id == tenant_id, OrgUnit.id.in_(parents))
-        .order_by(OrgUnit.path)
-        .limit(limit)
-    )
-    return [(unit_id, "\u3000" * depth + name) for unit_id, name, depth in rows]
+        select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.code, OrgUnit.name, OrgUnit.depth).where(
+            OrgUnit.tenant_id == tenant_id, OrgUnit.id.in_(parents)
+        )
+    ).all()  # a parent's parent is one too: the tree is whole
+    return [(u.id, "\u3000" * u.depth + u.name) for u in in_tree_order(rows)[:limit]]
 
 
 def levels_of(definition: Any) -> list[tuple[str, int | None, str | None]]:

@@ -27,7 +27,7 @@ from zhibu.models import (
     ScoreSheet,
     User,
 )
-from zhibu.orgs.service import subtree_query
+from zhibu.orgs.service import in_tree_order, subtree_query
 
 
 def cycles_of(tenant_id: uuid.UUID) -> list[Cycle]:
@@ -48,17 +48,16 @@ def current_cycle(tenant_id: uuid.UUID) -> Cycle | None:
 
 
 def units_in_reach(access: TenantAccess, kinds: set[str] | None = None) -> list[OrgUnit]:
-    """Active units the caller reaches (a secretary's subtrees; else the whole tree)."""
+    """Active units the caller reaches (a secretary's subtrees; else the whole tree), in
+    tree order (siblings by code, as the users' pages show them; a path is made of ids)."""
     if access.whole_tree:
         query = select(OrgUnit).where(OrgUnit.tenant_id == access.tenant_id)
     elif access.subtrees:
         query = subtree_query(access.tenant_id, access.subtrees)
     else:
         return []
-    query = query.where(OrgUnit.status == "active")
-    if kinds is not None:
-        query = query.where(OrgUnit.kind.in_(kinds))
-    return list(db.session.scalars(query.order_by(OrgUnit.path)))
+    units = in_tree_order(list(db.session.scalars(query.where(OrgUnit.status == "active"))))
+    return units if kinds is None else [u for u in units if u.kind in kinds]
 
 
 def org_of(member: Member) -> OrgUnit:
@@ -267,14 +266,12 @@ def deductions_of(cycle: Cycle, subject_ids: list[uuid.UUID]) -> list[tuple]:
 def reopen_choices(cycle: Cycle) -> dict[str, str]:
     """Subject id (text) → name, for choosing a subject to reopen: the tenant's units, and
     the members already reopened."""
-    names = {
-        str(i): n
-        for i, n in db.session.execute(
-            select(OrgUnit.id, OrgUnit.name)
-            .where(OrgUnit.tenant_id == cycle.tenant_id)
-            .order_by(OrgUnit.path)
+    rows = db.session.execute(
+        select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.code, OrgUnit.name).where(
+            OrgUnit.tenant_id == cycle.tenant_id
         )
-    }
+    ).all()
+    names = {str(u.id): u.name for u in in_tree_order(rows)}
     opened = [uuid.UUID(s) for s in (cycle.reopened or {}).get("subjects", {}) if s not in names]
     if opened:
         names |= {
@@ -383,7 +380,7 @@ def subject_choices(
             OrgUnit.name.contains(q, autoescape=True) | OrgUnit.code.contains(q, autoescape=True)
         )
     units = list(
-        db.session.scalars(units_query.order_by(OrgUnit.depth, OrgUnit.path).limit(limit + 1))
+        db.session.scalars(units_query.order_by(OrgUnit.depth, OrgUnit.code).limit(limit + 1))
     )
     members: list[Member] = []
     if q:

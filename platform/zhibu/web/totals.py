@@ -144,6 +144,20 @@ def parse_totals(form, subjects: list[tuple[str, object]], source: str) -> list:
     return inputs
 
 
+def changed_totals(inputs: list, stored: dict) -> tuple[list, int]:
+    """Of the typed scores, those that differ from the stored ones (the page shows the
+    stored scores, so a save sends them all back); and how many of those are new."""
+    changed, new = [], 0
+    for data in inputs:
+        sheet = stored.get(data.subject_id)
+        if sheet is None or sheet.score is None:
+            new += 1
+        elif abs(sheet.score - data.score) < 1e-9:
+            continue
+        changed.append(data)
+    return changed, new
+
+
 @bp.post("/totals/<track>/<source>")
 @tenant_page("score")
 def save_totals(tenant_id: uuid.UUID, cycle_id: uuid.UUID, track: str, source: str):
@@ -154,6 +168,10 @@ def save_totals(tenant_id: uuid.UUID, cycle_id: uuid.UUID, track: str, source: s
     subjects, total = subjects_page(found_track, under, page)
     try:
         inputs = parse_totals(request.form, subjects, source)
+        stored = queries.sheets_by_subject(
+            cycle, source, RATER, subjects=[s.id for _k, s in subjects]
+        )
+        inputs, new = changed_totals(inputs, stored)
         saved = sheets.save_many(cycle, inputs) if inputs else 0
     except ServiceError as exc:  # drawn again as typed, with the refusal (nothing saved)
         db.session.rollback()
@@ -169,7 +187,26 @@ def save_totals(tenant_id: uuid.UUID, cycle_id: uuid.UUID, track: str, source: s
             page=page,
             total=total,
         )
-    flash(_("已保存 %(count)s 个得分。", count=saved))
+    if saved:
+        flash(
+            _(
+                "已保存 %(count)s 个得分(新填 %(new)s 个,修改 %(changed)s 个)。",
+                count=saved,
+                new=new,
+                changed=saved - new,
+            )
+        )
+    else:
+        flash(_("得分没有改动,未保存。"))
+    cleared = [
+        s
+        for _k, s in subjects
+        if not (request.form.get(f"score-{s.id}") or "").strip()
+        and stored.get(s.id) is not None
+        and stored[s.id].score is not None
+    ]
+    if cleared:
+        flash(_("%(count)s 个已保存的得分被清空:留空的不改动,原得分仍保留。", count=len(cleared)))
     return redirect(
         url_for(
             "totals.totals",

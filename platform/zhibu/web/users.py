@@ -97,7 +97,8 @@ def user_detail(tenant_id: uuid.UUID, user_id: uuid.UUID):
     return _detail_page(tenant_id, user_id, None)
 
 
-def _detail_page(tenant_id: uuid.UUID, user_id: uuid.UUID, error: ServiceError | None):
+def _detail_page(tenant_id: uuid.UUID, user_id: uuid.UUID, error: ServiceError | None, added=None):
+    """The user's page; after a refused 添加角色, its form with what was chosen (``added``)."""
     user = service.member_of_tenant(tenant_id, user_id)
     assignments = db.session.scalars(
         select(RoleAssignment).where(
@@ -111,14 +112,16 @@ def _detail_page(tenant_id: uuid.UUID, user_id: uuid.UUID, error: ServiceError |
         elsewhere=service.other_tenants_of(user, tenant_id),
         changes=activity.entries(tenant_id, entity="users", entity_id=str(user.id), limit=20),
         error=error,
+        added=added or {},
         **_choices(),
     )
 
 
-def _refused(tenant_id: uuid.UUID, user_id: uuid.UUID, exc: ServiceError):
-    """The user's page again, with what was refused and why."""
+def _refused(tenant_id: uuid.UUID, user_id: uuid.UUID, exc: ServiceError, added=None):
+    """The user's page again, with what was refused and why (and the role form as it was
+    sent, ``added``, when that was refused)."""
     db.session.rollback()
-    return _detail_page(tenant_id, user_id, exc), exc.status
+    return _detail_page(tenant_id, user_id, exc, added), exc.status
 
 
 @bp.post("/users/<uuid:user_id>/roles")
@@ -129,7 +132,7 @@ def add_role(tenant_id: uuid.UUID, user_id: uuid.UUID):
         assignment = service.grant(tenant_id, user, **_role_from_form(tenant_id, request.form))
         db.session.commit()
     except ServiceError as exc:
-        return _refused(tenant_id, user_id, exc)
+        return _refused(tenant_id, user_id, exc, request.form)
     flash(_("已添加角色:%(role)s。", role=service.ROLE_NAMES[assignment.role]))
     return redirect(url_for("people.user_detail", tenant_id=tenant_id, user_id=user_id))
 
