@@ -15,6 +15,7 @@ import pytest
 from reports_world import enable
 from sqlalchemy import event, select
 from test_web_pages import login, token_of
+from world import unit_under
 
 from zhibu.db import db
 from zhibu.evaluations import compute, cycles
@@ -63,19 +64,7 @@ def grow(app, world, cycle_id: uuid.UUID, branches: int, start: int) -> None:
         incident = list(incident_kinds(tenant))[-1]
         parent = db.session.get(OrgUnit, (tenant.id, world.ids["A-ZZ1"]))
         for n in range(start, start + branches):
-            org_id = uuid.uuid4()
-            db.session.add(
-                OrgUnit(
-                    tenant_id=tenant.id,
-                    id=org_id,
-                    code=f"A-G{n:03d}",
-                    name=f"增设第{n}党支部",
-                    kind="branch",
-                    parent_id=parent.id,
-                    path=f"{parent.path}{org_id.hex}/",
-                    depth=parent.depth + 1,
-                )
-            )
+            org_id = unit_under(parent, tenant.id, f"A-G{n:03d}", f"增设第{n}党支部").id
             db.session.flush()
             members = []
             for m in range(3):

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 from test_dujiangyan_months import city  # noqa: F401  (the fixture)
 from test_web_pages import PASSWORD, login, seeded, token_of  # noqa: F401
+from world import unit_under
 
 from zhibu.accounts.passwords import hash_password
 from zhibu.db import db
@@ -260,20 +261,8 @@ def test_unit_choosers_list_siblings_by_code_whatever_their_ids(app, client, wor
     with app.app_context(), use_scope(system_scope()):
         parent = db.session.get(OrgUnit, (world.ids["A"], world.ids["A-ZZ1"]))
         for code, last in (("A-Z04", 0), ("A-Z03", 2)):  # made in this order, ids ascending
-            unit_id = uuid.UUID(int=last)
-            world.ids[code] = unit_id
-            db.session.add(
-                OrgUnit(
-                    id=unit_id,
-                    tenant_id=world.ids["A"],
-                    code=code,
-                    name=f"机电系党支部{code}",
-                    kind="branch",
-                    parent_id=parent.id,
-                    path=f"{parent.path}{unit_id.hex}/",
-                    depth=parent.depth + 1,
-                )
-            )
+            world.ids[code] = uuid.UUID(int=last)
+            unit_under(parent, world.ids["A"], code, f"机电系党支部{code}", org_id=world.ids[code])
         db.session.commit()
     order = ["A-DW", "A-Z09", "A-ZZ1", "A-Z01", "A-Z02", "A-Z03", "A-Z04"]
     units = {world.id(code): code for code in order}

@@ -43,22 +43,30 @@ class World:
         return str(self.ids[key])
 
 
-def _org(world, tenant, code, name, kind, parent=None, **flags) -> OrgUnit:
-    org_id = uuid.uuid4()
-    parent_org = world.orgs[parent] if parent else None
-    path = (parent_org.path if parent_org else "/") + org_id.hex + "/"
+def unit_under(
+    parent: OrgUnit | None, tenant_id, code, name, kind="branch", org_id=None, **flags
+) -> OrgUnit:
+    """A new unit under ``parent`` (a root without one): its path and depth follow the
+    parent's. Added to the session, not flushed."""
+    org_id = org_id or uuid.uuid4()
     org = OrgUnit(
         id=org_id,
-        tenant_id=tenant.id,
+        tenant_id=tenant_id,
         code=code,
         name=name,
         kind=kind,
-        parent_id=parent_org.id if parent_org else None,
-        path=path,
-        depth=parent_org.depth + 1 if parent_org else 0,
+        parent_id=parent.id if parent else None,
+        path=(parent.path if parent else "/") + org_id.hex + "/",
+        depth=parent.depth + 1 if parent else 0,
         **flags,
     )
     db.session.add(org)
+    return org
+
+
+def _org(world, tenant, code, name, kind, parent=None, **flags) -> OrgUnit:
+    parent_org = world.orgs[parent] if parent else None
+    org = unit_under(parent_org, tenant.id, code, name, kind, **flags)
     db.session.flush()
     world.orgs[code] = org
     return org
