@@ -158,6 +158,17 @@ def changed_totals(inputs: list, stored: dict) -> tuple[list, int]:
     return changed, new
 
 
+def cleared_totals(form, subjects: list[tuple[str, object]], stored: dict) -> int:
+    """How many stored scores the form sent back empty (an empty field changes nothing:
+    the page says so)."""
+    return sum(
+        1
+        for _kind, subject in subjects
+        if not (form.get(f"score-{subject.id}") or "").strip()
+        and getattr(stored.get(subject.id), "score", None) is not None
+    )
+
+
 @bp.post("/totals/<track>/<source>")
 @tenant_page("score")
 def save_totals(tenant_id: uuid.UUID, cycle_id: uuid.UUID, track: str, source: str):
@@ -198,15 +209,9 @@ def save_totals(tenant_id: uuid.UUID, cycle_id: uuid.UUID, track: str, source: s
         )
     else:
         flash(_("得分没有改动,未保存。"))
-    cleared = [
-        s
-        for _k, s in subjects
-        if not (request.form.get(f"score-{s.id}") or "").strip()
-        and stored.get(s.id) is not None
-        and stored[s.id].score is not None
-    ]
+    cleared = cleared_totals(request.form, subjects, stored)
     if cleared:
-        flash(_("%(count)s 个已保存的得分被清空:留空的不改动,原得分仍保留。", count=len(cleared)))
+        flash(_("%(count)s 个已保存的得分被清空:留空的不改动,原得分仍保留。", count=cleared))
     return redirect(
         url_for(
             "totals.totals",
