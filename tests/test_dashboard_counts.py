@@ -8,6 +8,9 @@ sheets and results at each view.
 - A result set keeps its results counted by level (``ResultSet.levels``), written with the
   results: the summary read from it is the summary of the rows.
 - Migration 0018 fills both for the data already stored.
+- The subjects entered are counted by kind as they are first entered (``EnteredCount``):
+  the counts always equal the notes counted, also after first saves of two subjects at
+  once (PostgreSQL). Migration 0019 fills them for the notes already stored.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from test_web_pages import _branch_sheets, login, seed_results
 from zhibu.db import db
 from zhibu.evaluations import compute, cycles, entered, sheets
 from zhibu.models import (
+    EnteredCount,
     EnteredSubject,
     EvaluationResult,
     Member,
@@ -60,6 +64,23 @@ def counted(app) -> dict:
         return {(c, k, s): n for c, k, s, n in rows}
 
 
+def entry_counts(app) -> dict:
+    """{(cycle, kind): subjects} as counted by the writers."""
+    with app.app_context(), use_scope(system_scope()):
+        rows = db.session.execute(
+            select(EnteredCount.cycle_id, EnteredCount.subject_kind, EnteredCount.subjects)
+        )
+        return {(c, k): n for c, k, n in rows if n}
+
+
+def notes_counted(app) -> dict:
+    """{(cycle, kind): subjects} counted over the notes."""
+    counts: dict = {}
+    for c, k, _s in kept(app):
+        counts[c, k] = counts.get((c, k), 0) + 1
+    return counts
+
+
 def noted(app) -> set:
     return {(c, s) for c, _k, s in kept(app)}
 
@@ -89,6 +110,8 @@ def test_every_writer_notes_the_subjects_it_enters(app, world, tiny, client):  #
         assert entered.sheets(cycle, "org") == total and entered.sheets(cycle, "member") == 0
     assert kept(app) == counted(app)
     assert len(noted(app)) == 9  # six in 2021 in A and B, A-Z01 in tiny, two in 2022
+    assert entry_counts(app) == notes_counted(app)
+    assert sum(entry_counts(app).values()) == 9
 
 
 def test_a_refused_save_notes_nothing(app, world, tiny, client):  # noqa: F811
@@ -98,6 +121,7 @@ def test_a_refused_save_notes_nothing(app, world, tiny, client):  # noqa: F811
     )
     assert refused.status_code == 409
     assert noted(app) == set() == with_sheets(app)
+    assert entry_counts(app) == {}
 
 
 @on_postgres
@@ -117,6 +141,26 @@ def test_first_saves_of_one_subject_at_once_note_it_once(app, world, tiny, monke
     [(_cycle, subject_id)] = noted(app)
     assert subject_id == world.ids["A-Z01"] and kept(app) == counted(app)
     assert list(kept(app).values()) == [2]
+    assert list(entry_counts(app).values()) == [1]
+
+
+@on_postgres
+def test_first_saves_of_two_subjects_at_once_count_both(app, world, tiny, monkeypatch):  # noqa: F811
+    """Both saves make a subject's note and add to the one count of their kind: they take
+    its row in turn, and neither addition is lost."""
+    slowed(monkeypatch)
+    headers = world.headers["assessor_a"]
+    sheets_ = [
+        body(world, ("A1", 4, "缺")),
+        body(world, ("A1", 2, "缺"), subject_id=world.id("A-Z02")),
+    ]
+    answers = at_once(
+        app,
+        [lambda c, b=b: c.post(f"{tiny}/sheets", json=b, headers=headers) for b in sheets_],
+    )
+    assert [a.status_code for a in answers] == [201, 201], [a.json for a in answers]
+    assert len(noted(app)) == 2 and kept(app) == counted(app)
+    assert list(entry_counts(app).values()) == [2] == list(notes_counted(app).values())
 
 
 def test_the_dashboard_shows_the_subjects_entered(app, world, client):
@@ -250,3 +294,19 @@ def test_migration_0018_fills_the_notes_and_the_counts_of_stored_data(app, world
         sets = db.session.scalar(select(func.count()).where(ResultSet.levels.is_(None)))
         assert sets == 0
         assert entered.subjects(cycles.get_cycle(world.ids["A"], cycle_id)) == 4
+    with app.app_context():  # back to the head, whose tables the teardown empties
+        db.session.remove()
+        upgrade()
+
+
+@on_postgres
+def test_migration_0019_counts_the_subjects_already_entered(app, world):
+    with app.app_context():
+        seed_results(world)
+        db.session.remove()
+        db.engine.dispose()
+        downgrade(revision="0018")
+        upgrade(revision="0019")
+        db.engine.dispose()
+    assert entry_counts(app) == notes_counted(app)
+    assert sum(entry_counts(app).values()) == 6  # A-Z01, A-Z02, A-M1, A-M2 and two in B

@@ -8,18 +8,23 @@ An addition is an upsert that takes the subject's row: writers of one subject's 
 add in turn, and a write rolled back adds nothing. Sheets are only ever replaced, never
 removed without a new one for the same subject, so a subject once entered stays entered;
 the rows go with their cycle.
+
+The rows are counted too, by kind (``EnteredCount``): an addition that makes a subject's
+row adds one to its kind's count, in the same transaction. Writers of first sheets of one
+cycle take that count's row in turn; later sheets of a subject do not touch it.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Mapping
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from zhibu.db import db
-from zhibu.models import Cycle, EnteredSubject, Member, OrgUnit
+from zhibu.models import Cycle, EnteredCount, EnteredSubject, Member, OrgUnit
 
 BATCH = 5000  # subjects per statement
 
@@ -32,6 +37,7 @@ def add(cycle: Cycle, sheets: Mapping[tuple[str, uuid.UUID], int]) -> None:
         return
     dialect = db.session.connection().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    made: Counter[str] = Counter()
     for start in range(0, len(keys), BATCH):
         rows = [
             {
@@ -44,12 +50,36 @@ def add(cycle: Cycle, sheets: Mapping[tuple[str, uuid.UUID], int]) -> None:
             for kind, subject_id in keys[start : start + BATCH]
         ]
         statement = insert(EnteredSubject).values(rows)
-        db.session.execute(
+        written = db.session.execute(
             statement.on_conflict_do_update(
                 index_elements=["tenant_id", "cycle_id", "subject_id"],
                 set_={"sheets": EnteredSubject.sheets + statement.excluded.sheets},
+            ).returning(
+                EnteredSubject.subject_kind, EnteredSubject.subject_id, EnteredSubject.sheets
             )
         )
+        # a row it made holds just what it added: a row already there held one sheet or more
+        made.update(
+            kind for kind, subject_id, n in written if n > 0 and n == sheets[kind, subject_id]
+        )
+    _count(cycle, made, insert)
+
+
+def _count(cycle: Cycle, made: Counter[str], insert) -> None:
+    """Add ``made[kind]`` new subjects to the cycle's counts (kinds in one order)."""
+    if not made:
+        return
+    rows = [
+        {"tenant_id": cycle.tenant_id, "cycle_id": cycle.id, "subject_kind": k, "subjects": n}
+        for k, n in sorted(made.items())
+    ]
+    statement = insert(EnteredCount).values(rows)
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["tenant_id", "cycle_id", "subject_kind"],
+            set_={"subjects": EnteredCount.subjects + statement.excluded.subjects},
+        )
+    )
 
 
 def _of(cycle: Cycle, subject_kind: str | None):
@@ -90,7 +120,8 @@ def progress(cycle: Cycle, kinds: set[str]) -> tuple[int, int]:
     have a score sheet. A retired or exempt unit's sheets do not count, so the first
     reaches the second exactly when every rated subject has a sheet.
 
-    One statement: the subjects with sheets, less the few not rated (looked up by key)."""
+    One statement: the counts of subjects with sheets, less the few not rated (looked up by
+    key), and the rated counted from indexes."""
     E = EnteredSubject
 
     def has_sheets(model):
@@ -110,15 +141,15 @@ def progress(cycle: Cycle, kinds: set[str]) -> tuple[int, int]:
             select(func.count()).where(model.tenant_id == cycle.tenant_id, *where).scalar_subquery()
         )
 
-    rated_units = count(OrgUnit, _rated_unit(kinds))
-    entered = count(E, E.cycle_id == cycle.id, E.sheets > 0) - count(
-        OrgUnit, ~_rated_unit(kinds), has_sheets(OrgUnit)
-    )
+    counted = {"org", "member"} if "member" in kinds else {"org"}
+    entered = select(func.coalesce(func.sum(EnteredCount.subjects), 0)).where(
+        EnteredCount.tenant_id == cycle.tenant_id,
+        EnteredCount.cycle_id == cycle.id,
+        EnteredCount.subject_kind.in_(counted),
+    ).scalar_subquery() - count(OrgUnit, ~_rated_unit(kinds), has_sheets(OrgUnit))
+    rated = count(OrgUnit, _rated_unit(kinds))
     if "member" in kinds:
-        rated = rated_units + count(Member, Member.active)
+        rated = rated + count(Member, Member.active)
         entered -= count(Member, ~Member.active, has_sheets(Member))
-    else:
-        rated = rated_units
-        entered -= count(E, E.cycle_id == cycle.id, E.sheets > 0, E.subject_kind == "member")
     row = db.session.execute(select(entered, rated)).one()
     return row[0], row[1]

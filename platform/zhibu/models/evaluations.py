@@ -184,6 +184,20 @@ class EnteredSubject(TenantScoped, db.Model):
     sheets: Mapped[int] = mapped_column(default=0)
 
 
+class EnteredCount(TenantScoped, db.Model):
+    """How many subjects of a kind ("org" or "member") have score sheets in a cycle: the
+    rows of :class:`EnteredSubject` counted as they are made, by the same writer in the same
+    transaction (:mod:`zhibu.evaluations.entered`), so the 工作台 reads one row per kind."""
+
+    __tablename__ = "entered_counts"
+    __table_args__ = (tenant_fk("cycle_id", "cycles", ondelete="CASCADE"),)
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    cycle_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    subjects: Mapped[int] = mapped_column(default=0)
+
+
 class ResultSet(TenantOwned, db.Model):
     """One computation of a cycle. The current set is switched in at the end of a
     recompute, so a failed or killed one leaves the previous results whole."""
