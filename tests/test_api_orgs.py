@@ -147,3 +147,16 @@ def test_the_overseer_reads_the_overseen_tree(client, world):
     listed = client.get(url(world), headers=world.headers["overseer_c"])
     assert listed.status_code == 200 and len(listed.json) == 5
     assert client.get(url(world, "B"), headers=world.headers["overseer_c"]).status_code == 404
+
+
+def test_q_takes_percent_and_underscore_as_themselves(client, world):
+    """q is a part of the name or code, in any case: % and _ are no wildcards."""
+    admin = world.headers["admin_a"]
+
+    def codes(q: str) -> list[str]:
+        found = client.get(url(world), query_string={"q": q}, headers=admin)
+        assert found.status_code == 200, found.json
+        return [o["code"] for o in found.json]
+
+    assert "A-Z01" in codes("a-z01")
+    assert codes("A_Z01") == [] and codes("%") == [] and codes("_") == []

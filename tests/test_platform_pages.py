@@ -58,6 +58,8 @@ def test_the_platform_home_lists_tenants_not_scheme_internals(client, world):
     assert "akesu_college" not in home.text and ".txt" not in home.text
     found = client.get("/platform/", query_string={"q": "县委"})
     assert "丙县委组织部" in found.text and "甲学院党委" not in found.text
+    found = client.get("/platform/", query_string={"q": "%"})  # no wildcard
+    assert all(name not in found.text for name in ("甲学院党委", "乙公司党委", "丙县委组织部"))
 
 
 def test_only_the_platform_administrator_sees_the_platform_pages(client, world):

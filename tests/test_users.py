@@ -320,6 +320,12 @@ def test_the_user_list_is_searched_and_shows_last_login(client, world):
     assert 'data-username="secretary_a"' in found.text
     assert 'data-username="admin_a"' not in found.text
     assert "机电系第一党支部" in found.text  # the secretary's unit
+    for wildcard in ("%", "admin%a", "d_in"):  # taken as themselves: nobody's name holds them
+        found = client.get(users_url(world), query_string={"q": wildcard})
+        assert "data-username=" not in found.text, wildcard
+    found = client.get(users_url(world), query_string={"q": "N_A"})
+    assert 'data-username="admin_a"' in found.text
+    assert 'data-username="assessor_a"' not in found.text
     members = client.get(users_url(world), query_string={"role": "member"})
     assert 'data-username="member_a"' in members.text and "张三" in members.text
     assert 'data-username="admin_a"' not in members.text

@@ -188,6 +188,10 @@ def test_units_are_added_and_renamed(app, client, world, seeded):  # noqa: F811
     assert renamed.status_code == 302
     tree = client.get(url).text
     assert "机电系三支部" in tree and "机电系第三党支部" not in tree
+    found = client.get(url, query_string={"q": "三支"}).text
+    assert "机电系三支部" in found and "机电系第一党支部" not in found
+    found = client.get(url, query_string={"q": "机电系_支部"}).text  # _ is no wildcard
+    assert "机电系三支部" not in found
     elsewhere = f"{url}/{world.id('B-Z01')}/rename"  # tenant B's unit
     assert client.post(elsewhere, data={"csrf_token": token, "name": "x"}).status_code == 404
     logout(client)

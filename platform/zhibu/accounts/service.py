@@ -60,6 +60,14 @@ def lock_tenant(tenant_id: uuid.UUID) -> None:
 # --- reading -------------------------------------------------------------------------------
 
 
+def _matching(q: str):
+    """Users whose user name or name holds ``q`` (any case; % and _ taken as themselves)."""
+    return or_(
+        User.username.icontains(q, autoescape=True),
+        User.display_name.icontains(q, autoescape=True),
+    )
+
+
 def users_of(
     tenant_id: uuid.UUID, q: str = "", role: str | None = None
 ) -> list[tuple[User, list[RoleAssignment]]]:
@@ -77,13 +85,7 @@ def users_of(
         by_user = {k: v for k, v in by_user.items() if any(a.role == role for a in v)}
     query = select(User).where(User.id.in_(by_user)).order_by(User.username)
     if q.strip():
-        pattern = f"%{q.strip().lower()}%"
-        query = query.where(
-            or_(
-                func.lower(User.username).like(pattern, escape="\\"),
-                func.lower(User.display_name).like(pattern, escape="\\"),
-            )
-        )
+        query = query.where(_matching(q.strip()))
     return [(user, by_user[user.id]) for user in db.session.scalars(query)]
 
 
@@ -98,13 +100,7 @@ def users_page(
         held = held.where(RoleAssignment.role == role)
     query = select(User).where(User.id.in_(held)).order_by(User.username)
     if q.strip():
-        pattern = f"%{q.strip().lower()}%"
-        query = query.where(
-            or_(
-                func.lower(User.username).like(pattern, escape="\\"),
-                func.lower(User.display_name).like(pattern, escape="\\"),
-            )
-        )
+        query = query.where(_matching(q.strip()))
     users = db.session.scalars(query.offset((page - 1) * size).limit(size + 1)).all()
     more, users = len(users) > size, users[:size]
     by_user: dict[uuid.UUID, list[RoleAssignment]] = {u.id: [] for u in users}

@@ -88,8 +88,11 @@ class Orgs(MethodView):
             if field in filters:
                 query = query.where(getattr(OrgUnit, field) == filters[field])
         if "q" in filters:
-            like = f"%{filters['q']}%"
-            query = query.where(OrgUnit.name.like(like) | OrgUnit.code.like(like))
+            q = filters["q"]  # a part of the name or code, % and _ taken as themselves
+            query = query.where(
+                OrgUnit.name.icontains(q, autoescape=True)
+                | OrgUnit.code.icontains(q, autoescape=True)
+            )
         return paginate_query(query.order_by(OrgUnit.code), pagination_parameters)
 
     @blp.arguments(OrgSchema)

@@ -55,12 +55,11 @@ def tenants():
     q = request.args.get("q", "").strip()
     query = select(Tenant).order_by(Tenant.code)
     if q:
-        pattern = f"%{q.lower()}%"
         query = query.where(
             or_(
-                func.lower(Tenant.code).like(pattern),
-                Tenant.name.like(f"%{q}%"),
-                Tenant.region.like(f"%{q}%"),
+                Tenant.code.icontains(q, autoescape=True),
+                Tenant.name.icontains(q, autoescape=True),
+                Tenant.region.icontains(q, autoescape=True),
             )
         )
     found = db.session.scalars(query).all()

@@ -58,9 +58,8 @@ def org_tree(tenant_id: uuid.UUID):
         OrgUnit.tenant_id == tenant_id
     )
     if q:
-        pattern = f"%{q.lower()}%"
         query = query.where(
-            db.func.lower(OrgUnit.name).like(pattern) | db.func.lower(OrgUnit.code).like(pattern)
+            OrgUnit.name.icontains(q, autoescape=True) | OrgUnit.code.icontains(q, autoescape=True)
         )
     if kind:
         query = query.where(OrgUnit.kind == kind)
