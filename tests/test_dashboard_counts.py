@@ -234,6 +234,35 @@ def test_incomplete_results_are_counted_apart_from_the_unrated(app, world, clien
     )
 
 
+def test_vetoed_results_are_counted_apart_from_the_incomplete(app, world, client):
+    """A vetoed result (一票否决: rated, the level cancelled) is not 评分不全: the 工作台
+    counts it as taking part and lists it in the distribution, linked to those results."""
+    with app.app_context():
+        cycle_id = seed_results(world)["A"]
+        with use_scope(system_scope()):
+            cycle = cycles.get_cycle(world.ids["A"], cycle_id)
+            result_set = compute.current_set(cycle)
+            before = compute.summary(cycle)["tracks"]
+            veto(result_set, "A-Z01")
+            branch = db.session.scalar(
+                select(EvaluationResult.track).where(
+                    EvaluationResult.result_set_id == result_set.id,
+                    EvaluationResult.subject_id == world.ids["A-Z01"],
+                )
+            )
+            track = compute.summary(cycle)["tracks"][branch]
+    assert track["vetoed"] == 1 and track["missing"] == before[branch]["missing"] == 0
+    assert track["rated"] == before[branch]["rated"] - 1
+    login(client, "admin_a")
+    page = client.get(f"/t/{world.id('A')}/dashboard").text
+    row = (
+        page.split(f"track={branch}", 1)[0].rsplit("<tr>", 1)[1]
+        + page.split(f"track={branch}", 1)[1].split("</tr>", 1)[0]
+    )
+    assert "一票否决: 1" in row and "flag=vetoed" in row
+    assert f"<td>{track['rated'] + 1}</td>" in row  # 参评: the vetoed took part
+
+
 def stored_and_counted(app, world, cycle_id) -> tuple[list, list, dict, dict]:
     with app.app_context(), use_scope(system_scope()):
         cycle = cycles.get_cycle(world.ids["A"], cycle_id)
@@ -281,7 +310,12 @@ def test_migration_0018_fills_the_notes_and_the_counts_of_stored_data(app, world
     with app.app_context():
         cycle_id = seed_results(world)["A"]
         with use_scope(system_scope()):
-            expected_levels = key(compute.level_groups(cycles.get_cycle(world.ids["A"], cycle_id)))
+            expected_levels = key(
+                [  # as 0018 counted them (0019 tells the vetoed apart)
+                    {k: v for k, v in g.items() if k != "vetoed"}
+                    for g in compute.level_groups(cycles.get_cycle(world.ids["A"], cycle_id))
+                ]
+            )
         db.session.remove()
         db.engine.dispose()
         downgrade(revision="0017")
@@ -300,9 +334,14 @@ def test_migration_0018_fills_the_notes_and_the_counts_of_stored_data(app, world
 
 
 @on_postgres
-def test_migration_0019_counts_the_subjects_already_entered(app, world):
+def test_migration_0019_counts_the_subjects_already_entered_and_the_vetoed(app, world):
     with app.app_context():
-        seed_results(world)
+        cycle_id = seed_results(world)["A"]
+        with use_scope(system_scope()):
+            cycle = cycles.get_cycle(world.ids["A"], cycle_id)
+            veto(compute.current_set(cycle), "A-M1")
+            expected_levels = key(compute.count_levels(compute.current_set(cycle)))
+            assert any(g["vetoed"] for g in expected_levels)
         db.session.remove()
         db.engine.dispose()
         downgrade(revision="0018")
@@ -310,3 +349,21 @@ def test_migration_0019_counts_the_subjects_already_entered(app, world):
         db.engine.dispose()
     assert entry_counts(app) == notes_counted(app)
     assert sum(entry_counts(app).values()) == 6  # A-Z01, A-Z02, A-M1, A-M2 and two in B
+    with app.app_context(), use_scope(system_scope()):
+        result_set = compute.current_set(cycles.get_cycle(world.ids["A"], cycle_id))
+        assert key(result_set.levels) == expected_levels
+
+
+def veto(result_set: ResultSet, code: str) -> None:
+    """Make the result of ``code`` vetoed, as ``engine.rules.apply_veto`` leaves it (no
+    level, the flag), and count the set's levels again (as a recompute would)."""
+    db.session.execute(
+        update(EvaluationResult)
+        .where(
+            EvaluationResult.result_set_id == result_set.id,
+            EvaluationResult.subject_code == code,
+        )
+        .values(stars=None, grade=None, flags=["vetoed"])
+    )
+    result_set.levels = compute.count_levels(result_set)
+    db.session.commit()

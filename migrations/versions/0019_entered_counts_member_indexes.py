@@ -1,12 +1,16 @@
 """the subjects with score sheets in a cycle are counted by kind as they are first entered,
 and the active members and those who left are each indexed: the 工作台's score entry reads
-a row per kind and two indexes instead of every entered subject and every member
+a row per kind and two indexes instead of every entered subject and every member; a result
+set's counts by level tell the vetoed results (一票否决) apart
 
 Revision ID: 0019
 Revises: 0018
 Create Date: 2026-12-04 23:00:00
 
 """
+import json
+from collections import defaultdict
+
 from alembic import op
 import sqlalchemy as sa
 from flask import current_app
@@ -48,6 +52,32 @@ def upgrade():
         ' SELECT tenant_id, cycle_id, subject_kind, count(*) FROM entered_subjects'
         ' WHERE sheets > 0 GROUP BY tenant_id, cycle_id, subject_kind'
     )
+    _count_levels()
+
+
+def _count_levels():
+    """Each result set's results counted as ``zhibu.evaluations.compute.count_levels``
+    counts them since this revision: 0018's groups, each vetoed or not."""
+    bind = op.get_bind()
+    vetoed = 'CAST(flags AS TEXT) LIKE \'%"vetoed"%\''
+    rows = bind.execute(sa.text(
+        'SELECT tenant_id, result_set_id, track, kind, subject_kind, rated, stars, grade,'
+        f' CAST(titles AS TEXT), {vetoed}, count(*) FROM results'
+        ' GROUP BY tenant_id, result_set_id, track, kind, subject_kind, rated, stars, grade,'
+        f' CAST(titles AS TEXT), {vetoed}'
+    ))
+    sets = defaultdict(list)
+    for tenant, result_set, track, kind, subject, rated, stars, grade, titles, veto, n in rows:
+        sets[tenant, result_set].append({
+            'track': track, 'kind': kind, 'subject_kind': subject, 'rated': bool(rated),
+            'stars': stars, 'grade': grade, 'titles': json.loads(titles) if titles else [],
+            'vetoed': bool(veto), 'count': n,
+        })
+    for (tenant, result_set), groups in sets.items():
+        bind.execute(
+            sa.text('UPDATE result_sets SET levels = :levels WHERE tenant_id = :t AND id = :s'),
+            {'levels': json.dumps(groups, ensure_ascii=False), 't': tenant, 's': result_set},
+        )
 
 
 def downgrade():

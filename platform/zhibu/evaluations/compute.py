@@ -514,8 +514,8 @@ def store_history(cycle: Cycle, entries: list[dict[str, Any]]) -> ResultSet:
 
 def level_groups(cycle: Cycle, result_set: ResultSet | None = None) -> list[dict[str, Any]]:
     """The current results (or ``result_set``'s) counted by level: one row per track,
-    kind, subject kind, rated, stars, grade and set of titles, with its ``count``. Read
-    from the set, which keeps them from when its results were written
+    kind, subject kind, rated, stars, grade, set of titles and vetoed or not, with its
+    ``count``. Read from the set, which keeps them from when its results were written
     (:func:`count_levels`); counted again only for a set written without them."""
     current = current_set(cycle) if result_set is None else result_set
     if current is None:
@@ -525,10 +525,19 @@ def level_groups(cycle: Cycle, result_set: ResultSet | None = None) -> list[dict
     return count_levels(current)
 
 
+VETOED = "vetoed"  # the flag of a vetoed result (一票否决: ``engine.rules.apply_veto``)
+
+
+def is_vetoed(flags_column):
+    """SQL: the result carries the flag :data:`VETOED` (its flags are a JSON list)."""
+    return cast(flags_column, Text).like(f'%"{VETOED}"%')
+
+
 def count_levels(result_set: ResultSet) -> list[dict[str, Any]]:
     """The set's results counted by the database (see :func:`level_groups`): a few dozen
     rows whatever the cycle's size; only the distinct title lists are decoded."""
     titles = cast(EvaluationResult.titles, Text)
+    vetoed = is_vetoed(EvaluationResult.flags)
     columns = (
         EvaluationResult.track,
         EvaluationResult.kind,
@@ -537,6 +546,7 @@ def count_levels(result_set: ResultSet) -> list[dict[str, Any]]:
         EvaluationResult.stars,
         EvaluationResult.grade,
         titles,
+        vetoed,
     )
     rows = db.session.execute(
         select(*columns, func.count())
@@ -547,7 +557,7 @@ def count_levels(result_set: ResultSet) -> list[dict[str, Any]]:
         .group_by(*columns)
     )
     out = []
-    for track, kind, subject_kind, rated, stars, grade, titles_text, count in rows:
+    for track, kind, subject_kind, rated, stars, grade, titles_text, vetoed_, count in rows:
         out.append(
             {
                 "track": track,
@@ -557,6 +567,7 @@ def count_levels(result_set: ResultSet) -> list[dict[str, Any]]:
                 "stars": stars,
                 "grade": grade,
                 "titles": orjson.loads(titles_text) if titles_text else [],
+                "vetoed": bool(vetoed_),
                 "count": count,
             }
         )
@@ -564,10 +575,11 @@ def count_levels(result_set: ResultSet) -> list[dict[str, Any]]:
 
 
 def summary(cycle: Cycle, results: list | None = None) -> dict[str, Any]:
-    """Star and grade distribution per track (``rated``, ``missing`` and ``not_rated``
-    subjects: see :func:`_counted_as`), and the scheme's targets against the actual
-    shares: counted by the database over the current results (:func:`level_groups`), or
-    from ``results`` already loaded (rows with the result columns as attributes)."""
+    """Star and grade distribution per track (``rated``, ``vetoed``, ``missing`` and
+    ``not_rated`` subjects: see :func:`counted_as`), and the scheme's targets against the
+    actual shares: counted by the database over the current results
+    (:func:`level_groups`), or from ``results`` already loaded (rows with the result
+    columns as attributes)."""
     if results is None:
         groups = level_groups(cycle)
     else:
@@ -580,6 +592,7 @@ def summary(cycle: Cycle, results: list | None = None) -> dict[str, Any]:
                 "stars": r.stars,
                 "grade": r.grade,
                 "titles": list(r.titles),
+                "vetoed": VETOED in r.flags,
                 "count": 1,
             }
             for r in results
@@ -587,18 +600,45 @@ def summary(cycle: Cycle, results: list | None = None) -> dict[str, Any]:
     return summary_of_groups(cycle, groups)
 
 
-def _counted_as(group: dict[str, Any]) -> str:
-    """Where a group of results counts in its track: ``rated`` (with a level),
+def leveled_tracks(definition: engine.Definition) -> frozenset[str]:
+    """The tracks that declare levels (bands, a floor or grades). A rated result without
+    a level is 评分不全 only on one of them: a track that declares none (党员(只核查,不评星)
+    of enterprise_5std) checks its subjects and gives no level."""
+    return frozenset(t.key for t in definition.tracks if t.levels)
+
+
+def counted_as(group: dict[str, Any], leveled: frozenset[str]) -> str:
+    """Where a group of results counts in its track: ``rated`` (with a level, or checked
+    on a track without levels), ``vetoed`` (一票否决: rated, the level cancelled),
     ``missing`` (rated, no level yet: 评分不全) or ``not_rated`` (retired, exempt, not
-    covered: 不参评). The same split as the 发布 preview's (``publication.level_key``)."""
+    covered: 不参评). The 发布 preview (``publication.level_key``), the results' level
+    filter and the preview's list of 评分不全 split them the same way."""
     if not group["rated"]:
         return "not_rated"
-    return "rated" if group["stars"] is not None or group["grade"] else "missing"
+    if group["stars"] is not None or group["grade"]:
+        return "rated"
+    if group.get("vetoed"):  # a set counted before 0019 has no such key: see the migration
+        return "vetoed"
+    return "missing" if group["track"] in leveled else "rated"
+
+
+def missing_level(leveled: frozenset[str]):
+    """SQL on ``EvaluationResult``: 评分不全 as :func:`counted_as` counts it (rated, no
+    level, on a track with levels, not vetoed)."""
+    R = EvaluationResult
+    return and_(
+        R.rated,
+        R.stars.is_(None),
+        func.coalesce(R.grade, "") == "",
+        R.track.in_(sorted(leveled)),
+        ~is_vetoed(R.flags),
+    )
 
 
 def summary_of_groups(cycle: Cycle, groups: list[dict[str, Any]]) -> dict[str, Any]:
     """:func:`summary` from counted groups of results (see :func:`level_groups`)."""
     scheme = plugins.registry().scheme(cycle.scheme_key)
+    leveled = leveled_tracks(definition_for(cycle)[0])
     tracks: dict[str, dict[str, Any]] = {}
     counted = []
     for g in groups:
@@ -615,9 +655,17 @@ def summary_of_groups(cycle: Cycle, groups: list[dict[str, Any]]) -> dict[str, A
             continue
         track = tracks.setdefault(
             g["track"],
-            {"rated": 0, "missing": 0, "not_rated": 0, "stars": {}, "grades": {}, "titles": {}},
+            {
+                "rated": 0,
+                "vetoed": 0,
+                "missing": 0,
+                "not_rated": 0,
+                "stars": {},
+                "grades": {},
+                "titles": {},
+            },
         )
-        track[_counted_as(g)] += n
+        track[counted_as(g, leveled)] += n
         if g["stars"] is not None:
             key = str(g["stars"])
             track["stars"][key] = track["stars"].get(key, 0) + n

@@ -18,6 +18,7 @@ from sqlalchemy.orm import defer
 from sqlalchemy.sql.elements import True_
 
 from zhibu.db import db
+from zhibu.evaluations import compute
 from zhibu.models import Cycle, EvaluationResult, Member, OrgUnit, ResultSet
 from zhibu.orgs.service import in_tree_order, subtree_query
 
@@ -80,7 +81,8 @@ def filtered(cycle: Cycle, result_set: ResultSet, wanted: ResultFilter, where=No
     if wanted.track:
         query = query.where(R.track == wanted.track)
     if wanted.level == MISSING:  # rated, without a level: 评分不全
-        query = query.where(R.rated, R.stars.is_(None), func.coalesce(R.grade, "") == "")
+        definition = compute.definition_for(cycle)[0]
+        query = query.where(compute.missing_level(compute.leveled_tracks(definition)))
     elif wanted.level:
         if wanted.level.isdigit():
             query = query.where(R.stars == int(wanted.level))

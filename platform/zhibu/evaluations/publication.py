@@ -291,26 +291,36 @@ def _names(tenant_id: uuid.UUID, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     return names
 
 
-def level_key(row) -> str:
-    """A result's level as counted: ``stars:3``, ``grade:excellent``, ``missing`` (rated but
-    no total: 评分不全) or ``unrated`` (not rated: retired, exempt, not covered)."""
-    if not row.rated:
-        return "unrated"
-    if row.total is None and row.stars is None and not row.grade:
-        return "missing"
-    if row.stars is not None:
-        return f"stars:{row.stars}"
-    if row.grade:
-        return f"grade:{row.grade}"
-    return "missing"
+def level_key(group: dict[str, Any], leveled: frozenset[str]) -> str:
+    """A result's level as counted (``group``: its rated, stars, grade, track and vetoed):
+    ``stars:3``, ``grade:excellent``, ``checked`` (rated on a track without levels:
+    只核查), ``vetoed`` (一票否决), ``missing`` (rated, no level: 评分不全) or ``unrated``
+    (not rated: retired, exempt, not covered). The split of ``compute.counted_as``."""
+    where = compute.counted_as(group, leveled)
+    if where == "rated" and group["stars"] is not None:
+        return f"stars:{group['stars']}"
+    if where == "rated" and group["grade"]:
+        return f"grade:{group['grade']}"
+    return {"rated": "checked", "not_rated": "unrated"}.get(where, where)
 
 
-def counts_of(rows) -> dict[str, dict[str, int]]:
-    """``{track: {level_key: n}}`` over ``rows``."""
+def counts_of(rows, leveled: frozenset[str]) -> dict[str, dict[str, int]]:
+    """``{track: {level_key: n}}`` over ``rows`` (results with their flags)."""
     counts: dict[str, Counter] = {}
     for row in rows:
-        counts.setdefault(row.track or "", Counter())[level_key(row)] += 1
+        group = {
+            "rated": row.rated,
+            "stars": row.stars,
+            "grade": row.grade,
+            "track": row.track,
+            "vetoed": compute.VETOED in (row.flags or ()),
+        }
+        counts.setdefault(row.track or "", Counter())[level_key(group, leveled)] += 1
     return {track: dict(sorted(c.items())) for track, c in sorted(counts.items())}
+
+
+def _leveled(cycle: Cycle) -> frozenset[str]:
+    return compute.leveled_tracks(compute.definition_for(cycle)[0])
 
 
 COMPARED = ("total", "stars", "grade", "titles", "rated")
@@ -412,7 +422,8 @@ def preview(cycle: Cycle, to: str | None = None) -> dict[str, Any]:
     current = _current_set(cycle)
     previous = latest(cycle)
     groups = compute.level_groups(cycle, current) if current is not None else []
-    missing, missing_total = _missing(current) if current is not None else ([], 0)
+    leveled = _leveled(cycle)
+    missing, missing_total = _missing(current, leveled) if current is not None else ([], 0)
     changes = []
     if previous is not None and current is not None:
         changes = differences(*_changed_rows(previous, current))
@@ -433,7 +444,7 @@ def preview(cycle: Cycle, to: str | None = None) -> dict[str, Any]:
         "result_set_id": current.id if current else None,
         "computed_at": current.computed_at if current else None,
         "subjects": current.subjects if current else 0,
-        "counts": counts_of_groups(groups),
+        "counts": counts_of_groups(groups, leveled),
         "missing": [
             {
                 "subject_id": r.subject_id,
@@ -455,25 +466,24 @@ def preview(cycle: Cycle, to: str | None = None) -> dict[str, Any]:
     }
 
 
-def counts_of_groups(groups: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+def counts_of_groups(
+    groups: list[dict[str, Any]], leveled: frozenset[str]
+) -> dict[str, dict[str, int]]:
     """:func:`counts_of` from results counted by level (:func:`compute.level_groups`)."""
     counts: dict[str, Counter] = {}
     for g in groups:
-        row = SimpleNamespace(total=None, **{k: g[k] for k in ("rated", "stars", "grade")})
-        counts.setdefault(g["track"] or "", Counter())[level_key(row)] += g["count"]
+        counts.setdefault(g["track"] or "", Counter())[level_key(g, leveled)] += g["count"]
     return {track: dict(sorted(c.items())) for track, c in sorted(counts.items())}
 
 
-def _missing(result_set: ResultSet) -> tuple[list, int]:
+def _missing(result_set: ResultSet, leveled: frozenset[str]) -> tuple[list, int]:
     """The first :data:`SHOWN` rated results without a level (评分不全; see
     :func:`level_key`), in the lists' order, and how many there are."""
     r = EvaluationResult
     without = (
         (r.tenant_id == result_set.tenant_id)
         & (r.result_set_id == result_set.id)
-        & r.rated
-        & r.stars.is_(None)
-        & func.coalesce(r.grade, "").__eq__("")
+        & compute.missing_level(leveled)
     )
     rows = db.session.execute(
         select(r.subject_id, r.subject_kind, r.subject_code, r.track, r.flags)
@@ -604,7 +614,7 @@ def publish(
         ends_on=(
             add_working_days(published_on, publicity_days(cycle)) if to == "publicity" else None
         ),
-        counts=counts_of(rows),
+        counts=counts_of(rows, _leveled(cycle)),
         changes=changes,
         note=note.strip(),
     )

@@ -28,7 +28,13 @@ def level_label(key: str) -> str:
         return star_name(int(key.partition(":")[2]))
     if key.startswith("grade:"):
         return grade_name(key.partition(":")[2])
-    return {"missing": _("评分不全"), "unrated": _("不参评")}.get(key, key)
+    names = {
+        "missing": _("评分不全"),
+        "unrated": _("不参评"),
+        "vetoed": _("一票否决"),
+        "checked": _("只核查"),
+    }
+    return names.get(key, key)
 
 
 FIELD_TITLES = {
