@@ -276,7 +276,41 @@ def test_unit_choosers_list_siblings_by_code_whatever_their_ids(app, client, wor
     page = client.get(totals_url(world, seeded["A"])).text
     assert offered(page) == order
     rows = [units[v] for v in re.findall(r'name="score-([0-9a-f-]{36})"', page) if v in units]
-    assert rows == ["A-Z09", "A-Z01", "A-Z02", "A-Z03", "A-Z04"]  # the table too
+    assert rows == ["A-Z01", "A-Z02", "A-Z03", "A-Z04"]  # the table too, less the retired
+
+
+def test_totals_list_the_rated_units_and_members_by_unit(app, client, world, seeded):  # noqa: F811
+    """A retired branch (离退休, listed but not rated) takes no total; the members come
+    unit by unit in the units' order of codes (not of their random ids), then by archive
+    code."""
+    from zhibu.models import Member, OrgUnit
+
+    with app.app_context(), use_scope(system_scope()):
+        parent = db.session.get(OrgUnit, (world.ids["A"], world.ids["A-ZZ1"]))
+        for code, last in (("A-Z04", 0), ("A-Z03", 2)):  # ids ascending against the codes
+            world.ids[code] = uuid.UUID(int=last)
+            unit_under(parent, world.ids["A"], code, f"机电系党支部{code}", org_id=world.ids[code])
+        db.session.flush()
+        for code, unit in (("A-M4", "A-Z04"), ("A-M0", "A-Z03"), ("A-M3", "A-Z03")):
+            world.ids[code] = uuid.uuid4()
+            db.session.add(
+                Member(
+                    id=world.ids[code],
+                    tenant_id=world.ids["A"],
+                    org_id=world.ids[unit],
+                    name=f"党员{code}",
+                    archive_code=code,
+                )
+            )
+        db.session.commit()
+    login(client, "assessor_a")
+    branches = client.get(totals_url(world, seeded["A"])).text
+    assert "离退休党支部" in branches  # offered as a unit to choose
+    assert f'name="score-{world.id("A-Z09")}"' not in branches  # but takes no total
+    page = client.get(totals_url(world, seeded["A"], "member")).text
+    codes = {world.id(c): c for c in ("A-M1", "A-M2", "A-M0", "A-M3", "A-M4")}
+    rows = [codes[v] for v in re.findall(r'name="score-([0-9a-f-]{36})"', page) if v in codes]
+    assert rows == ["A-M1", "A-M2", "A-M0", "A-M3", "A-M4"]
 
 
 def test_a_totals_save_counts_and_writes_what_changed(app, client, world, seeded):  # noqa: F811

@@ -89,7 +89,8 @@ def bundle(tenant_id: uuid.UUID):
         if not sources:
             continue
         kinds = set(track.subject_kinds)
-        subjects = [("org", u, u.name) for u in queries.units_in_reach(g.access, kinds)]
+        units = queries.rated(queries.units_in_reach(g.access, kinds))
+        subjects = [("org", u, u.name) for u in units]
         if "member" in kinds:
             subjects += [("member", m, m.name) for m in queries.members_in_reach(g.access)]
         for source in sources:

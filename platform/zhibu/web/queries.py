@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, func, select
 
 from zhibu.accounts.access import TenantAccess
 from zhibu.db import db
@@ -60,6 +60,20 @@ def units_in_reach(access: TenantAccess, kinds: set[str] | None = None) -> list[
     return units if kinds is None else [u for u in units if u.kind in kinds]
 
 
+def rated(units: list[OrgUnit]) -> list[OrgUnit]:
+    """Of ``units``, those a cycle rates: neither retired (离退休) nor exempt (暂不列入星级
+    管理). Those two are listed with their results, not rated, so nobody is asked to enter
+    scores for them."""
+    return [u for u in units if not u.retired and not u.exempt]
+
+
+def in_unit_order(members: Select) -> Select:
+    """``members`` (a ``select(Member)``) by their units' codes, then archive codes: one
+    unit's members together, units in a stable order (ids are random)."""
+    unit = and_(OrgUnit.tenant_id == Member.tenant_id, OrgUnit.id == Member.org_id)
+    return members.join(OrgUnit, unit).order_by(OrgUnit.code, Member.archive_code)
+
+
 def org_of(member: Member) -> OrgUnit:
     return db.session.get(OrgUnit, (member.tenant_id, member.org_id))
 
@@ -68,7 +82,7 @@ def members_in_reach(access: TenantAccess, org_ids: list[uuid.UUID] | None = Non
     query = visible_members(access).where(Member.active)
     if org_ids is not None:
         query = query.where(Member.org_id.in_(org_ids))
-    return list(db.session.scalars(query.order_by(Member.org_id, Member.archive_code)))
+    return list(db.session.scalars(in_unit_order(query)))
 
 
 def find_sheet(cycle: Cycle, subject_id: uuid.UUID, source: str, rater: str, period: str = ""):

@@ -68,7 +68,8 @@ def index(tenant_id: uuid.UUID):
 
 def _subjects(track: engine.Track) -> list[tuple[str, object]]:
     kinds = set(track.subject_kinds)
-    found: list[tuple[str, object]] = [("org", u) for u in queries.units_in_reach(g.access, kinds)]
+    units = queries.rated(queries.units_in_reach(g.access, kinds))
+    found: list[tuple[str, object]] = [("org", u) for u in units]
     if "member" in kinds:
         found += [("member", m) for m in queries.members_in_reach(g.access)]
     return found

@@ -59,7 +59,7 @@ def subjects_page(
     if under is not None:
         root = get_org(g.access.tenant_id, under)
         units = [u for u in units if u.path.startswith(root.path)]
-    orgs: list[tuple[str, object]] = [("org", u) for u in units if u.kind in kinds]
+    orgs: list[tuple[str, object]] = [("org", u) for u in queries.rated(units) if u.kind in kinds]
     start, stop = (page - 1) * TOTALS_PAGE, page * TOTALS_PAGE
     found = orgs[start:stop]
     total = len(orgs)
@@ -69,7 +69,7 @@ def subjects_page(
         )
         total += db.session.scalar(select(func.count()).select_from(members.subquery()))
         if len(found) < TOTALS_PAGE:
-            query = members.order_by(Member.org_id, Member.archive_code)
+            query = queries.in_unit_order(members)
             query = query.offset(max(start - len(orgs), 0)).limit(TOTALS_PAGE - len(found))
             found += [("member", m) for m in db.session.scalars(query)]
     return found, total
