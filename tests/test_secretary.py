@@ -172,3 +172,22 @@ def test_a_secretary_over_several_branches_sees_their_results_not_a_missing_one(
     for code in ("A-Z01", "A-Z02"):
         assert f"/results/{_result_id(app, scene, code)}/feedback" in text
     assert "机电系第二党支部" in text and "李四" in text
+
+
+def test_a_retired_branch_is_not_asked_for_scores(app, client, scene):
+    """The secretary of a retired branch (离退休: listed, not rated) is offered no sheet
+    for the branch and sees it in no progress row: nothing is missing there."""
+    from world import _user
+
+    _open_2022(app, scene)
+    with app.app_context(), use_scope(system_scope()):
+        tenant = db.session.get(Tenant, scene.world.ids["A"])
+        _user(scene.world, "retired_a", tenant, "branch_secretary", org_id=scene.world.ids["A-Z09"])
+        db.session.commit()
+    login(client, "retired_a")
+    page = client.get(f"/t/{scene.id('A')}/branch")
+    assert page.status_code == 200 and "离退休党支部" in page.text
+    assert f"/sheets/org/{scene.id('A-Z09')}/" not in page.text
+    assert "/totals/" not in page.text and "未录入" not in page.text
+    login(client, "secretary_a")  # a rated branch is still asked
+    assert f"/sheets/org/{scene.id('A-Z01')}/" in client.get(f"/t/{scene.id('A')}/branch").text

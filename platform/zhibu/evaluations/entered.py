@@ -38,6 +38,7 @@ def add(cycle: Cycle, sheets: Mapping[tuple[str, uuid.UUID], int]) -> None:
     dialect = db.session.connection().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     made: Counter[str] = Counter()
+    added = {subject_id: n for (_kind, subject_id), n in sheets.items()}
     for start in range(0, len(keys), BATCH):
         rows = [
             {
@@ -59,9 +60,7 @@ def add(cycle: Cycle, sheets: Mapping[tuple[str, uuid.UUID], int]) -> None:
             )
         )
         # a row it made holds just what it added: a row already there held one sheet or more
-        made.update(
-            kind for kind, subject_id, n in written if n > 0 and n == sheets[kind, subject_id]
-        )
+        made.update(kind for kind, subject_id, n in written if n > 0 and n == added[subject_id])
     _count(cycle, made, insert)
 
 

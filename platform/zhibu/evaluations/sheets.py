@@ -203,8 +203,7 @@ def save_sheet(cycle: Cycle, data: SheetInput, *, version: int | None = None) ->
             ),
             field="version",
         )
-    if sheet.version == 0:  # this save wrote the row
-        entered.add(cycle, {(data.subject_kind, data.subject_id): 1})
+    first = sheet.version == 0  # this save wrote the row
     old = items_of(sheet)
     sheet.subject_kind = data.subject_kind
     sheet.score = data.score
@@ -226,6 +225,9 @@ def save_sheet(cycle: Cycle, data: SheetInput, *, version: int | None = None) ->
         changes=[("delete", str(i.id), _item_state(i), None) for i in old]
         + [("create", str(v["id"]), None, _item_state(v)) for v in new],
     )
+    if first:  # late, so the count of first saves is held a moment; before stale.mark,
+        # so rows are taken in the batches' order (entered, its count, then input changes)
+        entered.add(cycle, {(data.subject_kind, data.subject_id): 1})
     stale.mark(cycle, [data.subject_id])
     db.session.commit()
     return sheet

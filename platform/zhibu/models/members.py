@@ -41,14 +41,14 @@ class Member(TenantOwned, Timestamps, db.Model):
             "ix_members_active",
             "tenant_id",
             postgresql_where=text("active"),
-            sqlite_where=text("active"),
+            sqlite_where=text("active = 1"),  # as SQLAlchemy writes the test on SQLite
         ),
         Index(
             "ix_members_left",
             "tenant_id",
             "id",
             postgresql_where=text("NOT active"),
-            sqlite_where=text("NOT active"),
+            sqlite_where=text("active = 0"),
         ),
         CheckConstraint("status IN ('full', 'probationary')", name="status"),
         CheckConstraint("category IN ('serving', 'retired', 'mobile')", name="category"),

@@ -92,7 +92,7 @@ def _row(kind: str, subject_id, name: str, code: str, score=None, deductions=())
 def generic_rows(cycle, unit: OrgUnit, track, source, period) -> list[dict]:
     """The branch's units of the track's kinds and its members, with their stored month."""
     units = [u for u in queries.units_in_reach(g.access) if u.path.startswith(unit.path)]
-    subjects = [("org", u, u.code) for u in units if u.kind in track.subject_kinds]
+    subjects = [("org", u, u.code) for u in queries.rated(units) if u.kind in track.subject_kinds]
     if "member" in track.subject_kinds:
         members = queries.members_in_reach(g.access, [u.id for u in units])
         subjects += [("member", m, m.archive_code) for m in members]
