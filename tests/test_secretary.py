@@ -155,15 +155,20 @@ def test_my_stars_shows_levels_summary_chart_and_cycles_in_progress(app, client,
     assert text.index("2022") < text.index("2021")
 
 
-def test_a_secretary_over_several_branches_sees_their_results_not_a_missing_one(app, client, scene):
-    """A secretary of a 党总支 (a unit the scheme does not rate) sees the results and 反馈单
-    of the branches under it, and no "尚未计算结果" for his own unit."""
+def _secretary_of(app, scene, username: str, unit: str) -> None:
+    """A new user, 支部书记 of tenant A's ``unit``."""
     from world import _user
 
     with app.app_context(), use_scope(system_scope()):
         tenant = db.session.get(Tenant, scene.world.ids["A"])
-        _user(scene.world, "general_a", tenant, "branch_secretary", org_id=scene.world.ids["A-ZZ1"])
+        _user(scene.world, username, tenant, "branch_secretary", org_id=scene.world.ids[unit])
         db.session.commit()
+
+
+def test_a_secretary_over_several_branches_sees_their_results_not_a_missing_one(app, client, scene):
+    """A secretary of a 党总支 (a unit the scheme does not rate) sees the results and 反馈单
+    of the branches under it, and no "尚未计算结果" for his own unit."""
+    _secretary_of(app, scene, "general_a", "A-ZZ1")
     login(client, "general_a")
     page = client.get(f"/t/{scene.id('A')}/branch?cycle={scene.id('cycle')}")
     assert page.status_code == 200
@@ -177,13 +182,8 @@ def test_a_secretary_over_several_branches_sees_their_results_not_a_missing_one(
 def test_a_retired_branch_is_not_asked_for_scores(app, client, scene):
     """The secretary of a retired branch (离退休: listed, not rated) is offered no sheet
     for the branch and sees it in no progress row: nothing is missing there."""
-    from world import _user
-
     _open_2022(app, scene)
-    with app.app_context(), use_scope(system_scope()):
-        tenant = db.session.get(Tenant, scene.world.ids["A"])
-        _user(scene.world, "retired_a", tenant, "branch_secretary", org_id=scene.world.ids["A-Z09"])
-        db.session.commit()
+    _secretary_of(app, scene, "retired_a", "A-Z09")
     login(client, "retired_a")
     page = client.get(f"/t/{scene.id('A')}/branch")
     assert page.status_code == 200 and "离退休党支部" in page.text

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, Text, cast, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
 
@@ -29,6 +29,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def holds(column, key: str):
+    """SQL: the JSON list of strings in ``column`` (flags, actions, titles) holds ``key``,
+    a plain key (no quote, no backslash), found in the list's text on every backend."""
+    return cast(column, Text).like(f'%"{key}"%')
 
 
 def new_id() -> uuid.UUID:

@@ -26,10 +26,12 @@ __all__ = [
     "vetoed",
 ]
 
+VETOED = "vetoed"  # the flag :func:`apply_veto` gives a vetoed result
+
 
 def vetoed(result: Result) -> bool:
-    """The result was vetoed (flag ``vetoed``, by :func:`apply_veto`)."""
-    return "vetoed" in result.flags
+    """The result was vetoed (flag :data:`VETOED`, by :func:`apply_veto`)."""
+    return VETOED in result.flags
 
 
 def apply_veto(ctx: Context, kinds: Mapping[str, str], rule: str) -> None:
@@ -41,7 +43,7 @@ def apply_veto(ctx: Context, kinds: Mapping[str, str], rule: str) -> None:
             continue
         result.stars = result.grade = None
         reasons = "; ".join(f"{kinds[i.kind]}({i.date})" for i in hits)
-        result.flag("vetoed", f"一票否决:{reasons}", rule=rule, en=f"vetoed: {reasons}")
+        result.flag(VETOED, f"一票否决:{reasons}", rule=rule, en=f"vetoed: {reasons}")
 
 
 def apply_downgrades(ctx: Context, kinds: Mapping[str, str], floor: int, rule: str) -> None:

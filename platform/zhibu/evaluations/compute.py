@@ -23,7 +23,8 @@ from psycopg import sql
 from sqlalchemy import Text, and_, cast, func, insert, select, update
 
 from zhibu import bulk, engine, plugins
-from zhibu.db import db
+from zhibu.db import db, holds
+from zhibu.engine.rules import VETOED
 from zhibu.errors import ServiceError
 from zhibu.evaluations import inputs, stale
 from zhibu.evaluations.cycles import ensure_open, get_cycle
@@ -525,19 +526,11 @@ def level_groups(cycle: Cycle, result_set: ResultSet | None = None) -> list[dict
     return count_levels(current)
 
 
-VETOED = "vetoed"  # the flag of a vetoed result (一票否决: ``engine.rules.apply_veto``)
-
-
-def is_vetoed(flags_column):
-    """SQL: the result carries the flag :data:`VETOED` (its flags are a JSON list)."""
-    return cast(flags_column, Text).like(f'%"{VETOED}"%')
-
-
 def count_levels(result_set: ResultSet) -> list[dict[str, Any]]:
     """The set's results counted by the database (see :func:`level_groups`): a few dozen
     rows whatever the cycle's size; only the distinct title lists are decoded."""
     titles = cast(EvaluationResult.titles, Text)
-    vetoed = is_vetoed(EvaluationResult.flags)
+    vetoed = holds(EvaluationResult.flags, VETOED)
     columns = (
         EvaluationResult.track,
         EvaluationResult.kind,
@@ -574,7 +567,9 @@ def count_levels(result_set: ResultSet) -> list[dict[str, Any]]:
     return out
 
 
-def summary(cycle: Cycle, results: list | None = None) -> dict[str, Any]:
+def summary(
+    cycle: Cycle, results: list | None = None, definition: engine.Definition | None = None
+) -> dict[str, Any]:
     """Star and grade distribution per track (``rated``, ``vetoed``, ``missing`` and
     ``not_rated`` subjects: see :func:`counted_as`), and the scheme's targets against the
     actual shares: counted by the database over the current results
@@ -592,12 +587,12 @@ def summary(cycle: Cycle, results: list | None = None) -> dict[str, Any]:
                 "stars": r.stars,
                 "grade": r.grade,
                 "titles": list(r.titles),
-                "vetoed": VETOED in r.flags,
+                "vetoed": VETOED in r.flags,  # as engine.rules.vetoed
                 "count": 1,
             }
             for r in results
         ]
-    return summary_of_groups(cycle, groups)
+    return summary_of_groups(cycle, groups, definition)
 
 
 def leveled_tracks(definition: engine.Definition) -> frozenset[str]:
@@ -631,14 +626,17 @@ def missing_level(leveled: frozenset[str]):
         R.stars.is_(None),
         func.coalesce(R.grade, "") == "",
         R.track.in_(sorted(leveled)),
-        ~is_vetoed(R.flags),
+        ~holds(R.flags, VETOED),
     )
 
 
-def summary_of_groups(cycle: Cycle, groups: list[dict[str, Any]]) -> dict[str, Any]:
-    """:func:`summary` from counted groups of results (see :func:`level_groups`)."""
+def summary_of_groups(
+    cycle: Cycle, groups: list[dict[str, Any]], definition: engine.Definition | None = None
+) -> dict[str, Any]:
+    """:func:`summary` from counted groups of results (see :func:`level_groups`);
+    ``definition``: the cycle's, when the caller has it already."""
     scheme = plugins.registry().scheme(cycle.scheme_key)
-    leveled = leveled_tracks(definition_for(cycle)[0])
+    leveled = leveled_tracks(definition or definition_for(cycle)[0])
     tracks: dict[str, dict[str, Any]] = {}
     counted = []
     for g in groups:

@@ -27,6 +27,7 @@ from zhibu.db import db
 from zhibu.models import Cycle, EnteredCount, EnteredSubject, Member, OrgUnit
 
 BATCH = 5000  # subjects per statement
+KINDS = {"org", "member"}  # the subjects' kinds
 
 
 def add(cycle: Cycle, sheets: Mapping[tuple[str, uuid.UUID], int]) -> None:
@@ -88,11 +89,19 @@ def _of(cycle: Cycle, subject_kind: str | None):
     return where
 
 
-def subjects(cycle: Cycle, subject_kind: str | None = None) -> int:
-    """How many subjects (of ``subject_kind``) have at least one score sheet in ``cycle``."""
-    return db.session.scalar(
-        select(func.count()).where(*_of(cycle, subject_kind), EnteredSubject.sheets > 0)
+def _counted(cycle: Cycle, kinds: set[str]):
+    """The kept count of the subjects of ``kinds`` with a score sheet in ``cycle``."""
+    return select(func.coalesce(func.sum(EnteredCount.subjects), 0)).where(
+        EnteredCount.tenant_id == cycle.tenant_id,
+        EnteredCount.cycle_id == cycle.id,
+        EnteredCount.subject_kind.in_(sorted(kinds)),
     )
+
+
+def subjects(cycle: Cycle, subject_kind: str | None = None) -> int:
+    """How many subjects (of ``subject_kind``) have at least one score sheet in ``cycle``:
+    the kept count, one row per kind."""
+    return db.session.scalar(_counted(cycle, {subject_kind} if subject_kind else KINDS))
 
 
 def sheets(cycle: Cycle, subject_kind: str | None = None) -> int:
@@ -140,12 +149,10 @@ def progress(cycle: Cycle, kinds: set[str]) -> tuple[int, int]:
             select(func.count()).where(model.tenant_id == cycle.tenant_id, *where).scalar_subquery()
         )
 
-    counted = {"org", "member"} if "member" in kinds else {"org"}
-    entered = select(func.coalesce(func.sum(EnteredCount.subjects), 0)).where(
-        EnteredCount.tenant_id == cycle.tenant_id,
-        EnteredCount.cycle_id == cycle.id,
-        EnteredCount.subject_kind.in_(counted),
-    ).scalar_subquery() - count(OrgUnit, ~_rated_unit(kinds), has_sheets(OrgUnit))
+    counted = KINDS if "member" in kinds else {"org"}
+    entered = _counted(cycle, counted).scalar_subquery() - count(
+        OrgUnit, ~_rated_unit(kinds), has_sheets(OrgUnit)
+    )
     rated = count(OrgUnit, _rated_unit(kinds))
     if "member" in kinds:
         rated = rated + count(Member, Member.active)

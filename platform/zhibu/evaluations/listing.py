@@ -17,7 +17,7 @@ from sqlalchemy import Select, Text, cast, false, func, or_, select
 from sqlalchemy.orm import defer
 from sqlalchemy.sql.elements import True_
 
-from zhibu.db import db
+from zhibu.db import db, holds
 from zhibu.evaluations import compute
 from zhibu.models import Cycle, EvaluationResult, Member, OrgUnit, ResultSet
 from zhibu.orgs.service import in_tree_order, subtree_query
@@ -91,10 +91,7 @@ def filtered(cycle: Cycle, result_set: ResultSet, wanted: ResultFilter, where=No
     if wanted.flag:
         if not KEY.match(wanted.flag):
             return query.where(false())
-        quoted = f'%"{wanted.flag}"%'
-        query = query.where(
-            or_(cast(R.flags, Text).like(quoted), cast(R.actions, Text).like(quoted))
-        )
+        query = query.where(or_(holds(R.flags, wanted.flag), holds(R.actions, wanted.flag)))
     if wanted.unit is not None:
         unit = db.session.get(OrgUnit, (cycle.tenant_id, wanted.unit))
         if unit is None:

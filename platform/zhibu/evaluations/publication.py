@@ -38,6 +38,7 @@ from zhibu.accounts import policy
 from zhibu.accounts.access import TenantAccess
 from zhibu.audit import record
 from zhibu.db import db
+from zhibu.engine.rules import VETOED
 from zhibu.errors import Conflict, Forbidden, Invalid, NotFound
 from zhibu.evaluations import compute, cycles, phases
 from zhibu.evidence import service as evidence
@@ -313,7 +314,7 @@ def counts_of(rows, leveled: frozenset[str]) -> dict[str, dict[str, int]]:
             "stars": row.stars,
             "grade": row.grade,
             "track": row.track,
-            "vetoed": compute.VETOED in (row.flags or ()),
+            "vetoed": VETOED in (row.flags or ()),
         }
         counts.setdefault(row.track or "", Counter())[level_key(group, leveled)] += 1
     return {track: dict(sorted(c.items())) for track, c in sorted(counts.items())}

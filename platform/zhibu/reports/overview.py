@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Text, case, cast, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from zhibu import engine, plugins
 from zhibu.accounts.access import TenantAccess
-from zhibu.db import db
+from zhibu.db import db, holds
 from zhibu.errors import NotFound
 from zhibu.i18n import _
 from zhibu.models import (
@@ -379,7 +379,7 @@ def _at(band, stars, grade) -> bool:
 
 def _has(column, key: str):
     """1 where the JSON list ``column`` holds ``key`` (counted by the database)."""
-    return case((cast(column, Text).like(f'%"{key}"%'), 1), else_=0)
+    return case((holds(column, key), 1), else_=0)
 
 
 def _title_keys() -> list[str]:
@@ -401,12 +401,11 @@ def _measures(cycles, current: dict) -> dict[uuid.UUID, Measures]:
         return {}
     definitions = _definitions(cycles)
     titles = _title_keys()
-    flags = cast(EvaluationResult.flags, Text)
     weak = case(
         (
             or_(
                 EvaluationResult.grade.in_(sorted(WEAK_GRADES)),
-                *[flags.like(f'%"{f}"%') for f in sorted(WEAK_FLAGS)],
+                *[holds(EvaluationResult.flags, f) for f in sorted(WEAK_FLAGS)],
             ),
             1,
         ),

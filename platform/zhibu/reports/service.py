@@ -260,7 +260,7 @@ def report_data(
 
     def summary():
         groups = compute.level_groups(cycle, current) if current is not None else []
-        return compute.summary_of_groups(cycle, groups)
+        return compute.summary_of_groups(cycle, groups, definition)
 
     def ledger():
         items = ledger_of(cycle, evidence)
@@ -347,7 +347,7 @@ def level_data(cycle: Cycle) -> ReportData:
         {},
         {},
         groups,
-        compute.summary_of_groups(cycle, groups),
+        compute.summary_of_groups(cycle, groups, definition),
         date.today().isoformat(),
         definition=definition,
         scheme=plugins.registry().scheme(cycle.scheme_key),

@@ -32,7 +32,7 @@ def dashboard(tenant_id: uuid.UUID):
         return render_template("admin/dashboard.html", cycle=None, today=date.today())
     definition, _settings, _version = compute.definition_for(cycle)
     kinds = {k for t in definition.tracks if t.sources for k in t.subject_kinds}
-    summary = compute.summary(cycle)
+    summary = compute.summary(cycle, definition=definition)
     titles = track_titles(cycle)
     return render_template(
         "admin/dashboard.html",

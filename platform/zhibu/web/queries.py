@@ -63,7 +63,7 @@ def units_in_reach(access: TenantAccess, kinds: set[str] | None = None) -> list[
 def rated(units: list[OrgUnit]) -> list[OrgUnit]:
     """Of ``units``, those a cycle rates: neither retired (离退休) nor exempt (暂不列入星级
     管理). Those two are listed with their results, not rated, so nobody is asked to enter
-    scores for them."""
+    scores for them (the rule ``evaluations.entered`` counts by, on units already read)."""
     return [u for u in units if not u.retired and not u.exempt]
 
 
