@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/pages.py [--branches 2000] [--per-branch 30] [--runs 5]
         [--clients 20] [--seconds 20] [--workers 4] [--slow 5] [--no-load] [--no-routes]
-        [--only REGEX] [--keep NAME]
+        [--only REGEX] [--scenarios REGEX] [--keep NAME]
 
 Builds the city-sized tenant of ``bench/recompute_cycle.py`` (its builder: 2,000 branches,
 60,000 members, ≈780,000 score rows) on a throwaway PostgreSQL database owned by a role
@@ -20,7 +20,8 @@ results), adds a tenant administrator, then:
     doing one SELECT through Flask-SQLAlchemy, served by the same workers; prints req/s,
     p50, p95, p99 and the throughput's ratio to the bare endpoint's.
 
-``--only`` times the routes whose rule matches a regular expression. ``--keep NAME`` keeps
+``--only`` times the routes whose rule matches a regular expression; ``--scenarios`` drives
+only the scenarios of (b) whose name matches one (the bare endpoint always runs). ``--keep NAME`` keeps
 the built city in the database ``zhibu_bench_NAME`` (files and ids in
 ``$TMPDIR/zhibu-bench-NAME``) and uses it again on the next run with the same name,
 migrated to the code's head first: building the full city takes minutes.
@@ -432,6 +433,12 @@ def under_load(data: dict, database_url: str, instance: str, args) -> None:
             ),
             "sheet save (API)": save,
         }
+        if args.scenarios:  # the bare endpoint always runs: the ratios are to it
+            scenarios = {
+                name: make
+                for number, (name, make) in enumerate(scenarios.items())
+                if number == 0 or re.search(args.scenarios, name)
+            }
         found = {}
         for name, make in scenarios.items():
             make(0)
@@ -524,6 +531,9 @@ def main() -> None:
     parser.add_argument("--no-routes", action="store_true", help="skip (a)")
     parser.add_argument("--no-load", action="store_true", help="skip (b)")
     parser.add_argument("--only", help="time only the routes matching this regular expression")
+    parser.add_argument(
+        "--scenarios", metavar="REGEX", help="drive only the scenarios named so under load"
+    )
     parser.add_argument("--keep", metavar="NAME", help="keep the city and use it again")
     args = parser.parse_args()
     server = require_postgres()
