@@ -11,7 +11,7 @@ from flask import Flask
 from flask_migrate import Migrate
 
 from zhibu import config as config_module
-from zhibu.db import db
+from zhibu.db import db, read_json
 from zhibu.plugins import EXTENSION, registry
 from zhibu.plugins.manager import PluginRegistry, build_plugin_manager
 
@@ -42,7 +42,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     ).resolve()
     app = Flask("zhibu", instance_path=str(instance_path), instance_relative_config=True)
     app.config.update(config_module.build_config(instance_path, overrides, os.environ))
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    engine_options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    engine_options.setdefault("json_deserializer", read_json)
     from zhibu.tenancy.rls import all_tenants_key
 
     app.config["ZHIBU_ALL_TENANTS_KEY"] = all_tenants_key(app.config["SECRET_KEY"])
@@ -65,6 +66,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     _trust_proxies(app)
     _reset_scope_per_request(app)
+    _end_reads_with_commit(app)
     init_api(app)
     init_web(app)
     _authorize_api_tenants_first(app)
@@ -87,6 +89,25 @@ def _reset_scope_per_request(app: Flask) -> None:
 
     app.before_request(reset_scope)
     app.teardown_request(lambda exc: reset_scope())
+
+
+def _end_reads_with_commit(app: Flask) -> None:
+    """A request that only read ends its PostgreSQL transaction with COMMIT, not the
+    ROLLBACK the session's removal sends: the two are the same to the database, but the
+    driver drops every statement it prepared on the connection at a ROLLBACK, and so
+    would plan each of a page's statements afresh on every request. Any other request is
+    rolled back as before, unless its view committed."""
+    from zhibu.tenancy.scope import only_read
+
+    def commit_reads(exc: BaseException | None) -> None:
+        if exc is None and only_read(db.session()):
+            try:
+                db.session.commit()
+            except Exception:  # a connection lost at the end: what the request read stands
+                app.logger.warning("the end of a reading transaction failed", exc_info=True)
+                db.session.rollback()
+
+    app.teardown_request(commit_reads)
 
 
 def _authorize_api_tenants_first(app: Flask) -> None:

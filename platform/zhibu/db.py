@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 
+import orjson
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, Text, cast, event
 from sqlalchemy.engine import Engine
@@ -35,6 +37,18 @@ def holds(column, key: str):
     """SQL: the JSON list of strings in ``column`` (flags, actions, titles) holds ``key``,
     a plain key (no quote, no backslash), found in the list's text on every backend."""
     return cast(column, Text).like(f'%"{key}"%')
+
+
+def read_json(text: str | bytes):
+    """A JSON column's value as read from the database, parsed in native code (orjson).
+    What orjson refuses and the standard library reads (a number past a float's range,
+    such as ``1e400``, which PostgreSQL's jsonb holds) is read by the standard library: a
+    stored number never fails a page. As with orjson, an integer past 64 bits (which the
+    application never writes) is read as a float."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def new_id() -> uuid.UUID:

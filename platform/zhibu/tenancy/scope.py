@@ -101,6 +101,9 @@ _STATE = "zhibu_scope"
 _EMPTY = (frozenset(), frozenset(), False, None)  # a transaction begins with no tenant at all
 _UNKNOWN = ("unknown",)  # after a rollback to a savepoint: send it again
 _sending: ContextVar[bool] = ContextVar("zhibu_scope_sending", default=False)
+# Set (to its Connection) once the transaction sent anything but a plain SELECT, or used
+# the driver's own cursor: see only_read.
+_WROTE = "zhibu_wrote"
 
 
 def _key(scope: Scope) -> tuple:
@@ -129,6 +132,8 @@ def ensure_scope(connection, reads_only: bool = False) -> None:
     state = connection.info.get(_STATE)
     if state is None or state[0] is not connection:
         return  # not a Session's PostgreSQL transaction
+    if not reads_only:
+        connection.info[_WROTE] = connection
     scope = current_scope()
     key = _key(scope)
     if state[1] == key or (reads_only and _reads_alike(state[1], key)):
@@ -179,6 +184,7 @@ def _on_begin(session, transaction, connection) -> None:
     nothing is sent until then (:func:`ensure_scope`)."""
     if connection.dialect.name == "postgresql":
         connection.info[_STATE] = (connection, _EMPTY)
+        connection.info.pop(_WROTE, None)
 
 
 @event.listens_for(Engine, "before_execute")
@@ -208,6 +214,20 @@ def _on_end(connection) -> None:
     state = connection.info.get(_STATE)
     if state is not None and state[0] is connection:
         del connection.info[_STATE]
+        connection.info.pop(_WROTE, None)
+
+
+def only_read(session: Session) -> bool:
+    """The session's open PostgreSQL transaction has sent nothing but plain SELECTs (each
+    statement passes :func:`ensure_scope`, which tells them apart) and holds no change
+    waiting for a flush: committing it changes nothing that rolling it back would not."""
+    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return False
+    connection = session.connection()
+    state = connection.info.get(_STATE)
+    return (
+        state is not None and state[0] is connection and connection.info.get(_WROTE) is None
+    )
 
 
 @event.listens_for(Session, "do_orm_execute")
