@@ -6,12 +6,12 @@ import json
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from openpyxl import Workbook
 from sqlalchemy import select
 
 from zhibu import controls
+from zhibu.api.blueprint import Blueprint
 from zhibu.api.downloads import streamed
 from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields
 
 from zhibu.accounts.access import visible_tenant_ids
@@ -15,6 +15,7 @@ from zhibu.accounts.auth import (
     issue_token,
     revoke_token,
 )
+from zhibu.api.blueprint import Blueprint
 from zhibu.api.security import bearer_token, current_user
 from zhibu.api.times import UtcDateTime
 from zhibu.i18n import _

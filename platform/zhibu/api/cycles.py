@@ -6,11 +6,11 @@ import uuid
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import false, select
 from sqlalchemy.sql.elements import True_
 
+from zhibu.api.blueprint import Blueprint
 from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize, subjects_visible
 from zhibu.db import db

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from zhibu.api.blueprint import Blueprint
 from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize, subjects_visible, within_reach
 from zhibu.evaluations import facts

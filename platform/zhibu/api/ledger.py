@@ -6,9 +6,9 @@ import uuid
 from datetime import date
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from zhibu.api.blueprint import Blueprint
 from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize, within_reach
 from zhibu.api.times import UtcDateTime

@@ -14,11 +14,11 @@ from urllib.parse import quote
 
 from flask import jsonify, request, send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 
 from zhibu.api import error_body
+from zhibu.api.blueprint import Blueprint
 from zhibu.api.downloads import streamed
 from zhibu.api.jobs import JobSchema
 from zhibu.api.pagination import paginate_query

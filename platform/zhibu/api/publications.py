@@ -13,10 +13,10 @@ import uuid
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
+from zhibu.api.blueprint import Blueprint
 from zhibu.api.security import authorize
 from zhibu.api.times import UtcDateTime
 from zhibu.errors import Invalid, NotFound

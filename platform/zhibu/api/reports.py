@@ -9,10 +9,11 @@ from urllib.parse import quote
 
 from flask import Response, g
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
 from zhibu.accounts import policy
+from zhibu.api.blueprint import Blueprint
 from zhibu.api.downloads import streamed
 from zhibu.api.security import authorize
 from zhibu.api.times import UtcDateTime

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields
 
 from zhibu import plugins
+from zhibu.api.blueprint import Blueprint
 from zhibu.i18n import _
 
 blp = Blueprint(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from zhibu.accounts.access import visible_tenant_ids
+from zhibu.api.blueprint import Blueprint
 from zhibu.api.security import authorize, current_user, require_platform_admin
 from zhibu.api.times import UtcDateTime
 from zhibu.db import db

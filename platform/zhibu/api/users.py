@@ -8,10 +8,10 @@ from __future__ import annotations
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from zhibu.accounts import service
+from zhibu.api.blueprint import Blueprint
 from zhibu.api.security import authorize, current_user
 from zhibu.api.times import UtcDateTime
 from zhibu.db import db

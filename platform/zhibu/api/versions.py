@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
+from zhibu.api.blueprint import Blueprint
 from zhibu.api.security import authorize
 from zhibu.api.times import UtcDateTime
 from zhibu.db import db
