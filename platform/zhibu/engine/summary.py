@@ -67,12 +67,19 @@ class Summary:
     ruled: bool = False  # a rule set the level, not the bands
 
 
-def _line(line: Any) -> Line:
+def _scored(line: Any) -> tuple[Any, Any, Any, Any, Any]:
+    """(source, rater, indicator, points, reason) of an explanation line: an engine
+    :class:`Line`, a stored line as a dict, or as a list in :data:`LINE_FIELDS` order."""
     if isinstance(line, Line):
-        return line
+        return line.source, line.rater, line.indicator, line.points, line.reason
     if isinstance(line, Mapping):
-        return Line(**{k: line.get(k) for k in LINE_FIELDS if k != "text"}, text=line["text"])
-    return Line(*line)
+        get = line.get
+        return get("source"), get("rater"), get("indicator"), get("points"), get("reason")
+    _text, points, source, rater, indicator, reason, *_rest = (*line, *_NONE)
+    return source, rater, indicator, points, reason
+
+
+_NONE = (None,) * len(LINE_FIELDS)
 
 
 def indicator_scores(
@@ -85,15 +92,15 @@ def indicator_scores(
     """
     given: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
     reasons: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for raw in lines:
-        line = _line(raw)
-        if line.indicator is None or line.source is None:
+    for line in lines:
+        source, rater, indicator, points, reason = _scored(line)
+        if indicator is None or source is None:
             continue
-        if line.reason is not None:
-            if line.reason not in reasons[(line.source, line.indicator)]:
-                reasons[(line.source, line.indicator)].append(line.reason)
-        elif line.points is not None:
-            given[line.source][line.rater or ""][line.indicator] = line.points
+        if reason is not None:
+            if reason not in reasons[(source, indicator)]:
+                reasons[(source, indicator)].append(reason)
+        elif points is not None:
+            given[source][rater or ""][indicator] = points
     found = []
     for source in track.sources:
         rubric = rubrics.get(source.rubric) if source.rubric else None

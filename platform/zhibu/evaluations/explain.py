@@ -27,16 +27,18 @@ def _english() -> bool:
     return locale is not None and locale.language == "en"
 
 
-def band_name(band: engine.Band | None, scheme: Any = None) -> str:
+def band_name(band: engine.Band | None, scheme: Any = None, english: bool | None = None) -> str:
     """五星 / 先进: a band by the level it gives."""
     if band is None:
         return "—"
-    return level_name(band, scheme)
+    return level_name(band, scheme, english)
 
 
-def level_name(result: Any, scheme: Any = None) -> str:
-    """五星 / 先进 / — for a stored result (or a band: anything with ``stars``, ``grade``)."""
-    english = _english()
+def level_name(result: Any, scheme: Any = None, english: bool | None = None) -> str:
+    """五星 / 先进 / — for a stored result (or a band: anything with ``stars``, ``grade``).
+
+    :param english: the reader's language, when the caller knows it (else looked up)."""
+    english = _english() if english is None else english
     if result.stars is not None:
         if english and result.stars in names.STARS_EN:
             return names.STARS_EN[result.stars]
@@ -57,6 +59,11 @@ class Explainer:
         self.scheme = plugins.registry().scheme(cycle.scheme_key)
         self.tracks = {t.key: t for t in reversed(self.definition.tracks)}
         self.rubrics = {r.key: r for r in self.definition.rubrics}
+        # the reader's language and the sentences in it, looked up once for the page
+        self.english = _english()
+        self.gap_text = _("再得 %(points)s 分可评%(level)s")
+        self.margin_text = _("比%(level)s线高 %(points)s 分")
+        self.on_line_text = _("正好达到%(level)s线")
 
     def scores(self, result: EvaluationResult) -> list[engine.IndicatorScore]:
         track = self.tracks.get(result.track)
@@ -82,27 +89,25 @@ class Explainer:
         gap = margin = None
         if found.gap_to_next is not None:
             points, band = found.gap_to_next
-            level = band_name(band, self.scheme)
+            level = band_name(band, self.scheme, self.english)
             gap = {
                 "points": points,
                 "level": level,
                 "stars": band.stars,
                 "grade": band.grade,
                 "minimum": band.minimum,
-                "text": _(
-                    "再得 %(points)s 分可评%(level)s", points=points_text(points), level=level
-                ),
+                "text": self.gap_text % {"points": points_text(points), "level": level},
             }
         if found.margin_below is not None:
             points, band = found.margin_below
-            level = band_name(band, self.scheme)
+            level = band_name(band, self.scheme, self.english)
             margin = {
                 "points": points,
                 "level": level,
                 "minimum": band.minimum,
-                "text": _("比%(level)s线高 %(points)s 分", points=points_text(points), level=level)
+                "text": self.margin_text % {"points": points_text(points), "level": level}
                 if points > 0
-                else _("正好达到%(level)s线", level=level),
+                else self.on_line_text % {"level": level},
             }
         applied = [
             {
@@ -116,7 +121,7 @@ class Explainer:
         ]
         return {
             "total": result.total,
-            "level": level_name(result, self.scheme),
+            "level": level_name(result, self.scheme, self.english),
             "stars": result.stars,
             "grade": result.grade,
             "rated": result.rated,
