@@ -21,8 +21,8 @@ results), adds a tenant administrator, then:
     p50, p95, p99 and the throughput's ratio to the bare endpoint's.
 
 ``--only`` times the routes whose rule matches a regular expression; ``--scenarios`` drives
-only the scenarios of (b) whose name matches one (the bare endpoint always runs). ``--keep NAME`` keeps
-the built city in the database ``zhibu_bench_NAME`` (files and ids in
+only the scenarios of (b) whose name matches one (the bare endpoint always runs).
+``--keep NAME`` keeps the built city in the database ``zhibu_bench_NAME`` (files and ids in
 ``$TMPDIR/zhibu-bench-NAME``) and uses it again on the next run with the same name,
 migrated to the code's head first: building the full city takes minutes.
 

@@ -225,9 +225,7 @@ def only_read(session: Session) -> bool:
         return False
     connection = session.connection()
     state = connection.info.get(_STATE)
-    return (
-        state is not None and state[0] is connection and connection.info.get(_WROTE) is None
-    )
+    return state is not None and state[0] is connection and connection.info.get(_WROTE) is None
 
 
 @event.listens_for(Session, "do_orm_execute")
