@@ -16,6 +16,7 @@ import uuid
 import pytest
 from flask_smorest.pagination import PaginationMixin
 from sqlalchemy import func, select, text
+from world import build_world
 
 from zhibu.api.blueprint import Blueprint, Parser
 from zhibu.api.members import MemberFilterSchema
@@ -23,6 +24,7 @@ from zhibu.db import db, read_json
 from zhibu.models import Member, OrgUnit
 from zhibu.tenancy import Scope, system_scope, use_scope
 from zhibu.tenancy.scope import only_read
+from zhibu.testing.fixtures import make_test_app
 
 postgres = pytest.mark.postgres
 
@@ -121,6 +123,34 @@ def test_reading_requests_keep_the_statements_the_driver_prepared(app, world):
         db.session.rollback()
         assert db.engine.pool.checkedin() == 1
     assert prepared > 0
+
+
+@postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_preparing_can_be_switched_off_for_a_pooler(database_url, tmp_path):
+    """``ZHIBU_DATABASE_PREPARED=false``: nothing prepared, for a pooler in transaction
+    mode that would send a prepared statement's name to another server connection."""
+    app = make_test_app(database_url, tmp_path, ZHIBU_DATABASE_PREPARED=False)
+    try:
+        with app.app_context():
+            world = build_world()
+            db.engine.dispose()
+        client = app.test_client()
+        for _ in range(6):
+            answer = client.get(
+                f"/api/v1/tenants/{world.ids['A']}/members", headers=world.headers["admin_a"]
+            )
+            assert answer.status_code == 200
+        with app.app_context():
+            assert db.session.scalar(text("SELECT count(*) FROM pg_prepared_statements")) == 0
+            db.session.rollback()
+    finally:
+        with app.app_context():
+            db.session.remove()
+            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+            with db.engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+            db.engine.dispose()
 
 
 def test_json_columns_are_read_by_orjson_and_by_the_standard_library_past_it():

@@ -44,6 +44,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config_module.build_config(instance_path, overrides, os.environ))
     engine_options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     engine_options.setdefault("json_deserializer", read_json)
+    postgres = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    if postgres and not app.config["ZHIBU_DATABASE_PREPARED"]:
+        engine_options.setdefault("connect_args", {}).setdefault("prepare_threshold", None)
     from zhibu.tenancy.rls import all_tenants_key
 
     app.config["ZHIBU_ALL_TENANTS_KEY"] = all_tenants_key(app.config["SECRET_KEY"])

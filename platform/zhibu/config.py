@@ -334,6 +334,14 @@ SETTINGS: tuple[Setting, ...] = (
         "decompression bomb. Office documents may unpack to `ZHIBU_WORKBOOK_MAX_UNPACKED_MB`.",
     ),
     Setting(
+        "ZHIBU_DATABASE_PREPARED",
+        "ZHIBU_DATABASE_PREPARED",
+        _boolean,
+        True,
+        "PostgreSQL: the driver prepares a statement run five times on a connection. Set "
+        "false behind a connection pooler in transaction mode older than PgBouncer 1.21.",
+    ),
+    Setting(
         "ZHIBU_SQL_ECHO",
         "SQLALCHEMY_ECHO",
         _boolean,
