@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import Select, event, false, text
 from sqlalchemy.engine import Engine
@@ -239,14 +240,21 @@ def _filter_by_tenant(state) -> None:
         _check_bulk_rows(state, scope)
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    ids = sorted(scope.read if state.is_select else scope.write)
+    state.statement = state.statement.options(
+        _tenant_filter(tuple(sorted(scope.read if state.is_select else scope.write)))
+    )
+
+
+@lru_cache(maxsize=256)
+def _tenant_filter(ids: tuple[uuid.UUID, ...]):
+    """``tenant_id IN (ids)`` for every tenant-scoped table of a statement (nothing at all
+    without ids): made once per set of tenants, since making it costs as much as a fifth
+    of a small query, not once per statement."""
     if ids:
-        criteria = with_loader_criteria(
+        return with_loader_criteria(
             TenantScoped, lambda cls: cls.tenant_id.in_(ids), include_aliases=True
         )
-    else:
-        criteria = with_loader_criteria(TenantScoped, lambda cls: false(), include_aliases=True)
-    state.statement = state.statement.options(criteria)
+    return with_loader_criteria(TenantScoped, lambda cls: false(), include_aliases=True)
 
 
 def _check_bulk_rows(state, scope: Scope) -> None:
