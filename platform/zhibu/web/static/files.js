@@ -1,8 +1,10 @@
 // Files chosen for upload: photos are shrunk on the device (longer side 1600 px, JPEG)
 // before they are sent, as the offline sheets do; other files (PDF, Office, a HEIC the
 // browser cannot open: the server converts it) go as they are. ``zhibuShrink(file)`` is
-// used by the score sheet's camera buttons; an ``input[type=file][data-shrink]`` of a form has its photos replaced
-// by their shrunk copies when chosen, and its chosen files named in ``#<data-list>``.
+// used by the score sheet's camera buttons and by the offline sheets (offline.js) before
+// they keep a photo; an ``input[type=file][data-shrink]`` of a form has its photos
+// replaced by their shrunk copies when chosen, and its chosen files named in
+// ``#<data-list>``.
 (function () {
   "use strict";
   var MAX = 1600;

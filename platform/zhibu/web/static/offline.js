@@ -1,7 +1,7 @@
 // 我的评分表: score sheets kept on the device (IndexedDB), filled offline, sent once the
 // network is back. Stores: "bundles" (a round's sheets and rubrics, by cycle id), "drafts"
 // (what the rater typed, by sheet key, with its state: pending, synced, refused, conflict),
-// "photos" (shrunk JPEG blobs, by photo id, until sent). Each sheet is sent under a
+// "photos" (photos shrunk by files.js, by photo id, until sent). Each sheet is sent under a
 // client id made on the device; sent again after a lost answer, the server answers as
 // before. The words come from the page (#offline-texts), in the user's language.
 (function () {
@@ -292,31 +292,12 @@
     });
   }
 
-  // a photo shrunk on the device (longer side 1600 px, JPEG) before it is kept
-  function shrink(file) {
-    var MAX = 1600;
-    var load = window.createImageBitmap
-      ? createImageBitmap(file)
-      : new Promise(function (resolve, reject) {
-          var img = new Image();
-          img.onload = function () { resolve(img); };
-          img.onerror = reject;
-          img.src = URL.createObjectURL(file);
-        });
-    return load.then(function (img) {
-      var scale = Math.min(1, MAX / Math.max(img.width, img.height));
-      var canvas = document.createElement("canvas");
-      canvas.width = Math.round(img.width * scale);
-      canvas.height = Math.round(img.height * scale);
-      canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
-      return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", 0.8); });
-    });
-  }
-
+  // a photo shrunk on the device (files.js: longer side 1600 px, JPEG) before it is kept
   function takePhoto(sheet, code, file) {
-    shrink(file).then(function (blob) {
+    window.zhibuShrink(file).then(function (blob) {
+      var kind = /\.[^.]*$/.exec(blob.name || "");
       var p = { id: uuid(), key: sheet.key, indicator: code, blob: blob, cycle_id: state.bundle.cycle.id,
-                subject_id: sheet.subject_id, source: sheet.source, name: code + ".jpg" };
+                subject_id: sheet.subject_id, source: sheet.source, name: code + (kind ? kind[0] : ".jpg") };
       state.photos.push(p);
       return put("photos", p.id, p);
     }).then(function () {

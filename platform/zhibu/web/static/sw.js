@@ -2,8 +2,9 @@
 // the page opens without a network (the sheets themselves are in IndexedDB, kept by
 // offline.js). Network first, the kept copy when there is none. Nothing from outside.
 "use strict";
-var CACHE = "zhibu-offline-v1";
-var SHELL = ["/static/zhibu/zhibu.css", "/static/zhibu/offline.js", "/static/zhibu/icon.svg"];
+var CACHE = "zhibu-offline-v2";
+var SHELL = ["/static/zhibu/zhibu.css", "/static/zhibu/files.js", "/static/zhibu/offline.js",
+             "/static/zhibu/icon.svg"];
 
 self.addEventListener("install", function (event) {
   event.waitUntil(
