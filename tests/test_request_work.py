@@ -11,12 +11,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from flask_smorest.pagination import PaginationMixin
 from sqlalchemy import func, select, text
-from world import build_world
+from world import build_world, unit_under
 
 from zhibu.api.blueprint import Blueprint, Parser
 from zhibu.api.members import MemberFilterSchema
@@ -37,18 +35,7 @@ def routes(app):
     @app.get("/_test/flushes/<uuid:tenant_id>")
     def flushes(tenant_id):
         with use_scope(system_scope()):
-            unit_id = uuid.uuid4()
-            db.session.add(
-                OrgUnit(
-                    id=unit_id,
-                    tenant_id=tenant_id,
-                    code="FLUSHED",
-                    name="未提交的单位",
-                    kind="branch",
-                    path=f"/{unit_id.hex}/",
-                    depth=0,
-                )
-            )
+            unit_under(None, tenant_id, "FLUSHED", "未提交的单位")
             db.session.flush()
         return "ok"
 

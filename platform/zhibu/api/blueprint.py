@@ -13,13 +13,12 @@ flask-smorest's own: both declare the same OpenAPI document.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import flask_smorest
 from marshmallow import Schema
 from webargs.flaskparser import FlaskParser
-
-_made: dict[type[Schema], Schema] = {}
 
 
 class Parser(FlaskParser):
@@ -27,11 +26,13 @@ class Parser(FlaskParser):
 
     def _get_schema(self, argmap, req) -> Schema:
         if isinstance(argmap, type) and issubclass(argmap, Schema):
-            schema = _made.get(argmap)
-            if schema is None:
-                schema = _made.setdefault(argmap, argmap())
-            return schema
+            return _made(argmap)
         return super()._get_schema(argmap, req)
+
+
+@cache
+def _made(schema_class: type[Schema]) -> Schema:
+    return schema_class()
 
 
 class Blueprint(flask_smorest.Blueprint):
