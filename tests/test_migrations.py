@@ -181,3 +181,19 @@ def test_every_tenant_table_carries_the_keyed_policies(postgres_database, tmp_pa
     assert protected == tenant_tables
     per_row = [p.policyname for p in policies if "zhibu_can_" in f"{p.qual} {p.with_check}"]
     assert per_row == [] and not unkeyed
+
+
+@pytest.mark.postgres
+def test_0020_the_results_order_index_carries_the_id(postgres_database, tmp_path):
+    """A page of results finds its ids in the order's index alone (listing.page_select):
+    the index made by the migrations holds the id, as the model declares."""
+    from sqlalchemy import text
+
+    from zhibu.testing.fixtures import make_test_app
+
+    app = make_test_app(postgres_database, tmp_path)
+    with app.app_context(), db.engine.connect() as connection:
+        made = connection.execute(
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_results_set_order'")
+        ).scalar()
+    assert made.endswith("(tenant_id, result_set_id, subject_kind DESC, subject_code) INCLUDE (id)")

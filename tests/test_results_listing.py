@@ -4,6 +4,7 @@ level, track, flag, unit, name; the page's links keep the filter."""
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import pytest
@@ -103,3 +104,34 @@ def test_the_member_list_filters_by_unit_and_its_links_keep_it(client, world, ci
     assert "党员" in client.get(following).text
     one = client.get(f"{base}?unit={world.id('A-Z01')}")
     assert "张三" in one.text and "李四" not in one.text
+
+
+def _schema_pages(app, world, cycle_id, size: int, **where) -> list[list[dict]]:
+    """The set's results read whole in the lists' order, as SummarizedResultSchema dumps
+    them, ``size`` to a page."""
+    from zhibu.api.cycles import SummarizedResultSchema
+
+    with app.test_request_context(), use_scope(system_scope()):
+        current = compute.current_set(cycles.get_cycle(world.ids["A"], cycle_id))
+        rows = db.session.scalars(
+            select(EvaluationResult)
+            .filter_by(result_set_id=current.id, **where)
+            .order_by(EvaluationResult.subject_kind.desc(), EvaluationResult.subject_code)
+        ).all()
+        dumped = json.loads(json.dumps(SummarizedResultSchema(many=True).dump(rows)))
+    return [dumped[n : n + size] for n in range(0, len(dumped), size)]
+
+
+@pytest.mark.parametrize("where", [{}, {"track": "branch"}], ids=["all", "branches"])
+def test_every_page_of_the_results_api_is_its_part_of_the_whole(app, client, world, city, where):
+    """A page's ids are found first, from the order's index, then its rows are read
+    (listing.page_select): page by page, the API answers the set read whole, in the
+    same order, nothing missed or repeated."""
+    url = f"/api/v1/tenants/{world.id('A')}/cycles/{city}/results"
+    expected = _schema_pages(app, world, city, 7, **where)
+    assert len(expected) > 3 and expected[0][0]["summary"]["lost_points"]
+    for number, page in enumerate(expected, start=1):
+        asked = {"page": number, "page_size": 7, **where}
+        answer = client.get(url, query_string=asked, headers=world.headers["admin_a"])
+        assert answer.status_code == 200 and answer.json == page, number
+        assert json.loads(answer.headers["X-Pagination"])["total"] == sum(map(len, expected))

@@ -7,7 +7,7 @@ import uuid
 from flask import g
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
-from sqlalchemy import false, select
+from sqlalchemy import select
 from sqlalchemy.sql.elements import True_
 
 from zhibu.api.blueprint import Blueprint
@@ -355,13 +355,16 @@ class Results(MethodView):
             g.access, EvaluationResult.subject_kind, EvaluationResult.subject_id
         )
         if current is None:
-            query, total = select(EvaluationResult).where(false()), 0
-        else:  # the page's summaries share this cycle's explainer (not looked up again)
-            g.setdefault("explainers", {})[cycle.id] = explain.Explainer(cycle, version)
-            query = listing.filtered(cycle, current, wanted, visible)
-            total = listing.count_of(current, wanted, visible, query)
-        query = query.order_by(EvaluationResult.subject_kind.desc(), EvaluationResult.subject_code)
-        return paginate_query(query, pagination_parameters, total)
+            pagination_parameters.item_count = 0
+            return []
+        # the page's summaries share this cycle's explainer (not looked up again)
+        g.setdefault("explainers", {})[cycle.id] = explain.Explainer(cycle, version)
+        query = listing.filtered(cycle, current, wanted, visible)
+        pagination_parameters.item_count = listing.count_of(current, wanted, visible, query)
+        first, size = pagination_parameters.first_item, pagination_parameters.page_size
+        if first >= pagination_parameters.item_count:  # past the last page: not asked
+            return []
+        return db.session.scalars(listing.page_select(cycle, query, first, size)).all()
 
 
 class SheetFilterSchema(Schema):

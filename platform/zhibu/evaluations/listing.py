@@ -25,6 +25,8 @@ from zhibu.orgs.service import in_tree_order, subtree_query
 PAGE_SIZE = 50
 MISSING = "missing"  # the level filter of rated results without a level (评分不全)
 KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")  # a flag's or an action's key
+# the lists' order: organizations before members, then by code (ix_results_set_order)
+ORDER = (EvaluationResult.subject_kind.desc(), EvaluationResult.subject_code)
 
 
 @dataclass(frozen=True)
@@ -150,12 +152,30 @@ def page_of(
     total = count_of(result_set, wanted, where, query)
     page = max(1, min(page, max(1, -(-total // size))))
     rows = db.session.scalars(
-        query.order_by(EvaluationResult.subject_kind.desc(), EvaluationResult.subject_code)
-        .options(defer(EvaluationResult.explanation))  # the list does not show it: the bulk
-        .offset((page - 1) * size)
-        .limit(size)
+        page_select(cycle, query, (page - 1) * size, size).options(
+            defer(EvaluationResult.explanation)  # the list does not show it: the bulk
+        )
     ).all()
     return ResultPage(list(rows), total, page, size)
+
+
+def page_select(cycle: Cycle, query: Select, offset: int, limit: int, *columns) -> Select:
+    """The rows ``offset`` to ``offset + limit`` of ``query`` (:func:`filtered`) in the
+    results' order (organizations first, then by code): ``select(EvaluationResult)``, or
+    of ``columns``.
+
+    The page's ids are found first, in the order's index (``ix_results_set_order``
+    carries the id on PostgreSQL), and only the page's rows are read from the table: the
+    rows skipped before a page are index entries of some forty bytes, not results of a
+    kilobyte each, so page 50 costs about what page 1 does."""
+    R = EvaluationResult
+    ids = query.with_only_columns(R.id).order_by(*ORDER).offset(offset).limit(limit).subquery()
+    return (
+        select(*(columns or (R,)))
+        .join_from(R, ids, R.id == ids.c.id)
+        .where(R.tenant_id == cycle.tenant_id)
+        .order_by(*ORDER)
+    )
 
 
 def flags_of(cycle: Cycle, result_set: ResultSet | None) -> list[str]:

@@ -239,13 +239,15 @@ class EvaluationResult(TenantOwned, db.Model):
         # recompute inserts sixty thousand rows into every index the table has
         Index("ix_results_set_subject", "tenant_id", "result_set_id", "subject_id"),
         # a page of a set's results in the lists' order (organizations first, by code):
-        # read from the index and stopped at the page's end, not a sort of the whole set
+        # read from the index and stopped at the page's end, not a sort of the whole set;
+        # the page's ids come from the index alone (listing.page_select)
         Index(
             "ix_results_set_order",
             "tenant_id",
             "result_set_id",
             text("subject_kind DESC"),
             "subject_code",
+            postgresql_include=["id"],
         ),
     )
 
