@@ -159,10 +159,9 @@ def page_of(
     return ResultPage(list(rows), total, page, size)
 
 
-def page_select(cycle: Cycle, query: Select, offset: int, limit: int, *columns) -> Select:
-    """The rows ``offset`` to ``offset + limit`` of ``query`` (:func:`filtered`) in the
-    results' order (organizations first, then by code): ``select(EvaluationResult)``, or
-    of ``columns``.
+def page_select(cycle: Cycle, query: Select, offset: int, limit: int) -> Select:
+    """The results ``offset`` to ``offset + limit`` of ``query`` (:func:`filtered`) in the
+    lists' order (organizations first, then by code).
 
     The page's ids are found first, in the order's index (``ix_results_set_order``
     carries the id on PostgreSQL), and only the page's rows are read from the table: the
@@ -171,7 +170,7 @@ def page_select(cycle: Cycle, query: Select, offset: int, limit: int, *columns) 
     R = EvaluationResult
     ids = query.with_only_columns(R.id).order_by(*ORDER).offset(offset).limit(limit).subquery()
     return (
-        select(*(columns or (R,)))
+        select(R)
         .join_from(R, ids, R.id == ids.c.id)
         .where(R.tenant_id == cycle.tenant_id)
         .order_by(*ORDER)
