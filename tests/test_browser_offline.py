@@ -281,6 +281,53 @@ def test_an_objection_is_filed_with_a_photo_and_the_admin_sees_it(live_server, p
     _shot(page, "objection-admin")
 
 
+def test_a_photo_chosen_before_the_page_script_arrives_is_still_shrunk(
+    live_server,  # noqa: F811
+    phone,
+    tmp_path,
+):
+    """On a slow phone the objection form shows before its (deferred) script has come; a
+    photo chosen in that moment is shrunk and named once the script runs, not sent as taken
+    (the race that once left 已选 empty)."""
+    base, world, cycles = live_server
+    _context, page = phone
+    tenant, cycle = world.id("A"), cycles["A"]
+    from zhibu.db import db
+    from zhibu.evaluations import publication
+    from zhibu.models import Cycle
+    from zhibu.tenancy import system_scope, use_scope
+    from zhibu.testing.fixtures import make_test_app
+
+    app = make_test_app(f"sqlite:///{tmp_path / 'zhibu.sqlite3'}", tmp_path)
+    with app.app_context(), use_scope(system_scope()):
+        publication.publish(db.session.get(Cycle, (world.ids["A"], cycle)), based_on=0)
+        db.engine.dispose()
+    photo = tmp_path / "迟到的照片.png"
+    Image.new("RGB", (3000, 2000), (20, 120, 200)).save(photo, "PNG")
+
+    _login(page, base, "member_a")
+    page.goto(f"{base}/t/{tenant}/cycles/{cycle}/publication")
+    link = page.locator("tr", has_text="机电系第二党支部").locator("a", has_text="提出异议")
+    held = []
+
+    def hold(route) -> None:  # the script is held back: a slow network
+        held.append(route)
+
+    page.route("**/files.js*", hold)
+    page.goto(base + link.get_attribute("href"), wait_until="commit")
+    page.locator("#objection-files").wait_for(state="attached")
+    page.set_input_files("#objection-files", [str(photo)])
+    while not held:
+        page.wait_for_timeout(50)
+    assert page.inner_text("#chosen-files") == ""  # nothing has run yet
+    held[0].continue_()
+    _until(page, "document.getElementById('chosen-files').textContent === '迟到的照片.jpg'")
+    names = page.evaluate(
+        "Array.from(document.getElementById('objection-files').files).map(f => f.type)"
+    )
+    assert names == ["image/jpeg"]  # the shrunk copy replaced the photo as taken
+
+
 def test_the_county_overseer_opens_a_shared_sign_off_photo_from_the_ledger(
     live_server,  # noqa: F811
     phone,

@@ -41,7 +41,7 @@
     var list = input.dataset.list ? document.getElementById(input.dataset.list) : null;
     var form = input.form;
     var busy = false, pending = false;
-    input.addEventListener("change", function () {
+    function take() {
       var chosen = Array.prototype.slice.call(input.files || []);
       if (!chosen.length || busy) return;
       busy = true;
@@ -57,7 +57,10 @@
         busy = false;
         if (pending && form) { pending = false; form.requestSubmit ? form.requestSubmit() : form.submit(); }
       });
-    });
+    }
+    input.addEventListener("change", take);
+    // chosen before this script ran (it is deferred; a slow phone shows the form first)
+    if (input.files && input.files.length) take();
     if (form) {
       // sent while the photos are still being shrunk: sent when they are
       form.addEventListener("submit", function (event) {
