@@ -215,6 +215,35 @@ def test_two_sends_at_once_save_one_sheet(app, world, seeded):  # noqa: F811
     assert stored(app, world) == [("A1", float(won["deductions"][0]["points"]), "台账缺页")]
 
 
+def test_a_repeat_that_checked_before_its_first_send_committed_is_a_repeat(
+    app,
+    assessor,
+    world,
+    seeded,  # noqa: F811
+    monkeypatch,
+):
+    """The window two sends at once can fall into: the repeat looks for its id while the
+    first send is still under way (none yet), and reads the sheet once the first has
+    committed. It is answered as a repeat, not as a conflict with its own first send."""
+    from zhibu.evaluations import offline
+
+    body = sheet(world, seeded["A"])
+    first = send(assessor, world, body)
+    assert first.status_code == 200 and not first.json["repeated"]
+    looked = []
+
+    def not_yet(tenant_id, client_id):  # the first look, made before the first send's commit
+        looked.append(client_id)
+        return None if len(looked) == 1 else real(tenant_id, client_id)
+
+    real = offline._repeated
+    monkeypatch.setattr(offline, "_repeated", not_yet)
+    again = send(assessor, world, body)
+    assert again.status_code == 200, again.json
+    assert again.json["repeated"] and again.json["digest"] == first.json["digest"]
+    assert stored(app, world) == [("A1", 3.0, "台账缺页")]
+
+
 def test_a_deductions_photo_shows_beside_it_in_the_explanation(app, assessor, world, seeded):  # noqa: F811
     from test_web_pages import publish, result_id
 

@@ -170,22 +170,6 @@ def sync_sheet(access: TenantAccess, data: OfflineSheet) -> dict:
     definition, _settings, _version = definition_for(cycle)
     rater = access.user.username
     sheet_input = _input(definition.rubric(source.rubric), data, rater)
-    stored = db.session.scalar(
-        select(ScoreSheet)
-        .where(
-            ScoreSheet.tenant_id == cycle.tenant_id,
-            ScoreSheet.cycle_id == cycle.id,
-            ScoreSheet.subject_id == data.subject_id,
-            ScoreSheet.source == data.source,
-            ScoreSheet.rater == rater,
-            ScoreSheet.period == "",
-        )
-        .with_for_update()
-    )
-    content = stored_content(stored)
-    if content["digest"] != (data.based_on or ""):
-        db.session.rollback()
-        raise SyncConflict(content)
     saved_digest = _input_digest(sheet_input)
     db.session.add(
         SheetSync(
@@ -199,7 +183,24 @@ def sync_sheet(access: TenantAccess, data: OfflineSheet) -> dict:
         )
     )
     try:
-        db.session.flush()  # the id taken first: a second send of it waits here
+        # the send's id is claimed before the stored sheet is read: a second send of it
+        # waits here and is answered as a repeat, never compared with its own first send
+        db.session.flush()
+        stored = db.session.scalar(
+            select(ScoreSheet)
+            .where(
+                ScoreSheet.tenant_id == cycle.tenant_id,
+                ScoreSheet.cycle_id == cycle.id,
+                ScoreSheet.subject_id == data.subject_id,
+                ScoreSheet.source == data.source,
+                ScoreSheet.rater == rater,
+                ScoreSheet.period == "",
+            )
+            .with_for_update()
+        )
+        content = stored_content(stored)
+        if content["digest"] != (data.based_on or ""):
+            raise SyncConflict(content)
         sheet = sheets.save_sheet(cycle, sheet_input)  # commits the sheet and the id
         sheet_id = inspect(sheet).identity[1]  # known: not read again after the commit
     except IntegrityError:
