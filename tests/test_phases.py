@@ -183,7 +183,8 @@ def test_the_page_reopens_the_cycle_and_keeps_a_refused_sheet(app, client, world
     login(client, "assessor_a")
     url = f"/t/{world.id('A')}/cycles/{cycle_id}/sheets/org/{world.id('A-Z01')}/assessment_team"
     page = client.get(url)
-    assert "本阶段不再接受此项录入" in page.text
+    assert "您没有填写这份评分表,本阶段已截止。" in page.text
+    assert "请管理员在周期页面重新开放录入" in page.text
     form = {"d-A1": "6", "r-A1": "公示前补录", "csrf_token": token_of(page)}
     refused = client.post(url, data=form)
     assert refused.status_code == 409

@@ -468,6 +468,12 @@ def test_sheets_of_a_closed_phase_are_listed_closed_and_open_read_only(app, clie
     listing = f"/t/{world.id('A')}/sheets?cycle={seeded['A']}"
     page = client.get(listing)
     assert f'href="{_sheet_url(world, seeded["A"])}">打分</a>' in page.text
+    mine = client.post(
+        _sheet_url(world, seeded["A"]),
+        data={"d-A2": "2", "r-A2": "学习记录不全"},
+        headers={"X-CSRFToken": token_of(page), "Accept": "application/json"},
+    )
+    assert mine.status_code == 200
     publish(app, world, seeded["A"], "review")
     page = client.get(listing)
     assert ">打分</a>" not in page.text and "已截止" in page.text
@@ -475,10 +481,36 @@ def test_sheets_of_a_closed_phase_are_listed_closed_and_open_read_only(app, clie
     assert f'href="{_sheet_url(world, seeded["A"])}">查看</a>' in page.text
     sheet = client.get(_sheet_url(world, seeded["A"]))
     assert "自动保存" not in sheet.text and "本表只读" in sheet.text
-    assert ">保存</button>" not in sheet.text
+    assert ">保存</button>" not in sheet.text and 'value="学习记录不全"' in sheet.text
+    assert "请管理员在周期页面重新开放录入" in sheet.text
+    # the other rater's sheet of the branch is named, not opened, for an assessor
+    assert "本表的其他评分人(1 份)" in sheet.text and "?rater=" not in sheet.text
+    assert client.get(_sheet_url(world, seeded["A"]) + "?rater=组长").status_code == 403
+    # a sheet the assessor never filled is not shown as a blank sheet totalling 100
+    blank = client.get(_sheet_url(world, seeded["A"], code="A-Z02"))
+    assert "您没有填写这份评分表,本阶段已截止。如需补录" in blank.text
+    assert 'id="sheet-total"' not in blank.text
     login(client, "secretary_a")
     branch = client.get(f"/t/{world.id('A')}/branch?cycle={seeded['A']}")
     assert "已截止" in branch.text and "已截止,查看" in branch.text
+
+
+def test_the_admin_opens_each_raters_sheet_read_only(app, client, world, seeded):
+    """A tenant administrator's 查看 of a branch's sheet lists every rater's sheet with its
+    total; each opens read-only as its rater filled it (a rater with no sheet: 404)."""
+    publish(app, world, seeded["A"], "review")
+    login(client, "admin_a")
+    url = _sheet_url(world, seeded["A"])
+    own = client.get(url)
+    assert "您没有填写这份评分表,本阶段已截止。如需补录" in own.text
+    assert "本表的其他评分人(1 份)" in own.text and "合计 95" in own.text
+    assert f'href="{url}?rater=%E7%BB%84%E9%95%BF"' in own.text
+    theirs = client.get(url + "?rater=组长")
+    assert theirs.status_code == 200
+    assert "这是 组长 填写的评分表,只读。" in theirs.text
+    assert 'value="支部台账缺页"' in theirs.text and ">保存</button>" not in theirs.text
+    assert "disabled" in theirs.text
+    assert client.get(url + "?rater=nobody").status_code == 404
 
 
 def test_a_member_sees_their_branch_and_the_units_above_it_on_the_org_tree(client, world):

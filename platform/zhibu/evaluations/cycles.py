@@ -275,7 +275,7 @@ def ensure_open(cycle: Cycle) -> None:
     if cycle.phase == "final":
         raise Conflict(
             _(
-                "周期 %(cycle)s 已确定结果,不能再修改。如确需修改,请租户管理员先重新开启"
+                "周期 %(cycle)s 已确定结果,不能再修改。如确需修改,请管理员先重新开启"
                 "该周期并说明原因。",
                 cycle=cycle.label,
             ),

@@ -118,7 +118,7 @@ def check(cycle: Cycle, source, subject_ids: Iterable[uuid.UUID] = ()) -> None:
     if cycle.phase == "final":
         raise Conflict(
             _(
-                "周期 %(cycle)s 已确定结果,不能再修改。如确需修改,请租户管理员先重新开启"
+                "周期 %(cycle)s 已确定结果,不能再修改。如确需修改,请管理员先重新开启"
                 "该周期并说明原因。",
                 cycle=cycle.label,
             ),
@@ -136,7 +136,7 @@ def check(cycle: Cycle, source, subject_ids: Iterable[uuid.UUID] = ()) -> None:
     raise Conflict(
         _(
             "周期 %(cycle)s 现处于“%(phase)s”阶段,“%(input)s”的录入已于“%(last)s”阶段"
-            "结束,不能再修改。如需修改,请租户管理员在周期页面重新开放录入(本周期或该对象)"
+            "结束,不能再修改。如需修改,请管理员在周期页面重新开放录入(本周期或该对象)"
             "并说明原因。",
             cycle=cycle.label,
             phase=PHASE_NAMES[cycle.phase],

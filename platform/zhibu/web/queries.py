@@ -100,6 +100,22 @@ def find_sheet(cycle: Cycle, subject_id: uuid.UUID, source: str, rater: str, per
     return sheet, (items_of(sheet) if sheet else [])
 
 
+def raters_of(cycle: Cycle, subject_id: uuid.UUID, source: str, period: str = "") -> list:
+    """Every rater's sheet of a subject and source: (id, rater, score) rows by rater (a
+    subject has a handful: its assessment team, its committee)."""
+    return db.session.execute(
+        select(ScoreSheet.id, ScoreSheet.rater, ScoreSheet.score)
+        .where(
+            ScoreSheet.tenant_id == cycle.tenant_id,
+            ScoreSheet.cycle_id == cycle.id,
+            ScoreSheet.subject_id == subject_id,
+            ScoreSheet.source == source,
+            ScoreSheet.period == period,
+        )
+        .order_by(ScoreSheet.rater)
+    ).all()
+
+
 def sheets_by_subject(
     cycle: Cycle, source: str, rater: str, period: str = "", subjects: list | None = None
 ) -> dict:

@@ -129,9 +129,21 @@ def _sheet_context(cycle: Cycle, kind: str, subject_id: uuid.UUID, source_key: s
 @bp.get("/cycles/<uuid:cycle_id>/sheets/<any(org, member):kind>/<uuid:subject_id>/<source>")
 @tenant_page("score")
 def sheet(tenant_id: uuid.UUID, cycle_id: uuid.UUID, kind: str, subject_id, source: str):
+    """The caller's own sheet of the subject, or (``?rater=``, an administrator only)
+    another rater's, read-only; with who else has filled this sheet (an administrator
+    sees their totals and opens them)."""
     cycle = cycle_or_404(tenant_id, cycle_id)
     subject, found, rubric = _sheet_context(cycle, kind, subject_id, source)
-    stored, items = queries.find_sheet(cycle, subject_id, source, g.user.username)
+    own = g.user.username
+    rater = request.args.get("rater", "").strip() or own
+    if rater != own:
+        policy.require(g.access, "admin")
+    stored, items = queries.find_sheet(cycle, subject_id, source, rater)
+    if rater != own and stored is None:
+        abort(404)
+    others = [row for row in queries.raters_of(cycle, subject_id, source) if row.rater != rater]
+    sees_others = policy.allows(g.access, "admin")
+    totals = _totals(tenant_id, found, rubric, others) if sees_others else {}
     photos = evidence.files_of(tenant_id, "deduction", [stored.id] if stored else [])
     return render_template(
         "sheets/sheet.html",
@@ -144,9 +156,29 @@ def sheet(tenant_id: uuid.UUID, cycle_id: uuid.UUID, kind: str, subject_id, sour
         lines=sheet_lines(rubric, items),
         stored=stored,
         version=stored.version if stored else 0,
-        frozen=not phases.is_open(cycle, found, subject_id),
+        frozen=rater != own or not phases.is_open(cycle, found, subject_id),
+        closed=not phases.is_open(cycle, found, subject_id),
+        own=rater == own,
+        rater=rater,
+        others=others,
+        names=queries.person_names(tenant_id, {rater, *(row.rater for row in others)}),
+        sees_others=sees_others,
+        totals=totals,
         phases=PHASE_TITLES,
     )
+
+
+def _totals(tenant_id, source: engine.Source, rubric: engine.Rubric, rows) -> dict:
+    """rater → their sheet's 合计 as the sheet page shows it (its items on the rubric, in
+    the source's scale), in one query."""
+    items = sheets.items_of_many(tenant_id, [row.id for row in rows])
+    found = {}
+    for row in rows:
+        total = sum(line.score for line in sheet_lines(rubric, items.get(row.id, [])))
+        if source.scale and rubric.max_points and source.scale != rubric.max_points:
+            total = total * source.scale / rubric.max_points
+        found[row.rater] = round(total, 2)
+    return found
 
 
 @bp.post("/cycles/<uuid:cycle_id>/sheets/<any(org, member):kind>/<uuid:subject_id>/<source>/photos")
@@ -253,6 +285,13 @@ def save(tenant_id: uuid.UUID, cycle_id: uuid.UUID, kind: str, subject_id, sourc
             stored=None,
             version=version or 0,
             frozen=False,
+            closed=False,  # the typed sheet stays on the page with the refusal
+            own=True,
+            rater=g.user.username,
+            others=[],
+            names=queries.person_names(tenant_id, {g.user.username}),
+            sees_others=False,
+            totals={},
             refused=exc.message,
             photos={},
             phases=PHASE_TITLES,
