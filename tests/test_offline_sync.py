@@ -71,6 +71,26 @@ def test_the_bundle_lists_the_raters_sheets_with_rubrics(assessor, world, seeded
     assert all(s["stored"] is None for s in bundle["sheets"])  # nothing of theirs yet
 
 
+def test_the_bundle_marks_the_sheets_a_closed_phase_no_longer_takes(app, assessor, world, seeded):  # noqa: F811
+    """Closed sheets come read-only to the phone (the page shows them 已截止, not 未填);
+    a subject reopened by the administrator is open again, alone."""
+    from test_web_pages import publish
+
+    from zhibu.evaluations import phases
+
+    url = f"/t/{world.id('A')}/offline/bundle.json?cycle={seeded['A']}"
+    before = assessor.get(url).json["sheets"]  # 考核评分: the team's sheets, not 自评
+    assert {s["source"] for s in before if not s["open"]} == {"self"}
+    publish(app, world, seeded["A"], "review")
+    assert not any(s["open"] for s in assessor.get(url).json["sheets"])
+    with app.app_context(), use_scope(system_scope()):
+        cycle = db.session.get(Cycle, (world.ids["A"], seeded["A"]))
+        phases.reopen(cycle, subject_id=world.ids["A-Z02"], reason="复核", actor="admin_a")
+        db.session.commit()
+    opened = {s["subject_id"] for s in assessor.get(url).json["sheets"] if s["open"]}
+    assert opened == {world.id("A-Z02")}
+
+
 def test_a_sheet_is_saved_once_under_its_client_id(app, assessor, world, seeded):  # noqa: F811
     body = sheet(world, seeded["A"])
     first = send(assessor, world, body)

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, g, render_template, request,
 from flask_babel import gettext as _
 
 from zhibu.errors import Invalid, ServiceError
-from zhibu.evaluations import compute, offline
+from zhibu.evaluations import compute, offline, phases
 from zhibu.web import queries
 from zhibu.web.common import PHASE_TITLES, cycle_or_404
 from zhibu.web.guard import register_page_errors, tenant_page
@@ -118,6 +118,9 @@ def bundle(tenant_id: uuid.UUID):
                         "source_title": source.title,
                         "rubric": source.rubric,
                         "stored": stored.get((subject.id, source.key)),
+                        # a closed phase's sheet is shown read-only (no queries: the
+                        # cycle carries its phase and reopenings)
+                        "open": phases.is_open(cycle, source, subject.id),
                     }
                 )
     return {

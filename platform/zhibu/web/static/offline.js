@@ -144,14 +144,15 @@
       var d = state.drafts[s.key];
       var li = document.createElement("li");
       li.dataset.key = s.key;
-      li.className = "sheet-card " + (d ? d.state : "empty");
+      var shut = closedHere(s, d);
+      li.className = "sheet-card " + (d ? d.state : "empty") + (shut ? " closed" : "");
       var a = document.createElement("a");
       a.href = "#" + s.key;
       a.textContent = s.subject + " · " + s.source_title;
       a.addEventListener("click", function (e) { e.preventDefault(); openSheet(s.key); });
       var badge = document.createElement("span");
       badge.className = "state";
-      badge.textContent = T[d ? d.state : "empty"];
+      badge.textContent = shut ? T.closed : T[d ? d.state : "empty"];
       li.appendChild(a);
       li.appendChild(document.createTextNode(" "));
       li.appendChild(badge);
@@ -164,6 +165,12 @@
       list.appendChild(li);
     });
     if (state.open) renderEditor();
+  }
+
+  // a sheet whose phase has closed (as the bundle says) is read-only here, unless a draft
+  // of it still waits: that is kept and sent, and the server answers with its reason
+  function closedHere(sheet, draft) {
+    return sheet.open === false && !(draft && draft.state === "pending");
   }
 
   function note(text) {
@@ -190,7 +197,8 @@
     if (!s) return closeSheet();
     var d = state.drafts[s.key] || draftOf(s);
     $("editor-title").textContent = s.subject + " · " + s.source_title;
-    $("editor-status").textContent = T[d.state] + (d.message ? ":" + d.message : "");
+    var shut = closedHere(s, state.drafts[s.key]);
+    $("editor-status").textContent = shut ? T.closed_note : T[d.state] + (d.message ? ":" + d.message : "");
     $("editor-status").className = "state " + d.state;
     var conflict = $("conflict");
     conflict.hidden = d.state !== "conflict";
@@ -231,6 +239,7 @@
       var photo = document.createElement("input");
       photo.type = "file"; photo.accept = "image/*"; photo.capture = "environment";
       photo.name = "p-" + ind.code;
+      points.disabled = reason.disabled = photo.disabled = shut;
       photo.className = "visually-hidden";
       var camera = document.createElement("label"); // the browser's own button speaks its language
       camera.className = "photo-button";
@@ -253,7 +262,7 @@
       });
       cell.appendChild(points);
       cell.appendChild(reason);
-      cell.appendChild(camera);
+      if (!shut) cell.appendChild(camera);
       cell.appendChild(shots);
       tr.appendChild(head);
       tr.appendChild(cell);
