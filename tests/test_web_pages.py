@@ -147,6 +147,22 @@ def test_admin_dashboard_shows_the_cycle(client, world, seeded):
     assert_nothing_of_b(page.text)
 
 
+def test_the_dashboards_chart_counts_the_vetoed_as_its_table_does(app):
+    """The chart's 共 N is the table's 参评 (rated and vetoed): vetoed results are a bar of
+    their own, and every share is of all who took part."""
+    from zhibu.web.common import star_chart
+
+    track = {"stars": {"5": 3, "3": 1}, "grades": {}, "vetoed": 2, "rated": 4}
+    with app.test_request_context():
+        svg = str(star_chart({"tracks": {"branch": track}}, {"branch": "党支部"}, "星级分布"))
+    assert "党支部(共 6)" in svg
+    assert "党支部 一票否决: 2 (33.3%)" in svg and "党支部 五星: 3 (50.0%)" in svg
+    calm = {"stars": {"5": 3, "3": 1}, "grades": {}, "vetoed": 0, "rated": 4}
+    with app.test_request_context():
+        svg = str(star_chart({"tracks": {"branch": calm}}, {"branch": "党支部"}, "星级分布"))
+    assert "一票否决" not in svg and "党支部(共 4)" in svg
+
+
 def test_results_drill_down_to_the_explanation(app, client, world, seeded):
     login(client, "admin_a")
     cycle = seeded["A"]

@@ -91,8 +91,12 @@ def status_name(status: str) -> str:
 
 
 def star_chart(summary: dict[str, Any], titles: dict[str, str], title: str) -> str | None:
-    """The star (or grade) distribution of each track as inline SVG; None without results."""
-    tracks = {k: v for k, v in summary["tracks"].items() if v["stars"] or v["grades"]}
+    """The star (or grade) distribution of each track as inline SVG; None without results.
+    Vetoed results are a bar of their own, so that each track's total is the table's 参评
+    and the shares are of all who took part."""
+    tracks = {
+        k: v for k, v in summary["tracks"].items() if v["stars"] or v["grades"] or v["vetoed"]
+    }
     if not tracks:
         return None
     starred = any(v["stars"] for v in tracks.values())
@@ -104,8 +108,14 @@ def star_chart(summary: dict[str, Any], titles: dict[str, str], title: str) -> s
         keys = sorted({g for v in tracks.values() for g in v["grades"]})
         categories = [grade_name(k) for k in keys]
         field = "grades"
+    vetoed = any(track["vetoed"] for track in tracks.values())
+    if vetoed:
+        categories.append(flag_name("vetoed"))
     series = [
-        Series(titles.get(key, key), [track[field].get(k, 0) for k in keys])
+        Series(
+            titles.get(key, key),
+            [track[field].get(k, 0) for k in keys] + ([track["vetoed"]] if vetoed else []),
+        )
         for key, track in tracks.items()
     ]
     return share_chart(title, categories, series, standalone=False)
