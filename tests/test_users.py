@@ -465,6 +465,26 @@ def test_every_change_is_in_the_activity_log_in_words(app, client, world):
     assert "zhao" not in client.get(f"/t/{world.id('B')}/activity").text
 
 
+def test_the_activity_page_names_commands_and_objects_in_chinese_once(app, client, world):
+    """A change made by a command (here the demo's) shows who in Chinese (示范数据, not
+    "zhibu demo"); the 对象 filter names every kind of object once."""
+    from zhibu.models import OrgUnit
+    from zhibu.web.activity import ENTITIES
+
+    with app.app_context(), use_scope(system_scope(username="zhibu demo")):
+        db.session.get(OrgUnit, (world.ids["A"], world.ids["A-Z01"])).name = "机电系第一支部"
+        db.session.commit()
+    login(client, "admin_a")
+    page = client.get(f"/t/{world.id('A')}/activity").text
+    table = page.split('class="entries"')[1]
+    assert "示范数据" in table and "zhibu demo" not in table
+    with app.test_request_context():
+        names = [str(name) for name in ENTITIES.values()]
+    assert len(names) == len(set(names))
+    options = re.findall(r"<option value=\"\w+\" >([^<]+)</option>", page)
+    assert len(options) == len(ENTITIES) and len(set(options)) == len(options)
+
+
 def test_a_refused_role_keeps_what_was_chosen(client, world):
     """添加角色 refused (the role the user already has): the form comes back with the
     role and the unit chosen, and the message says what is wrong."""

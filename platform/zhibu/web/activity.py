@@ -51,14 +51,20 @@ ENTITIES = {  # every table, as users call its rows
     "follow_ups": _l("整改回访"),
     "member_transfers": _l("组织关系转接"),
     "report_files": _l("报表"),
-    "result_sets": _l("考评结果"),
+    "result_sets": _l("结果计算"),
     "role_assignments": _l("角色"),
     "score_sheets": _l("评分表"),
     "results": _l("考评结果"),
     "score_items": _l("评分项"),
     "publications": _l("公示名单"),
-    "publication_entries": _l("公示名单"),
+    "publication_entries": _l("公示条目"),
     "objections": _l("异议"),
+}
+ACTORS = {  # who acted when it was no user: the commands and the system, as users call them
+    "system": _l("系统"),
+    "cli": _l("命令行"),
+    "zhibu demo": _l("示范数据"),
+    "zhibu members": _l("命令行导入"),
 }
 FIELDS = {  # the fields a change names; others are counted
     "name": _l("名称"),
@@ -150,6 +156,7 @@ def describe(entry: AuditEntry, names: dict[str, str]) -> dict:
     return {
         "at": local_time(entry.at),
         "username": entry.username,
+        "who": ACTORS.get(entry.username, entry.username),
         "action": ACTIONS.get(entry.action, _l("其他操作")),
         "entity": ENTITIES.get(entry.entity, _l("其他")),
         "object": _object(entry, values, names),
