@@ -179,6 +179,29 @@ def test_results_drill_down_to_the_explanation(app, client, world, seeded):
     assert client.get(f"/t/{world.id('A')}/cycles/{cycle}/results/{other}").status_code == 404
 
 
+def test_the_results_list_has_a_rank_column_only_where_results_are_ranked(
+    app, client, world, seeded
+):
+    """名次 is shown when a result on the page has a rank (a scheme that ranks); a scheme
+    that does not rank shows no empty column."""
+    login(client, "admin_a")
+    url = f"/t/{world.id('A')}/cycles/{seeded['A']}/results"
+    listing = client.get(url)
+    with app.app_context(), use_scope(system_scope()):
+        ranks = db.session.scalars(
+            select(EvaluationResult.rank).where(EvaluationResult.cycle_id == seeded["A"])
+        ).all()
+    assert ("<th>名次</th>" in listing.text) == any(ranks)
+    with app.app_context(), use_scope(system_scope()):
+        for one in db.session.scalars(
+            select(EvaluationResult).where(EvaluationResult.cycle_id == seeded["A"])
+        ):
+            one.rank = None if one.rank else 1
+        db.session.commit()
+    again = client.get(url)
+    assert ("<th>名次</th>" in again.text) != any(ranks)
+
+
 def test_a_tenant_the_user_cannot_see_is_404_and_a_role_403(client, world, seeded):
     login(client, "admin_a")
     assert client.get(f"/t/{world.id('B')}/dashboard").status_code == 404
