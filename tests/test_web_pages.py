@@ -534,6 +534,34 @@ def test_sheets_of_a_closed_phase_are_listed_closed_and_open_read_only(app, clie
     assert "已截止" in branch.text and "已截止,查看" in branch.text
 
 
+def test_the_sheet_list_filters_by_name_and_unit_and_lists_at_most_a_page(
+    client, world, seeded, monkeypatch
+):
+    """评分表 of a whole tenant: filtered by name (or code) and by unit (its part of the
+    tree), the filter kept; past the cap, the first subjects and a note to filter."""
+    from zhibu.web import sheets as page
+
+    login(client, "admin_a")
+    url = f"/t/{world.id('A')}/sheets"
+    whole = client.get(url, query_string={"cycle": seeded["A"]}).text
+    assert "机电系第一党支部" in whole and "机电系第二党支部" in whole and "张三" in whole
+    named = client.get(url, query_string={"cycle": seeded["A"], "name": "第二"}).text
+    listed = named.split("姓名、组织名称或编号", 1)[1]  # the tables, not the filter
+    assert "机电系第二党支部" in listed and "机电系第一党支部" not in listed
+    assert "张三" not in listed and 'value="第二"' in named
+    unit = client.get(url, query_string={"cycle": seeded["A"], "unit": world.id("A-Z01")}).text
+    listed = unit.split("姓名、组织名称或编号", 1)[1]
+    assert "机电系第一党支部" in listed and "机电系第二党支部" not in listed
+    assert f'<option value="{world.id("A-Z01")}" selected>' in unit
+    nothing = client.get(url, query_string={"cycle": seeded["A"], "name": "无此人"}).text
+    assert "没有符合筛选条件的对象。" in nothing
+    monkeypatch.setattr(page, "SHOWN", 1)
+    capped = client.get(url, query_string={"cycle": seeded["A"]}).text
+    assert "只列出前 1 个考评对象" in capped
+    bodies = [part.split("</tbody>", 1)[0] for part in capped.split("<tbody>")[1:]]
+    assert bodies and all(body.count("<tr><td>") == 1 for body in bodies)
+
+
 def test_the_admin_opens_each_raters_sheet_read_only(app, client, world, seeded):
     """A tenant administrator's 查看 of a branch's sheet lists every rater's sheet with its
     total; each opens read-only as its rater filled it (a rater with no sheet: 404)."""

@@ -78,11 +78,27 @@ def org_of(member: Member) -> OrgUnit:
     return db.session.get(OrgUnit, (member.tenant_id, member.org_id))
 
 
-def members_in_reach(access: TenantAccess, org_ids: list[uuid.UUID] | None = None) -> list:
+def members_in_reach(
+    access: TenantAccess,
+    org_ids: list[uuid.UUID] | None = None,
+    *,
+    name: str = "",
+    limit: int | None = None,
+) -> list:
+    """Active members the caller reaches, by unit; of ``org_ids`` only, whose name or
+    archive code holds ``name``, the first ``limit`` only, if given."""
     query = visible_members(access).where(Member.active)
     if org_ids is not None:
         query = query.where(Member.org_id.in_(org_ids))
-    return list(db.session.scalars(in_unit_order(query)))
+    if name:
+        query = query.where(
+            Member.name.contains(name, autoescape=True)
+            | Member.archive_code.contains(name, autoescape=True)
+        )
+    query = in_unit_order(query)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
 
 
 def find_sheet(cycle: Cycle, subject_id: uuid.UUID, source: str, rater: str, period: str = ""):

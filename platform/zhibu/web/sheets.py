@@ -36,19 +36,28 @@ def offered_sources(access, cycle: Cycle, track: engine.Track) -> list[engine.So
     return policy.sources_to_enter(access, entry.scheme_of(cycle), track, policy.SHEET)
 
 
+SHOWN = 200  # subjects listed per track at most: more are found by the filter
+
+
 @bp.get("/sheets")
 @tenant_page("score")
 def index(tenant_id: uuid.UUID):
-    """For the cycle (default: the current one), each sheet the caller may fill."""
+    """For the cycle (default: the current one), each sheet the caller may fill; filtered
+    by name (or code) and unit, and at most :data:`SHOWN` subjects per track, so that a
+    whole college or county does not come as one page of thousands of rows."""
     cycle_id = request.args.get("cycle", type=uuid.UUID)
     cycle = cycle_or_404(tenant_id, cycle_id) if cycle_id else queries.current_cycle(tenant_id)
+    name = request.args.get("name", "").strip()[:100]
+    reach = queries.units_in_reach(g.access)
+    unit = _chosen_unit(reach, request.args.get("unit", ""))
     groups, totals = [], []
     if cycle is not None:
         definition, _settings, _version = compute.definition_for(cycle)
         for track in definition.tracks:
             sources = offered_sources(g.access, cycle, track)
             if sources:
-                groups.append((track, sources, _subjects(track)))
+                subjects = _subjects(track, reach, unit, name)
+                groups.append((track, sources, subjects[:SHOWN], len(subjects) > SHOWN))
             totals += [(track, s) for s in total_sources(g.access, cycle, track)]
     return render_template(
         "sheets/index.html",
@@ -56,6 +65,10 @@ def index(tenant_id: uuid.UUID):
         cycles=queries.cycles_of(tenant_id),
         groups=groups,
         totals=totals,
+        name=name,
+        unit=unit,
+        units=[u for u in reach if not u.retired] if len(reach) > 1 else [],
+        shown=SHOWN,
         phases=PHASE_TITLES,
         # a closed phase's sheets are listed as closed, read-only (no queries: the cycle
         # carries its phase and reopenings)
@@ -66,12 +79,27 @@ def index(tenant_id: uuid.UUID):
     )
 
 
-def _subjects(track: engine.Track) -> list[tuple[str, object]]:
+def _chosen_unit(reach: list, raw: str):
+    """The unit chosen in the filter, if it is one the caller reaches (else none)."""
+    return next((u for u in reach if str(u.id) == raw.strip()), None) if raw else None
+
+
+def _subjects(track: engine.Track, reach: list, unit, name: str) -> list[tuple[str, object]]:
+    """The track's subjects within reach (in ``unit``'s part of the tree, if chosen, and
+    whose name or code holds ``name``): units, then members; one more than shown, to
+    know there are more."""
     kinds = set(track.subject_kinds)
-    units = queries.rated(queries.units_in_reach(g.access, kinds))
-    found: list[tuple[str, object]] = [("org", u) for u in units]
-    if "member" in kinds:
-        found += [("member", m) for m in queries.members_in_reach(g.access)]
+    units = queries.rated([u for u in reach if u.kind in kinds])
+    within = [u for u in reach if unit is None or u.path.startswith(unit.path)]
+    inside = {u.id for u in within}
+    units = [u for u in units if u.id in inside and (name in u.name or name in u.code)]
+    found: list[tuple[str, object]] = [("org", u) for u in units[: SHOWN + 1]]
+    if "member" in kinds and len(found) <= SHOWN:
+        org_ids = [u.id for u in within] if unit is not None else None
+        members = queries.members_in_reach(
+            g.access, org_ids, name=name, limit=SHOWN + 1 - len(found)
+        )
+        found += [("member", m) for m in members]
     return found
 
 
