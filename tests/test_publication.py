@@ -391,6 +391,29 @@ def test_the_pages_publish_only_after_the_confirmation(app, client, world):
         assert db.session.scalar(select(func.count()).select_from(Publication)) == 1
 
 
+def test_the_confirmation_says_when_publicity_ends_later_than_the_calendar(app, client, world):
+    """公示期 runs its working days from the day of publishing; when that ends after the
+    cycle's own calendar says publicity ends (a late cycle), the page says so, naming the
+    planned day; within the calendar it says nothing."""
+    from zhibu.models import Cycle
+
+    cycle_id = scored(app, world)
+    login(client, "admin_a")
+    page = f"/t/{world.id('A')}/cycles/{cycle_id}/publish"
+
+    def plan(day: str) -> None:
+        with app.app_context(), use_scope(system_scope()):
+            cycle = db.session.get(Cycle, (world.ids["A"], uuid.UUID(str(cycle_id))))
+            cycle.deadlines = {**(cycle.deadlines or {}), "publicity": day}
+            db.session.commit()
+
+    plan("2022-01-15")
+    late = client.get(page, query_string={"to": "publicity"}).text
+    assert "晚于本周期日程中的公示截止日 2022-01-15。" in late
+    plan("2999-12-31")
+    assert "晚于本周期日程" not in client.get(page, query_string={"to": "publicity"}).text
+
+
 def test_the_preview_lists_the_first_of_many_and_counts_them_all(app, client, world, monkeypatch):
     """Issue 19: the preview reads no whole cycle; it lists the first of the subjects
     without a level and of the differences, and counts them all. The differences the

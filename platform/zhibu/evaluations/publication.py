@@ -463,6 +463,8 @@ def preview(cycle: Cycle, to: str | None = None) -> dict[str, Any]:
         "changes_total": len(changes),
         "publicity_days": days,
         "ends_on": add_working_days(today(), days) if to == "publicity" else None,
+        # the cycle's planned end of publicity (its calendar), to say when this is later
+        "planned_end": (cycle.deadlines or {}).get("publicity") if to == "publicity" else None,
         "refusal": refusal(cycle, to, current, len(open_rows)),
     }
 
