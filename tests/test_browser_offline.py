@@ -229,14 +229,8 @@ def test_the_score_sheet_page_takes_a_photo_of_a_deduction_shrunk_on_the_phone(
     _shot(page, "sheet-photo-explanation")
 
 
-def test_an_objection_is_filed_with_a_photo_and_the_admin_sees_it(live_server, phone, tmp_path):  # noqa: F811
-    """A member objects to a published result with a photo (3000×2000, shrunk on the
-    phone) and a non-photo named .jpg: refused with the reason, the reason kept; again with
-    the photo: filed, its thumbnail shown; the administrator sees it beside the answer
-    form."""
-    base, world, cycles = live_server
-    _context, page = phone
-    tenant, cycle = world.id("A"), cycles["A"]
+def _publish(world, cycle, tmp_path) -> None:
+    """Publish tenant A's cycle in the live server's database (the member may object)."""
     from zhibu.db import db
     from zhibu.evaluations import publication
     from zhibu.models import Cycle
@@ -247,6 +241,17 @@ def test_an_objection_is_filed_with_a_photo_and_the_admin_sees_it(live_server, p
     with app.app_context(), use_scope(system_scope()):
         publication.publish(db.session.get(Cycle, (world.ids["A"], cycle)), based_on=0)
         db.engine.dispose()
+
+
+def test_an_objection_is_filed_with_a_photo_and_the_admin_sees_it(live_server, phone, tmp_path):  # noqa: F811
+    """A member objects to a published result with a photo (3000×2000, shrunk on the
+    phone) and a non-photo named .jpg: refused with the reason, the reason kept; again with
+    the photo: filed, its thumbnail shown; the administrator sees it beside the answer
+    form."""
+    base, world, cycles = live_server
+    _context, page = phone
+    tenant, cycle = world.id("A"), cycles["A"]
+    _publish(world, cycle, tmp_path)
     photo = tmp_path / "测评票.jpg"
     Image.new("RGB", (3000, 2000), (220, 200, 30)).save(photo, "JPEG", quality=95)
     fake = tmp_path / "假照片.jpg"
@@ -292,16 +297,7 @@ def test_a_photo_chosen_before_the_page_script_arrives_is_still_shrunk(
     base, world, cycles = live_server
     _context, page = phone
     tenant, cycle = world.id("A"), cycles["A"]
-    from zhibu.db import db
-    from zhibu.evaluations import publication
-    from zhibu.models import Cycle
-    from zhibu.tenancy import system_scope, use_scope
-    from zhibu.testing.fixtures import make_test_app
-
-    app = make_test_app(f"sqlite:///{tmp_path / 'zhibu.sqlite3'}", tmp_path)
-    with app.app_context(), use_scope(system_scope()):
-        publication.publish(db.session.get(Cycle, (world.ids["A"], cycle)), based_on=0)
-        db.engine.dispose()
+    _publish(world, cycle, tmp_path)
     photo = tmp_path / "迟到的照片.png"
     Image.new("RGB", (3000, 2000), (20, 120, 200)).save(photo, "PNG")
 

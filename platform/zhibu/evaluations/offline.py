@@ -186,18 +186,7 @@ def sync_sheet(access: TenantAccess, data: OfflineSheet) -> dict:
         # the send's id is claimed before the stored sheet is read: a second send of it
         # waits here and is answered as a repeat, never compared with its own first send
         db.session.flush()
-        stored = db.session.scalar(
-            select(ScoreSheet)
-            .where(
-                ScoreSheet.tenant_id == cycle.tenant_id,
-                ScoreSheet.cycle_id == cycle.id,
-                ScoreSheet.subject_id == data.subject_id,
-                ScoreSheet.source == data.source,
-                ScoreSheet.rater == rater,
-                ScoreSheet.period == "",
-            )
-            .with_for_update()
-        )
+        stored = sheets_of_rater(cycle, data, rater, lock=True)
         content = stored_content(stored)
         if content["digest"] != (data.based_on or ""):
             raise SyncConflict(content)
@@ -217,17 +206,20 @@ def sync_sheet(access: TenantAccess, data: OfflineSheet) -> dict:
     return {"saved": True, "repeated": False, "digest": saved_digest, "sheet_id": str(sheet_id)}
 
 
-def sheets_of_rater(cycle: Cycle, data: OfflineSheet, rater: str) -> ScoreSheet | None:
-    return db.session.scalar(
-        select(ScoreSheet).where(
-            ScoreSheet.tenant_id == cycle.tenant_id,
-            ScoreSheet.cycle_id == cycle.id,
-            ScoreSheet.subject_id == data.subject_id,
-            ScoreSheet.source == data.source,
-            ScoreSheet.rater == rater,
-            ScoreSheet.period == "",
-        )
+def sheets_of_rater(
+    cycle: Cycle, data: OfflineSheet, rater: str, lock: bool = False
+) -> ScoreSheet | None:
+    """The rater's stored sheet the device's sheet stands for (locked until the commit,
+    if ``lock``: compared and replaced by one send at a time)."""
+    query = select(ScoreSheet).where(
+        ScoreSheet.tenant_id == cycle.tenant_id,
+        ScoreSheet.cycle_id == cycle.id,
+        ScoreSheet.subject_id == data.subject_id,
+        ScoreSheet.source == data.source,
+        ScoreSheet.rater == rater,
+        ScoreSheet.period == "",
     )
+    return db.session.scalar(query.with_for_update() if lock else query)
 
 
 def stored_digests(cycle: Cycle, rater: str) -> dict[tuple[uuid.UUID, str], dict]:
