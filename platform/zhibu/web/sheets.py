@@ -172,6 +172,7 @@ def sheet(tenant_id: uuid.UUID, cycle_id: uuid.UUID, kind: str, subject_id, sour
     others = [row for row in queries.raters_of(cycle, subject_id, source) if row.rater != rater]
     sees_others = policy.allows(g.access, "admin")
     totals = _totals(tenant_id, found, rubric, others) if sees_others else {}
+    closed = not phases.is_open(cycle, found, subject_id)
     photos = evidence.files_of(tenant_id, "deduction", [stored.id] if stored else [])
     return render_template(
         "sheets/sheet.html",
@@ -184,8 +185,8 @@ def sheet(tenant_id: uuid.UUID, cycle_id: uuid.UUID, kind: str, subject_id, sour
         lines=sheet_lines(rubric, items),
         stored=stored,
         version=stored.version if stored else 0,
-        frozen=rater != own or not phases.is_open(cycle, found, subject_id),
-        closed=not phases.is_open(cycle, found, subject_id),
+        frozen=rater != own or closed,
+        closed=closed,
         own=rater == own,
         rater=rater,
         others=others,
