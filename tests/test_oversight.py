@@ -64,8 +64,8 @@ def test_the_overview_picks_each_tenants_latest_period_with_results(county):
     assert page.status_code == 200
     assert rows_of(page) == ["A", "T0000", "T0001", "T0002"]
     # the made tenants' latest is 2021, with 2020 behind it in the selector; A has none
-    assert re.search(r'<option value="2021"\s*>2021</option>', page.text)
-    assert re.search(r'<option value="2020"\s*>2020</option>', page.text)
+    assert re.search(r"<option value=\"2021\"\s*>2021年</option>", page.text)
+    assert re.search(r"<option value=\"2020\"\s*>2020年</option>", page.text)
     assert page.text.count(">2021</a>") == 3
     assert page.text.count("本期没有考评周期") == 1
     # 8 subjects each: 3 branches (5, 4, 3 stars) and 5 members (2, 1, 3, 4, 3)
@@ -115,6 +115,33 @@ def test_the_measures_are_the_results_counted(app, county):
     assert (found.rows[0].open, found.rows[0].overdue, found.rows[0].signed_off) == (2, 1, 1)
     assert [year for year, _m in found.rows[0].trend] == ["2020", "2021"]
     assert [level(i) for i in range(8)].count(5) == 1
+
+
+def test_progress_counts_whom_the_cycle_rates(app, county):
+    """评分进度 is of the subjects the cycle rates, as the 工作台's 参评 counts them: a
+    result still without a level because a source is missing (评分不全) is one of them and
+    not complete; a vetoed one is rated and complete; a retired one is not rated."""
+    world, made, client = county
+    with app.app_context(), use_scope(system_scope()):
+        from zhibu.reports import overview
+
+        cycle_id = overview.overview(made.tenant_ids, "2021").rows[0].cycle.id
+        rows = db.session.scalars(
+            select(EvaluationResult)
+            .where(EvaluationResult.cycle_id == cycle_id)
+            .order_by(EvaluationResult.subject_code)
+        ).all()
+        rows[5].stars, rows[5].flags = None, ["missing_source"]
+        rows[6].stars, rows[6].flags = None, ["vetoed"]
+        rows[7].stars, rows[7].rated, rows[7].flags = None, False, ["retired"]
+        db.session.commit()
+        m = overview.overview(made.tenant_ids, "2021").rows[0].measures
+    assert (m.complete, m.subjects) == (6, 7)
+    assert m.progress == pytest.approx(6 / 7)
+    page = client.get(f"/t/{world.ids['C']}/oversight?period=2021")
+    assert page.text.count("6/7") == 1 and page.text.count("8/8") == 2
+    # the small multiples of unpublished cycles say so rather than link to nothing
+    assert "#unpublished" not in page.text and page.text.count("结果尚未公示") == 3
 
 
 def test_the_table_sorts_on_the_server(app, county):
@@ -238,6 +265,7 @@ def test_the_overview_exports_as_a_workbook_and_a_printable_notice(county):
     printed = client.get(f"{base}/overview.html")
     assert printed.status_code == 200 and "监督总览" in printed.text and "@page" in printed.text
     assert "本期没有乡镇(街道)的观摩排名" in client.get(f"{base}/townships.html").text
+    assert "townships.html" not in client.get(base).text  # no link to an empty notice
 
 
 def add_townships(app, world, townships) -> None:

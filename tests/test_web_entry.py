@@ -64,6 +64,24 @@ def line_of(page_text: str, town, code: str) -> str:
     return re.search(rf'name="s-(\d+)" value="{town.ids[code]}"', page_text).group(1)
 
 
+def test_the_sheet_list_leads_an_administrator_to_each_branchs_month(client, djy):
+    """The 评分表 list has the month sheets too: one row per unit with members of its own
+    (the committee above them has none), filtered like the rest; a secretary sees their
+    own branch only."""
+    login(client, "djy-admin")
+    base = f"/t/{djy.tenant_id}/sheets?cycle={djy.ids['cycle']}"
+    table = re.search(r'<table id="month-units">.*?</table>', client.get(base).text, re.S)
+    links = re.findall(r'/month/([0-9a-f-]+)/monthly"', table.group(0))
+    assert links == [str(djy.ids[code]) for code in ("C1", "O1", "V1")]  # by code
+    assert client.get(month_url(djy, "O1")).status_code == 200  # each link opens
+    named = client.get(f"{base}&name=青城").text
+    assert re.findall(r"/month/([0-9a-f-]+)/monthly", named) == [str(djy.ids["V1"])]
+    client.post("/logout")
+    login(client, "djy-secretary")
+    own = client.get(base).text
+    assert re.findall(r"/month/([0-9a-f-]+)/monthly", own) == [str(djy.ids["V1"])]
+
+
 def test_the_month_lists_who_was_in_the_branch_that_month(client, djy):
     login(client, "djy-secretary")
     home = client.get(f"/t/{djy.tenant_id}/", follow_redirects=True)

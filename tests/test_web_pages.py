@@ -163,6 +163,50 @@ def test_the_dashboards_chart_counts_the_vetoed_as_its_table_does(app):
     assert "一票否决" not in svg and "党支部(共 4)" in svg
 
 
+def test_the_dashboards_chart_counts_each_track_on_its_own_levels(app):
+    """A track rated by grades only (党员量化考评) and one rated by stars with 不合格 below
+    them (两新组织) share the chart: each track's 共 N is its 参评, nothing is dropped,
+    and the grades come best first after the stars."""
+    from zhibu.web.common import levels_title, star_chart
+
+    summary = {
+        "tracks": {
+            "member": {
+                "stars": {},
+                "grades": {"unqualified": 3, "excellent": 40, "qualified": 200},
+                "vetoed": 0,
+            },
+            "new": {"stars": {"3": 2}, "grades": {"unqualified": 1}, "vetoed": 0},
+        }
+    }
+    titles = {"member": "党员", "new": "两新组织"}
+    with app.test_request_context():
+        heading = levels_title(summary)
+        svg = str(star_chart(summary, titles, heading))
+    assert heading == "星级和等次分布"
+    assert "党员(共 243)" in svg and "两新组织(共 3)" in svg
+    assert "两新组织 不合格: 1 (33.3%)" in svg and "党员 优秀: 40 (16.5%)" in svg
+    order = [svg.index(f">{name}<") for name in ("三星", "优秀", "合格", "不合格")]
+    assert order == sorted(order)
+    grades_only = {"tracks": {"member": summary["tracks"]["member"]}}
+    with app.test_request_context():
+        assert levels_title(grades_only) == "等次分布"
+        assert "五星" not in str(star_chart(grades_only, titles, "等次分布"))
+
+
+def test_periods_are_named_as_people_write_them(app):
+    from zhibu.web.common import period_name
+
+    with app.test_request_context():
+        found = [period_name(p) for p in ("2021", "2021H2", "2021Q3", "2021-05", "x")]
+    assert found == ["2021年", "2021年下半年", "2021年第三季度", "2021年5月", "x"]
+    from flask import session
+
+    with app.test_request_context():
+        session["lang"] = "en"
+        assert period_name("2021Q3") == "Q3 2021"
+
+
 def test_results_drill_down_to_the_explanation(app, client, world, seeded):
     login(client, "admin_a")
     cycle = seeded["A"]

@@ -25,7 +25,7 @@ from zhibu import engine, plugins
 from zhibu.accounts.access import TenantAccess
 from zhibu.db import db, holds
 from zhibu.errors import NotFound
-from zhibu.i18n import _
+from zhibu.i18n import _, _l
 from zhibu.models import (
     Cycle,
     EvaluationResult,
@@ -396,7 +396,11 @@ def _title_keys() -> list[str]:
 def _measures(cycles, current: dict) -> dict[uuid.UUID, Measures]:
     """cycle id → its measures, from the results of every cycle's current set grouped by
     track and level in the database, which also counts those with every source scored,
-    those flagged weak and those holding each target's title (one query)."""
+    those flagged weak and those holding each target's title (one query).
+
+    The subjects are those the cycle rates (参评, as the 工作台 counts them): with a level,
+    vetoed, or still without one because a source is missing (评分不全) — those last are
+    what keeps 评分进度 below 100%."""
     if not cycles:
         return {}
     definitions = _definitions(cycles)
@@ -430,7 +434,6 @@ def _measures(cycles, current: dict) -> dict[uuid.UUID, Measures]:
             EvaluationResult.result_set_id.in_([current[c.id] for c in cycles]),
             EvaluationResult.rated,
             EvaluationResult.track.is_not(None),
-            EvaluationResult.stars.is_not(None) | EvaluationResult.grade.is_not(None),
         )
         .group_by(*levels)
     ).all()
@@ -707,6 +710,10 @@ def _trend(cycles, measures) -> list[tuple[str, Measures]]:
 # --- the township ranking ---------------------------------------------------------------
 
 RANKED_KINDS = ("township",)
+NO_RANKING = _l(
+    "本期没有乡镇(街道)的观摩排名:乡镇(街道)只在全县示范观摩中按所属示范点的得分排名。"
+    "各乡镇内部观摩对所辖村(社区)和“两新”组织的排名,见该考评周期的报表。"
+)
 
 
 def townships(tenant_ids: list[uuid.UUID], period: str | None = None) -> list[dict[str, Any]]:
@@ -879,7 +886,7 @@ def tables(
             issuer=issuer,
             date=day,
             notes=[
-                _("评分进度:各项评分齐全的参评对象数 / 有结果的参评对象数。"),
+                _("评分进度:各项评分齐全的参评对象数 / 全部参评对象数(含一票否决,不含不参评者)。"),
                 _("整改事项:未销号、其中已过整改期限、已销号的条数(截至制表日)。"),
                 _(
                     "等次升降:各党组织本期等次与同一方案上一期相比,按方案规定的等次顺序;"
@@ -913,7 +920,7 @@ def tables(
                 issuer=issuer,
                 date=day,
                 notes=[_("观摩结束后,由县委组织部汇总现场打分,对各乡(镇、街道)依次进行排名通报。")]
-                + ([] if ranking else [_("本期没有乡镇(街道)的观摩排名。")]),
+                + ([] if ranking else [NO_RANKING]),
             )
         )
     return found

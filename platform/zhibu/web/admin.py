@@ -16,7 +16,13 @@ from zhibu.jobs import enqueue, job_for
 from zhibu.jobs.names import kind_name, step_name
 from zhibu.models import PHASES
 from zhibu.web import queries
-from zhibu.web.common import PHASE_TITLES, cycle_or_404, star_chart, track_titles
+from zhibu.web.common import (
+    PHASE_TITLES,
+    cycle_or_404,
+    levels_title,
+    star_chart,
+    track_titles,
+)
 from zhibu.web.guard import register_page_errors, safe_next, tenant_page
 
 bp = Blueprint("admin", __name__, url_prefix="/t/<uuid:tenant_id>")
@@ -34,12 +40,14 @@ def dashboard(tenant_id: uuid.UUID):
     kinds = {k for t in definition.tracks if t.sources for k in t.subject_kinds}
     summary = compute.summary(cycle, definition=definition)
     titles = track_titles(cycle)
+    heading = levels_title(summary)
     return render_template(
         "admin/dashboard.html",
         cycle=cycle,
         summary=summary,
         titles=titles,
-        chart=star_chart(summary, titles, _("星级分布")),
+        heading=heading,
+        chart=star_chart(summary, titles, heading),
         progress=entered.progress(cycle, kinds),
         overdue=queries.ledger_count(g.access, overdue_on=date.today()),
         deadline=cycle.deadlines.get(cycle.phase),

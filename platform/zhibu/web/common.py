@@ -7,13 +7,14 @@ import uuid
 from typing import Any
 
 from flask import abort
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from zhibu import plugins
 from zhibu.accounts import service as role_names
 from zhibu.errors import NotFound
-from zhibu.evaluations import compute, cycles
+from zhibu.evaluations import compute, cycles, periods
 from zhibu.models import Cycle
 from zhibu.reports import names
 from zhibu.reports.charts import Series, share_chart
@@ -82,6 +83,34 @@ def grade_name(grade: str) -> str:
     return _named(names.GRADES, names.GRADES_EN, grade)
 
 
+QUARTERS = {1: _l("第一季度"), 2: _l("第二季度"), 3: _l("第三季度"), 4: _l("第四季度")}
+HALVES = {1: _l("上半年"), 2: _l("下半年")}
+
+
+def period_name(period: str) -> str:
+    """A period's key as people write it: 2021 → 2021年, 2021H1 → 2021年上半年,
+    2021Q3 → 2021年第三季度, 2021-05 → 2021年5月; a key of no known form as it is."""
+    try:
+        found = periods.parse_period(period)
+    except ValueError:
+        return period
+    year, month = found.start.year, found.start.month
+    if found.kind == "year":
+        return _("%(year)s年", year=year)
+    if found.kind == "month":
+        return _("%(year)s年%(month)s月", year=year, month=month)
+    parts = HALVES if found.kind == "half" else QUARTERS
+    part = (month - 1) // (6 if found.kind == "half" else 3) + 1
+    return _("%(year)s年%(part)s", year=year, part=parts[part])
+
+
+def best_first(grades: Any) -> list[str]:
+    """Grade keys best first, as the core names them (先进 … 落后, 优秀 … 不合格); a key the
+    core does not know after them, by key."""
+    order = list(names.GRADES)
+    return sorted(grades, key=lambda g: (order.index(g) if g in order else len(order), g))
+
+
 def flag_name(flag: str) -> str:
     return _named(names.FLAGS, names.FLAGS_EN, flag)
 
@@ -90,33 +119,47 @@ def status_name(status: str) -> str:
     return _named(names.STATUSES, names.STATUSES_EN, status)
 
 
+def levels_title(summary: dict[str, Any]) -> str:
+    """星级分布, 等次分布, or both, as the cycle's tracks are rated (the 工作台's heading)."""
+    tracks = summary["tracks"].values()
+    stars = any(track["stars"] for track in tracks)
+    grades = any(track["grades"] for track in tracks)
+    if grades and not stars:
+        return _("等次分布")
+    return _("星级和等次分布") if grades else _("星级分布")
+
+
 def star_chart(summary: dict[str, Any], titles: dict[str, str], title: str) -> str | None:
-    """The star (or grade) distribution of each track as inline SVG; None without results.
-    Vetoed results are a bar of their own, so that each track's total is the table's 参评
-    and the shares are of all who took part."""
+    """The star and grade distribution of each track as inline SVG; None without results.
+    Each track is counted on its own levels: a track rated by stars, one rated by grades
+    (党员量化考评's 优秀 … 不合格) and one with both (stars, or 不合格 below the lowest band)
+    share one chart, the stars first, then the grades best first. Vetoed results are a bar
+    of their own, so that each track's total is the table's 参评 and the shares are of all
+    who took part."""
     tracks = {
         k: v for k, v in summary["tracks"].items() if v["stars"] or v["grades"] or v["vetoed"]
     }
     if not tracks:
         return None
-    starred = any(v["stars"] for v in tracks.values())
-    if starred:
-        keys = [str(s) for s in sorted(names.STARS, reverse=True)]
-        categories = [star_name(int(k)) for k in keys]
-        field = "stars"
-    else:
-        keys = sorted({g for v in tracks.values() for g in v["grades"]})
-        categories = [grade_name(k) for k in keys]
-        field = "grades"
+    columns: list[tuple[str, str]] = []  # (the summary's field, its key)
+    if any(track["stars"] for track in tracks.values()):
+        columns += [("stars", str(s)) for s in sorted(names.STARS, reverse=True)]
+    columns += [
+        ("grades", g) for g in best_first({g for t in tracks.values() for g in t["grades"]})
+    ]
+    categories = [
+        star_name(int(key)) if field == "stars" else grade_name(key) for field, key in columns
+    ]
     vetoed = any(track["vetoed"] for track in tracks.values())
     if vetoed:
         categories.append(flag_name("vetoed"))
     series = [
         Series(
-            titles.get(key, key),
-            [track[field].get(k, 0) for k in keys] + ([track["vetoed"]] if vetoed else []),
+            titles.get(name, name),
+            [track[field].get(key, 0) for field, key in columns]
+            + ([track["vetoed"]] if vetoed else []),
         )
-        for key, track in tracks.items()
+        for name, track in tracks.items()
     ]
     return share_chart(title, categories, series, standalone=False)
 

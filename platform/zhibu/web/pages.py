@@ -27,9 +27,11 @@ from zhibu.tenancy.scope import Scope, set_scope, system_scope, use_scope
 from zhibu.web import account, i18n
 from zhibu.web.common import (
     ROLE_NAMES,
+    best_first,
     flag_name,
     grade_name,
     line_text,
+    period_name,
     rule_name,
     star_name,
     status_name,
@@ -198,6 +200,8 @@ FILTERS = {
     "flag_name": flag_name,
     "status_name": status_name,
     "grade_name": grade_name,
+    "best_first": best_first,
+    "period_name": period_name,
     "line_text": line_text,
     "rule_name": rule_name,
 }

@@ -101,6 +101,13 @@ def members_in_reach(
     return list(db.session.scalars(query))
 
 
+def units_holding_members(access: TenantAccess) -> set[uuid.UUID]:
+    """The units with active members of their own (a month sheet's branches), one
+    grouped query."""
+    query = select(Member.org_id).where(Member.tenant_id == access.tenant_id, Member.active)
+    return set(db.session.scalars(query.distinct()))
+
+
 def find_sheet(cycle: Cycle, subject_id: uuid.UUID, source: str, rater: str, period: str = ""):
     """One rater's sheet (and its items) of a subject and source, or (None, [])."""
     sheet = db.session.scalar(

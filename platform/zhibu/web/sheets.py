@@ -50,21 +50,29 @@ def index(tenant_id: uuid.UUID):
     name = request.args.get("name", "").strip()[:100]
     reach = queries.units_in_reach(g.access)
     unit = _chosen_unit(reach, request.args.get("unit", ""))
-    groups, totals = [], []
+    groups, totals, monthly = [], [], []
     if cycle is not None:
         definition, _settings, _version = compute.definition_for(cycle)
+        scheme = entry.scheme_of(cycle)
         for track in definition.tracks:
             sources = offered_sources(g.access, cycle, track)
             if sources:
                 subjects = _subjects(track, reach, unit, name)
                 groups.append((track, sources, subjects[:SHOWN], len(subjects) > SHOWN))
             totals += [(track, s) for s in total_sources(g.access, cycle, track)]
+            monthly += [
+                (track, s) for s in policy.sources_to_enter(g.access, scheme, track, policy.MONTH)
+            ]
+    month_units = _month_units(monthly, reach, unit, name) if monthly else []
     return render_template(
         "sheets/index.html",
         cycle=cycle,
         cycles=queries.cycles_of(tenant_id),
         groups=groups,
         totals=totals,
+        monthly=[source for _track, source in monthly],
+        month_units=month_units[:SHOWN],
+        months_more=len(month_units) > SHOWN,
         name=name,
         unit=unit,
         units=[u for u in reach if not u.retired] if len(reach) > 1 else [],
@@ -82,6 +90,22 @@ def index(tenant_id: uuid.UUID):
 def _chosen_unit(reach: list, raw: str):
     """The unit chosen in the filter, if it is one the caller reaches (else none)."""
     return next((u for u in reach if str(u.id) == raw.strip()), None) if raw else None
+
+
+def _month_units(monthly: list, reach: list, unit, name: str) -> list:
+    """The units a month sheet is filled for (monthly sources): those with members of
+    their own, or of a monthly track's kinds; in ``unit``'s part of the tree, if chosen,
+    and whose name or code holds ``name``; one more than shown, to know there are more."""
+    kinds = {k for track, _source in monthly for k in track.subject_kinds}
+    holding = queries.units_holding_members(g.access) if "member" in kinds else set()
+    found = [
+        u
+        for u in queries.rated(reach)
+        if (u.id in holding or u.kind in kinds)
+        and (unit is None or u.path.startswith(unit.path))
+        and (name in u.name or name in u.code)
+    ]
+    return found[: SHOWN + 1]
 
 
 def _subjects(track: engine.Track, reach: list, unit, name: str) -> list[tuple[str, object]]:
