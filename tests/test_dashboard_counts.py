@@ -16,6 +16,7 @@ sheets and results at each view.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from flask_migrate import downgrade, upgrade
@@ -192,6 +193,37 @@ def test_score_entry_is_measured_against_the_rated_subjects(app, world, client):
         )
         db.session.commit()
     assert entry_figure(client.get(url).text) == ("3", "3")
+
+
+def test_score_entry_counts_the_members_the_results_rate(app, world, client):
+    """The 工作台's 评分录入 counts members as the engine rates them, so that it agrees
+    with the results' 参评: one who left during the cycle is rated on the months they were
+    in (with their sheets, entered); one who left before it, a retired one (离退休) and an
+    exempt one are not."""
+    with app.app_context():
+        cycle_id = seed_results(world)["A"]
+    login(client, "admin_a")
+    url = f"/t/{world.id('A')}/dashboard"
+
+    def member(**values) -> tuple[tuple[str, str], int]:
+        with app.app_context(), use_scope(system_scope()):
+            db.session.execute(update(Member).where(Member.id == world.ids["A-M2"]).values(values))
+            db.session.commit()
+            cycle = cycles.get_cycle(world.ids["A"], cycle_id)
+            compute.recompute(cycle)
+            rated = db.session.scalar(
+                select(func.count())
+                .select_from(EvaluationResult)
+                .join(ResultSet, ResultSet.id == EvaluationResult.result_set_id)
+                .where(ResultSet.cycle_id == cycle_id, ResultSet.current, EvaluationResult.rated)
+            )
+        return entry_figure(client.get(url).text), rated
+
+    assert member(active=False, left_on=date(2021, 6, 30)) == (("4", "4"), 4)
+    assert member(left_on=date(2020, 12, 31)) == (("3", "3"), 3)
+    assert member(active=True, left_on=None, category="retired") == (("3", "3"), 3)
+    assert member(category="serving", exempt=True) == (("3", "3"), 3)
+    assert member(exempt=False) == (("4", "4"), 4)
 
 
 def entry_figure(page: str) -> tuple[str, str]:

@@ -20,7 +20,7 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from zhibu.db import db
@@ -122,11 +122,27 @@ def _rated_unit(kinds: set[str]):
     )
 
 
+def _rated_member(cycle: Cycle):
+    """The condition on ``Member`` of a member the cycle rates, as the engine's inputs take
+    them (``evaluations.inputs``): active, or left during the cycle (rated on the months
+    they were in); neither retired (their category, or a 离退休 unit's) nor exempt."""
+    retired_units = select(OrgUnit.id).where(
+        OrgUnit.tenant_id == cycle.tenant_id, OrgUnit.retired.is_(True)
+    )
+    return and_(
+        or_(Member.active, and_(Member.left_on.is_not(None), Member.left_on >= cycle.starts_on)),
+        Member.category != "retired",
+        Member.exempt.is_(False),
+        Member.org_id.not_in(retired_units),
+    )
+
+
 def progress(cycle: Cycle, kinds: set[str]) -> tuple[int, int]:
     """(entered, rated): how many subjects the cycle rates — active units of ``kinds``
-    (:func:`_rated_unit`) and, if "member" is one, active members — and how many of them
-    have a score sheet. A retired or exempt unit's sheets do not count, so the first
-    reaches the second exactly when every rated subject has a sheet.
+    (:func:`_rated_unit`) and, if "member" is one, the members it rates
+    (:func:`_rated_member`): the 参评 of its results — and how many of them have a score
+    sheet. A subject not rated does not count with its sheets, so the first reaches the
+    second exactly when every rated subject has a sheet.
 
     One statement: the counts of subjects with sheets, less the few not rated (looked up by
     key), and the rated counted from indexes."""
@@ -155,7 +171,7 @@ def progress(cycle: Cycle, kinds: set[str]) -> tuple[int, int]:
     )
     rated = count(OrgUnit, _rated_unit(kinds))
     if "member" in kinds:
-        rated = rated + count(Member, Member.active)
-        entered -= count(Member, ~Member.active, has_sheets(Member))
+        rated = rated + count(Member, _rated_member(cycle))
+        entered -= count(Member, ~_rated_member(cycle), has_sheets(Member))
     row = db.session.execute(select(entered, rated)).one()
     return row[0], row[1]
