@@ -181,6 +181,60 @@ def test_every_tenant_table_carries_the_keyed_policies(postgres_database, tmp_pa
     assert protected == tenant_tables
     per_row = [p.policyname for p in policies if "zhibu_can_" in f"{p.qual} {p.with_check}"]
     assert per_row == [] and not unkeyed
+    # since 0021: a write policy per command, none for all commands (a SELECT would
+    # evaluate it too)
+    names = {(p.tablename, p.policyname) for p in policies}
+    for table in tenant_tables:
+        wanted = {f"{table}_{c}" for c in ("read", "insert", "update", "delete")}
+        assert wanted <= {name for t, name in names if t == table}, table
+    assert not [name for _t, name in names if name.endswith("_write")]
+
+
+@pytest.mark.postgres
+def test_0021_a_select_evaluates_the_read_policy_only_with_its_functions_inlined(
+    postgres_database, tmp_path
+):
+    """A SELECT's plan reads the settings the read policy needs, as expressions (the
+    functions inlined: no SQL function run per statement), not the write policy's; and
+    the tenants it may write are among those it may read, so it sees what it saw under
+    0010's policies. Writes are still held to the write policy."""
+    from sqlalchemy import insert, text
+    from sqlalchemy.exc import ProgrammingError
+
+    from zhibu.models import AuditEntry, Tenant
+    from zhibu.tenancy import Scope, system_scope, use_scope
+    from zhibu.testing.fixtures import make_test_app
+
+    app = make_test_app(postgres_database, tmp_path)
+    mine, other = uuid.uuid4(), uuid.uuid4()
+    with app.app_context():
+        with use_scope(system_scope()):
+            db.session.add_all(
+                [Tenant(id=mine, code="M", name="甲"), Tenant(id=other, code="O", name="乙")]
+            )
+            db.session.flush()
+            for tenant in (mine, other):
+                db.session.execute(
+                    insert(AuditEntry).values(
+                        tenant_id=tenant, action="create", entity="x", username="tests"
+                    )
+                )
+            db.session.commit()
+        with use_scope(Scope(write=frozenset({mine}))):  # write only: read follows
+            plan = "\n".join(
+                db.session.execute(text("EXPLAIN (VERBOSE) SELECT * FROM cycles")).scalars()
+            )
+            assert "zhibu.read_tenants" in plan and "zhibu.all_tenants" in plan
+            assert "write_tenants" not in plan and "zhibu_read_tenants()" not in plan
+            seen = db.session.execute(text("SELECT tenant_id FROM audit_log")).scalars()
+            assert set(seen) == {mine}
+            with pytest.raises(ProgrammingError, match="row-level security"):
+                db.session.execute(
+                    insert(AuditEntry).values(
+                        tenant_id=other, action="create", entity="x", username="intruder"
+                    )
+                )
+            db.session.rollback()
 
 
 @pytest.mark.postgres

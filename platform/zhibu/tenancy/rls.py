@@ -11,10 +11,12 @@ Each transaction carries the tenants it may read and write, set by
   (:func:`key_function_sql`); the app's runtime role cannot replace the function, so no
   value it sets (``on``, a guess) opens every tenant without the key.
 
-Every table with a ``tenant_id`` column has two policies, with ``FORCE`` so that the table
-owner is held to them too. Since migration 0010 they read the settings once per statement
-(an InitPlan: ``(SELECT zhibu_all_tenants())``, ``tenant_id = ANY ((SELECT
-zhibu_read_tenants()))``), not once per row, and the tenant test can use an index. A query
+Every table with a ``tenant_id`` column has a read policy and, since migration 0021, a
+write policy for each of INSERT, UPDATE and DELETE (a SELECT evaluates the read policy
+only), with ``FORCE`` so that the table owner is held to them too. Since migration 0010
+they read the settings once per statement (an InitPlan: ``(SELECT zhibu_all_tenants())``,
+``tenant_id = ANY ((SELECT zhibu_read_tenants()))``), not once per row, and the tenant
+test can use an index; since 0021 the functions are inlined into those InitPlans. A query
 that forgets its tenant filter returns nothing rather than another tenant's rows.
 
 The app connects as a **runtime role** that does not own the tables (see
@@ -23,8 +25,9 @@ replace the functions; :func:`grant_runtime` gives the runtime role rows, never 
 TRUNCATE (which row-level security does not cover).
 
 Migrations 0002–0006 call :func:`enable` (the first form of the policies, replaced by
-0010); later ones call :func:`protect`. These functions are part of the migration history
-and must keep their meaning.
+0010); 0011–0020 call :func:`protect`; a migration after 0021 that makes a tenant's table
+calls :func:`protect_by_command`. These functions are part of the migration history and
+must keep their meaning.
 """
 
 from __future__ import annotations
@@ -126,17 +129,25 @@ def all_tenants_key(secret_key: str) -> str:
 
 def key_function_sql(key: str | None) -> str:
     """``zhibu_all_tenants()``: true when the transaction's ``zhibu.all_tenants`` is the
-    key whose digest is written here (no key: never)."""
+    key whose digest is written here (no key: never).
+
+    Since migration 0021 it is written so that PostgreSQL inlines it into the policies'
+    InitPlans (no ``SET`` clause, which would stop the inlining and make every call save
+    and restore a setting): every name in it is qualified with ``pg_catalog`` instead, so
+    no ``search_path`` can put another function or operator in its place. ``zhibu db
+    upgrade`` writes it after the migrations (:func:`after_upgrade`), whatever the
+    revision: its meaning is the same in both forms."""
     test = "false"
     if key:
         digest = hashlib.sha256(key.encode()).hexdigest()
         test = (
-            "sha256(convert_to(coalesce(current_setting('zhibu.all_tenants', true), ''),"
-            f" 'UTF8')) = '\\x{digest}'::bytea"
+            "pg_catalog.sha256(pg_catalog.convert_to("
+            "coalesce(pg_catalog.current_setting('zhibu.all_tenants', true), ''), 'UTF8'))"
+            f" OPERATOR(pg_catalog.=) '\\x{digest}'::pg_catalog.bytea"
         )
     return f"""
 CREATE OR REPLACE FUNCTION zhibu_all_tenants() RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT {test}
 $$;
 """
@@ -154,8 +165,71 @@ CREATE POLICY {table}_write ON {table} FOR ALL USING ({write}) WITH CHECK ({writ
 """
 
 
-def drop_policies_sql(table: str) -> str:
+# -- since migration 0021: functions PostgreSQL inlines, and no write policy on a SELECT ---
+#
+# The 0010 functions carry ``SET search_path``, which keeps PostgreSQL from inlining them:
+# each InitPlan ran the SQL function machinery, and a SELECT evaluated the read policy and
+# the ``FOR ALL`` write policy both (four InitPlans per table). 0021 writes the functions
+# fully qualified instead (inlined: an expression), and splits the write policy into one
+# per command, so that a SELECT evaluates the read policy only. The scope sends every
+# tenant it may write among those it may read (``zhibu.tenancy.scope``), so a SELECT sees
+# what it saw under the ``FOR ALL`` policy.
+
+INLINED_TENANT_SET_FUNCTIONS_SQL = """
+CREATE OR REPLACE FUNCTION zhibu_read_tenants() RETURNS uuid[]
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT pg_catalog.string_to_array(
+    NULLIF(pg_catalog.current_setting('zhibu.read_tenants', true), ''), ','
+  )::pg_catalog.uuid[]
+$$;
+CREATE OR REPLACE FUNCTION zhibu_write_tenants() RETURNS uuid[]
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT pg_catalog.string_to_array(
+    NULLIF(pg_catalog.current_setting('zhibu.write_tenants', true), ''), ','
+  )::pg_catalog.uuid[]
+$$;
+"""
+
+WRITE_COMMANDS = ("insert", "update", "delete")
+
+
+def _write_test() -> str:
+    return f"{_ALL} OR tenant_id = ANY ((SELECT zhibu_write_tenants())::uuid[])"
+
+
+def policies_by_command_sql(table: str) -> str:
+    """``table``'s write policy of 0010 (``FOR ALL``) replaced by one per command."""
+    write = _write_test()
     return f"""
+DROP POLICY IF EXISTS {table}_write ON {table};
+CREATE POLICY {table}_insert ON {table} FOR INSERT WITH CHECK ({write});
+CREATE POLICY {table}_update ON {table} FOR UPDATE USING ({write}) WITH CHECK ({write});
+CREATE POLICY {table}_delete ON {table} FOR DELETE USING ({write});
+"""
+
+
+def policy_for_all_sql(table: str) -> str:
+    """Back to 0010's single write policy (0021's downgrade)."""
+    write = _write_test()
+    dropped = "".join(f"DROP POLICY IF EXISTS {table}_{c} ON {table};\n" for c in WRITE_COMMANDS)
+    return f"""{dropped}
+CREATE POLICY {table}_write ON {table} FOR ALL USING ({write}) WITH CHECK ({write});
+"""
+
+
+def protect_by_command(op, *tables: str) -> None:
+    """For a migration after 0021: protect ``tables`` as 0021 protects every table (a read
+    policy, and a write policy for each of INSERT, UPDATE and DELETE)."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        op.execute(protect_sql(table))
+        op.execute(policies_by_command_sql(table))
+
+
+def drop_policies_sql(table: str) -> str:
+    by_command = "".join(f"DROP POLICY IF EXISTS {table}_{c} ON {table};\n" for c in WRITE_COMMANDS)
+    return f"""{by_command}
 DROP POLICY IF EXISTS {table}_write ON {table};
 DROP POLICY IF EXISTS {table}_read ON {table};
 """

@@ -156,7 +156,8 @@ def _ids(values: Iterable[uuid.UUID]) -> str:
 
 def _set_config(connection, scope: Scope) -> None:
     """The scope for row-level security; the all-tenant switch is the app's key (see
-    :mod:`zhibu.tenancy.rls`)."""
+    :mod:`zhibu.tenancy.rls`). The tenants it may write are among those it may read: a
+    SELECT is held to the read policy only (migration 0021)."""
     connection.execute(
         text(
             "SELECT set_config('zhibu.read_tenants', :read, true),"
@@ -165,7 +166,7 @@ def _set_config(connection, scope: Scope) -> None:
             " set_config('zhibu.user_id', :user, true)"
         ),
         {
-            "read": _ids(scope.read),
+            "read": _ids(scope.read | scope.write),
             "write": _ids(scope.write),
             "user": str(scope.user_id) if scope.user_id else "",
             "all": _all_tenants_key() if scope.all_tenants else "",
