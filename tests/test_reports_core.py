@@ -244,3 +244,22 @@ def test_a_printable_page_fits_a_phone_and_leads_back_but_prints_as_before(clien
     print_rules = text[text.index("@media print") :].split("</style>")[0]
     assert "nav.back { display: none; }" in print_rules
     assert "overflow-x: auto" in text[text.index("@media screen") : text.index("@media print")]
+
+
+def test_a_charts_legend_wraps_rather_than_running_off_its_right_edge():
+    """都江堰 has five tracks with long names: the legend takes a second row (and the chart
+    grows by it) instead of cutting the fifth name at the edge."""
+    import re
+
+    from zhibu.reports.charts import Series, share_chart, text_width
+
+    names = ["社区党支部", "党员量化考评", "机关党支部", "农村党支部", "“两新”组织党支部"]
+    svg = share_chart("星级和等次分布", ["五星", "优秀"], [Series(n, [1, 2]) for n in names])
+    height = int(re.search(r'<svg[^>]* height="(\d+)"', svg).group(1))
+    entries = re.findall(r'<text x="(\d+)" y="(\d+)">([^<]+)</text>', svg)
+    legend = [(int(x), int(y), label) for x, y, label in entries if "(共 " in label]
+    assert [label for _x, _y, label in legend] == [f"{n}(共 3)" for n in names]
+    assert all(x + text_width(label) <= 760 for x, _y, label in legend)
+    assert len({y for _x, y, _label in legend}) == 2 and height > 380
+    one_row = share_chart("t", ["五星"], [Series("党支部", [1])])
+    assert 'height="380"' in one_row

@@ -12,6 +12,28 @@ SVG_NS = "http://www.w3.org/2000/svg"
 FONT = "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', SimHei, sans-serif"
 
 
+LEGEND_ROW = 18  # px between two rows of the legend
+
+
+def text_width(text: str, size: int = 12) -> float:
+    """About how wide ``text`` is drawn (no font is measured on the server): a Chinese
+    character is as wide as the font is high, a Latin letter or digit some 0.6 of it."""
+    return sum(size if ord(c) > 0x2E80 else size * 0.6 for c in text)
+
+
+def _legend_places(names: Sequence[str], left: float, right: float) -> list[tuple[float, int]]:
+    """(x, row) of each legend entry (a swatch and its name), in rows that fit between
+    ``left`` and ``right``."""
+    places, x, row = [], left, 0
+    for name in names:
+        wide = 16 + text_width(name) + 18
+        if x > left and x + wide > right:
+            x, row = left, row + 1
+        places.append((x, row))
+        x += wide
+    return places
+
+
 @dataclass(frozen=True)
 class Series:
     """One series of a bar chart: a name, and a count per category."""
@@ -29,7 +51,12 @@ def share_chart(
     :param standalone: an ``.svg`` document (with the XML namespace) rather than markup to
         put inside an HTML page.
     """
-    width, height, left, top, bottom = 760, 380, 56, 64, 48
+    width, left, bottom = 760, 56, 48
+    names = [f"{one.name}(共 {sum(one.counts)})" for one in series]
+    legend = _legend_places(names, left, width - 16)
+    rows = 1 + max((y for _x, y in legend), default=0)
+    top = 64 + (rows - 1) * LEGEND_ROW
+    height = 380 + (rows - 1) * LEGEND_ROW
     plot_w, plot_h = width - left - 16, height - top - bottom
     group_w = plot_w / max(len(categories), 1)
     bar_w = min(40.0, group_w * 0.8 / max(len(series), 1))
@@ -51,10 +78,11 @@ def share_chart(
     for s_index, one in enumerate(series):
         colour = COLOURS[s_index % len(COLOURS)]
         total = sum(one.counts) or 1
-        x_legend = left + s_index * 150
+        x_legend, row = legend[s_index]
+        y_legend = 34 + row * LEGEND_ROW
         out.append(
-            f'<rect x="{x_legend}" y="34" width="12" height="12" fill="{colour}"/>'
-            f'<text x="{x_legend + 16}" y="45">{escape(one.name)}(共 {sum(one.counts)})</text>'
+            f'<rect x="{x_legend:.0f}" y="{y_legend}" width="12" height="12" fill="{colour}"/>'
+            f'<text x="{x_legend + 16:.0f}" y="{y_legend + 11}">{escape(names[s_index])}</text>'
         )
         for c_index, count in enumerate(one.counts):
             share = count / total
