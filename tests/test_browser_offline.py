@@ -431,3 +431,34 @@ def test_the_ledger_on_a_phone_is_cards_with_thumbnails_and_no_sideways_scroll(
         "SELECT filename, media_type FROM evidence_files WHERE filename LIKE 'IMG_0042%'"
     ).fetchall()
     assert kept == [("IMG_0042.jpg", "image/jpeg")]
+
+
+def test_a_round_whose_sheets_have_all_closed_says_so_in_one_line(live_server, phone, tmp_path):  # noqa: F811
+    """Once the assessment phase has closed, 我的评分表 does not list a college's hundreds
+    of sheets each marked 已截止: one line says so, and the cards come on demand,
+    read-only."""
+    base, world, cycles = live_server
+    _context, page = phone
+    tenant, z01 = world.id("A"), world.id("A-Z01")
+    database = sqlite3.connect(tmp_path / "zhibu.sqlite3")
+    cycle = uuid.UUID(str(cycles["A"]))
+    with database:
+        database.execute(
+            "UPDATE cycles SET phase = 'review' WHERE id IN (?, ?)", (cycle.hex, str(cycle))
+        )
+    _login(page, base, "assessor_a")
+    page.goto(f"{base}/t/{tenant}/offline")
+    _until(page, "!document.getElementById('all-closed').hidden")
+    line = page.inner_text("#all-closed")
+    assert "份评分表都已截止,只能查看" in line
+    assert page.locator("#sheets").is_hidden()
+    _shot(page, "offline-all-closed")
+    page.click("#show-closed")
+    card = _card(page, z01)
+    card.wait_for()
+    assert "已截止" in card.inner_text() and page.locator("#show-closed").is_hidden()
+    card.locator("a").click()
+    assert page.locator("#sheets").is_hidden() and page.locator("#all-closed").is_hidden()
+    assert page.locator('input[name="d-A1"]').is_disabled()
+    page.click("#back")
+    assert page.locator("#sheets").is_visible()

@@ -13,7 +13,7 @@
   var tenant = app.dataset.tenant;
   var user = app.dataset.user;
   var $ = function (id) { return document.getElementById(id); };
-  var state = { bundle: null, drafts: {}, photos: [], open: null };
+  var state = { bundle: null, drafts: {}, photos: [], open: null, showClosed: false };
 
   function say(text, n) { return text.replace("%(n)s", String(n)); }
 
@@ -140,7 +140,16 @@
       (photos ? " · " + say(T.photos_waiting, photos) : "");
     var list = $("sheets");
     list.innerHTML = "";
-    sheetsOfRound().forEach(function (s) {
+    // a round whose every sheet has closed says so in one line; its cards on demand
+    var round = sheetsOfRound();
+    var allShut = round.length > 0 && round.every(function (s) {
+      return closedHere(s, state.drafts[s.key]);
+    });
+    $("all-closed").hidden = !allShut || Boolean(state.open);
+    $("all-closed").textContent = allShut ? say(T.all_closed, round.length) : "";
+    $("show-closed").hidden = !allShut || state.showClosed || Boolean(state.open);
+    list.hidden = Boolean(state.open) || (allShut && !state.showClosed);
+    round.forEach(function (s) {
       var d = state.drafts[s.key];
       var li = document.createElement("li");
       li.dataset.key = s.key;
@@ -186,9 +195,8 @@
 
   function openSheet(key) {
     state.open = key;
-    $("sheets").hidden = true;
     $("editor").hidden = false;
-    renderEditor();
+    render();  // hides the list, and draws the sheet
     window.scrollTo(0, 0);
   }
 
@@ -275,7 +283,6 @@
     state.open = null;
     $("lines").dataset.key = "";
     $("editor").hidden = true;
-    $("sheets").hidden = false;
     render();
   }
 
@@ -434,7 +441,15 @@
   $("back").addEventListener("click", closeSheet);
   $("keep-mine").addEventListener("click", function () { resolve(true); });
   $("take-server").addEventListener("click", function () { resolve(false); });
-  $("cycle").addEventListener("change", function () { closeSheet(); loadBundle(); });
+  $("cycle").addEventListener("change", function () {
+    state.showClosed = false;
+    closeSheet();
+    loadBundle();
+  });
+  $("show-closed").addEventListener("click", function () {
+    state.showClosed = true;
+    render();
+  });
   window.addEventListener("online", render);
   window.addEventListener("offline", render);
   if ("serviceWorker" in navigator) {
