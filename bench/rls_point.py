@@ -31,19 +31,16 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from zhibu.tenancy import rls
-from zhibu.testing import postgres_url, temporary_postgres_database
 
 sys.path.insert(0, str(Path(__file__).parent))
-from rls_scan import LOAD, cpu_reference, make_world
+from rls_scan import cpu_reference, loaded_world
 
 SHAPES = {
     "row": "SELECT * FROM members WHERE tenant_id = %(a)s AND id = %(id)s",
@@ -115,38 +112,25 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=400, help="statements per run")
     args = parser.parse_args()
     print(f"CPU reference (2M-step Python loop, best of 3): {cpu_reference():.3f} s")
-    with temporary_postgres_database() as owner_url, tempfile.TemporaryDirectory() as folder:
-        tenant_a, org_a, tenant_b, org_b, key = make_world(owner_url, Path(folder))
-        superuser_url = make_url(postgres_url()).set(database=make_url(owner_url).database)
-        superuser, owner = create_engine(superuser_url), create_engine(owner_url)
-        with superuser.begin() as connection:
-            params = {"a": tenant_a, "b": tenant_b, "org_a": org_a, "org_b": org_b}
-            connection.execute(text(LOAD), params | {"count": args.members})
-            member = connection.execute(
-                text("SELECT id FROM members WHERE tenant_id = CAST(:a AS uuid) LIMIT 1"), params
-            ).scalar()
-        with superuser.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            c.execute(text("VACUUM ANALYZE"))
+    with loaded_world(args.members) as world:
         print(f"{args.members:,} members in two tenants; {args.runs} runs of {args.repeat}")
         print(f"  {'':<8}{'min':>9}{'median':>9}{'max':>9}")
-        scope = {"zhibu.read_tenants": tenant_a, "zhibu.write_tenants": tenant_a}
+        scope = {"zhibu.read_tenants": world.tenant_a, "zhibu.write_tenants": world.tenant_a}
         plain = {
-            name: url.render_as_string(hide_password=False).replace("+psycopg", "")
-            for name, url in (("superuser", superuser_url), ("owner", make_url(owner_url)))
+            name: url.replace("+psycopg", "")
+            for name, url in (("superuser", world.superuser_url), ("owner", world.owner_url))
         }
-        values = {"a": tenant_a, "id": member}
+        values = {"a": world.tenant_a, "id": world.member}
         for shape, sql in SHAPES.items():
             print(f" {shape}")
             floor = report(
                 "none", timed(plain["superuser"], sql, values, {}, args.runs, args.repeat), None
             )
             for label, install in (("0010", policies_0010), ("0021", policies_0021)):
-                with owner.begin() as connection:
-                    install(connection, key)
+                with world.owner.begin() as connection:
+                    install(connection, world.key)
                 times = timed(plain["owner"], sql, values, scope, args.runs, args.repeat)
                 report(label, times, floor)
-        superuser.dispose()
-        owner.dispose()
     print(f"\nCPU reference (end): {cpu_reference():.3f} s")
 
 

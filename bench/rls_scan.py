@@ -24,7 +24,11 @@ import argparse
 import statistics
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -87,6 +91,53 @@ def make_world(url: str, folder: Path) -> tuple[str, str, str, str, str]:
     return ids[0], ids[1], ids[2], ids[3], key
 
 
+@dataclass
+class World:
+    """Two tenants' members loaded, and engines as the server's superuser (whom row-level
+    security does not bind) and as the tables' owner (whom it does: ``FORCE``)."""
+
+    tenant_a: str
+    member: str  # one of tenant A's members
+    key: str  # the all-tenant key
+    superuser_url: str
+    owner_url: str
+    superuser: Any
+    owner: Any
+
+
+@contextmanager
+def loaded_world(members: int) -> Iterator[World]:
+    """A throwaway database, migrated, with ``members`` members in two tenants (half
+    each), vacuumed and analysed."""
+    import tempfile
+
+    with temporary_postgres_database() as owner_url, tempfile.TemporaryDirectory() as folder:
+        tenant_a, org_a, tenant_b, org_b, key = make_world(owner_url, Path(folder))
+        superuser_url = make_url(postgres_url()).set(database=make_url(owner_url).database)
+        superuser, owner = create_engine(superuser_url), create_engine(owner_url)
+        with superuser.begin() as connection:
+            params = {"a": tenant_a, "b": tenant_b, "org_a": org_a, "org_b": org_b}
+            connection.execute(text(LOAD), params | {"count": members})
+            member = connection.execute(
+                text("SELECT id FROM members WHERE tenant_id = CAST(:a AS uuid) LIMIT 1"), params
+            ).scalar()
+        with superuser.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.execute(text("VACUUM ANALYZE"))
+        try:
+            yield World(
+                tenant_a,
+                str(member),
+                key,
+                superuser_url.render_as_string(hide_password=False),
+                make_url(owner_url).render_as_string(hide_password=False),
+                superuser,
+                owner,
+            )
+        finally:
+            superuser.dispose()
+            owner.dispose()
+
+
 def per_row_policies(connection) -> None:
     connection.execute(text(rls.FUNCTIONS_SQL))
     connection.execute(text(rls.drop_policies_sql("members")))
@@ -136,17 +187,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     print(f"CPU reference (2M-step Python loop, best of 3): {cpu_reference():.3f} s")
-    import tempfile
-
-    with temporary_postgres_database() as owner_url, tempfile.TemporaryDirectory() as folder:
-        tenant_a, org_a, tenant_b, org_b, key = make_world(owner_url, Path(folder))
-        superuser_url = make_url(postgres_url()).set(database=make_url(owner_url).database)
-        superuser, owner = create_engine(superuser_url), create_engine(owner_url)
-        with superuser.begin() as connection:
-            params = {"a": tenant_a, "b": tenant_b, "org_a": org_a, "org_b": org_b}
-            connection.execute(text(LOAD), params | {"count": args.members})
-        with superuser.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            c.execute(text("VACUUM ANALYZE members"))
+    with loaded_world(args.members) as world:
+        tenant_a, key, superuser, owner = world.tenant_a, world.key, world.superuser, world.owner
         print(f"{args.members:,} members in two tenants; runs: {args.runs}")
         scopes = {
             "tenant": (SCAN_TENANT, {"zhibu.read_tenants": tenant_a}),
@@ -172,8 +214,6 @@ def main() -> None:
                 times, answer = timed(owner, sql, params, new, args.runs, serial)
                 assert answer == floor_answer, (answer, floor_answer)
                 report("per statement", times, floor)
-        superuser.dispose()
-        owner.dispose()
     print(f"\nCPU reference (end): {cpu_reference():.3f} s")
 
 

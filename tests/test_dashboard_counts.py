@@ -199,7 +199,7 @@ def test_score_entry_counts_the_members_the_results_rate(app, world, client):
     """The 工作台's 评分录入 counts members as the engine rates them, so that it agrees
     with the results' 参评: one who left during the cycle is rated on the months they were
     in (with their sheets, entered); one who left before it, a retired one (离退休) and an
-    exempt one are not."""
+    exempt one, and one in a 离退休 unit are not (each group found from an index)."""
     with app.app_context():
         cycle_id = seed_results(world)["A"]
     login(client, "admin_a")
@@ -224,6 +224,7 @@ def test_score_entry_counts_the_members_the_results_rate(app, world, client):
     assert member(active=True, left_on=None, category="retired") == (("3", "3"), 3)
     assert member(category="serving", exempt=True) == (("3", "3"), 3)
     assert member(exempt=False) == (("4", "4"), 4)
+    assert member(org_id=world.ids["A-Z09"]) == (("3", "3"), 3)  # a 离退休 unit's member
 
 
 def entry_figure(page: str) -> tuple[str, str]:

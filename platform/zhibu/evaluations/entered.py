@@ -20,7 +20,7 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal_column, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from zhibu.db import db
@@ -122,25 +122,41 @@ def _rated_unit(kinds: set[str]):
     )
 
 
-def _rated_member(cycle: Cycle):
-    """The condition on ``Member`` of a member the cycle rates, as the engine's inputs take
-    them (``evaluations.inputs``): active, or left during the cycle (rated on the months
-    they were in); neither retired (their category, or a 离退休 unit's) nor exempt."""
+def _flagged():
+    """The condition on ``Member`` of a member never rated, whatever the cycle: retired
+    (离退休, their category) or exempt; written as ``ix_members_flagged`` is (a literal, not
+    a parameter: a prepared statement's generic plan must see that the index applies)."""
+    return or_(Member.category == literal_column("'retired'"), Member.exempt)
+
+
+def _member_groups(cycle: Cycle) -> tuple[list, list]:
+    """(the members the cycle rates, those it does not), each as conditions on ``Member``
+    whose counts add up: the engine's inputs (``evaluations.inputs``) rate the active
+    members and those who left during the cycle (on the months they were in), neither
+    retired (by category, or in a 离退休 unit) nor exempt. Each group is found from an
+    index (active, left, flagged, by unit), never by reading every member's row."""
     retired_units = select(OrgUnit.id).where(
         OrgUnit.tenant_id == cycle.tenant_id, OrgUnit.retired.is_(True)
     )
-    return and_(
-        or_(Member.active, and_(Member.left_on.is_not(None), Member.left_on >= cycle.starts_on)),
-        Member.category != "retired",
-        Member.exempt.is_(False),
+    in_retired = Member.org_id.in_(retired_units)
+    left_rated = and_(
+        Member.left_on.is_not(None),
+        Member.left_on >= cycle.starts_on,
+        ~_flagged(),
         Member.org_id.not_in(retired_units),
     )
+    not_rated = [
+        (Member.active, _flagged()),
+        (Member.active, ~_flagged(), in_retired),
+        (~Member.active, ~left_rated),
+    ]
+    return [(Member.active,), (~Member.active, left_rated)], not_rated
 
 
 def progress(cycle: Cycle, kinds: set[str]) -> tuple[int, int]:
     """(entered, rated): how many subjects the cycle rates — active units of ``kinds``
     (:func:`_rated_unit`) and, if "member" is one, the members it rates
-    (:func:`_rated_member`): the 参评 of its results — and how many of them have a score
+    (:func:`_member_groups`): the 参评 of its results — and how many of them have a score
     sheet. A subject not rated does not count with its sheets, so the first reaches the
     second exactly when every rated subject has a sheet.
 
@@ -171,7 +187,11 @@ def progress(cycle: Cycle, kinds: set[str]) -> tuple[int, int]:
     )
     rated = count(OrgUnit, _rated_unit(kinds))
     if "member" in kinds:
-        rated = rated + count(Member, _rated_member(cycle))
-        entered -= count(Member, ~_rated_member(cycle), has_sheets(Member))
+        rating, not_rated = _member_groups(cycle)
+        active, left = rating
+        rated = rated + count(Member, *active) + count(Member, *left)
+        rated -= count(Member, *not_rated[0]) + count(Member, *not_rated[1])
+        for group in not_rated:
+            entered -= count(Member, *group, has_sheets(Member))
     row = db.session.execute(select(entered, rated)).one()
     return row[0], row[1]

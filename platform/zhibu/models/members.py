@@ -50,6 +50,14 @@ class Member(TenantOwned, Timestamps, db.Model):
             postgresql_where=text("NOT active"),
             sqlite_where=text("active = 0"),
         ),
+        # …and the few never rated (retired, exempt), to tell them from the active count
+        Index(
+            "ix_members_flagged",
+            "tenant_id",
+            "id",
+            postgresql_where=text("category = 'retired' OR exempt"),
+            sqlite_where=text("category = 'retired' OR exempt = 1"),
+        ),
         CheckConstraint("status IN ('full', 'probationary')", name="status"),
         CheckConstraint("category IN ('serving', 'retired', 'mobile')", name="category"),
     )
