@@ -135,8 +135,8 @@ def _member_groups(cycle: Cycle) -> tuple[list, list]:
     members and those who left during the cycle (on the months they were in), neither
     retired (by category, or in a 离退休 unit) nor exempt. Each group is found from an
     index (active, left, flagged, by unit), never by reading every member's row."""
-    retired_units = select(OrgUnit.id).where(
-        OrgUnit.tenant_id == cycle.tenant_id, OrgUnit.retired.is_(True)
+    retired_units = select(OrgUnit.id).where(  # ix_org_units_retired
+        OrgUnit.tenant_id == cycle.tenant_id, OrgUnit.retired
     )
     in_retired = Member.org_id.in_(retired_units)
     left_rated = and_(

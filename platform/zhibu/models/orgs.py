@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Index, String, UniqueConstraint, func
+from sqlalchemy import JSON, CheckConstraint, Index, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from zhibu.db import db
@@ -40,6 +40,14 @@ class OrgUnit(TenantOwned, Timestamps, db.Model):
         UniqueConstraint("tenant_id", "code"),
         tenant_fk("parent_id", "org_units"),
         Index("ix_org_units_tenant_path", "tenant_id", "path"),
+        # the few 离退休 units, whose members are not rated (the 工作台's score entry)
+        Index(
+            "ix_org_units_retired",
+            "tenant_id",
+            "id",
+            postgresql_where=text("retired"),
+            sqlite_where=text("retired = 1"),
+        ),
         CheckConstraint("status IN ('active', 'dissolved')", name="status"),
     )
 
