@@ -70,7 +70,7 @@ def index(tenant_id: uuid.UUID):
         cycles=queries.cycles_of(tenant_id),
         groups=groups,
         totals=totals,
-        monthly=[source for _track, source in monthly],
+        monthly=list({source.key: source for _track, source in monthly}.values()),
         month_units=month_units[:SHOWN],
         months_more=len(month_units) > SHOWN,
         name=name,
