@@ -21,7 +21,8 @@ results), adds a tenant administrator, then:
     p50, p95, p99 and the throughput's ratio to the bare endpoint's. An authorized read
     (``GET /api/v1/tenants/<id>``: the bearer token looked up, the caller's roles in the
     tenant read, row-level security set, one tenant answered) runs too: the least any
-    tenant's API answer does, and so the ceiling of the others' ratios.
+    tenant's API answer does, and so the ceiling of the others' ratios; each scenario's
+    throughput is printed as a share of it too (``read``).
 
 ``--only`` times the routes whose rule matches a regular expression; ``--scenarios`` drives
 only the scenarios of (b) whose name matches one (the bare endpoint and the authorized
@@ -450,19 +451,21 @@ def under_load(data: dict, database_url: str, instance: str, args) -> None:
             drive(port, make, 2, 1.0)  # warm each worker's caches
             found[name] = drive(port, make, args.clients, args.seconds)
         base = found["bare endpoint (one SELECT)"]["rps"]
+        read = found["authorized read (tenant)"]["rps"]
         print(
             f"\n(b) {args.clients} clients for {args.seconds:.0f} s each against gunicorn "
-            f"({args.workers} sync workers):"
+            f"({args.workers} sync workers); ratio: to the bare endpoint, read: to the "
+            "authorized read (the same request's ceiling: token, roles, scope):"
         )
         print(
-            f"{'':<28} {'req/s':>8} {'p50':>8} {'p95':>8} {'p99':>8} {'ratio':>6} "
+            f"{'':<28} {'req/s':>8} {'p50':>8} {'p95':>8} {'p99':>8} {'ratio':>6} {'read':>6} "
             f"{'requests':>9} {'errors':>6}"
         )
         for name, f in found.items():
             print(
                 f"{name:<28} {f['rps']:>8.1f} {f['p50'] * 1000:>6.0f}ms "
                 f"{f['p95'] * 1000:>6.0f}ms {f['p99'] * 1000:>6.0f}ms {f['rps'] / base:>6.2f} "
-                f"{f['n']:>9} {f['errors']:>6} {f['first_error']}"
+                f"{f['rps'] / read:>6.2f} {f['n']:>9} {f['errors']:>6} {f['first_error']}"
             )
     finally:
         server.stop()
