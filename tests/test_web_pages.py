@@ -188,6 +188,10 @@ def test_the_dashboards_chart_counts_each_track_on_its_own_levels(app):
     assert "两新组织 不合格: 1 (33.3%)" in svg and "党员 优秀: 40 (16.5%)" in svg
     order = [svg.index(f">{name}<") for name in ("三星", "优秀", "合格", "不合格")]
     assert order == sorted(order)
+    # no 0 drawn where a level is not the track's own: the members' track has no stars,
+    # 两新组织 no 优秀 or 合格 (its own levels are stars, and 不合格 below them)
+    assert "党员 五星" not in svg and "两新组织 优秀" not in svg
+    assert "两新组织 五星: 0 (0.0%)" in svg
     grades_only = {"tracks": {"member": summary["tracks"]["member"]}}
     with app.test_request_context():
         assert levels_title(grades_only) == "等次分布"

@@ -36,10 +36,15 @@ def _legend_places(names: Sequence[str], left: float, right: float) -> list[tupl
 
 @dataclass(frozen=True)
 class Series:
-    """One series of a bar chart: a name, and a count per category."""
+    """One series of a bar chart: a name, and a count per category (None where the
+    category is not one of the series' own: no bar and no 0 is drawn there)."""
 
     name: str
-    counts: Sequence[int]
+    counts: Sequence[int | None]
+
+    @property
+    def total(self) -> int:
+        return sum(count or 0 for count in self.counts)
 
 
 def share_chart(
@@ -52,7 +57,7 @@ def share_chart(
         put inside an HTML page.
     """
     width, left, bottom = 760, 56, 48
-    names = [f"{one.name}(共 {sum(one.counts)})" for one in series]
+    names = [f"{one.name}(共 {one.total})" for one in series]
     legend = _legend_places(names, left, width - 16)
     rows = 1 + max((y for _x, y in legend), default=0)
     top = 64 + (rows - 1) * LEGEND_ROW
@@ -77,7 +82,7 @@ def share_chart(
         )
     for s_index, one in enumerate(series):
         colour = COLOURS[s_index % len(COLOURS)]
-        total = sum(one.counts) or 1
+        total = one.total or 1
         x_legend, row = legend[s_index]
         y_legend = 34 + row * LEGEND_ROW
         out.append(
@@ -85,6 +90,8 @@ def share_chart(
             f'<text x="{x_legend + 16:.0f}" y="{y_legend + 11}">{escape(names[s_index])}</text>'
         )
         for c_index, count in enumerate(one.counts):
+            if count is None:
+                continue
             share = count / total
             x = left + c_index * group_w + (group_w - bar_w * len(series)) / 2 + s_index * bar_w
             bar_h = plot_h * share

@@ -119,6 +119,15 @@ def status_name(status: str) -> str:
     return _named(names.STATUSES, names.STATUSES_EN, status)
 
 
+def _count(track: dict[str, Any], field: str, key: str) -> int | None:
+    """A track's count at a level of the chart, None where the level is not one of its own
+    (no bar, no 0): a track with stars has all five, 0 where nobody is; a grade is a
+    track's own where some of its results hold it."""
+    if field == "stars":
+        return track["stars"].get(key, 0) if track["stars"] else None
+    return track["grades"].get(key)
+
+
 def levels_title(summary: dict[str, Any]) -> str:
     """星级分布, 等次分布, or both, as the cycle's tracks are rated (the 工作台's heading)."""
     tracks = summary["tracks"].values()
@@ -156,7 +165,7 @@ def star_chart(summary: dict[str, Any], titles: dict[str, str], title: str) -> s
     series = [
         Series(
             titles.get(name, name),
-            [track[field].get(key, 0) for field, key in columns]
+            [_count(track, field, key) for field, key in columns]
             + ([track["vetoed"]] if vetoed else []),
         )
         for name, track in tracks.items()
