@@ -266,6 +266,8 @@ def test_the_overview_exports_as_a_workbook_and_a_printable_notice(county):
     assert printed.status_code == 200 and "监督总览" in printed.text and "@page" in printed.text
     assert "本期没有乡镇(街道)的观摩排名" in client.get(f"{base}/townships.html").text
     assert "townships.html" not in client.get(base).text  # no link to an empty notice
+    empty = client.get(f"{base}/townships.xlsx")  # typed in: the same notice, as a workbook
+    assert empty.status_code == 200 and "只在全县示范观摩中" in text_of(empty)
 
 
 def add_townships(app, world, townships) -> None:

@@ -920,7 +920,7 @@ def tables(
                 issuer=issuer,
                 date=day,
                 notes=[_("观摩结束后,由县委组织部汇总现场打分,对各乡(镇、街道)依次进行排名通报。")]
-                + ([] if ranking else [NO_RANKING]),
+                + ([] if ranking else [str(NO_RANKING)]),
             )
         )
     return found
