@@ -79,3 +79,32 @@ def test_vetoed_results_are_counted_apart(client, app):
     assert (
         preview["counts"]["member"]["vetoed"] == 2 and "missing" not in preview["counts"]["member"]
     )
+
+
+def test_the_oversight_shares_leave_checked_tracks_out(app):
+    """监督总览's 评分进度 and 最高/最低等次 are of the subjects rated to a level: the
+    enterprise's members and party groups, only checked, are in neither (they once made
+    its 最高等次 3.8% of 160 rather than 6 of 13); the college's vetoed members are in."""
+    from zhibu.evaluations import compute
+    from zhibu.models import EvaluationResult, ResultSet
+    from zhibu.reports import overview
+
+    with app.app_context(), use_scope(system_scope()):
+        for code in ("DEMO-ENTERPRISE", "AKS-COLLEGE"):
+            tenant = db.session.scalar(select(Tenant).where(Tenant.code == code))
+            (row,) = overview.overview([tenant.id], "2021").rows
+            leveled = compute.leveled_tracks(compute.definition_for(row.cycle)[0])
+            rated = db.session.scalars(
+                select(EvaluationResult.track)
+                .join(ResultSet, ResultSet.id == EvaluationResult.result_set_id)
+                .where(
+                    ResultSet.cycle_id == row.cycle.id,
+                    ResultSet.current,
+                    EvaluationResult.rated,
+                )
+            ).all()
+            expected = sum(track in leveled for track in rated)
+            assert row.measures.subjects == expected
+            if code == "DEMO-ENTERPRISE":
+                assert expected < len(rated)  # its checked members and groups left out
+    assert expected == 452  # the college: 26 branches and 426 members, two of them vetoed

@@ -398,9 +398,10 @@ def _measures(cycles, current: dict) -> dict[uuid.UUID, Measures]:
     track and level in the database, which also counts those with every source scored,
     those flagged weak and those holding each target's title (one query).
 
-    The subjects are those the cycle rates (参评, as the 工作台 counts them): with a level,
-    vetoed, or still without one because a source is missing (评分不全) — those last are
-    what keeps 评分进度 below 100%."""
+    The subjects are those the cycle rates to a level (参评, as the 工作台 counts them):
+    with a level, vetoed, or still without one because a source is missing (评分不全) —
+    those last are what keeps 评分进度 below 100%. A track that declares no level (only
+    checks its subjects) is left out: its subjects would count at neither end."""
     if not cycles:
         return {}
     definitions = _definitions(cycles)
@@ -447,6 +448,8 @@ def _measures(cycles, current: dict) -> dict[uuid.UUID, Measures]:
         m = Measures()
         graded = []
         for track, stars, grade, count, missing, flagged, *titled in groups.get(c.id, []):
+            if track in tracks and not tracks[track].levels:
+                continue  # checked, never leveled (党员(只核查,不评星)): not in the shares
             m.subjects += count
             m.complete += count - int(missing or 0)
             m.weak += int(flagged or 0)
