@@ -360,6 +360,8 @@ def test_the_weakest_indicators_are_ten_and_open_their_units(app, walk_scene):
     opened = client.get(f"{base}?indicator={keys[0]}")
     assert "失分最多的单位" in opened.text
     assert "机电系第一党支部" in opened.text and "张三" not in opened.text
+    chosen = client.get(f"{base}?period=2021")
+    assert "<small>2021年</small>" in chosen.text  # the period as people write it
 
 
 @pytest.fixture
