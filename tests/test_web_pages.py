@@ -192,6 +192,9 @@ def test_the_dashboards_chart_counts_each_track_on_its_own_levels(app):
     # 两新组织 no 优秀 or 合格 (its own levels are stars, and 不合格 below them)
     assert "党员 五星" not in svg and "两新组织 优秀" not in svg
     assert "两新组织 五星: 0 (0.0%)" in svg
+    with app.test_request_context():  # a scheme of five to three stars draws those
+        declared = str(star_chart(summary, titles, heading, stars={5, 4, 3}))
+    assert ">四星<" in declared and ">二星<" not in declared and ">一星<" not in declared
     grades_only = {"tracks": {"member": summary["tracks"]["member"]}}
     with app.test_request_context():
         assert levels_title(grades_only) == "等次分布"

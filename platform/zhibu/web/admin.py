@@ -39,6 +39,14 @@ def dashboard(tenant_id: uuid.UUID):
     definition, _settings, _version = compute.definition_for(cycle)
     kinds = {k for t in definition.tracks if t.sources for k in t.subject_kinds}
     summary = compute.summary(cycle, definition=definition)
+    order = [t.key for t in definition.tracks]  # the scheme's order, as the other pages
+    summary["tracks"] = dict(
+        sorted(
+            summary["tracks"].items(),
+            key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order),
+        )
+    )
+    stars = {s for t in definition.tracks for s, _grade in t.levels if s is not None}
     titles = track_titles(cycle)
     heading = levels_title(summary)
     return render_template(
@@ -47,7 +55,7 @@ def dashboard(tenant_id: uuid.UUID):
         summary=summary,
         titles=titles,
         heading=heading,
-        chart=star_chart(summary, titles, heading),
+        chart=star_chart(summary, titles, heading, stars=stars),
         progress=entered.progress(cycle, kinds),
         overdue=queries.ledger_count(g.access, overdue_on=date.today()),
         deadline=cycle.deadlines.get(cycle.phase),

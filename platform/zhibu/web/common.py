@@ -138,13 +138,16 @@ def levels_title(summary: dict[str, Any]) -> str:
     return _("星级和等次分布") if grades else _("星级分布")
 
 
-def star_chart(summary: dict[str, Any], titles: dict[str, str], title: str) -> str | None:
+def star_chart(
+    summary: dict[str, Any], titles: dict[str, str], title: str, stars: set[int] | None = None
+) -> str | None:
     """The star and grade distribution of each track as inline SVG; None without results.
     Each track is counted on its own levels: a track rated by stars, one rated by grades
     (党员量化考评's 优秀 … 不合格) and one with both (stars, or 不合格 below the lowest band)
     share one chart, the stars first, then the grades best first. Vetoed results are a bar
     of their own, so that each track's total is the table's 参评 and the shares are of all
-    who took part."""
+    who took part. ``stars``: the star levels the scheme declares (all five if not given;
+    a star some result holds is drawn whatever is declared)."""
     tracks = {
         k: v for k, v in summary["tracks"].items() if v["stars"] or v["grades"] or v["vetoed"]
     }
@@ -152,7 +155,9 @@ def star_chart(summary: dict[str, Any], titles: dict[str, str], title: str) -> s
         return None
     columns: list[tuple[str, str]] = []  # (the summary's field, its key)
     if any(track["stars"] for track in tracks.values()):
-        columns += [("stars", str(s)) for s in sorted(names.STARS, reverse=True)]
+        held = {int(s) for track in tracks.values() for s in track["stars"]}
+        drawn = (set(names.STARS) if stars is None else set(stars)) | held
+        columns += [("stars", str(s)) for s in sorted(drawn, reverse=True)]
     columns += [
         ("grades", g) for g in best_first({g for t in tracks.values() for g in t["grades"]})
     ]
