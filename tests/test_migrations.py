@@ -226,6 +226,13 @@ def test_0021_a_select_evaluates_the_read_policy_only_with_its_functions_inlined
             )
             assert "zhibu.read_tenants" in plan and "zhibu.all_tenants" in plan
             assert "write_tenants" not in plan and "zhibu_read_tenants()" not in plan
+            # every name the functions use is pg_catalog's: no operator found on the
+            # caller's search path (NULLIF hides an "=")
+            for name in ("zhibu_read_tenants", "zhibu_write_tenants", "zhibu_all_tenants"):
+                body = db.session.execute(
+                    text("SELECT prosrc FROM pg_proc WHERE proname = :n"), {"n": name}
+                ).scalar()
+                assert "NULLIF" not in body.upper() and " = " not in body, name
             seen = db.session.execute(text("SELECT tenant_id FROM audit_log")).scalars()
             assert set(seen) == {mine}
             with pytest.raises(ProgrammingError, match="row-level security"):

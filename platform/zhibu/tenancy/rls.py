@@ -173,19 +173,21 @@ CREATE POLICY {table}_write ON {table} FOR ALL USING ({write}) WITH CHECK ({writ
 # fully qualified instead (inlined: an expression), and splits the write policy into one
 # per command, so that a SELECT evaluates the read policy only. The scope sends every
 # tenant it may write among those it may read (``zhibu.tenancy.scope``), so a SELECT sees
-# what it saw under the ``FOR ALL`` policy.
+# what it saw under the ``FOR ALL`` policy. No ``NULLIF`` (0010's): it hides an operator
+# ``=`` that would be looked up on the caller's search path; an empty setting splits into
+# an empty array anyway, which matches no tenant.
 
 INLINED_TENANT_SET_FUNCTIONS_SQL = """
 CREATE OR REPLACE FUNCTION zhibu_read_tenants() RETURNS uuid[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT pg_catalog.string_to_array(
-    NULLIF(pg_catalog.current_setting('zhibu.read_tenants', true), ''), ','
+    pg_catalog.current_setting('zhibu.read_tenants', true), ','
   )::pg_catalog.uuid[]
 $$;
 CREATE OR REPLACE FUNCTION zhibu_write_tenants() RETURNS uuid[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT pg_catalog.string_to_array(
-    NULLIF(pg_catalog.current_setting('zhibu.write_tenants', true), ''), ','
+    pg_catalog.current_setting('zhibu.write_tenants', true), ','
   )::pg_catalog.uuid[]
 $$;
 """
