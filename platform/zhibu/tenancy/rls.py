@@ -177,20 +177,19 @@ CREATE POLICY {table}_write ON {table} FOR ALL USING ({write}) WITH CHECK ({writ
 # ``=`` that would be looked up on the caller's search path; an empty setting splits into
 # an empty array anyway, which matches no tenant.
 
-INLINED_TENANT_SET_FUNCTIONS_SQL = """
-CREATE OR REPLACE FUNCTION zhibu_read_tenants() RETURNS uuid[]
+
+def _tenant_set_function(which: str) -> str:
+    """``zhibu_<which>_tenants()``: the transaction's ``zhibu.<which>_tenants`` as uuid[]."""
+    return f"""CREATE OR REPLACE FUNCTION zhibu_{which}_tenants() RETURNS uuid[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT pg_catalog.string_to_array(
-    pg_catalog.current_setting('zhibu.read_tenants', true), ','
-  )::pg_catalog.uuid[]
-$$;
-CREATE OR REPLACE FUNCTION zhibu_write_tenants() RETURNS uuid[]
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT pg_catalog.string_to_array(
-    pg_catalog.current_setting('zhibu.write_tenants', true), ','
+    pg_catalog.current_setting('zhibu.{which}_tenants', true), ','
   )::pg_catalog.uuid[]
 $$;
 """
+
+
+INLINED_TENANT_SET_FUNCTIONS_SQL = "\n" + "".join(map(_tenant_set_function, ("read", "write")))
 
 WRITE_COMMANDS = ("insert", "update", "delete")
 
