@@ -170,7 +170,7 @@ def test_assessor_scores_admin_recomputes_and_the_stars_change(live_server, brow
 
     for username, heading, name in (
         ("secretary_a", "本支部", "secretary-home"),
-        ("member_a", "我的星级", "member-home"),
+        ("member_a", "我的考评", "member-home"),
     ):
         _login(page, base, username)
         page.goto(f"{base}/t/{tenant}/")
@@ -189,7 +189,7 @@ def test_assessor_scores_admin_recomputes_and_the_stars_change(live_server, brow
 def test_the_secretary_and_the_member_read_their_results_on_a_phone(live_server, browser_page):
     """Issue 22: at a phone's width, the secretary's 本支部 shows the open cycle's progress
     and the branch's own members; once the admin publishes, the summary (level, margin),
-    the printable 反馈单 and a member's explanation; the member's 我的星级 shows both
+    the printable 反馈单 and a member's explanation; the member's 我的考评 shows both
     years with the chart and no "None"."""
     from playwright.sync_api import expect
 
@@ -237,7 +237,7 @@ def test_the_secretary_and_the_member_read_their_results_on_a_phone(live_server,
     _logout(page)
 
     _login(page, base, "member_a")
-    expect(page.locator("h1")).to_contain_text("我的星级")
+    expect(page.locator("h1")).to_contain_text("我的考评")
     expect(page.locator("figure.chart svg")).to_be_visible()  # 2020 and 2021
     expect(page.locator("main")).to_contain_text("2020")
     expect(page.locator("main")).not_to_contain_text("None")
@@ -249,7 +249,7 @@ LANDINGS = (  # each role, and the heading of the page it lands on after login
     ("admin_a", "工作台"),
     ("assessor_a", "评分表"),
     ("secretary_a", "本支部"),
-    ("member_a", "我的星级"),
+    ("member_a", "我的考评"),
     ("overseer_c", "监督总览"),
 )
 

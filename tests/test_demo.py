@@ -21,7 +21,7 @@ HEADINGS = {  # a role's first page, by its heading
     "管理员": "工作台",
     "考核员": "评分表",
     "支部书记": "本支部",
-    "党员": "我的星级",
+    "党员": "我的考评",
     "监督员": "监督总览",
 }
 
@@ -97,6 +97,11 @@ def test_demo_prints_every_roles_login_and_each_lands_on_its_page(tmp_path):
                 assert "阿克苏职业技术学院党委" in text and "示范集团公司党委" in text
             if login["role"] == "监督员" and login["tenant"] == "都江堰市委组织部":
                 assert "示范县委组织部" in text
+            if login["role"] == "党员":  # a cycle shown or 进行中, or why there is none
+                assert "还没有您的考评结果" not in text, login
+                county = login["tenant"] == "示范县委组织部"  # it rates branches only
+                assert ("不对党员个人评定等次" in text) == county, login
+                assert ("进行中" in text) != county, login
             if login["role"] == "平台管理员":
                 assert all(name in text for name in TENANTS)
     finally:

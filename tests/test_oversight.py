@@ -246,6 +246,43 @@ def test_a_city_sees_its_counties_and_drills_to_their_tenants_read_only(city):
     assert client.get(f"/t/{world.ids['B']}/dashboard").status_code == 404
 
 
+def test_the_ledger_counts_open_the_items_they_count_and_the_way_back(app, county):
+    """整改未销号, 逾期 and 已销号 of a row open the tenant's ledger showing those items and
+    no others; inside the tenant the overseer's bar leads back to their 监督总览."""
+    world, made, client = county
+    page = client.get(f"/t/{world.ids['C']}/oversight?period=2021")
+    with app.app_context(), use_scope(system_scope()):
+        from zhibu.reports import overview
+
+        (row,) = [r for r in overview.overview(made.tenant_ids, "2021").rows][:1]
+    tenant = row.tenant.id
+    for show, expected in (("open", row.open), ("overdue", row.overdue)):
+        expected_link = f"/t/{tenant}/ledger?show={show}"
+        assert expected_link in page.text
+        ledger = client.get(expected_link)
+        assert ledger.text.count('<td data-label="组织">') == expected > 0
+    signed = client.get(f"/t/{tenant}/ledger?show=signed_off")
+    assert f"/t/{tenant}/ledger?show=signed_off" in page.text
+    assert signed.text.count('<td data-label="组织">') == row.signed_off == 1
+    assert "已销号" in signed.text and "整改中" not in signed.text
+    every = client.get(f"/t/{tenant}/ledger").text.count('<td data-label="组织">')
+    assert every == row.open + row.signed_off
+    inside = client.get(f"/t/{tenant}/dashboard").text
+    assert f'href="/t/{world.ids["C"]}/oversight">返回监督总览' in inside
+
+
+def test_the_drill_keeps_a_period_its_tenants_do_not_have_and_says_so(city):
+    """A city looking at 2021Q3 (a county's own round) drills into the county: its tenants
+    rate by year, so the selector still shows the period applied and the page says none
+    of them has it, rather than showing 各单位最近一期 over empty rows."""
+    world, _made, client, d = city
+    drill = client.get(f"/t/{d}/oversight?via={world.ids['C']}&period=2021Q3").text
+    assert '<option value="2021Q3" selected>2021年第三季度</option>' in drill
+    assert "所辖单位都没有 2021年第三季度 的考评周期" in drill
+    kept = client.get(f"/t/{d}/oversight?via={world.ids['C']}&period=2021").text
+    assert '<option value="2021" selected>' in kept and "no-period" not in kept
+
+
 def text_of(response) -> str:
     body = response.get_data()
     if body[:2] == b"PK":

@@ -89,7 +89,7 @@ def test_the_ledger_is_paginated_and_keeps_the_overdue_filter(client, world, cit
     first = client.get(f"/t/{world.id('A')}/ledger?overdue=1")
     assert first.text.count("台账缺页") == 50 and "共 60 条" in first.text
     following = html.unescape(re.search(r'rel="next" href="([^"]+)"', first.text).group(1))
-    assert "overdue=1" in following and "page=2" in following
+    assert "show=overdue" in following and "page=2" in following
     second = client.get(following)
     assert second.text.count("台账缺页") == 10
 

@@ -1,6 +1,6 @@
 """Issue 22: the branch secretary's workspace (本支部 for every cycle, the branch's members
 and the sources the branch enters for them), the ten-second summary on result pages, in
-the API and on the printed 反馈单, and a member's 我的星级.
+the API and on the printed 反馈单, and a member's 我的考评.
 
 The scene (tests/authz_scene.py): tenant A's akesu 2021 cycle published; A-Z01 (secretary_a's
 branch) at 49 points, one star, with a deduction "支部台账缺页"; its member 张三 (A-M1,

@@ -370,7 +370,7 @@ def test_member_accounts_are_opened_once_with_slips_and_a_workbook(app, client, 
     post(
         member, "/password", {"current": password, "new": "my own pass 1", "again": "my own pass 1"}
     )
-    assert member.get(f"/t/{world.id('A')}/").location.endswith("/me")  # 我的星级
+    assert member.get(f"/t/{world.id('A')}/").location.endswith("/me")  # 我的考评
 
 
 def test_the_page_lists_the_first_members_without_an_account_and_counts_them_all(app, world):

@@ -410,12 +410,13 @@ def test_secretary_sees_the_branch_and_only_the_branch(app, client, world, seede
 def test_member_sees_no_stars_before_publication(client, world, seeded):
     login(client, "member_a")
     page = client.get(f"/t/{world.id('A')}/", follow_redirects=True)
-    assert "我的星级" in page.text and "张三" in page.text
+    assert "我的考评" in page.text and "张三" in page.text
     # 2021 is still in 考核评分: only the final 2020 result shows
     assert "2020" in page.text and "三星" in page.text and "74.5" in page.text
     assert "四星" not in page.text and "民主测评" not in page.text
     assert "2021" in page.text and "进行中" in page.text  # in progress, nothing of it yet
     assert "None" not in page.text
+    assert "<summary>得分说明</summary>\n    <ul></ul>" not in page.text  # never empty
 
 
 @pytest.mark.parametrize("phase", ["publicity", "final"])
@@ -423,7 +424,7 @@ def test_member_sees_own_stars_over_the_years_once_published(app, client, world,
     publish(app, world, seeded["A"], phase)
     login(client, "member_a")
     page = client.get(f"/t/{world.id('A')}/", follow_redirects=True)
-    assert "我的星级" in page.text and "张三" in page.text
+    assert "我的考评" in page.text and "张三" in page.text
     assert "2021" in page.text and "民主测评" in page.text
     assert "四星" in page.text and "超出名额" in page.text  # the 30 % quota, explained
     assert "2020" in page.text and "三星" in page.text and "74.5" in page.text

@@ -60,8 +60,8 @@ OVERSIGHT = {
     "dujiangyan_quantified": ("county_observation",),
 }
 OVERSEERS = {  # scheme of the overseeing tenant → its overseer's login
-    "county_observation": ("county_overseer", "示范县委组织部督查员"),
-    "dujiangyan_quantified": ("city_overseer", "都江堰市委组织部督查员"),
+    "county_observation": ("county_overseer", "示范县委组织部监督员"),
+    "dujiangyan_quantified": ("city_overseer", "都江堰市委组织部监督员"),
 }
 STAFF = {  # role → (name suffix, display name) of the staff every demo tenant gets
     "tenant_admin": ("admin", "管理员"),

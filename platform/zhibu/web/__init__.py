@@ -83,6 +83,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["stale_subjects"] = stale.stale_subjects  # the out-of-date banner
     app.jinja_env.globals["role_names"] = users.service.ROLE_NAMES
     app.jinja_env.globals["unit_options"] = common.unit_options
+    app.jinja_env.globals["oversight_home"] = account.oversight_home
 
 
 def _init_csrf(app: Flask) -> None:

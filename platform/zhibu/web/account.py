@@ -53,7 +53,7 @@ OPEN_ENDPOINTS = {"account.password", "pages.logout", "pages.language", "pages.s
 def landing(user) -> str:
     """Where a user goes after login when no page was asked for: the platform
     administrator to the tenant list; a user with roles in one tenant to their role's page
-    there (工作台, 本支部, 我的星级, 监督总览, 评分表); anyone else to the list of their
+    there (工作台, 本支部, 我的考评, 监督总览, 评分表); anyone else to the list of their
     units."""
     if user.is_platform_admin:
         return url_for("platform.tenants")
@@ -72,6 +72,23 @@ def landing(user) -> str:
         )
     if len(tenants) == 1:
         return url_for("pages.tenant_home", tenant_id=tenants[0])
+    return url_for("pages.index")
+
+
+def oversight_home(user) -> str:
+    """Where an overseer reading an overseen tenant goes back to: the 监督总览 of the tenant
+    they oversee from, or the list of their units when they oversee from several."""
+    with use_scope(system_scope(username=user.username, user_id=user.id)):
+        tenants = list(
+            db.session.scalars(
+                select(RoleAssignment.tenant_id)
+                .where(RoleAssignment.user_id == user.id, RoleAssignment.role == "overseer")
+                .distinct()
+                .limit(2)
+            )
+        )
+    if len(tenants) == 1:
+        return url_for("oversight.dashboard", tenant_id=tenants[0])
     return url_for("pages.index")
 
 

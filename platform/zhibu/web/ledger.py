@@ -15,6 +15,7 @@ from zhibu.db import db
 from zhibu.errors import Forbidden, Invalid, NotFound, ServiceError
 from zhibu.evaluations import compute, facts, ledger
 from zhibu.evidence import service as evidence
+from zhibu.i18n import _l
 from zhibu.models import Member, OrgUnit
 from zhibu.web import queries
 from zhibu.web.common import cycle_or_404
@@ -65,13 +66,19 @@ def uploads() -> list[tuple[str, bytes]]:
 @bp.get("/ledger")
 @tenant_page("read")
 def items(tenant_id: uuid.UUID):
-    """The rectification items in reach, a page at a time (the overdue ones only, if
-    asked); the pager's links keep that choice."""
+    """The rectification items in reach, a page at a time: all of them, or only those not
+    yet signed off (``?show=open``), overdue (``?show=overdue``; ``?overdue=1`` as well) or
+    signed off (``?show=signed_off``); the pager's links keep that choice."""
     today = date.today()
-    only_overdue = request.args.get("overdue") == "1"
+    show = "overdue" if request.args.get("overdue") == "1" else request.args.get("show", "")
+    show = show if show in LEDGER_FILTERS else ""
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     found, total = queries.ledger_page(
-        g.access, page, PAGE, overdue_on=today if only_overdue else None
+        g.access,
+        page,
+        PAGE,
+        overdue_on=today if show == "overdue" else None,
+        signed_off={"open": False, "signed_off": True}.get(show),
     )
     files = evidence.of_items(tenant_id, [i.id for i in found])
     return render_template(
@@ -80,7 +87,8 @@ def items(tenant_id: uuid.UUID):
         today=today,
         overdue={i.id for i in found if ledger.is_overdue(i, today)},
         units=queries.subject_names(tenant_id, {i.org_id for i in found}),
-        only_overdue=only_overdue,
+        show=show,
+        filters=LEDGER_FILTERS,
         files=files,
         sees_files=evidence.items_seen(g.access, found),
         shared_files=evidence.items_shared(g.access, found),
@@ -91,6 +99,14 @@ def items(tenant_id: uuid.UUID):
 
 
 PAGE = 50  # items per page of the ledger
+
+# the ledger's views (``?show=``), as its tabs name them; "" is every item
+LEDGER_FILTERS = {
+    "": _l("全部事项"),
+    "open": _l("未销号"),
+    "overdue": _l("已逾期"),
+    "signed_off": _l("已销号"),
+}
 
 
 @bp.post("/ledger/<uuid:item_id>/evidence")

@@ -1,4 +1,4 @@
-"""A member's own page (我的星级): each cycle's level and grade with its ten-second
+"""A member's own page (我的考评): each cycle's level and grade with its ten-second
 summary, a small chart over the years, and the cycles still in progress."""
 
 from __future__ import annotations
@@ -40,27 +40,28 @@ def home(tenant_id: uuid.UUID):
                 "track": sources.get(result.track, result.track or ""),
                 "summary": explainers[cycle.id].summary(result),
                 "lines": compute.explanation_of(result),
+                "imported": compute.historical(result),
             }
         )
-    pending = [  # cycles not yet published whose scheme rates members: 进行中
-        c
-        for c in queries.cycles_of(tenant_id)
-        if not g.access.sees_results(c.phase) and _rates_members(c)
-    ]
+    of_members = [c for c in queries.cycles_of(tenant_id) if _rates_members(c)]
+    # cycles not yet published whose scheme rates or checks members: 进行中
+    pending = [c for c in of_members if not g.access.sees_results(c.phase)]
     return render_template(
         "member/home.html",
         members=members,
         history=history,
         publicity=publication.in_publicity(tenant_id),
         pending=pending,
+        rates_members=bool(of_members or history),
         chart=_chart(history),
     )
 
 
 def _rates_members(cycle) -> bool:
+    """The cycle's scheme has a track for members: scored (sources) or only checked
+    (enterprise_5std's members); either way the member gets a result."""
     definition, _settings, _version = compute.definition_for(cycle)
-    track = definition.track_of_kind("member")
-    return track is not None and bool(track.sources)
+    return definition.track_of_kind("member") is not None
 
 
 def _chart(history: list[dict]) -> dict | None:

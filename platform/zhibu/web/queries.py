@@ -208,8 +208,11 @@ def subject_names(tenant_id: uuid.UUID, ids: set[uuid.UUID]) -> dict[uuid.UUID, 
     return names
 
 
-def _ledger_query(access: TenantAccess, overdue_on: date | None):
+def _ledger_query(access: TenantAccess, overdue_on: date | None, signed_off: bool | None = None):
     query = select(RectificationItem).where(RectificationItem.tenant_id == access.tenant_id)
+    if signed_off is not None:  # 已销号, or not yet (未销号: open or rectified)
+        done = RectificationItem.status == "signed_off"
+        query = query.where(done if signed_off else ~done)
     if overdue_on is not None:
         query = query.where(
             RectificationItem.status != "signed_off", RectificationItem.deadline < overdue_on
@@ -229,10 +232,16 @@ def ledger_items(access: TenantAccess, *, overdue_on: date | None = None) -> lis
 
 
 def ledger_page(
-    access: TenantAccess, page: int, size: int, *, overdue_on: date | None = None
+    access: TenantAccess,
+    page: int,
+    size: int,
+    *,
+    overdue_on: date | None = None,
+    signed_off: bool | None = None,
 ) -> tuple[list, int]:
-    """One page of :func:`ledger_items` (by deadline) and how many there are in all."""
-    query = _ledger_query(access, overdue_on)
+    """One page of :func:`ledger_items` (by deadline) and how many there are in all;
+    ``signed_off`` True or False keeps only the items signed off (已销号) or not (未销号)."""
+    query = _ledger_query(access, overdue_on, signed_off)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(
         query.order_by(RectificationItem.deadline, RectificationItem.id)
