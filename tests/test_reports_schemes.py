@@ -153,6 +153,39 @@ def test_a_raters_deductions_with_one_reason_add_up_before_raters_are_averaged(a
     assert [row["points"] for row in rows_of(notice)] == [round(expected, 2)]
 
 
+TWO_REASONS = TWO_DEDUCTIONS.replace(
+    """      - {item: D4, points: 1, reason: 作用发挥不够}
+      - {item: D4, points: 2, reason: 作用发挥不够}""",
+    "      - {item: D4, points: 3, reason: 台账不全}",
+).replace(
+    "deductions: [{item: D4, points: 1, reason: 作用发挥不够}]",
+    "deductions: [{item: D4, points: 3, reason: 制度执行不到位}]",
+)
+
+
+def test_two_raters_taking_one_item_for_two_reasons_share_what_it_lost(app, tmp_path):
+    """甲 takes D4's 3 points for one reason, 乙 the same 3 for another: the item's score is
+    the raters' mean, so it lost 3, and the notice's two rows add up to 3 (1.5 each), not 6."""
+    (tmp_path / "two.yaml").write_text(TWO_REASONS, encoding="utf-8")
+    data = data_of(app, load_scenario(tmp_path / "two.yaml"))
+    c1 = subject(data, "C1")
+    scored = [
+        line["points"]
+        for line in c1["explanation"]
+        if line.get("indicator") == "D4" and not line.get("reason")
+    ]
+    d4 = rubric_of(data, "C1", "quantified").indicator("D4")
+    mean_lost = d4.max_points - sum(scored) / len(scored)
+    assert len(scored) == 2 and mean_lost == pytest.approx(3)
+    found = deductions.lost_points(c1)
+    assert sorted(found.values()) == [1.5, 1.5] and sum(found.values()) == pytest.approx(mean_lost)
+    (notice,) = deductions.notice(data)
+    assert sorted((row["reason"], row["points"]) for row in rows_of(notice)) == [
+        ("制度执行不到位", 1.5),
+        ("台账不全", 1.5),
+    ]
+
+
 def test_a_dujiangyan_ranking_names_its_flags_and_actions(app):
     data = data_of(app, scenario("dujiangyan_quantified", "branch_bands.yaml"))
     labels = plugin_registry(app).scheme("dujiangyan_quantified").labels

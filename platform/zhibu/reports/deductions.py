@@ -88,15 +88,24 @@ def _one_sheet(data: ReportData, sheets: Sheets, result: dict[str, Any]) -> Repo
 
 
 def lost_points(result: dict[str, Any]) -> dict[tuple[str, str, str], float]:
-    """(source, indicator, reason) → the points taken off for it: what each rater took
-    (their deductions with that reason added up), averaged over the raters who took any."""
+    """(source, indicator, reason) → the points taken off for it, as the result counts
+    them: what each rater took with that reason (added up), averaged over every rater who
+    scored the indicator. An item's score is its raters' mean, so its rows add up to what
+    it lost: two raters each taking an item's 3 points, for two different reasons, give
+    1.5 and 1.5, not 3 and 3."""
     by_rater: dict[tuple[str, str, str], dict[str | None, float]] = {}
+    raters: dict[tuple[str, str], set[str | None]] = {}
     for line in result["explanation"]:
-        if line.get("reason") and line.get("indicator") and (line.get("points") or 0) < 0:
-            key = (line.get("source") or "", line["indicator"], line["reason"])
-            taken = by_rater.setdefault(key, {})
+        if not line.get("indicator") or line.get("points") is None:
+            continue
+        item = (line.get("source") or "", line["indicator"])
+        raters.setdefault(item, set()).add(line.get("rater"))
+        if line.get("reason") and line["points"] < 0:
+            taken = by_rater.setdefault((*item, line["reason"]), {})
             taken[line.get("rater")] = taken.get(line.get("rater"), 0.0) - line["points"]
-    return {key: sum(taken.values()) / len(taken) for key, taken in by_rater.items()}
+    return {
+        key: sum(taken.values()) / len(raters[key[:2]]) for key, taken in by_rater.items()
+    }
 
 
 def evidence_cell(files: list[dict[str, Any]]) -> str:
