@@ -16,7 +16,7 @@ from world import unit_under
 
 from zhibu.accounts.passwords import hash_password
 from zhibu.db import db
-from zhibu.models import ScoreItem, ScoreSheet, User
+from zhibu.models import Cycle, ScoreItem, ScoreSheet, User
 from zhibu.tenancy import system_scope, use_scope
 
 
@@ -121,6 +121,15 @@ def test_a_secretary_saves_the_month_and_bad_rows_save_nothing(app, client, djy)
     }  # 赵四 and 钱五 entered nothing: not recorded this month
     again = client.get(month_url(djy))
     assert 'value="未参加支部集中学习"' in again.text and 'value="95"' in again.text
+    with app.app_context():  # 张一's month as counted from the one deduction, beside the box
+        from dujiangyan_quantified import months as djy_months
+
+        with use_scope(system_scope()):
+            cycle = db.session.get(Cycle, (djy.tenant_id, djy.ids["cycle"]))
+            rubric = djy_months.member_rubric(cycle)
+    counted = 100 * (rubric.max_points - 2) / rubric.max_points
+    assert f"按扣分计 {counted:g} 分" in again.text and again.text.count("按扣分计") == 1
+    assert '<span class="again">张一 <small>(再加一项扣分)' in again.text  # on a phone
 
     bad = form | {f"why-{one}": "", f"score-{djy.ids['M02']}": "120"}
     refused = client.post(month_url(djy), data=bad)

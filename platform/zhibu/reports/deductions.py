@@ -103,9 +103,7 @@ def lost_points(result: dict[str, Any]) -> dict[tuple[str, str, str], float]:
         if line.get("reason") and line["points"] < 0:
             taken = by_rater.setdefault((*item, line["reason"]), {})
             taken[line.get("rater")] = taken.get(line.get("rater"), 0.0) - line["points"]
-    return {
-        key: sum(taken.values()) / len(raters[key[:2]]) for key, taken in by_rater.items()
-    }
+    return {key: sum(taken.values()) / len(raters[key[:2]]) for key, taken in by_rater.items()}
 
 
 def evidence_cell(files: list[dict[str, Any]]) -> str:

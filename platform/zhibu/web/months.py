@@ -30,6 +30,7 @@ from flask_babel import gettext as _
 from zhibu import engine, plugins
 from zhibu.accounts import policy
 from zhibu.db import db
+from zhibu.engine import sheets as engine_sheets
 from zhibu.errors import Conflict, ServiceError
 from zhibu.evaluations import compute, entry, phases, sheets
 from zhibu.models import Cycle, OrgUnit
@@ -138,6 +139,21 @@ def _rows(cycle, unit, track, source, rubric, period) -> tuple[object | None, li
     return None, generic_rows(cycle, unit, track, source, period)
 
 
+def counted(source: engine.Source, rubric: engine.Rubric | None, row: dict) -> float | None:
+    """A row of deductions only: the month's score as the engine counts it from them (what
+    the sheet shows beside the empty score box); None where a score was typed."""
+    if rubric is None or row["score"] is not None or not row["deductions"]:
+        return None
+    taken = [
+        (engine.Deduction(d["item"], float(d["points"]), d["reason"] or ""), "")
+        for d in row["deductions"]
+        if d.get("item") and d.get("points") is not None
+    ]
+    sheet = engine_sheets.RaterSheet(row["id"], source.key, "", None, deductions=taken)
+    value, _lines = engine_sheets.sheet_value(sheet, source, rubric)
+    return value
+
+
 @bp.get("/<uuid:org_id>/<source>")
 @tenant_page("score")
 def month(tenant_id: uuid.UUID, cycle_id: uuid.UUID, org_id: uuid.UUID, source: str):
@@ -148,6 +164,8 @@ def month(tenant_id: uuid.UUID, cycle_id: uuid.UUID, org_id: uuid.UUID, source: 
 
 
 def _page(cycle, unit, source, rubric, period, rows, scored, problems, status=200):
+    for row in rows:  # a refused sheet is drawn as typed: nothing counted from it
+        row["counted"] = None if problems else counted(source, rubric, row)
     return render_template(
         "branch/month.html",
         cycle=cycle,
