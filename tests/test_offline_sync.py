@@ -69,6 +69,18 @@ def test_the_bundle_lists_the_raters_sheets_with_rubrics(assessor, world, seeded
     mine = next(s for s in bundle["sheets"] if s["subject_id"] == world.id("A-Z01"))
     assert [i["code"] for i in bundle["rubrics"][mine["rubric"]]][:2] == ["A1", "A2"]
     assert all(s["stored"] is None for s in bundle["sheets"])  # nothing of theirs yet
+    # what the branches fill themselves is not the assessor's own: left to 评分表
+    assert {s["source"] for s in bundle["sheets"]} == {"assessment_team"}
+    listed = assessor.get(f"/t/{world.id('A')}/sheets?cycle={seeded['A']}").text
+    assert "自查自评" in listed  # still there to type in a branch's paper
+
+
+def test_a_secretarys_bundle_is_what_the_branch_fills(app, world, seeded):  # noqa: F811
+    client = app.test_client()
+    login(client, "secretary_a")
+    bundle = client.get(f"/t/{world.id('A')}/offline/bundle.json?cycle={seeded['A']}").json
+    assert {s["source"] for s in bundle["sheets"]} == {"self", "committee"}
+    assert world.id("A-Z01") in {s["subject_id"] for s in bundle["sheets"]}
 
 
 def test_the_bundle_marks_the_sheets_a_closed_phase_no_longer_takes(app, assessor, world, seeded):  # noqa: F811
@@ -79,8 +91,8 @@ def test_the_bundle_marks_the_sheets_a_closed_phase_no_longer_takes(app, assesso
     from zhibu.evaluations import phases
 
     url = f"/t/{world.id('A')}/offline/bundle.json?cycle={seeded['A']}"
-    before = assessor.get(url).json["sheets"]  # 考核评分: the team's sheets, not 自评
-    assert {s["source"] for s in before if not s["open"]} == {"self"}
+    before = assessor.get(url).json["sheets"]  # 考核评分: the team's sheets, all open
+    assert before and all(s["open"] for s in before)
     publish(app, world, seeded["A"], "review")
     assert not any(s["open"] for s in assessor.get(url).json["sheets"])
     with app.app_context(), use_scope(system_scope()):

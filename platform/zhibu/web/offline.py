@@ -21,7 +21,7 @@ from zhibu.evaluations import compute, offline, phases
 from zhibu.web import queries
 from zhibu.web.common import PHASE_TITLES, cycle_or_404
 from zhibu.web.guard import register_page_errors, tenant_page
-from zhibu.web.sheets import offered_sources
+from zhibu.web.sheets import own_sources
 
 bp = Blueprint("offline", __name__)
 register_page_errors(bp)
@@ -75,8 +75,9 @@ def page(tenant_id: uuid.UUID):
 @bp.get("/t/<uuid:tenant_id>/offline/bundle.json")
 @tenant_page("score")
 def bundle(tenant_id: uuid.UUID):
-    """The caller's sheets of a round (cycle): each subject and paper sheet they may fill,
-    the rubrics, and what they stored already (its digest, for the conflict check)."""
+    """The caller's sheets of a round (cycle): each subject and paper sheet of their own
+    (:func:`zhibu.web.sheets.own_sources`), the rubrics, and what they stored already (its
+    digest, for the conflict check)."""
     cycle_id = request.args.get("cycle", type=uuid.UUID)
     cycle = cycle_or_404(tenant_id, cycle_id) if cycle_id else queries.current_cycle(tenant_id)
     if cycle is None:
@@ -85,7 +86,7 @@ def bundle(tenant_id: uuid.UUID):
     stored = offline.stored_digests(cycle, g.user.username)
     found, rubrics = [], {}
     for track in definition.tracks:
-        sources = offered_sources(g.access, cycle, track)
+        sources = own_sources(g.access, cycle, track)
         if not sources:
             continue
         kinds = set(track.subject_kinds)
