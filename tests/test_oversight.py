@@ -507,9 +507,10 @@ def test_units_promoted_kept_demoted_and_new_against_the_year_before(app, county
     drill = client.get(f"{base}/movement?period=2021&tenant={tenant}")
     assert drill.status_code == 200
     text = drill.text
-    assert text.index("升级") < text.index("第3党支部") < text.index("降级")
-    assert text.index("降级") < text.index("第一党支部") < text.index("新参评")
-    assert "新成立党支部" in text and "第2党支部" not in text and "张三" not in text
+    heads = [text.index(f'<h2 id="{key}">') for key in ("promoted", "kept", "demoted", "new")]
+    assert heads[0] < text.index("第3党支部") < heads[1] < text.index("第2党支部") < heads[2]
+    assert heads[2] < text.index("第一党支部") < heads[3] < text.index("新成立党支部")
+    assert "持平 <small>共 1 个</small>" in text and "张三" not in text  # as counted: =1
     book = text_of(client.get(f"{base}/overview.xlsx?period=2021"))
     assert "等次升降" in book and "升级" in book
     # 2020 has no year before it; a tenant the county does not oversee is refused

@@ -597,8 +597,8 @@ def _movement(chosen: dict, previous: dict, current: dict) -> dict[uuid.UUID, Mo
 
 
 def moved_units(tenant_id: uuid.UUID, period: str | None = None) -> dict[str, Any] | None:
-    """The units of one overseen tenant that moved between the previous period's cycle
-    and the chosen one (promoted or demoted, then new), with both levels: unit names and
+    """The units of one overseen tenant by how they moved between the previous period's
+    cycle and the chosen one (promoted, kept, demoted, new), with both levels: unit names and
     levels only, no member's data (two queries and the cycles'). None without a
     previous cycle to compare with."""
     from zhibu.models import OrgUnit
@@ -640,7 +640,7 @@ def moved_units(tenant_id: uuid.UUID, period: str | None = None) -> dict[str, An
         if rows
         else {}
     )
-    out: dict[str, list] = {"promoted": [], "demoted": [], "new": []}
+    out: dict[str, list] = {"promoted": [], "kept": [], "demoted": [], "new": []}
     for (
         subject,
         track,
@@ -663,7 +663,9 @@ def moved_units(tenant_id: uuid.UUID, period: str | None = None) -> dict[str, An
             continue
         now = _place(definitions.get(cycle.id), track, stars, grade)
         then = _place(definitions.get(before.id), was_track or track, was_stars, was_grade)
-        if now is not None and then is not None and now != then:
+        if now is None or then is None or now == then:  # counted as the overview counts
+            out["kept"].append(unit)
+        else:
             out["promoted" if now < then else "demoted"].append(unit)
     for units in out.values():
         units.sort(key=lambda u: u["name"])
