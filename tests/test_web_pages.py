@@ -14,7 +14,7 @@ from sqlalchemy import select
 from zhibu.accounts.access import system_access
 from zhibu.db import db
 from zhibu.evaluations import compute, cycles, ledger, sheets
-from zhibu.models import EvaluationResult, Tenant
+from zhibu.models import EvaluationResult, Member, OrgUnit, Tenant
 from zhibu.tenancy import system_scope, use_scope
 from zhibu.tenancy.service import enable_scheme
 
@@ -549,6 +549,37 @@ def test_an_imported_historical_result_says_what_it_is(app, client, world, seede
     sheet = client.get(f"{base}/feedback")
     assert "各项指标均未失分" not in sheet.text and "没有逐项得分记录" in sheet.text
     assert f'class="noprint"><a href="{base}"' in sheet.text
+
+
+def test_a_history_results_list_names_each_results_track_by_its_kind(app, client, world):
+    """Levels loaded as history name no track: the results list's 类别 is the track of the
+    subject's kind (a branch's, a member's), as the result's own page says."""
+    with app.app_context(), use_scope(system_scope()):
+        a = db.session.get(Tenant, world.ids["A"])
+        history = cycles.open_cycle(a, "akesu_college", "2019")
+        compute.store_history(
+            history,
+            [
+                {"subject": ("member", world.ids["A-M1"]), "stars": 3, "total": 74.5},
+                {"subject": ("org", world.ids["A-Z01"]), "stars": 4, "total": 88.0},
+            ],
+        )
+        definition, _settings, _version = compute.definition_for(history)
+        unit = db.session.get(OrgUnit, (world.ids["A"], world.ids["A-Z01"]))
+        member = db.session.get(Member, (world.ids["A"], world.ids["A-M1"]))
+        expected = {
+            unit.name: definition.track_of_kind(unit.kind).title,
+            member.name: definition.track_of_kind("member").title,
+        }
+        db.session.commit()
+        cycle_id = history.id
+    login(client, "admin_a")
+    page = client.get(f"/t/{world.id('A')}/cycles/{cycle_id}/results").text
+    rows = re.findall(r"<tr data-code=.*?</tr>", page, re.S)
+    for name, title in expected.items():
+        (row,) = [r for r in rows if f">{name}</a>" in r]
+        assert f'data-label="类别">{title}</td>' in row, (name, row)
+    assert len(set(expected.values())) == 2
 
 
 def test_sheets_of_a_closed_phase_are_listed_closed_and_open_read_only(app, client, world, seeded):

@@ -189,6 +189,19 @@ def current_results_of(access: TenantAccess, subject_ids: list[uuid.UUID]) -> li
     return [(cycle, result) for cycle, result in rows if access.sees_results(cycle.phase)]
 
 
+def unit_kinds(tenant_id: uuid.UUID, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The kinds of the units with these ids (村、社区、机关 …), in one statement."""
+    if not ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(OrgUnit.id, OrgUnit.kind).where(
+                OrgUnit.tenant_id == tenant_id, OrgUnit.id.in_(ids)
+            )
+        ).all()
+    )
+
+
 def subject_names(tenant_id: uuid.UUID, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     """Names of the units and members with these ids (what a results table shows)."""
     if not ids:

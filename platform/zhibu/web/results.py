@@ -52,6 +52,7 @@ def results(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
     sources = {t.key: t.sources for t in definition.tracks}
     return render_template(
         "results/list.html",
+        tracks=_tracks_of(tenant_id, definition, page.rows),
         cycle=cycle,
         rows=page.rows,
         page=page,
@@ -66,6 +67,19 @@ def results(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
         phases=PHASE_TITLES,
         current=current,
     )
+
+
+def _tracks_of(tenant_id: uuid.UUID, definition, rows) -> dict[uuid.UUID, str]:
+    """result id → its track; a level loaded as history names none, so its subject's kind
+    says which track it is on (the unit's kinds in one statement)."""
+    untracked = {r.subject_id for r in rows if not r.track and r.subject_kind != "member"}
+    kinds = queries.unit_kinds(tenant_id, untracked)
+    found = {}
+    for r in rows:
+        kind = "member" if r.subject_kind == "member" else kinds.get(r.subject_id, "")
+        track = r.track or getattr(definition.track_of_kind(kind), "key", None)
+        found[r.id] = track or ""
+    return found
 
 
 def _filter(args) -> listing.ResultFilter:
