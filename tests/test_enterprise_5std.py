@@ -114,6 +114,29 @@ def test_the_demo_company_shows_every_standard(app):
     assert "downgrade_floor" not in results["Z06"].flags and results["Z06"].stars == 3
 
 
+def test_a_checked_members_summary_says_what_the_check_found(app):
+    """Members are checked, not rated: the summary says whether the check found anything
+    (and the rule that did), never a bare "—"."""
+    from zhibu.db import db
+    from zhibu.evaluations import compute, explain
+    from zhibu.models import Cycle
+    from zhibu.tenancy import system_scope, use_scope
+
+    with app.app_context(), use_scope(system_scope()):
+        tenant, _line = _company(app)
+        cycle = db.session.scalar(
+            select(Cycle).where(Cycle.tenant_id == tenant.id, Cycle.period == "2021")
+        )
+        members = [r for r in compute.results_of(cycle) if r.subject_kind == "member"]
+        explainer = explain.Explainer(cycle)
+        summaries = {r.subject_code: (r, explainer.summary(r)) for r in members}
+    lapsed = summaries["QY-0906"][1]
+    assert lapsed["level"].startswith("核查发现问题") and lapsed["rules_applied"]
+    assert not lapsed["set_by_rules"]
+    clean = [s for r, s in summaries.values() if not (r.flags or r.actions or r.titles)]
+    assert clean and all(s["level"] == "核查未发现问题" for s in clean)
+
+
 def test_add_records_checks_every_row_and_writes_nothing_on_a_refusal(app):
     from zhibu.db import db
     from zhibu.evaluations import facts

@@ -121,7 +121,7 @@ class Explainer:
         ]
         return {
             "total": result.total,
-            "level": level_name(result, self.scheme, self.english),
+            "level": self._level(track, result, applied),
             "stars": result.stars,
             "grade": result.grade,
             "rated": result.rated,
@@ -144,6 +144,14 @@ class Explainer:
             ],
             "rules_applied": applied,
         }
+
+    def _level(self, track, result: EvaluationResult, applied: list) -> str:
+        """The level's name; on a track that only checks (no levels, no total, as
+        enterprise_5std's members), whether the check found anything instead of "—"."""
+        level = level_name(result, self.scheme, self.english)
+        if track is None or track.levels or result.total is not None or level != "—":
+            return level
+        return _("核查发现问题,见下方“适用的规则”") if applied else _("核查未发现问题")
 
 
 def summary_of(cycle: Cycle, result: EvaluationResult) -> dict[str, Any]:
