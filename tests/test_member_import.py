@@ -471,6 +471,12 @@ def test_the_members_command_previews_imports_and_exports(runner, world, app, tm
     assert done.exit_code == 0 and "已导入" in done.output
     assert count(app, Member, world.ids["A"]) == 3
     assert [who for who, _ in audit_entries(app, world.ids["A"])] == ["zhibu members"]
+    from test_web_pages import login  # the import page names the command as people say it
+
+    client = app.test_client()
+    login(client, "admin_a")
+    page = client.get(f"/t/{world.id('A')}/members/import").text
+    assert "<td>命令行导入</td>" in page and "zhibu members" not in page
 
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(write_roster([NEW_ONE, {"name": "赵钱", "branch": "不存在的支部"}]))

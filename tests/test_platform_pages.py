@@ -265,3 +265,26 @@ def test_schemes_are_named_by_their_titles_where_users_look(client, world, seede
     assert "Model branch building" in english
     assert "Zhibu Zhibu" not in " ".join(english.split("<header")[1].split("</header>")[0].split())
     assert "<small>Zhibu</small>" in client.get("/lang/zh", follow_redirects=True).text
+
+
+def test_every_schemes_setting_page_names_its_choices_in_chinese(app, client, world):
+    """Every scheme's settings page, as its administrator sees it: every choice of every
+    setting is named in Chinese (no key such as ``rural`` or ``trimmed_mean`` shown)."""
+    import re
+
+    from world import enable_scheme
+
+    from zhibu.plugins import registry
+
+    with app.app_context():
+        schemes = dict(registry().schemes)
+    login(client, "admin_a")
+    for key, scheme in schemes.items():
+        if key != "akesu_college":
+            enable_scheme(app, world.ids["A"], scheme, key=key)
+        page = client.get(f"/t/{world.id('A')}/schemes/{key}")
+        assert page.status_code == 200, key
+        options = re.findall(r"<option value=\"[^\"]*\"[^>]*>([^<]*)</option>", page.text)
+        shown = [o for o in options if re.search(r"[A-Za-z]", o)]
+        assert shown == [], (key, shown)
+        assert options or not any(s.choices for s in scheme.settings), key

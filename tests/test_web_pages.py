@@ -9,7 +9,7 @@ import uuid
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from zhibu.accounts.access import system_access
 from zhibu.db import db
@@ -145,6 +145,30 @@ def test_admin_dashboard_shows_the_cycle(client, world, seeded):
     # 2 branches and 2 members entered, of as many rated (A-Z09 is retired: listed, not rated)
     assert entry == ("4", "4")
     assert_nothing_of_b(page.text)
+
+
+def test_the_cycle_page_says_who_is_listed_and_not_rated_and_a_deadline_not_set(
+    app, client, world, seeded
+):
+    """The cycle page's count of subjects says how many of them are listed, not rated (so
+    it and the 工作台's 评分录入 can be told apart); a phase without a deadline says 未设置
+    and where to set it, not "—"."""
+    login(client, "admin_a")
+    cycle_page = client.get(f"/t/{world.id('A')}/cycles/{seeded['A']}").text
+    with app.app_context(), use_scope(system_scope()):
+        cycle = cycles.get_cycle(world.ids["A"], seeded["A"])
+        current = compute.current_set(cycle)
+        listed = db.session.scalar(
+            select(func.count())
+            .select_from(EvaluationResult)
+            .where(EvaluationResult.result_set_id == current.id, EvaluationResult.rated.is_(False))
+        )
+        cycle.deadlines = {}
+        db.session.commit()
+    assert listed == 1  # A-Z09, retired
+    assert f"其中 {listed} 个列出而不参评" in cycle_page
+    dashboard = client.get(f"/t/{world.id('A')}/dashboard").text
+    assert "截止日期:未设置" in dashboard and f"/cycles/{seeded['A']}#deadlines" in dashboard
 
 
 def test_the_dashboards_chart_counts_the_vetoed_as_its_table_does(app):
@@ -416,7 +440,7 @@ def test_member_sees_no_stars_before_publication(client, world, seeded):
     assert "四星" not in page.text and "民主测评" not in page.text
     assert "2021" in page.text and "进行中" in page.text  # in progress, nothing of it yet
     assert "None" not in page.text
-    assert "<summary>得分说明</summary>\n    <ul></ul>" not in page.text  # never empty
+    assert "本结果为历史导入,没有逐项得分记录" in page.text  # 2020 was loaded as history
 
 
 @pytest.mark.parametrize("phase", ["publicity", "final"])
@@ -601,6 +625,9 @@ def test_sheets_of_a_closed_phase_are_listed_closed_and_open_read_only(app, clie
     assert ">打分</a>" not in page.text and "已截止" in page.text
     assert "民主测评(已截止,查看)" in page.text  # the totals' links too
     assert f'href="{_sheet_url(world, seeded["A"])}">查看</a>' in page.text
+    # the sheets the assessor never filled say so, with nothing to open
+    assert "您未填写" in page.text and "查看他人评分" not in page.text
+    assert f'href="{_sheet_url(world, seeded["A"], code="A-Z02")}"' not in page.text
     sheet = client.get(_sheet_url(world, seeded["A"]))
     assert "自动保存" not in sheet.text and "本表只读" in sheet.text
     assert ">保存</button>" not in sheet.text and 'value="学习记录不全"' in sheet.text

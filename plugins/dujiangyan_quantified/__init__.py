@@ -23,6 +23,7 @@ SCHEME = Scheme(
     periods=("year",),
     deadlines=deadlines,
     labels={
+        "rural": "农村",  # a branch type (plain_branch_type's choices)
         "dujiangyan.insufficient_months": "记实月数",  # a rule
         "dujiangyan.interview_and_mentoring": "警示等次约谈帮教",  # a rule
         "dujiangyan.organizational_disposal": "不合格等次组织处置",  # a rule

@@ -16,6 +16,7 @@ from zhibu.accounts.service import ROLE_NAMES
 from zhibu.db import db
 from zhibu.models import AuditEntry, Tenant, User
 from zhibu.web.guard import register_page_errors, tenant_page
+from zhibu.web.queries import ACTORS
 
 bp = Blueprint("activity", __name__, url_prefix="/t/<uuid:tenant_id>")
 register_page_errors(bp)
@@ -59,12 +60,6 @@ ENTITIES = {  # every table, as users call its rows
     "publications": _l("公示名单"),
     "publication_entries": _l("公示条目"),
     "objections": _l("异议"),
-}
-ACTORS = {  # who acted when it was no user: the commands and the system, as users call them
-    "system": _l("系统"),
-    "cli": _l("命令行"),
-    "zhibu demo": _l("示范数据"),
-    "zhibu members": _l("命令行导入"),
 }
 FIELDS = {  # the fields a change names; others are counted
     "name": _l("名称"),

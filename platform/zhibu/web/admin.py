@@ -90,12 +90,14 @@ def cycle_list(tenant_id: uuid.UUID):
 def cycle_detail(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
     cycle = cycle_or_404(tenant_id, cycle_id)
     position = PHASES.index(cycle.phase)
+    current = compute.current_set(cycle)
     return render_template(
         "admin/cycle.html",
         cycle=cycle,
         phases=PHASE_TITLES,
         next_phase=PHASES[position + 1] if position + 1 < len(PHASES) else None,
-        current=compute.current_set(cycle),
+        current=current,
+        not_rated=queries.not_rated(current),
         latest=publication.latest(cycle),
         open_objections=len(publication.objections_of(cycle, status="open")),
         subject_names=queries.reopen_choices(cycle),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, func, select
 
 from zhibu.accounts.access import TenantAccess
@@ -189,6 +190,40 @@ def current_results_of(access: TenantAccess, subject_ids: list[uuid.UUID]) -> li
     return [(cycle, result) for cycle, result in rows if access.sees_results(cycle.phase)]
 
 
+def sheets_filled_by(cycle: Cycle, rater: str, subject_ids) -> set[tuple[uuid.UUID, str]]:
+    """(subject, source) of the cycle's paper sheets ``rater`` filled, among these subjects
+    (a list page's; one statement)."""
+    ids = list(subject_ids)
+    if not ids:
+        return set()
+    rows = db.session.execute(
+        select(ScoreSheet.subject_id, ScoreSheet.source)
+        .where(
+            ScoreSheet.tenant_id == cycle.tenant_id,
+            ScoreSheet.cycle_id == cycle.id,
+            ScoreSheet.rater == rater,
+            ScoreSheet.subject_id.in_(ids),
+        )
+        .distinct()
+    )
+    return {(subject, source) for subject, source in rows}
+
+
+def not_rated(result_set: ResultSet | None) -> int:
+    """How many of a result set's subjects are listed and not rated (离退休, 暂不列入 …)."""
+    if result_set is None:
+        return 0
+    return db.session.scalar(
+        select(func.count())
+        .select_from(EvaluationResult)
+        .where(
+            EvaluationResult.tenant_id == result_set.tenant_id,
+            EvaluationResult.result_set_id == result_set.id,
+            EvaluationResult.rated.is_(False),
+        )
+    )
+
+
 def unit_kinds(tenant_id: uuid.UUID, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     """The kinds of the units with these ids (村、社区、机关 …), in one statement."""
     if not ids:
@@ -360,10 +395,19 @@ def reopen_choices(cycle: Cycle) -> dict[str, str]:
     return names
 
 
+ACTORS = {  # who acted when it was no user: the commands and the system, as users call them
+    "system": _l("系统"),
+    "cli": _l("命令行"),
+    "zhibu demo": _l("示范数据"),
+    "zhibu members": _l("命令行导入"),
+}
+
+
 def person_names(tenant_id: uuid.UUID, usernames) -> dict[str, str]:
     """How a page names people recorded by login name: the user's display name, else the
     name of the member whose login it is in this tenant; the login name only when neither
-    exists (an actor that is no user, such as a command). Two queries whatever the count."""
+    exists; an actor that is no user (a command) as :data:`ACTORS` names it. Two queries
+    whatever the count."""
     wanted = {u for u in usernames if u}
     if not wanted:
         return {}
@@ -387,7 +431,7 @@ def person_names(tenant_id: uuid.UUID, usernames) -> dict[str, str]:
         )
         for user_id, name in found:
             names[unnamed[user_id]] = name
-    return {u: names.get(u, u) for u in wanted}
+    return {u: names.get(u) or str(ACTORS.get(u, u)) for u in wanted}
 
 
 @dataclass(frozen=True)
