@@ -258,3 +258,61 @@ def test_0020_the_results_order_index_carries_the_id(postgres_database, tmp_path
             text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_results_set_order'")
         ).scalar()
     assert made.endswith("(tenant_id, result_set_id, subject_kind DESC, subject_code) INCLUDE (id)")
+
+
+def test_0023_gives_history_results_their_subjects_code_and_kind(empty_database, tmp_path):
+    """A level loaded as history before 0023 was stored with no code, the kind ``org`` and
+    no track; the upgrade gives it its unit's code and kind (its track follows from the
+    kind) and has its set's counts by level counted again."""
+    from sqlalchemy import select, update
+
+    from zhibu.evaluations import compute, cycles
+    from zhibu.models import EvaluationResult, OrgUnit, ResultSet, Tenant, TenantScheme
+    from zhibu.tenancy import system_scope, use_scope
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": empty_database, "ZHIBU_INSTANCE_PATH": str(tmp_path)}
+    )
+    with app.app_context():
+        upgrade()
+        with use_scope(system_scope()):
+            tenant = Tenant(id=uuid.uuid4(), code="H", name="历史学院", kind="institution")
+            db.session.add(tenant)
+            db.session.flush()
+            db.session.add(TenantScheme(tenant_id=tenant.id, scheme_key="akesu_college"))
+            unit = OrgUnit(
+                id=uuid.uuid4(),
+                tenant_id=tenant.id,
+                code="H-Z01",
+                name="第一党支部",
+                kind="branch",
+                path="/",
+                depth=0,
+            )
+            db.session.add(unit)
+            db.session.commit()
+            history = cycles.open_cycle(tenant, "akesu_college", "2019")
+            stored = compute.store_history(history, [{"subject": ("org", unit.id), "stars": 4}])
+            db.session.execute(  # as 0022 and before stored it
+                update(EvaluationResult)
+                .where(EvaluationResult.result_set_id == stored.id)
+                .values(track=None, kind="org", subject_code="")
+            )
+            db.session.execute(update(ResultSet).where(ResultSet.id == stored.id).values(levels=[]))
+            db.session.commit()
+            set_id, tenant_id = stored.id, tenant.id
+        db.session.remove()
+        downgrade(revision="0022")
+        upgrade(revision="0023")
+        with use_scope(system_scope()):
+            row = db.session.scalar(
+                select(EvaluationResult).where(EvaluationResult.result_set_id == set_id)
+            )
+            result_set = db.session.get(ResultSet, (tenant_id, set_id))
+            assert (row.subject_code, row.kind, row.track) == ("H-Z01", "branch", None)
+            assert result_set.levels is None
+            cycle = cycles.get_cycle(tenant_id, row.cycle_id)
+            summary = compute.summary_of_groups(cycle, compute.level_groups(cycle))
+            assert summary["tracks"]["branch"]["stars"] == {"4": 1}
+        db.session.remove()
+        db.engine.dispose()

@@ -246,6 +246,34 @@ def test_a_city_sees_its_counties_and_drills_to_their_tenants_read_only(city):
     assert client.get(f"/t/{world.ids['B']}/dashboard").status_code == 404
 
 
+def test_a_period_loaded_as_history_is_counted_like_a_computed_one(app, county):
+    """A year's levels loaded as history (no sheets, no explanation) count in 评分进度 and
+    the shares as computed results do: 2019 of a made tenant, its branches at known stars."""
+    _world, made, _client = county
+    with app.app_context(), use_scope(system_scope()):
+        from zhibu.evaluations import compute
+        from zhibu.reports import overview
+
+        tenant = db.session.get(Tenant, made.tenant_ids[0])
+        units = db.session.scalars(
+            select(OrgUnit).where(OrgUnit.tenant_id == tenant.id).order_by(OrgUnit.code)
+        ).all()
+        stars = [5, 3, 1][: len(units)]
+        history = cycles.open_cycle(tenant, "akesu_college", "2019")
+        compute.store_history(
+            history,
+            [{"subject": ("org", u.id), "stars": s} for u, s in zip(units, stars, strict=False)],
+        )
+        stored = db.session.scalars(
+            select(EvaluationResult).where(EvaluationResult.cycle_id == history.id)
+        ).all()
+        row = overview.overview([tenant.id], "2019").rows[0]
+    assert {r.track for r in stored} == {"branch"} and all(r.subject_code for r in stored)
+    m = row.measures
+    assert (m.subjects, m.complete) == (len(stars), len(stars))
+    assert (m.top, m.lowest) == (stars.count(5), stars.count(1))
+
+
 def test_the_ledger_counts_open_the_items_they_count_and_the_way_back(app, county):
     """整改未销号, 逾期 and 已销号 of a row open the tenant's ledger showing those items and
     no others; inside the tenant the overseer's bar leads back to their 监督总览."""

@@ -29,7 +29,7 @@ from zhibu.errors import ServiceError
 from zhibu.evaluations import inputs, stale
 from zhibu.evaluations.cycles import ensure_open, get_cycle
 from zhibu.i18n import _, in_language
-from zhibu.models import Cycle, EvaluationResult, ResultSet, SchemeVersion
+from zhibu.models import Cycle, EvaluationResult, Member, OrgUnit, ResultSet, SchemeVersion
 from zhibu.reports import names
 from zhibu.tenancy.scope import current_scope
 
@@ -466,8 +466,11 @@ def historical(result: EvaluationResult) -> bool:
 
 def store_history(cycle: Cycle, entries: list[dict[str, Any]]) -> ResultSet:
     """Results of an earlier cycle given as facts (from paper, or from another system):
-    stored as that cycle's current result set, and the cycle made final."""
-    _, _, version = definition_for(cycle)
+    stored as that cycle's current result set, and the cycle made final. Each is stored
+    under its subject's code and kind and on the scheme's track for that kind, as a
+    computed result is, so that lists, counts and the overview take it as one."""
+    definition, _, version = definition_for(cycle)
+    subjects = _history_subjects(cycle.tenant_id, [entry["subject"] for entry in entries])
     result_set = ResultSet(
         tenant_id=cycle.tenant_id,
         id=uuid.uuid4(),
@@ -482,6 +485,8 @@ def store_history(cycle: Cycle, entries: list[dict[str, Any]]) -> ResultSet:
     rows = []
     for entry in entries:
         kind, ident = entry["subject"]
+        code, unit_kind = subjects.get((kind, ident), ("", kind))
+        track = definition.track_of_kind(unit_kind)
         rows.append(
             {
                 "tenant_id": cycle.tenant_id,
@@ -490,9 +495,9 @@ def store_history(cycle: Cycle, entries: list[dict[str, Any]]) -> ResultSet:
                 "cycle_id": cycle.id,
                 "subject_kind": kind,
                 "subject_id": ident,
-                "subject_code": "",
-                "kind": kind,
-                "track": None,
+                "subject_code": code,
+                "kind": unit_kind,
+                "track": track.key if track is not None else None,
                 "rated": True,
                 "total": entry.get("total"),
                 "stars": entry.get("stars"),
@@ -511,6 +516,29 @@ def store_history(cycle: Cycle, entries: list[dict[str, Any]]) -> ResultSet:
     cycle.phase = "final"
     db.session.commit()
     return result_set
+
+
+def _history_subjects(tenant_id: uuid.UUID, subjects) -> dict[tuple, tuple[str, str]]:
+    """(subject kind, id) → (code, kind) of the units and members named (two statements):
+    a unit's own kind (村, 社区 …), ``member`` for a member."""
+    units = [ident for kind, ident in subjects if kind == "org"]
+    members = [ident for kind, ident in subjects if kind == "member"]
+    found: dict[tuple, tuple[str, str]] = {}
+    if units:
+        rows = db.session.execute(
+            select(OrgUnit.id, OrgUnit.code, OrgUnit.kind).where(
+                OrgUnit.tenant_id == tenant_id, OrgUnit.id.in_(units)
+            )
+        )
+        found |= {("org", i): (code, kind) for i, code, kind in rows}
+    if members:
+        rows = db.session.execute(
+            select(Member.id, Member.archive_code).where(
+                Member.tenant_id == tenant_id, Member.id.in_(members)
+            )
+        )
+        found |= {("member", i): (code or "", "member") for i, code in rows}
+    return found
 
 
 def level_groups(cycle: Cycle, result_set: ResultSet | None = None) -> list[dict[str, Any]]:
@@ -636,11 +664,14 @@ def summary_of_groups(
     """:func:`summary` from counted groups of results (see :func:`level_groups`);
     ``definition``: the cycle's, when the caller has it already."""
     scheme = plugins.registry().scheme(cycle.scheme_key)
-    leveled = leveled_tracks(definition or definition_for(cycle)[0])
+    definition = definition or definition_for(cycle)[0]
+    leveled = leveled_tracks(definition)
     tracks: dict[str, dict[str, Any]] = {}
     counted = []
     for g in groups:
         n = g["count"]
+        if g["track"] is None:  # a level loaded as history before 0023: its kind's track
+            g = {**g, "track": getattr(definition.track_of_kind(g["kind"]), "key", None)}
         counted.append(
             (
                 engine.Result(

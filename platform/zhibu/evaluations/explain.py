@@ -72,8 +72,9 @@ class Explainer:
         return engine.indicator_scores(track, self.rubrics, compute.explanation_of(result))
 
     def summary(self, result: EvaluationResult, top: int = 5) -> dict[str, Any]:
-        """The summary as plain data (what the API returns and the pages show)."""
-        track = self.tracks.get(result.track)
+        """The summary as plain data (what the API returns and the pages show). A result
+        loaded as history is a closed year's fact: no distance to another level."""
+        track = None if compute.historical(result) else self.tracks.get(result.track)
         rules = [*result.titles, *result.flags, *result.actions]
         found = summarize(
             track,

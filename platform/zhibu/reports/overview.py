@@ -419,6 +419,7 @@ def _measures(cycles, current: dict) -> dict[uuid.UUID, Measures]:
     levels = (
         EvaluationResult.cycle_id,
         EvaluationResult.track,
+        EvaluationResult.kind,  # a level loaded as history before 0023 names no track
         EvaluationResult.stars,
         EvaluationResult.grade,
     )
@@ -434,7 +435,6 @@ def _measures(cycles, current: dict) -> dict[uuid.UUID, Measures]:
             EvaluationResult.tenant_id.in_({c.tenant_id for c in cycles}),
             EvaluationResult.result_set_id.in_([current[c.id] for c in cycles]),
             EvaluationResult.rated,
-            EvaluationResult.track.is_not(None),
         )
         .group_by(*levels)
     ).all()
@@ -447,16 +447,17 @@ def _measures(cycles, current: dict) -> dict[uuid.UUID, Measures]:
         tracks = {t.key: t for t in definition.tracks} if definition else {}
         m = Measures()
         graded = []
-        for track, stars, grade, count, missing, flagged, *titled in groups.get(c.id, []):
-            if track in tracks and not tracks[track].levels:
+        for track, kind, stars, grade, count, missing, flagged, *titled in groups.get(c.id, []):
+            if track is None and definition is not None:  # history: its kind's track
+                track = getattr(definition.track_of_kind(kind), "key", None)
+            if track not in tracks or not tracks[track].levels:
                 continue  # checked, never leveled (党员(只核查,不评星)): not in the shares
             m.subjects += count
             m.complete += count - int(missing or 0)
             m.weak += int(flagged or 0)
-            if track in tracks:
-                top, low = _ends(tracks[track])
-                m.top += count if _at(top, stars, grade) else 0
-                m.lowest += count if _at(low, stars, grade) else 0
+            top, low = _ends(tracks[track])
+            m.top += count if _at(top, stars, grade) else 0
+            m.lowest += count if _at(low, stars, grade) else 0
             holding = {t: int(n or 0) for t, n in zip(titles, titled, strict=True)}
             graded.append((track, stars, count, holding))
         m.targets = _targets(c, graded)
