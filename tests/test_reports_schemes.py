@@ -240,3 +240,19 @@ def test_oversight_defaults_to_the_period_ending_last_and_longest(app):
             cycles.open_cycle(tenant, "county_observation", period)
         assert latest_cycles([tenant.id], None)[0] == "2021"
         assert latest_cycles([tenant.id], "2021Q4")[0] == "2021Q4"
+
+
+def test_the_publicity_of_a_graded_scheme_is_of_考评定级(app):
+    """评星定级 where a track gives stars (akesu_college, below); 考评定级 where the levels
+    are grades only (county_observation: 先进 / 达标 / 落后)."""
+    county = data_of(app, scenario("county_observation", "sheets.yaml"))
+    assert not any(b.stars for t in county.definition.tracks for b in t.ascending)
+    (notice,) = core.publicity(county)
+    assert notice.title.endswith("考评定级结果的公示") and "评星" not in notice.title
+
+
+def test_the_publicity_of_a_starred_scheme_is_of_评星定级(app):
+    college = data_of(app, load_scenario(sorted(SCENARIOS.glob("akesu_college/*.yaml"))[0]))
+    assert any(b.stars for t in college.definition.tracks for b in t.ascending)
+    (notice,) = core.publicity(college)
+    assert notice.title.endswith("评星定级结果的公示")

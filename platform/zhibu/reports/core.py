@@ -258,7 +258,7 @@ def publicity(data: ReportData) -> list[ReportTable]:
     start = date.fromisoformat(data.today)
     return [
         ReportTable(
-            title=f"关于{_period(data)}评星定级结果的公示",
+            title=f"关于{_period(data)}{_rating(data)}结果的公示",
             sheet="公示",
             issuer=data.tenant.name,
             date=data.today,
@@ -277,6 +277,13 @@ def publicity(data: ReportData) -> list[ReportTable]:
             ],
         )
     ]
+
+
+def _rating(data: ReportData) -> str:
+    """What the scheme's results are called: 评星定级 where a track gives stars, else
+    考评定级 (先进 / 达标 / 落后, 优秀 / 合格 …)."""
+    stars = any(band.stars for track in data.definition.tracks for band in track.ascending)
+    return "评星定级" if stars else "考评定级"
 
 
 def _period(data: ReportData) -> str:
