@@ -191,3 +191,36 @@ def test_a_retired_branch_is_not_asked_for_scores(app, client, scene):
     assert "/totals/" not in page.text and "未录入" not in page.text
     login(client, "secretary_a")  # a rated branch is still asked
     assert f"/sheets/org/{scene.id('A-Z01')}/" in client.get(f"/t/{scene.id('A')}/branch").text
+
+
+def test_a_secretary_of_a_unit_leading_others_has_本单位_not_本支部(app, world):
+    """A 党总支's secretary (or a township's 组织委员) leads the branches under the unit: the
+    page and its link are 本单位; a branch's secretary, with 党小组 under it or not, keeps
+    本支部."""
+    from test_web_pages import login as log_in
+    from world import _HASH
+
+    from zhibu.models import RoleAssignment, User
+
+    with app.app_context(), use_scope(system_scope()):
+        user = User(id=uuid.uuid4(), username="zongzhi_a", password_hash=_HASH)
+        db.session.add(user)
+        db.session.flush()
+        db.session.add(
+            RoleAssignment(
+                tenant_id=world.ids["A"],
+                user_id=user.id,
+                role="branch_secretary",
+                org_id=world.ids["A-ZZ1"],
+            )
+        )
+        db.session.commit()
+    leader = app.test_client()
+    log_in(leader, "zongzhi_a")
+    page = leader.get(f"/t/{world.id('A')}/branch").text
+    assert "<h1>本单位" in page and ">本单位</a>" in page and "本支部" not in page
+    assert "本单位党员" in page
+    branch = app.test_client()
+    log_in(branch, "secretary_a")
+    page = branch.get(f"/t/{world.id('A')}/branch").text
+    assert "<h1>本支部" in page and ">本支部</a>" in page and "本单位" not in page

@@ -84,6 +84,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["role_names"] = users.service.ROLE_NAMES
     app.jinja_env.globals["unit_options"] = common.unit_options
     app.jinja_env.globals["oversight_home"] = account.oversight_home
+    app.jinja_env.globals["own_unit"] = common.own_unit
 
 
 def _init_csrf(app: Flask) -> None:

@@ -190,6 +190,24 @@ def current_results_of(access: TenantAccess, subject_ids: list[uuid.UUID]) -> li
     return [(cycle, result) for cycle, result in rows if access.sees_results(cycle.phase)]
 
 
+# kinds of unit that lead other party organizations: a secretary of one is not a 支部's
+LEADING_KINDS = ("committee", "general_branch", "township")
+
+
+def leads_units_below(access: TenantAccess) -> bool:
+    """A branch secretary's units include one that leads other party organizations (a
+    township's 组织委员, a 党总支's secretary): their page is 本单位, not 本支部 (党小组
+    under a 支部 do not count). One statement."""
+    if not access.subtrees:
+        return False
+    found = select(OrgUnit.id).where(
+        OrgUnit.tenant_id == access.tenant_id,
+        OrgUnit.path.in_(access.subtrees),
+        OrgUnit.kind.in_(LEADING_KINDS),
+    )
+    return bool(db.session.scalar(select(found.limit(1).exists())))
+
+
 def sheets_filled_by(cycle: Cycle, rater: str, subject_ids) -> set[tuple[uuid.UUID, str]]:
     """(subject, source) of the cycle's paper sheets ``rater`` filled, among these subjects
     (a list page's; one statement)."""
