@@ -623,6 +623,15 @@ def summary(
     return summary_of_groups(cycle, groups, definition)
 
 
+def track_key(definition: engine.Definition | None, track: str | None, kind: str) -> str | None:
+    """A stored result's track: its own, or, for a level loaded as history before
+    migration 0023 (which names none), the track of its subject's kind."""
+    if track is not None or definition is None:
+        return track
+    found = definition.track_of_kind(kind)
+    return found.key if found is not None else None
+
+
 def leveled_tracks(definition: engine.Definition) -> frozenset[str]:
     """The tracks that declare levels (bands, a floor or grades). A rated result without
     a level is 评分不全 only on one of them: a track that declares none (党员(只核查,不评星)
@@ -670,8 +679,8 @@ def summary_of_groups(
     counted = []
     for g in groups:
         n = g["count"]
-        if g["track"] is None:  # a level loaded as history before 0023: its kind's track
-            g = {**g, "track": getattr(definition.track_of_kind(g["kind"]), "key", None)}
+        if g["track"] is None:  # a level loaded as history before 0023
+            g = {**g, "track": track_key(definition, None, g["kind"])}
         counted.append(
             (
                 engine.Result(

@@ -25,6 +25,7 @@ from zhibu import engine, plugins
 from zhibu.accounts.access import TenantAccess
 from zhibu.db import db, holds
 from zhibu.errors import NotFound
+from zhibu.evaluations import compute
 from zhibu.i18n import _, _l
 from zhibu.models import (
     Cycle,
@@ -448,8 +449,7 @@ def _measures(cycles, current: dict) -> dict[uuid.UUID, Measures]:
         m = Measures()
         graded = []
         for track, kind, stars, grade, count, missing, flagged, *titled in groups.get(c.id, []):
-            if track is None and definition is not None:  # history: its kind's track
-                track = getattr(definition.track_of_kind(kind), "key", None)
+            track = compute.track_key(definition, track, kind)
             if track not in tracks or not tracks[track].levels:
                 continue  # checked, never leveled (党员(只核查,不评星)): not in the shares
             m.subjects += count

@@ -97,7 +97,8 @@ def cycle_detail(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
         phases=PHASE_TITLES,
         next_phase=PHASES[position + 1] if position + 1 < len(PHASES) else None,
         current=current,
-        not_rated=queries.not_rated(current),
+        # listed, not rated (离退休 …): from the set's counts by level, no query of its own
+        not_rated=sum(g["count"] for g in compute.level_groups(cycle, current) if not g["rated"]),
         latest=publication.latest(cycle),
         open_objections=len(publication.objections_of(cycle, status="open")),
         subject_names=queries.reopen_choices(cycle),

@@ -218,13 +218,14 @@ def unit_options(units: Any, selected: Any = None, indent: str = "\u3000") -> Ma
 
 
 def own_unit() -> str:
-    """What a branch secretary's page is called: 本支部, or 本单位 for one whose units have
-    units under them (a township, a 党总支); asked once per request."""
+    """What a branch secretary's page is called: 本支部, or 本单位 for one whose unit leads
+    other party organizations (a township, a 党总支: :func:`queries.leads_other_units`);
+    asked once per request."""
     from flask import g
 
     from zhibu.web import queries
 
     if "own_unit" not in g:
-        leads = g.get("access") is not None and queries.leads_units_below(g.access)
+        leads = g.get("access") is not None and queries.leads_other_units(g.access)
         g.own_unit = _("本单位") if leads else _("本支部")
     return g.own_unit

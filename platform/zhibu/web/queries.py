@@ -194,7 +194,7 @@ def current_results_of(access: TenantAccess, subject_ids: list[uuid.UUID]) -> li
 LEADING_KINDS = ("committee", "general_branch", "township")
 
 
-def leads_units_below(access: TenantAccess) -> bool:
+def leads_other_units(access: TenantAccess) -> bool:
     """A branch secretary's units include one that leads other party organizations (a
     township's 组织委员, a 党总支's secretary): their page is 本单位, not 本支部 (党小组
     under a 支部 do not count). One statement."""
@@ -225,34 +225,6 @@ def sheets_filled_by(cycle: Cycle, rater: str, subject_ids) -> set[tuple[uuid.UU
         .distinct()
     )
     return {(subject, source) for subject, source in rows}
-
-
-def not_rated(result_set: ResultSet | None) -> int:
-    """How many of a result set's subjects are listed and not rated (离退休, 暂不列入 …)."""
-    if result_set is None:
-        return 0
-    return db.session.scalar(
-        select(func.count())
-        .select_from(EvaluationResult)
-        .where(
-            EvaluationResult.tenant_id == result_set.tenant_id,
-            EvaluationResult.result_set_id == result_set.id,
-            EvaluationResult.rated.is_(False),
-        )
-    )
-
-
-def unit_kinds(tenant_id: uuid.UUID, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    """The kinds of the units with these ids (村、社区、机关 …), in one statement."""
-    if not ids:
-        return {}
-    return dict(
-        db.session.execute(
-            select(OrgUnit.id, OrgUnit.kind).where(
-                OrgUnit.tenant_id == tenant_id, OrgUnit.id.in_(ids)
-            )
-        ).all()
-    )
 
 
 def subject_names(tenant_id: uuid.UUID, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:

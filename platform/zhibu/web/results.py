@@ -10,11 +10,10 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 
 from zhibu.accounts import policy
-from zhibu.db import db
 from zhibu.evaluations import compute, explain, listing, publication
 from zhibu.evidence import service as evidence
 from zhibu.jobs import enqueue
-from zhibu.models import EvaluationResult, OrgUnit
+from zhibu.models import EvaluationResult
 from zhibu.reports import service as report_service
 from zhibu.reports import store
 from zhibu.web import queries
@@ -52,7 +51,8 @@ def results(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
     sources = {t.key: t.sources for t in definition.tracks}
     return render_template(
         "results/list.html",
-        tracks=_tracks_of(tenant_id, definition, page.rows),
+        # result id → its track (a level loaded as history before 0023 names none)
+        tracks={r.id: compute.track_key(definition, r.track, r.kind) or "" for r in page.rows},
         cycle=cycle,
         rows=page.rows,
         page=page,
@@ -67,19 +67,6 @@ def results(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
         phases=PHASE_TITLES,
         current=current,
     )
-
-
-def _tracks_of(tenant_id: uuid.UUID, definition, rows) -> dict[uuid.UUID, str]:
-    """result id → its track; a level loaded as history names none, so its subject's kind
-    says which track it is on (the unit's kinds in one statement)."""
-    untracked = {r.subject_id for r in rows if not r.track and r.subject_kind != "member"}
-    kinds = queries.unit_kinds(tenant_id, untracked)
-    found = {}
-    for r in rows:
-        kind = "member" if r.subject_kind == "member" else kinds.get(r.subject_id, "")
-        track = r.track or getattr(definition.track_of_kind(kind), "key", None)
-        found[r.id] = track or ""
-    return found
 
 
 def _filter(args) -> listing.ResultFilter:
@@ -115,12 +102,8 @@ def explanation(tenant_id: uuid.UUID, cycle_id: uuid.UUID, result_id: uuid.UUID)
     explainer = explain.Explainer(cycle)
     track = explainer.tracks.get(result.track)
     imported = compute.historical(result)
-    if imported and track is None:  # an imported level names no track: its kind's
-        kind = "member"
-        if result.subject_kind != "member":
-            unit = db.session.get(OrgUnit, (tenant_id, result.subject_id))
-            kind = unit.kind if unit is not None else ""
-        track = explainer.definition.track_of_kind(kind)
+    if imported and track is None:  # stored before 0023 with no track: its kind's
+        track = explainer.definition.track_of_kind(result.kind)
     files, sees_files = evidence.of_deductions(
         g.access, cycle.id, result.subject_kind, result.subject_id
     )
