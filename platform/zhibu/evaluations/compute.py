@@ -20,7 +20,7 @@ import orjson
 import uuid_utils
 import uuid_utils.compat
 from psycopg import sql
-from sqlalchemy import Text, and_, cast, func, insert, select, update
+from sqlalchemy import Text, and_, case, cast, func, insert, select, update
 
 from zhibu import bulk, engine, plugins
 from zhibu.db import db, holds
@@ -557,42 +557,90 @@ def level_groups(cycle: Cycle, result_set: ResultSet | None = None) -> list[dict
 def count_levels(result_set: ResultSet) -> list[dict[str, Any]]:
     """The set's results counted by the database (see :func:`level_groups`): a few dozen
     rows whatever the cycle's size; only the distinct title lists are decoded."""
-    titles = cast(EvaluationResult.titles, Text)
-    vetoed = holds(EvaluationResult.flags, VETOED)
-    columns = (
-        EvaluationResult.track,
-        EvaluationResult.kind,
-        EvaluationResult.subject_kind,
-        EvaluationResult.rated,
-        EvaluationResult.stars,
-        EvaluationResult.grade,
-        titles,
-        vetoed,
-    )
+    columns = _level_columns()
     rows = db.session.execute(
+        select(*columns, func.count()).where(*_of_set(result_set)).group_by(*columns)
+    )
+    return [_level_row(row) for row in rows]
+
+
+def count_levels_by_unit(
+    result_set: ResultSet, subject_kind: str | None = None
+) -> list[dict[str, Any]]:
+    """The set's results (of ``subject_kind`` only, if given) counted by the database as
+    :func:`count_levels` does, and by the unit above each subject (``parent_id``: a unit's
+    parent unit, a member's unit, as the roster stands now): a few rows per unit, what a
+    report of levels or targets per unit reads instead of every result."""
+    R = EvaluationResult
+    parent = case((R.subject_kind == "org", OrgUnit.parent_id), else_=Member.org_id)
+    columns = (*_level_columns(), parent)
+    query = (
         select(*columns, func.count())
-        .where(
-            EvaluationResult.tenant_id == result_set.tenant_id,
-            EvaluationResult.result_set_id == result_set.id,
+        .select_from(R)
+        .outerjoin(
+            OrgUnit,
+            and_(
+                OrgUnit.tenant_id == R.tenant_id,
+                R.subject_kind == "org",
+                OrgUnit.id == R.subject_id,
+            ),
         )
+        .outerjoin(
+            Member,
+            and_(
+                Member.tenant_id == R.tenant_id,
+                R.subject_kind == "member",
+                Member.id == R.subject_id,
+            ),
+        )
+        .where(*_of_set(result_set))
         .group_by(*columns)
     )
-    out = []
-    for track, kind, subject_kind, rated, stars, grade, titles_text, vetoed_, count in rows:
-        out.append(
-            {
-                "track": track,
-                "kind": kind,
-                "subject_kind": subject_kind,
-                "rated": bool(rated),
-                "stars": stars,
-                "grade": grade,
-                "titles": orjson.loads(titles_text) if titles_text else [],
-                "vetoed": bool(vetoed_),
-                "count": count,
-            }
-        )
-    return out
+    if subject_kind is not None:
+        query = query.where(R.subject_kind == subject_kind)
+    return [
+        {**_level_row(row[:-2] + row[-1:]), "parent_id": row[-2]}
+        for row in db.session.execute(query)
+    ]
+
+
+def _of_set(result_set: ResultSet) -> tuple:
+    return (
+        EvaluationResult.tenant_id == result_set.tenant_id,
+        EvaluationResult.result_set_id == result_set.id,
+    )
+
+
+def _level_columns() -> tuple:
+    """What a result is counted by: track, kind, subject kind, rated, stars, grade, its
+    titles (as text) and whether it was vetoed."""
+    R = EvaluationResult
+    vetoed = holds(R.flags, VETOED)
+    return (
+        R.track,
+        R.kind,
+        R.subject_kind,
+        R.rated,
+        R.stars,
+        R.grade,
+        cast(R.titles, Text),
+        vetoed,
+    )
+
+
+def _level_row(row) -> dict[str, Any]:
+    track, kind, subject_kind, rated, stars, grade, titles_text, vetoed, count = row
+    return {
+        "track": track,
+        "kind": kind,
+        "subject_kind": subject_kind,
+        "rated": bool(rated),
+        "stars": stars,
+        "grade": grade,
+        "titles": orjson.loads(titles_text) if titles_text else [],
+        "vetoed": bool(vetoed),
+        "count": count,
+    }
 
 
 def summary(

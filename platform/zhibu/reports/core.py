@@ -21,11 +21,16 @@ from zhibu.reports.table import Column, ReportData, ReportTable
 UNDECIDED = frozenset({"quota_tie"})
 
 
-def by_track(data: ReportData, kind: str | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Results per track (in the definition's order), of one subject kind if given."""
+def by_track(
+    data: ReportData, kind: str | None = None, rows: list[dict[str, Any]] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Results per track (in the definition's order), of one subject kind if given; or
+    ``rows`` per track (results counted in groups, :meth:`ReportData.levels_by_unit`)."""
     order = [t.key for t in data.definition.tracks] if data.definition else []
     found: dict[str, list[dict[str, Any]]] = {key: [] for key in order}
-    for r in data.results if kind is None else data.results_of(kind):
+    if rows is None:
+        rows = data.results if kind is None else data.results_of(kind)
+    for r in rows:
         if r["track"] is not None:
             found.setdefault(r["track"], []).append(r)
     return {key: rows for key, rows in found.items() if rows}
@@ -154,12 +159,14 @@ def _counts(data: ReportData, results: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def stars(data: ReportData) -> list[ReportTable]:
-    """Counts and shares of each level per track, with a bar chart; then per unit."""
-    tracks = by_track(data)
+    """Counts and shares of each level per track, with a bar chart; then per unit: from
+    the results counted by level and unit (:meth:`ReportData.levels_by_unit`)."""
+    counted = data.levels_by_unit()
+    tracks = by_track(data, rows=counted)
     rows = []
     for key, results in tracks.items():
         counts = _counts(data, results)
-        rated = len(results) - counts.get("—", 0)
+        rated = sum(counts.values()) - counts.get("—", 0)
         for level in levels_of(data, key, results):
             rows.append(
                 {
@@ -183,16 +190,18 @@ def stars(data: ReportData) -> list[ReportTable]:
         ],
         rows=rows,
         notes=["占参评比例不含不评定者(离退休、暂不列入星级管理、评分不全等)。"],
-        chart=stars_chart(data, standalone=False),
+        chart=stars_chart(data, standalone=False, rows=counted),
     )
     return [first, *(_stars_by_unit(data, key, results) for key, results in tracks.items())]
 
 
-def stars_chart(data: ReportData, standalone: bool = True) -> str:
+def stars_chart(
+    data: ReportData, standalone: bool = True, rows: list[dict[str, Any]] | None = None
+) -> str:
     """Each track's share of each level as an SVG bar chart (a document of its own, or
-    markup for an HTML page). ``data.results`` may be rows counted by the database, each
-    with its ``count`` (:func:`zhibu.reports.service.level_data`)."""
-    tracks = by_track(data)
+    markup for an HTML page). ``data.results`` (or ``rows``) may be rows counted by the
+    database, each with its ``count`` (:func:`zhibu.reports.service.level_data`)."""
+    tracks = by_track(data, rows=rows)
     levels = list(
         dict.fromkeys(
             level for key, results in tracks.items() for level in levels_of(data, key, results)
@@ -211,7 +220,7 @@ def _stars_by_unit(data: ReportData, key: str, results: list[dict[str, Any]]) ->
     for r in results:
         counts = units.setdefault(data.parent_name(r), {})
         level = names.level(r, data.scheme)
-        counts[level] = counts.get(level, 0) + 1
+        counts[level] = counts.get(level, 0) + r.get("count", 1)
     rows = []
     for unit, counts in sorted(units.items()):
         rated = sum(n for level, n in counts.items() if level != "—")
@@ -305,12 +314,14 @@ def _listed(data: ReportData, kind: str, results, title: str | None = None) -> l
 
 
 def as_engine_result(r: dict[str, Any]) -> engine.Result:
+    """A result (or a row of results counted in groups: no code, no total) as the
+    engine's targets read it."""
     return engine.Result(
-        r["code"],
+        r.get("code", ""),
         r["kind"],
         r["track"],
         r["rated"],
-        r["total"],
+        r.get("total"),
         r["stars"],
         r["grade"],
         list(r["titles"]),
@@ -367,16 +378,17 @@ def progress(data: ReportData) -> list[ReportTable]:
 def _progress_by_unit(data: ReportData, targets: dict) -> list[ReportTable]:
     measured = {s["key"] for s in data.summary["targets"]}
     tables = []
-    for key, results in by_track(data).items():
+    for key, results in by_track(data, rows=data.levels_by_unit()).items():
         chosen = [t for t in targets.values() if t.track == key and t.key in measured]
         if not chosen:
             continue
         units: dict[str, list] = {}
         for r in results:
-            units.setdefault(data.parent_name(r), []).append(as_engine_result(r))
+            units.setdefault(data.parent_name(r), []).append((as_engine_result(r), r["count"]))
         rows = []
         for unit, found in sorted(units.items()):
-            row, statuses = {"unit": unit}, engine.measure(chosen, data.cycle.period, found)
+            statuses = engine.measure_counted(chosen, data.cycle.period, found)
+            row = {"unit": unit}
             if not any(status.rated for status in statuses):
                 continue
             for status in statuses:

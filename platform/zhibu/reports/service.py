@@ -258,6 +258,11 @@ def report_data(
         found = [as_dict(r) for r in result_rows(cycle, current, subject_id=subject_id)]
         return next((r for r in found if personal or r["subject_kind"] == "org"), None)
 
+    def levels_by_unit():
+        if current is None:
+            return []
+        return compute.count_levels_by_unit(current, None if personal else "org")
+
     def summary():
         groups = compute.level_groups(cycle, current) if current is not None else []
         return compute.summary_of_groups(cycle, groups, definition)
@@ -275,7 +280,7 @@ def report_data(
             "ledger": ledger,
             "evidence": lambda: deduction_evidence(cycle, evidence),
         },
-        (results_of, result_of),
+        (results_of, result_of, levels_by_unit),
         tenant=db.session.get(Tenant, cycle.tenant_id),
         cycle=cycle,
         today=(today or date.today()).isoformat(),
@@ -306,6 +311,11 @@ class LazyReportData(ReportData):
         part = self._part("result_of", subject_id)
         return super().result_of(subject_id) if part is None else part[0]
 
+    def levels_by_unit(self) -> list[dict[str, Any]]:
+        """Counted by the database (once) unless every result is read already."""
+        part = self._part("levels_by_unit", "")
+        return super().levels_by_unit() if part is None else part[0]
+
     def _part(self, which: str, key: Any) -> Any:
         """What the loader ``which`` reads for ``key`` (once), as a one-item list so that
         an empty answer is an answer; None when every result is read already."""
@@ -318,9 +328,11 @@ class LazyReportData(ReportData):
         return read[which, str(key)]
 
     def _load(self, which: str, key: Any) -> Any:
-        results_of, result_of = self.__dict__["_some"]
+        results_of, result_of, levels_by_unit = self.__dict__["_some"]
         if which == "results_of":
             return results_of(key)
+        if which == "levels_by_unit":
+            return levels_by_unit()
         try:
             return result_of(key if isinstance(key, uuid.UUID) else uuid.UUID(str(key)))
         except ValueError:  # not an id: no subject has it
