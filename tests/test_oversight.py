@@ -246,6 +246,21 @@ def test_a_city_sees_its_counties_and_drills_to_their_tenants_read_only(city):
     assert client.get(f"/t/{world.ids['B']}/dashboard").status_code == 404
 
 
+def test_the_way_back_leads_to_the_overview_last_looked_at(city):
+    """Inside a county's tenant, a city's 返回监督总览 leads back to the county it drilled
+    into, in the year it looked at; a drill it may not make is not remembered."""
+    world, _made, client, d = city
+    back = f"/t/{d}/oversight?period=2021&amp;via={world.ids['C']}"
+    assert client.get(f"/t/{d}/oversight?period=2021&via={world.ids['C']}").status_code == 200
+    for page in ("dashboard", "ledger"):
+        inside = client.get(f"/t/{world.ids['A']}/{page}").text
+        assert f'href="{back}">返回监督总览' in inside
+    assert client.get(f"/t/{d}/oversight?via={world.ids['B']}").status_code == 404
+    assert f'href="{back}">返回监督总览' in client.get(f"/t/{world.ids['A']}/dashboard").text
+    client.get(f"/t/{d}/oversight")
+    assert f'href="/t/{d}/oversight">返回监督总览' in client.get(f"/t/{world.ids['A']}/ledger").text
+
+
 def test_a_period_loaded_as_history_is_counted_like_a_computed_one(app, county):
     """A year's levels loaded as history (no sheets, no explanation) count in 评分进度 and
     the shares as computed results do: 2019 of a made tenant, its branches at known stars."""
@@ -295,8 +310,8 @@ def test_the_ledger_counts_open_the_items_they_count_and_the_way_back(app, count
     assert "已销号" in signed.text and "整改中" not in signed.text
     every = client.get(f"/t/{tenant}/ledger").text.count('<td data-label="组织">')
     assert every == row.open + row.signed_off
-    inside = client.get(f"/t/{tenant}/dashboard").text
-    assert f'href="/t/{world.ids["C"]}/oversight">返回监督总览' in inside
+    inside = client.get(f"/t/{tenant}/dashboard").text  # back to the year looked at
+    assert f'href="/t/{world.ids["C"]}/oversight?period=2021">返回监督总览' in inside
 
 
 def test_the_drill_keeps_a_period_its_tenants_do_not_have_and_says_so(city):

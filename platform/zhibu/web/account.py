@@ -75,18 +75,26 @@ def landing(user) -> str:
     return url_for("pages.index")
 
 
+OVERSIGHT_BACK = "oversight_back"  # the session's last 监督总览: tenant, year, county …
+
+
 def oversight_home(user) -> str:
-    """Where an overseer reading an overseen tenant goes back to: the 监督总览 of the tenant
-    they oversee from, or the list of their units when they oversee from several."""
+    """Where an overseer reading an overseen tenant goes back to: the 监督总览 they looked
+    at last (its year, the county they drilled into, its order), if they still oversee
+    from that tenant; else the 监督总览 of the tenant they oversee from, or the list of
+    their units when they oversee from several."""
     with use_scope(system_scope(username=user.username, user_id=user.id)):
         tenants = list(
             db.session.scalars(
                 select(RoleAssignment.tenant_id)
                 .where(RoleAssignment.user_id == user.id, RoleAssignment.role == "overseer")
                 .distinct()
-                .limit(2)
             )
         )
+    last = session.get(OVERSIGHT_BACK) or {}
+    if last.get("tenant") in {str(t) for t in tenants}:
+        query = {k: str(v) for k, v in (last.get("query") or {}).items()}
+        return url_for("oversight.dashboard", tenant_id=last["tenant"], **query)
     if len(tenants) == 1:
         return url_for("oversight.dashboard", tenant_id=tenants[0])
     return url_for("pages.index")

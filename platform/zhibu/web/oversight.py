@@ -11,7 +11,7 @@ import re
 import uuid
 from urllib.parse import quote
 
-from flask import Blueprint, Response, g, render_template, request
+from flask import Blueprint, Response, g, render_template, request, session
 
 from zhibu import plugins
 from zhibu.db import db
@@ -24,7 +24,7 @@ from zhibu.reports import overview as service
 from zhibu.reports.html import render_html
 from zhibu.reports.xlsx import render_xlsx
 from zhibu.tenancy.scope import Scope, use_scope
-from zhibu.web import charts
+from zhibu.web import account, charts
 from zhibu.web.common import PHASE_TITLES
 from zhibu.web.guard import register_page_errors, tenant_page
 
@@ -72,6 +72,11 @@ def dashboard(tenant_id: uuid.UUID):
     sort = request.args.get("sort", "name")
     descending = request.args.get("desc") == "1"
     found, ranking = _build(sort, descending)
+    kept = ("period", "via", "sort", "desc")
+    session[account.OVERSIGHT_BACK] = {
+        "tenant": str(tenant_id),
+        "query": {k: v for k, v in request.args.items() if k in kept and v},
+    }
     return render_template(
         "oversight/dashboard.html",
         ov=found,
