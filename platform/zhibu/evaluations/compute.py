@@ -577,22 +577,8 @@ def count_levels_by_unit(
     query = (
         select(*columns, func.count())
         .select_from(R)
-        .outerjoin(
-            OrgUnit,
-            and_(
-                OrgUnit.tenant_id == R.tenant_id,
-                R.subject_kind == "org",
-                OrgUnit.id == R.subject_id,
-            ),
-        )
-        .outerjoin(
-            Member,
-            and_(
-                Member.tenant_id == R.tenant_id,
-                R.subject_kind == "member",
-                Member.id == R.subject_id,
-            ),
-        )
+        .outerjoin(OrgUnit, _the_subject(OrgUnit, "org"))
+        .outerjoin(Member, _the_subject(Member, "member"))
         .where(*_of_set(result_set))
         .group_by(*columns)
     )
@@ -602,6 +588,14 @@ def count_levels_by_unit(
         {**_level_row(row[:-2] + row[-1:]), "parent_id": row[-2]}
         for row in db.session.execute(query)
     ]
+
+
+def _the_subject(model, subject_kind: str):
+    """Join a result to its subject's row (a unit's, a member's)."""
+    R = EvaluationResult
+    return and_(
+        model.tenant_id == R.tenant_id, R.subject_kind == subject_kind, model.id == R.subject_id
+    )
 
 
 def _of_set(result_set: ResultSet) -> tuple:
