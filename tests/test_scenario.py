@@ -180,3 +180,22 @@ def test_a_record_without_a_unit_or_a_date_is_refused(tiny_app):
     assert refused.value.problems == [
         "line 12 (theme_party_day): a record needs a date (or a month)"
     ]
+
+
+def test_a_report_is_built_on_the_scenarios_cycle(tiny_app):
+    """``zhibu.testing.scenario_report``: the tables of a report on the computed cycle, as
+    the reports page builds them; for an overseer, units only; an unknown key refused."""
+    from zhibu.errors import NotFound
+    from zhibu.testing import scenario_report
+
+    results = by_subject(run_scenario(load_scenario(SCENARIOS / "full.yaml"), tiny_app))
+    first, *_by_unit = scenario_report(SCENARIOS / "full.yaml", "core.stars", tiny_app)
+    counted = {(row["track"], row["level"]): row["count"] for row in first.rows}
+    five = sum(1 for r in results.values() if r["stars"] == 5)
+    assert five > 0 and sum(n for (_t, level), n in counted.items() if level == "五星") == five
+    assert sum(counted.values()) == len(results)
+    units_only = scenario_report(SCENARIOS / "full.yaml", "core.stars", tiny_app, personal=False)
+    branches = sum(1 for r in results.values() if not r["subject"].startswith("M"))
+    assert sum(row["count"] for row in units_only[0].rows) == branches < len(results)
+    with pytest.raises(NotFound, match=r"core\.nothing"):
+        scenario_report(SCENARIOS / "full.yaml", "core.nothing", tiny_app)

@@ -22,6 +22,7 @@ SHEET = Rubric(
 )
 VETO = {"veto.disunity": "班子不团结"}
 DOWN = {"down.petition": "越级上访"}
+CAP = {"cap.discipline": "违纪"}
 
 
 def veto(ctx):
@@ -32,6 +33,11 @@ def veto(ctx):
 def downgrade(ctx):
     """Test rule: each downgrade incident lowers one level, not below three."""
     r.apply_downgrades(ctx, DOWN, floor=3, rule="tiny.downgrade")
+
+
+def cap(ctx):
+    """Test rule: a branch or member with a discipline incident is three stars at most."""
+    r.apply_cap(ctx, CAP, stars=3, rule="tiny.cap")
 
 
 def quota(ctx):
@@ -88,7 +94,9 @@ def define(settings):
         stars,
         floor=Band(0, 1),
     )
-    return Definition((branch, member), (SHEET,), (veto, downgrade, quota, two_low_years, model))
+    return Definition(
+        (branch, member), (SHEET,), (veto, downgrade, cap, quota, two_low_years, model)
+    )
 
 
 TINY = Scheme(
@@ -102,5 +110,5 @@ TINY = Scheme(
         Adjustable("enforce", True, "按排名执行"),
     ),
     define=define,
-    incident_kinds={**VETO, **DOWN},
+    incident_kinds={**VETO, **DOWN, **CAP},
 )

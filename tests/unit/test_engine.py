@@ -238,6 +238,23 @@ def test_downgrades_stop_at_the_floor_and_say_so():
     assert already.stars == 3 and "downgrade_floor" in already.flags
 
 
+def test_a_cap_lowers_only_what_stands_above_it_and_names_why():
+    discipline = [Incident("Z1", "cap.discipline", "2021-04-01")]
+    five = run([branch()], both("Z1", 100), discipline)["Z1"]
+    assert five.stars == 3 and five.total == 100
+    assert any(
+        "违纪(2021-04-01)" in line.text and "5★ → 3★" in line.text for line in five.explanation
+    )
+    three = run([branch()], both("Z1", 40), discipline)["Z1"]  # (40 + 100) / 2: three already
+    assert three.stars == 3 and not any("违纪" in line.text for line in three.explanation)
+    outside = [Incident("Z1", "cap.discipline", "2020-12-31")]
+    assert run([branch()], both("Z1", 100), outside)["Z1"].stars == 5
+    vetoed = run(
+        [branch()], both("Z1", 100), [*discipline, Incident("Z1", "veto.disunity", "2021-05-01")]
+    )
+    assert vetoed["Z1"].stars is None
+
+
 def members_with(totals, peer=None):
     subjects = [branch()] + [member(f"M{i}") for i in range(len(totals))]
     rows = both("Z1", 90)

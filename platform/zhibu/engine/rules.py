@@ -1,4 +1,5 @@
-"""Rule helpers schemes build their rules from: veto, downgrade, quota, runs over history.
+"""Rule helpers schemes build their rules from: veto, downgrade, cap, quota, runs over
+history.
 
 A scheme's rule is a small function of the :class:`~zhibu.engine.compute.Context` whose
 docstring cites the seed sentence it implements, and which calls these helpers with the
@@ -16,6 +17,7 @@ from zhibu.engine.model import Past, Result
 from zhibu.engine.numbers import fmt
 
 __all__ = [
+    "apply_cap",
     "apply_downgrades",
     "apply_quota",
     "apply_veto",
@@ -70,6 +72,25 @@ def apply_downgrades(ctx: Context, kinds: Mapping[str, str], floor: int, rule: s
                     rule=rule,
                     en=f"{what}: already at the floor of {floor}★",
                 )
+
+
+def apply_cap(ctx: Context, kinds: Mapping[str, str], stars: int, rule: str) -> None:
+    """An incident of these kinds in the cycle holds the stars at ``stars`` at most ("不得
+    评为四星级以上"): a result above is lowered to it, with a note naming the incidents; one
+    at or below it is left alone (the incident costs nothing more)."""
+    for result in ctx.rated():
+        if result.stars is None or vetoed(result) or result.stars <= stars:
+            continue
+        hits = [i for i in ctx.incidents_in_cycle(result.subject) if i.kind in kinds]
+        if not hits:
+            continue
+        what = "; ".join(f"{kinds[i.kind]}({i.date})" for i in hits)
+        before, result.stars = result.stars, stars
+        result.note(
+            f"最高评为 {stars}★:{what}({before}★ → {stars}★)",
+            rule=rule,
+            en=f"capped at {stars}★: {what} ({before}★ → {stars}★)",
+        )
 
 
 def apply_quota(

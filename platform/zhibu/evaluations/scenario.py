@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask
 
@@ -30,9 +31,11 @@ from zhibu.evaluations.scenario_file import (
     unmet_refusal,
     where,
 )
-from zhibu.models import RoleAssignment, Tenant, TenantScheme, User
+from zhibu.models import Cycle, RoleAssignment, Tenant, TenantScheme, User
 from zhibu.orgs import service as orgs
 from zhibu.tenancy.scope import system_scope, use_scope
+
+T = TypeVar("T")
 
 __all__ = ["check_scenario", "run_scenario"]
 
@@ -57,6 +60,19 @@ def run_scenario(scenario: Scenario, app: Flask) -> list[dict[str, Any]]:
     """
     with app.app_context():
         return _Run(scenario).run()
+
+
+def on_scenario_cycle(scenario: Scenario, app: Flask, use: Callable[[Cycle], T]) -> T:
+    """Run the scenario in ``app``, then what ``use`` makes of its computed cycle (called
+    in the app's context and the scenario tenant's scope: a report built on it …).
+
+    :raises ScenarioError: as :func:`run_scenario`.
+    """
+    with app.app_context():
+        run = _Run(scenario)
+        run.run()
+        with use_scope(system_scope(username="scenario")):
+            return use(run.cycle)
 
 
 def check_scenario(scenario: Scenario, app: Flask) -> list[str]:

@@ -203,9 +203,12 @@ def build_plugin_manager(
     unknown = [name for name in names if name not in available]
     if unknown:
         raise PluginError(
-            f"ZHIBU_PLUGINS names {', '.join(map(repr, unknown))}, which "
-            f"{'is' if len(unknown) == 1 else 'are'} not installed "
-            f"(installed: {', '.join(sorted(available)) or 'none'})"
+            f"ZHIBU_PLUGINS (or pytest's zhibu_plugins) names "
+            f"{', '.join(map(repr, unknown))}, which {'is' if len(unknown) == 1 else 'are'} "
+            f"not installed (installed: {', '.join(sorted(available)) or 'none'}); a plugin "
+            f"is found by the name of its entry point in the '{ENTRY_POINT_GROUP}' group of "
+            "an installed distribution: pip install -e <the plugin's folder>, in Zhibu's "
+            "environment"
         )
     distributions: dict[str, md.Distribution] = {}
     for name in names:

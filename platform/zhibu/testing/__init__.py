@@ -4,7 +4,8 @@ The pytest fixtures in :mod:`zhibu.testing.fixtures` load automatically (``pytes
 point) wherever ``zhibu`` is installed; see ``docs/plugins.md``.
 """
 
-from zhibu.testing.scenarios import run_scenario, scenario_problems, throwaway
+from zhibu.testing.scenarios import run_scenario, scenario_problems, scenario_report, throwaway
+from zhibu.testing.seeds import uncited_rules
 from zhibu.testing.servers import (
     postgres_url,
     redis_url,
@@ -23,7 +24,9 @@ __all__ = [
     "require_s3",
     "run_scenario",
     "scenario_problems",
+    "scenario_report",
     "temporary_postgres_database",
     "throwaway",
     "unavailable",
+    "uncited_rules",
 ]

@@ -1,9 +1,13 @@
 """Scenario files in a plugin's tests: each on a throwaway database of its own.
 
-from zhibu.testing import run_scenario, scenario_problems
+from zhibu.testing import run_scenario, scenario_problems, scenario_report
 
 def test_quota():
     assert scenario_problems("tests/scenarios/quota.yaml") == []
+
+def test_the_roll_lists_the_five_star_branches():
+    (table,) = scenario_report("tests/scenarios/quota.yaml", "my_scheme.roll")
+    assert [row["name"] for row in table.rows] == ["第一党支部"]
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from flask import Flask
 from zhibu.db import db
 from zhibu.evaluations import scenario as runner
 from zhibu.evaluations.scenario_file import Scenario, load_scenario
+from zhibu.reports.table import ReportTable
 
 
 def _scenario(scenario: Scenario | str | Path) -> Scenario:
@@ -44,6 +49,28 @@ def scenario_problems(scenario: Scenario | str | Path, app: Flask | None = None)
         return runner.check_scenario(_scenario(scenario), app)
     with throwaway() as made:
         return runner.check_scenario(_scenario(scenario), made)
+
+
+def scenario_report(
+    scenario: Scenario | str | Path, key: str, app: Flask | None = None, personal: bool = True
+) -> list[ReportTable]:
+    """The tables of the report ``key`` (``core.stars``, a builder of your plugin …) built on
+    the scenario's cycle once computed, in ``app`` or on a throwaway database, as the
+    reports page builds it: each table's ``rows`` are dicts by column key. Without
+    ``personal`` it is built as an overseer reads it (units only).
+
+    :raises ScenarioError: as :func:`run_scenario`.
+    :raises NotFound: if no builder of that key serves the scenario's scheme.
+    """
+    from zhibu.reports import service
+
+    def build(cycle) -> list[ReportTable]:
+        return service.build(cycle, key, personal=personal)[0]
+
+    if app is not None:
+        return runner.on_scenario_cycle(_scenario(scenario), app, build)
+    with throwaway() as made:
+        return runner.on_scenario_cycle(_scenario(scenario), made, build)
 
 
 @contextmanager
