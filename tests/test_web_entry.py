@@ -386,3 +386,45 @@ def test_a_totals_save_counts_and_writes_what_changed(app, client, world, seeded
         "得分没有改动,未保存。 1 个已保存的得分被清空:留空的不改动,原得分仍保留。"
     )
     assert stored_totals(app, world)["A-Z01"] == 90
+
+
+def test_a_reopened_branch_takes_its_month_and_no_other_branch_does(app, client, djy):
+    """After 自评 the months are closed; the administrator reopens 青城村 (V1) alone: its
+    month page is open again and saves (钱五, who moved to C1 in June, still on March's
+    sheet), the list says 按月录入 for V1 only, and C1's month stays closed, page and API
+    alike; closed again, V1's month refuses too."""
+    from zhibu.evaluations import cycles, phases
+
+    with app.app_context(), use_scope(system_scope()):
+        cycle = cycles.get_cycle(djy.tenant_id, djy.ids["cycle"])
+        cycles.advance(cycle, "assessment")
+        phases.reopen(cycle, subject_id=djy.ids["V1"], reason="补录三月", actor="admin")
+    login(client, "djy-admin")
+    opened = client.get(month_url(djy))
+    page = opened.text
+    assert "保存整月" in page and "本阶段不再接受" not in page
+    token = token_of(opened)
+    form = {"csrf_token": token, f"score-{djy.ids['M01']}": "91", f"score-{djy.ids['M05']}": "88"}
+    assert client.post(month_url(djy), data=form).status_code in (200, 302, 303)
+    assert stored_months(app, djy)[("M05", "2021-03")][0] == 88
+    listed = client.get(f"/t/{djy.tenant_id}/sheets?cycle={djy.ids['cycle']}").text
+    rows = re.findall(
+        r"<tr><td>(.*?)</tr>",
+        re.search(r'id="month-units">.*?</table>', listed, re.S).group(0),
+        re.S,
+    )
+    taking = [row for row in rows if "按月录入" in row]
+    assert len(taking) == 1 and "V1" in taking[0]
+    other = client.get(month_url(djy, "C1", "2021-06")).text
+    assert "保存整月" not in other and "本阶段不再接受" in other
+    closed = {"csrf_token": token, f"score-{djy.ids['M06']}": "80"}
+    assert client.post(month_url(djy, "C1", "2021-06"), data=closed).status_code == 409
+    rows_api = [{"archive_code": "M06", "score": 80}]
+    api = client.put(
+        djy.url("C1", month="2021-06"), json={"rows": rows_api}, headers=djy.headers["admin"]
+    )
+    assert api.status_code == 409
+    with app.app_context(), use_scope(system_scope()):
+        cycle = cycles.get_cycle(djy.tenant_id, djy.ids["cycle"])
+        phases.close(cycle, subject_id=djy.ids["V1"], reason="补录完毕", actor="admin")
+    assert client.post(month_url(djy), data=form).status_code == 409

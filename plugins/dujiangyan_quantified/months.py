@@ -481,8 +481,9 @@ def save_month(
     ensure_open(sheet.cycle)  # a final cycle refuses entry (409) before the rows are read
     inputs, problems = check_rows(sheet, rows, member_rubric(sheet.cycle))
     # a closed phase (issue 18) answers 409 before the rows' problems: nothing is taken
-    phases.check_entry(sheet.cycle, "member", SOURCE, [d.subject_id for d in inputs])
+    subjects = [d.subject_id for d in inputs]
+    phases.check_entry(sheet.cycle, "member", SOURCE, subjects, sheet.unit.id)
     if problems:
         raise MonthRejected(problems)
-    saved = sheets.save_many(sheet.cycle, inputs) if inputs else 0
+    saved = sheets.save_many(sheet.cycle, inputs, sheet.unit.id) if inputs else 0
     return {"unit_code": sheet.unit.code, "month": month, "saved": saved}

@@ -538,10 +538,11 @@ def commit(tenant_id, unit_id, month: str, data: bytes) -> WorkbookReport:
     sheet, inputs, report = _plan(tenant_id, unit_id, month, data)
     ensure_open(sheet.cycle)  # a final cycle takes nothing, not even an unchanged workbook
     # nor one whose months are closed (issue 18): 409 naming the phase
-    phases.check_entry(sheet.cycle, "member", months.SOURCE, [d.subject_id for d in inputs])
+    subjects = [d.subject_id for d in inputs]
+    phases.check_entry(sheet.cycle, "member", months.SOURCE, subjects, sheet.unit.id)
     if not report.ok:
         raise WorkbookRejected(report)
     if inputs:
-        sheets.save_many(sheet.cycle, inputs)
+        sheets.save_many(sheet.cycle, inputs, sheet.unit.id)
     report.committed = True
     return report

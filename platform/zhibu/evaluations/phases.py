@@ -11,7 +11,9 @@ after 审核评定. An input is taken up to and including its phase.
 After its phase a write is refused with :class:`Conflict` (HTTP 409) naming the phase and
 how to reopen, before anything is written. A tenant administrator may reopen the cycle's
 inputs, or one subject's, with a reason (:func:`reopen`), and close them again
-(:func:`close`); both are in the audit log with who and why. A final cycle is never
+(:func:`close`); both are in the audit log with who and why. A unit reopened takes its
+month sheets again too (a unit's month enters its members' months: whoever the sheet
+lists); its members' own sheets stay closed unless reopened themselves. A final cycle is never
 reopened here (its results do not change again).
 
 Writers hold a share lock on the cycle's row (:func:`lock`) for their transaction, and a
@@ -111,10 +113,13 @@ def may_take(cycle: Cycle, source) -> bool:
     return is_open(cycle, source) or (cycle.phase != "final" and bool(reopened_subjects(cycle)))
 
 
-def check(cycle: Cycle, source, subject_ids: Iterable[uuid.UUID] = ()) -> None:
+def check(
+    cycle: Cycle, source, subject_ids: Iterable[uuid.UUID] = (), unit_id: uuid.UUID | None = None
+) -> None:
     """Refuse (409) a write of ``source`` (an engine source, or ``incidents`` /
     ``records``) for these subjects unless the cycle takes it now; the message names the
-    phase and how to reopen. Call it after :func:`lock`."""
+    phase and how to reopen. ``unit_id``: the unit whose month sheet is written (reopened,
+    it takes the sheet whoever is on it). Call it after :func:`lock`."""
     if cycle.phase == "final":
         raise Conflict(
             _(
@@ -128,6 +133,8 @@ def check(cycle: Cycle, source, subject_ids: Iterable[uuid.UUID] = ()) -> None:
         return
     subject_ids = list(subject_ids)
     opened = reopened_subjects(cycle)
+    if unit_id is not None and str(unit_id) in opened:
+        return
     closed = [s for s in subject_ids if str(s) not in opened]
     if not closed and subject_ids:
         return
@@ -148,18 +155,23 @@ def check(cycle: Cycle, source, subject_ids: Iterable[uuid.UUID] = ()) -> None:
 
 
 def check_entry(
-    cycle: Cycle, subject_kind: str, source_key: str, subject_ids: Iterable[uuid.UUID] = ()
+    cycle: Cycle,
+    subject_kind: str,
+    source_key: str,
+    subject_ids: Iterable[uuid.UUID] = (),
+    unit_id: uuid.UUID | None = None,
 ) -> None:
     """:func:`lock` and :func:`check` for the source ``source_key`` of the track rating
     ``subject_kind`` (a unit's kind, or ``member``): for an entry service that may write
-    nothing (an unchanged workbook is refused in a closed phase all the same)."""
+    nothing (an unchanged workbook is refused in a closed phase all the same); ``unit_id``:
+    the unit whose month sheet it writes."""
     from zhibu.evaluations.compute import definition_for  # compute imports cycles, then this
 
     lock(cycle)
     track = definition_for(cycle)[0].track_of_kind(subject_kind)
     source = track.source(source_key) if track else None
     if source is not None:
-        check(cycle, source, subject_ids)
+        check(cycle, source, subject_ids, unit_id)
 
 
 def _actor_name(actor) -> str:

@@ -369,10 +369,11 @@ def _in(column, ids: list[uuid.UUID]):
     return column.in_(ids)
 
 
-def save_many(cycle: Cycle, inputs: list[SheetInput]) -> int:
+def save_many(cycle: Cycle, inputs: list[SheetInput], unit_id: uuid.UUID | None = None) -> int:
     """Save many sheets at once (a branch's month, a demo, an upload): every sheet is
     checked first and nothing is written if one is refused; then the sheets of the same
-    keys are replaced in a few bulk statements. Returns the number saved.
+    keys are replaced in a few bulk statements. Returns the number saved. ``unit_id``: the
+    unit whose month sheet this is (reopened, it takes its sheet whoever is on it).
 
     The cycle must take every source of the batch now (:mod:`zhibu.evaluations.phases`;
     409, nothing written); batches of one cycle take turns (PostgreSQL); the items
@@ -400,7 +401,7 @@ def save_many(cycle: Cycle, inputs: list[SheetInput]) -> int:
     if problems:
         raise ServiceError(problems[0], errors={"sheets": problems})
     for source, subject_ids in by_source.values():
-        phases.check(cycle, source, subject_ids)
+        phases.check(cycle, source, subject_ids, unit_id)
     user = current_scope().user_id
     _take_turns(cycle)
     replaced = _replaced(cycle, inputs)

@@ -177,7 +177,8 @@ def _page(cycle, unit, source, rubric, period, rows, scored, problems, status=20
         months=months_of(cycle),
         rows=rows,
         problems=problems,
-        frozen=not phases.may_take(cycle, source),
+        frozen=not phases.is_open(cycle, source, unit.id),  # the unit's month: its phase,
+        # the cycle reopened or the unit (with its members)
     ), status
 
 
@@ -217,9 +218,9 @@ def parse_month_form(form, names: dict[str, str]) -> tuple[dict[str, dict], list
     return dict(entries), problems
 
 
-def save_generic(cycle, rows, rubric, source, period, entries) -> tuple[int, list[str]]:
-    """One sheet per subject of the page (full marks without deductions; with no rubric,
-    the subjects given a score) through ``sheets.save_many``."""
+def save_generic(cycle, unit, rows, rubric, source, period, entries) -> tuple[int, list[str]]:
+    """One sheet per subject of the unit's page (full marks without deductions; with no
+    rubric, the subjects given a score) through ``sheets.save_many``."""
     if set(entries) - {r["id"] for r in rows}:
         abort(403)
     inputs = []
@@ -231,7 +232,7 @@ def save_generic(cycle, rows, rubric, source, period, entries) -> tuple[int, lis
         data.score, data.deductions = entry["score"], entry["deductions"]
         inputs.append(data)
     try:
-        return (sheets.save_many(cycle, inputs) if inputs else 0), []
+        return (sheets.save_many(cycle, inputs, unit.id) if inputs else 0), []
     except Conflict:
         raise  # a closed phase: the page says so with 409
     except ServiceError as exc:
@@ -278,7 +279,7 @@ def save_month(tenant_id: uuid.UUID, cycle_id: uuid.UUID, org_id: uuid.UUID, sou
         if not problems and service is not None:
             saved, problems = save_plugin(service, cycle, unit, period, entries, names)
         elif not problems:
-            saved, problems = save_generic(cycle, rows, rubric, found, period, entries)
+            saved, problems = save_generic(cycle, unit, rows, rubric, found, period, entries)
     except Conflict as exc:  # the phase is closed: drawn again as typed, nothing saved
         db.session.rollback()
         problems, status = [exc.message], exc.status
