@@ -104,3 +104,26 @@ def test_summary_at_the_top_and_when_a_rule_set_the_level():
     assert ruled.ruled and ruled.gap_to_next is None and ruled.rules == ("vetoed",)
     nothing = summarize(track, RUBRICS, total=None, stars=None, grade=None)
     assert nothing.gap_to_next is None and nothing.lost == ()
+
+
+def test_a_rubric_beside_automatic_checks_is_one_sheet_and_its_points_weigh_on_both():
+    """A source made of automatic checks and a rubric (enterprise_5std's 组织考核): the
+    checks' lines are no rater's sheet (a rubric line is not averaged with a blank), and a
+    rubric point is worth the source's score over the points of both — 100/15 here, not
+    the rubric's 100/10."""
+    from zhibu.engine import Band, Indicator, Rubric, Source, Track
+
+    rubric = Rubric("r", "细则", (Indicator("X", "活动室", 4), Indicator("Y", "宣传栏", 6)))
+    source = Source("a", "组织考核", 1.0, rubric="r", automatic=("check",))
+    track = Track("branch", "党支部", ("branch",), (source,), (Band(60, stars=1),))
+    lines = [
+        {"text": "组织考核: 检查 3/5", "points": 3, "source": "a", "indicator": "check"},
+        {"text": "X 2/4", "points": 2, "source": "a", "rater": "组织科", "indicator": "X"},
+        {"text": "Y 6/6", "points": 6, "source": "a", "rater": "组织科", "indicator": "Y"},
+    ]
+    value = (3 + 2 + 6) * 100 / (5 + 4 + 6)  # the checks' maximum is the subject's own
+    scores = {s.code: s for s in indicator_scores(track, {"r": rubric}, lines, {"a": value})}
+    assert (scores["X"].points, scores["X"].raters) == (2, 1)
+    assert scores["X"].lost == round(2 * 100 / 15, 2) and scores["Y"].lost == 0
+    alone = indicator_scores(track, {"r": rubric}, lines)  # no score known: the rubric's share
+    assert next(s for s in alone if s.code == "X").lost == 2 * 100 / 10

@@ -149,7 +149,7 @@ class Context:
         if track is None:
             return []
         rubrics = {r.key: r for r in self.definition.rubrics}
-        return indicator_scores(track, rubrics, result.explanation)
+        return indicator_scores(track, rubrics, result.explanation, result.source_scores)
 
     def incidents_in_cycle(self, subject: str) -> list[Incident]:
         return [

@@ -83,12 +83,19 @@ _NONE = (None,) * len(LINE_FIELDS)
 
 
 def indicator_scores(
-    track: Track, rubrics: Mapping[str, Any], lines: Iterable[Any]
+    track: Track,
+    rubrics: Mapping[str, Any],
+    lines: Iterable[Any],
+    source_scores: Mapping[str, Any] | None = None,
 ) -> list[IndicatorScore]:
     """Each rubric line's score of every source of ``track`` that is not periodic, from the
     explanation ``lines`` (engine :class:`Line` s or stored ones), in rubric order.
 
     :param rubrics: rubric key → :class:`~zhibu.engine.model.Rubric` (``Definition``'s).
+    :param source_scores: the result's score of each source: where a source adds automatic
+        indicators to its rubric, a rubric point is worth the source's score over the
+        points of both (their maxima vary by subject: a check that does not apply counts
+        nothing), not the rubric's share alone.
     """
     given: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
     reasons: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -104,30 +111,50 @@ def indicator_scores(
     found = []
     for source in track.sources:
         rubric = rubrics.get(source.rubric) if source.rubric else None
-        sheets = given.get(source.key)
-        if rubric is None or source.periodic or not sheets:
+        if rubric is None or source.periodic:
             continue
-        weight = source.weight if source.counted else 0.0
-        scale = source.scale / rubric.max_points if rubric.max_points else 1.0
+        codes = {i.code for i in rubric.indicators}
+        lined = given.get(source.key, {})  # the automatic checks' lines are no rater's sheet
+        sheets = {rater: sheet for rater, sheet in lined.items() if codes & sheet.keys()}
+        if not sheets:
+            continue
+        scored = []
         for indicator in rubric.indicators:
             default = indicator.max_points if rubric.brief and indicator.mode == "deduction" else 0
             values = [sheet.get(indicator.code, default) for sheet in sheets.values()]
             if not any(indicator.code in sheet for sheet in sheets.values()) and not default:
                 continue
-            points = round2(sum(values) / len(values))
-            found.append(
-                IndicatorScore(
-                    source.key,
-                    indicator.code,
-                    indicator.title,
-                    points,
-                    indicator.max_points,
-                    len(values),
-                    tuple(reasons.get((source.key, indicator.code), ())),
-                    round2((indicator.max_points - points) * scale * weight),
-                )
+            scored.append((indicator, round2(sum(values) / len(values)), len(values)))
+        worth = _point_worth(source, rubric, lined, scored, source_scores)
+        weight = source.weight if source.counted else 0.0
+        found += [
+            IndicatorScore(
+                source.key,
+                indicator.code,
+                indicator.title,
+                points,
+                indicator.max_points,
+                raters,
+                tuple(reasons.get((source.key, indicator.code), ())),
+                round2((indicator.max_points - points) * worth * weight),
             )
+            for indicator, points, raters in scored
+        ]
     return found
+
+
+def _point_worth(source, rubric, lined, scored, source_scores) -> float:
+    """What a rubric point is worth on the source's scale: its share of the rubric's
+    maximum, or, with automatic indicators, the source's score over the points of the
+    checks and the rubric together."""
+    worth = source.scale / rubric.max_points if rubric.max_points else 1.0
+    value = (source_scores or {}).get(source.key)
+    if not source.automatic or value is None:
+        return worth
+    checks = lined.get("", {})
+    points = sum(checks.get(key) or 0 for key in source.automatic)
+    points += sum(points for _indicator, points, _raters in scored)
+    return value / points if points > 0 else worth
 
 
 def _band_for(track: Track, total: float) -> Band | None:
@@ -147,6 +174,7 @@ def summarize(
     lines: Iterable[Any] = (),
     rules: Iterable[str] = (),
     top: int = 5,
+    source_scores: Mapping[str, Any] | None = None,
 ) -> Summary:
     """The summary of one result (an engine :class:`~zhibu.engine.model.Result`'s fields,
     or a stored result's): the distances to the bands around its total, the ``top``
@@ -163,7 +191,7 @@ def summarize(
                 gap = (round2(above.minimum - total), above)
             if band is not track.floor or band.minimum > 0:
                 margin = (round2(total - band.minimum), band)
-        scores = [s for s in indicator_scores(track, rubrics, lines) if s.lost > 0]
+        scores = [s for s in indicator_scores(track, rubrics, lines, source_scores) if s.lost > 0]
         scores.sort(key=lambda s: -s.lost)
         lost = tuple(scores[:top])
     return Summary(total, stars, grade, band, gap, margin, lost, tuple(rules), ruled)

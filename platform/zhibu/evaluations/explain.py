@@ -69,7 +69,8 @@ class Explainer:
         track = self.tracks.get(result.track)
         if track is None:
             return []
-        return engine.indicator_scores(track, self.rubrics, compute.explanation_of(result))
+        lines = compute.explanation_of(result)
+        return engine.indicator_scores(track, self.rubrics, lines, result.source_scores)
 
     def summary(self, result: EvaluationResult, top: int = 5) -> dict[str, Any]:
         """The summary as plain data (what the API returns and the pages show). A result
@@ -85,6 +86,7 @@ class Explainer:
             lines=compute.explanation_of(result),
             rules=rules,
             top=top,
+            source_scores=result.source_scores,
         )
         sources = {s.key: s.title for s in track.sources} if track else {}
         gap = margin = None
