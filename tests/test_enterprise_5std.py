@@ -170,3 +170,15 @@ def test_add_records_checks_every_row_and_writes_nothing_on_a_refusal(app):
         access = system_access(tenant.id)
         assert facts.add_records(access, [good, {**good, "kind": "election"}]) == 2
         assert db.session.scalar(count.where(ActivityRecord.tenant_id == tenant.id)) == 2
+
+
+def test_the_score_sheet_names_each_automatic_check_not_its_key(app):
+    """The 考评计分表 lists the automatic checks beside the rubric: each by its title
+    (O1 组织建设·支部设置 …), never by the key the engine knows it by."""
+    from zhibu.testing import scenario_report
+
+    path = Path(__file__).parent / "scenarios" / "enterprise_5std" / "checklist.yaml"
+    (table,) = scenario_report(path, "core.score_sheet", app)
+    named = [row["indicator"] for row in table.rows if row["indicator"]]
+    assert any(name.startswith("O1 ") for name in named), named
+    assert not [name for name in named if "enterprise_5std." in name or "_" in name]

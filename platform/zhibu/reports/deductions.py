@@ -12,14 +12,14 @@ from zhibu.reports.table import Column, ReportData, ReportTable
 
 
 def _line_row(sheets: Sheets, result: dict[str, Any], line: dict[str, Any]) -> dict[str, Any]:
-    points, code = line.get("points"), line.get("indicator")
+    points = line.get("points")
     indicator = sheets.indicator(result, line)
     deduction = bool(line.get("reason")) and points is not None and points < 0
     title = sheets.title(result, line.get("source"))
     return {
         "source": title or ("评定" if line.get("rule") else ""),
         "rater": line.get("rater") or "",
-        "indicator": f"{code} {indicator.title}" if indicator else (code or ""),
+        "indicator": sheets.indicator_name(result, line),
         "max": indicator.max_points if indicator and not deduction else None,
         "points": None if deduction else points,
         "deduction": -points if deduction else None,

@@ -19,6 +19,16 @@ class Sheets:
         for track in definition.tracks if definition else ():
             for source in track.sources:
                 self.found[(track.key, source.key)] = (source, definition.rubric(source.rubric))
+        self.automatic = {a.key: a.title for a in (definition.automatic if definition else ())}
+
+    def indicator_name(self, result: dict[str, Any], line: dict[str, Any]) -> str:
+        """What a line's indicator is called: a rubric line's code and title, an automatic
+        check's title (its key is no reader's word), else the code as written."""
+        code = line.get("indicator")
+        found = self.indicator(result, line)
+        if found is not None:
+            return f"{code} {found.title}"
+        return self.automatic.get(code, code or "") if code else ""
 
     def source(self, track: str | None, key: str | None) -> Source | None:
         return (self.found.get((track, key)) or (None, None))[0]
