@@ -171,7 +171,7 @@ def test_ledger_from_deduction_follow_up_and_sign_off(client, world, tiny, app):
         },
     )
     assert item.status_code == 201, item.json
-    assert item.json["issue"] == "A2 扣 5 分:台账不全" and item.json["overdue"] is True
+    assert item.json["issue"] == "A2 台账资料 扣 5 分:台账不全" and item.json["overdue"] is True
     again = client.post(
         f"{ledger}/from-deduction",
         headers=assessor,

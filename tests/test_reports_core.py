@@ -145,7 +145,7 @@ def test_ledger_shows_status_last_check_and_overdue(app, client, world, cycle):
     sheet = book(client, world, f"{cycle.url}/reports/core.ledger.xlsx").active
     rows = [r for r in body(sheet) if isinstance(r[0], int)]
     assert len(rows) == 1
-    assert rows[0][1] == "机电系第二党支部" and rows[0][2] == "A2 扣 5 分:台账不规范"
+    assert rows[0][1] == "机电系第二党支部" and rows[0][2] == "A2 台账资料 扣 5 分:台账不规范"
     assert rows[0][6] == "整改中" and "仍有缺页" in rows[0][7] and rows[0][9] == "逾期"
     notes = [r[0] for r in body(sheet) if isinstance(r[0], str) and r[0].startswith("共")]
     assert notes == ["共 1 项:已销号 0 项,未销号 1 项,其中逾期 1 项。"]

@@ -21,6 +21,7 @@ from zhibu.accounts import policy
 from zhibu.accounts.access import TenantAccess
 from zhibu.db import db
 from zhibu.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from zhibu.evaluations.compute import definition_for
 from zhibu.evidence import service as evidence
 from zhibu.i18n import _, _l, stored
 from zhibu.models import (
@@ -137,7 +138,14 @@ def raise_from_deduction(
     org_id, member_id = _subject_unit(access, sheet.subject_kind, sheet.subject_id, "deduction_id")
     ref = f"deduction:{deduction.id}"
     _refuse_duplicate(access.tenant_id, ref)
-    issue = f"{deduction.indicator} 扣 {deduction.points:g} 分:{deduction.reason}"
+    kind = (
+        "member"
+        if member_id is not None
+        else db.session.get(OrgUnit, (access.tenant_id, org_id)).kind
+    )
+    cycle = db.session.get(Cycle, (access.tenant_id, sheet.cycle_id))
+    named = indicator_names(cycle, kind).get((sheet.source, deduction.indicator))
+    issue = f"{named or deduction.indicator} 扣 {deduction.points:g} 分:{deduction.reason}"
     return raise_item(
         access,
         org_id=org_id,
@@ -150,6 +158,19 @@ def raise_from_deduction(
         origin="deduction",
         origin_ref=ref,
     )
+
+
+def indicator_names(cycle: Cycle, kind: str) -> dict[tuple[str, str], str]:
+    """(source key, indicator code) → "A8 会议记录" for the rubric lines a subject of
+    ``kind`` (a unit's kind, or ``member``) is scored on in the cycle."""
+    definition = definition_for(cycle)[0]
+    track = definition.track_of_kind(kind)
+    found = {}
+    for source in track.sources if track else ():
+        rubric = definition.rubric(source.rubric) if source.rubric else None
+        for indicator in rubric.indicators if rubric else ():
+            found[(source.key, indicator.code)] = f"{indicator.code} {indicator.title}"
+    return found
 
 
 def raise_from_result(

@@ -137,6 +137,7 @@ def _new_page(tenant_id: uuid.UUID, error: ServiceError | None = None):
     return render_template(
         "ledger/new.html",
         source_titles=source_titles(cycle) if cycle else {},
+        indicators=ledger.indicator_names(cycle, unit.kind) if cycle and unit else {},
         units=queries.units_in_reach(g.access),
         cycles=queries.cycles_of(tenant_id),
         cycle=cycle,
