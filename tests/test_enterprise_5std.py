@@ -182,3 +182,21 @@ def test_the_score_sheet_names_each_automatic_check_not_its_key(app):
     named = [row["indicator"] for row in table.rows if row["indicator"]]
     assert any(name.startswith("O1 ") for name in named), named
     assert not [name for name in named if "enterprise_5std." in name or "_" in name]
+
+
+def test_the_ranking_ranks_the_branches_and_leaves_out_the_unscored_party_groups(app):
+    """党小组 are checked, never scored: no 考评排名表 of them (a table of "—"); the
+    branches' ranking says how places are given (level first, then total)."""
+    import yaml
+
+    from zhibu.evaluations.scenario_file import parse_scenario
+    from zhibu.testing import scenario_report
+
+    path = Path(__file__).parent / "scenarios" / "enterprise_5std" / "levels.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["orgs"].append({"code": "G1", "name": "第一党小组", "kind": "party_group", "parent": "Z1"})
+    doc.pop("expect")
+    tables = scenario_report(parse_scenario(doc), "core.ranking", app)
+    assert tables and all("党小组" not in t.title for t in tables)
+    assert all(any(row["total"] is not None for row in t.rows) for t in tables)
+    assert "名次先按星级(等次)" in tables[0].notes[0]

@@ -85,9 +85,13 @@ def ranked(
 
 
 def ranking(data: ReportData) -> list[ReportTable]:
-    """One table per track of units: place, scores per source, total, level, titles."""
+    """One table per track of units: place, scores per source, total, level, titles. A
+    track whose units get no total (enterprise_5std's 党小组: checked, not scored) has no
+    ranking."""
     tables = []
     for key, results in by_track(data, "org").items():
+        if all(r["total"] is None for r in results):
+            continue
         track = track_of(data, key)
         sources = [s for s in (track.sources if track else ()) if s.counted]
         columns = [
@@ -120,7 +124,11 @@ def ranking(data: ReportData) -> list[ReportTable]:
                 sheet=f"排名-{track_title(data, key)}",
                 columns=columns,
                 rows=rows,
-                notes=[f"参评 {rated} 个,不参评 {len(results) - rated} 个;同分者名次相同。"],
+                notes=[
+                    f"参评 {rated} 个,不参评 {len(results) - rated} 个;名次先按星级(等次),"
+                    "同一星级(等次)内按综合得分:规则降级者排在该星级,即使得分更高;"
+                    "同级同分者名次相同。"
+                ],
             )
         )
     return tables
