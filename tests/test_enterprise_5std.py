@@ -200,3 +200,41 @@ def test_the_ranking_ranks_the_branches_and_leaves_out_the_unscored_party_groups
     assert tables and all("党小组" not in t.title for t in tables)
     assert all(any(row["total"] is not None for row in t.rows) for t in tables)
     assert "名次先按星级(等次)" in tables[0].notes[0]
+
+
+def test_a_secretary_reads_each_members_check_once_published(app, client):
+    """The scheme checks members (组织生活, 党费, 学时) and rates none: the branch page
+    says so, and once published lists each member's check — the flags found, or 核查未发现
+    问题 — instead of telling the secretary members are not evaluated."""
+    from test_web_pages import login
+
+    from zhibu.accounts.passwords import hash_password
+    from zhibu.db import db
+    from zhibu.evaluations import compute, publication
+    from zhibu.models import Cycle, Member, RoleAssignment, User
+    from zhibu.tenancy import system_scope, use_scope
+    from zhibu.web.common import flag_name
+
+    with app.app_context(), use_scope(system_scope()):
+        tenant, _line = _company(app)
+        cycle = db.session.scalar(
+            select(Cycle).where(Cycle.tenant_id == tenant.id, Cycle.period == "2021")
+        )
+        members = [r for r in compute.results_of(cycle) if r.subject_kind == "member"]
+        flagged = next(r for r in members if r.flags)
+        unit = db.session.get(Member, (tenant.id, flagged.subject_id)).org_id
+        user = User(username="e5-secretary", password_hash=hash_password("correct horse battery"))
+        db.session.add(user)
+        db.session.flush()
+        db.session.add(
+            RoleAssignment(
+                tenant_id=tenant.id, user_id=user.id, role="branch_secretary", org_id=unit
+            )
+        )
+        db.session.commit()
+        publication.publish(cycle, "publicity", based_on=0)
+        tenant_id, expected = tenant.id, [flag_name(f) for f in flagged.flags]
+    login(client, "e5-secretary")
+    page = client.get(f"/t/{tenant_id}/branch").text
+    assert "核查结果" in page and "不评价党员个人" not in page
+    assert all(name in page for name in expected), expected

@@ -48,7 +48,7 @@ def home(tenant_id: uuid.UUID):
     results: dict[uuid.UUID, object] = {}
     summaries: dict[uuid.UUID, dict] = {}
     sheets_offered, member_sources, monthly, progress = [], [], [], []
-    rated_units, rates_members = [], True
+    rated_units, rates_members, checks_members = [], True, False
     published = cycle is not None and g.access.sees_results(cycle.phase)
     if cycle is not None:
         explainer = explain.Explainer(cycle)
@@ -69,6 +69,9 @@ def home(tenant_id: uuid.UUID):
                 sheets_offered.append((unit, source))
         member_track = definition.track_of_kind("member")
         rates_members = _rated(definition, "member")
+        # a track without sources checks its members (enterprise_5std): a result of
+        # flags, no score
+        checks_members = member_track is not None and not rates_members
         if member_track is not None:
             member_sources = offered_sources(g.access, cycle, member_track)
         monthly = periodic_sources(definition)
@@ -80,6 +83,7 @@ def home(tenant_id: uuid.UUID):
         below=below,
         rated_units=rated_units,
         rates_members=rates_members,
+        checks_members=checks_members,
         members=members,
         unit_names={u.id: u.name for u in below},
         cycles=cycles,
