@@ -428,3 +428,15 @@ def test_a_reopened_branch_takes_its_month_and_no_other_branch_does(app, client,
         cycle = cycles.get_cycle(djy.tenant_id, djy.ids["cycle"])
         phases.close(cycle, subject_id=djy.ids["V1"], reason="补录完毕", actor="admin")
     assert client.post(month_url(djy), data=form).status_code == 409
+
+
+def test_the_branch_page_names_who_has_fewer_months(app, client, djy):
+    """录入进度 of a monthly source: everyone with a month in is not 已齐全 when some have
+    fewer months than others; they are named with their count."""
+    login(client, "djy-secretary")
+    for period, codes in (("2021-03", ("M01", "M02")), ("2021-04", ("M01",))):
+        page = client.get(month_url(djy, period=period))
+        form = {"csrf_token": token_of(page)} | {f"score-{djy.ids[c]}": "90" for c in codes}
+        assert client.post(month_url(djy, period=period), data=form).status_code == 302
+    progress = client.get(f"/t/{djy.tenant_id}/branch").text
+    assert "李三;月份较少的:王二(1 个月)" in progress  # 李三: none yet

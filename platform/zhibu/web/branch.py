@@ -12,7 +12,7 @@ import uuid
 from datetime import date
 
 from flask import Blueprint, g, render_template, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from zhibu import plugins
 from zhibu.db import db
@@ -116,22 +116,25 @@ def _rated(definition, kind: str) -> bool:
 
 def _progress(cycle, definition, units, members) -> list[dict]:
     """For an open cycle: per unit (and for the members together) each counted source of
-    its track, with how many of its subjects have a sheet in and which are missing."""
+    its track, with how many of its subjects have a sheet in and which are missing; for a
+    monthly source, who has fewer months than the most anyone has (``short``)."""
     subjects = [(u.id, u.kind, u.name) for u in units]
     subjects += [(m.id, "member", m.name) for m in members]
-    entered: dict[uuid.UUID, set[str]] = {}
+    entered: dict[uuid.UUID, dict[str, int]] = {}  # subject → source → sheet periods
     if subjects:
         rows = db.session.execute(
-            select(ScoreSheet.subject_id, ScoreSheet.source)
+            select(
+                ScoreSheet.subject_id, ScoreSheet.source, func.count(ScoreSheet.period.distinct())
+            )
             .where(
                 ScoreSheet.tenant_id == cycle.tenant_id,
                 ScoreSheet.cycle_id == cycle.id,
                 ScoreSheet.subject_id.in_([s[0] for s in subjects]),
             )
-            .distinct()
+            .group_by(ScoreSheet.subject_id, ScoreSheet.source)
         )
-        for subject_id, source in rows:
-            entered.setdefault(subject_id, set()).add(source)
+        for subject_id, source, periods in rows:
+            entered.setdefault(subject_id, {})[source] = periods
     found: dict[tuple[str, str], dict] = {}
     for ident, kind, name in subjects:
         track = definition.track_of_kind(kind)
@@ -146,10 +149,18 @@ def _progress(cycle, definition, units, members) -> list[dict]:
                     "done": 0,
                     "missing": [],
                     "closed": not phases.may_take(cycle, source),
+                    "months": {} if source.periodic else None,
                 },
             )
-            if source.key in entered.get(ident, ()):
+            periods = entered.get(ident, {}).get(source.key, 0)
+            if periods:
                 row["done"] += 1
+                if row["months"] is not None:
+                    row["months"][name] = periods
             else:
                 row["missing"].append(name)
+    for row in found.values():
+        months = row.pop("months") or {}
+        most = max(months.values(), default=0)
+        row["short"] = sorted((n, name) for name, n in months.items() if n < most)
     return list(found.values())
