@@ -699,3 +699,14 @@ def test_a_member_sees_their_branch_and_the_units_above_it_on_the_org_tree(clien
         assert name in page.text
     assert "机电系第二党支部" not in page.text and "离退休党支部" not in page.text
     assert "改名" not in page.text and "添加组织" not in page.text  # read-only
+
+
+def test_the_tree_filters_by_the_kinds_it_holds_and_adds_any(client, world):
+    """The 类型 filter offers the kinds of unit the tenant's tree holds (a college has no
+    村 to look for); the form that adds a unit offers every kind."""
+    login(client, "admin_a")
+    page = client.get(f"/t/{world.id('A')}/orgs").text
+    search, add = page.split("添加组织", 1) if "添加组织" in page else (page, "")
+    assert re.search(r'<option value="branch"[^>]*>', search)
+    assert not re.search(r'<option value="village"', search)
+    assert re.search(r'<option value="village"', add)

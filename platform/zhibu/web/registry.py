@@ -84,10 +84,16 @@ def org_tree(tenant_id: uuid.UUID):
         for u in units
         if u.status == "active" and u.id not in known
     ]
+    kinds = kind_names()
+    used = set(
+        db.session.scalars(select(OrgUnit.kind).where(OrgUnit.tenant_id == tenant_id).distinct())
+    )
     return render_template(
         "registry/orgs.html",
         units=units,
-        kinds=kind_names(),
+        kinds=kinds,
+        # the filter offers the kinds the tree holds (a company has no 村); adding offers all
+        filter_kinds={key: title for key, title in kinds.items() if key in used or key == kind},
         parents=parents,
         q=q,
         kind=kind,
