@@ -194,6 +194,8 @@ def crawl(app, client, start: str) -> Crawl:
                 rule = adapter.match(parts.path, method="GET")[0]
             except HTTPException:
                 rule = parts.path
+            if REPORT.match(nxt):  # each report is a page of its own, not one route
+                rule = parts.path.rsplit("/", 1)[-1]
             if per_route[rule] >= PER_ROUTE:
                 continue
             per_route[rule] += 1
@@ -201,7 +203,14 @@ def crawl(app, client, start: str) -> Crawl:
     return done
 
 
+# a report's printable page (the reports page links it): a Chinese document whatever the
+# reader's language, crawled for keys and English words like any page
+REPORT = re.compile(r"^/api/v1/tenants/[^/]+/cycles/[^/]+/reports/[a-z_.0-9]+\.html(\?|$)")
+
+
 def _wanted(url: str) -> bool:
+    if REPORT.match(url):
+        return True
     return not url.startswith(SKIP) and not url.startswith(("mailto:", "#"))
 
 
