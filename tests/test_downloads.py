@@ -99,3 +99,29 @@ def test_a_report_workbook_is_streamed_and_keeps_its_layout(app, client, world):
     names = [row[1] for row in sheet.iter_rows(min_row=4, values_only=True)]
     assert "机电系第一党支部" in names and "机电系第二党支部" in names
     assert sheet.print_title_rows and sheet.freeze_panes
+
+
+def test_a_download_named_in_chinese_keeps_its_header_to_latin_1(app, client, world):
+    """A server writes headers in latin-1: a cycle labelled in Chinese (县's
+    2021年第三季度内部观摩) put its label in the ASCII fallback name and every workbook of
+    the cycle failed to download. The fallback keeps to ASCII; the name stays Chinese."""
+    from urllib.parse import unquote
+
+    from zhibu.api.downloads import disposition
+    from zhibu.models import Cycle
+
+    cycle = scored_cycle(app, client, world)
+    with app.app_context(), use_scope(system_scope()):
+        found = db.session.get(Cycle, (world.ids["A"], uuid.UUID(cycle.id)))
+        found.label = "2021年第三季度内部观摩"
+        db.session.commit()
+    for key in ("core.ranking", "core.stars", "core.ledger"):
+        response = client.get(f"{cycle.url}/reports/{key}.xlsx", headers=world.headers["admin_a"])
+        assert response.status_code == 200, response.text[:200]
+        header = response.headers["Content-Disposition"]
+        header.encode("latin-1")  # what the server does: no UnicodeEncodeError
+        assert "2021年第三季度内部观摩" in unquote(header.split("filename*=UTF-8''", 1)[1])
+    assert disposition("花名册.xlsx", "") == (
+        "attachment; filename=\"download.xlsx\"; filename*=UTF-8''%E8%8A%B1%E5%90%8D%E5%86%8C.xlsx"
+    )
+    assert 'filename="report-2021.xlsx"' in disposition("x.xlsx", 'report-2021年"第三季度.xlsx')

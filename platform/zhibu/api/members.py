@@ -6,11 +6,9 @@ branch only; an admin gets the ID card masked (``id_card_masked``), nobody gets 
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date
 from io import BytesIO
-from urllib.parse import quote
 
 from flask import jsonify, request, send_file
 from flask.views import MethodView
@@ -19,7 +17,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from zhibu.api import error_body
 from zhibu.api.blueprint import Blueprint
-from zhibu.api.downloads import streamed
+from zhibu.api.downloads import disposition, streamed
 from zhibu.api.jobs import JobSchema
 from zhibu.api.pagination import paginate_query
 from zhibu.api.security import authorize
@@ -540,9 +538,8 @@ class Export(MethodView):
 
 
 def _attachment(filename: str, code: str) -> str:
-    """RFC 6266 / RFC 5987: an ASCII fallback, then the UTF-8 name percent-encoded."""
-    fallback = f"roster-{re.sub(r'[^A-Za-z0-9_.-]', '_', code)}-{date.today():%Y%m%d}.xlsx"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    """The roster's name, and for old browsers ``roster-<tenant code>-<date>.xlsx``."""
+    return disposition(filename, f"roster-{code}-{date.today():%Y%m%d}.xlsx")
 
 
 def _one(access, member) -> dict:

@@ -5,7 +5,6 @@ printable HTML, its star chart as SVG, the stored report set) and
 from __future__ import annotations
 
 import uuid
-from urllib.parse import quote
 
 from flask import Response, g
 from flask.views import MethodView
@@ -14,7 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from zhibu.accounts import policy
 from zhibu.api.blueprint import Blueprint
-from zhibu.api.downloads import streamed
+from zhibu.api.downloads import disposition, streamed
 from zhibu.api.security import authorize
 from zhibu.api.times import UtcDateTime
 from zhibu.evaluations.cycles import get_cycle
@@ -75,9 +74,7 @@ def send(content: bytes | str, fmt: str, name: str, fallback: str) -> Response:
     if fmt == "html":
         response.headers["Content-Type"] = TYPES["html"]
         return response
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{fallback}.{fmt}\"; filename*=UTF-8''{quote(name)}.{fmt}"
-    )
+    response.headers["Content-Disposition"] = disposition(f"{name}.{fmt}", f"{fallback}.{fmt}")
     return response
 
 

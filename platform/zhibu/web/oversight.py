@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from urllib.parse import quote
 
 from flask import Blueprint, Response, g, render_template, request, session
 
 from zhibu import plugins
+from zhibu.api.downloads import disposition
 from zhibu.db import db
 from zhibu.errors import Invalid, NotFound
 from zhibu.evaluations import publication
@@ -97,9 +97,7 @@ def _download(tables, fmt: str, name: str, fallback: str) -> Response:
         render_xlsx(tables),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{fallback}.xlsx\"; filename*=UTF-8''{quote(name)}.xlsx"
-    )
+    response.headers["Content-Disposition"] = disposition(f"{name}.xlsx", f"{fallback}.xlsx")
     return response
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -15,7 +14,7 @@ from sqlalchemy import select
 
 from zhibu import plugins
 from zhibu.accounts import policy
-from zhibu.api.downloads import streamed
+from zhibu.api.downloads import disposition, streamed
 from zhibu.db import db
 from zhibu.errors import ServiceError
 from zhibu.evaluations import listing
@@ -360,9 +359,7 @@ def _xlsx(content: bytes, title: str, source: str) -> Response:
     stem = source.rsplit(".", 1)[0] if source else ""
     name = f"{stem}-{title}.xlsx" if stem else f"{title}.xlsx"
     response = Response(content, mimetype=XLSX)
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"roster.xlsx\"; filename*=UTF-8''{quote(name)}"
-    )
+    response.headers["Content-Disposition"] = disposition(name, "roster.xlsx")
     return response
 
 
