@@ -134,3 +134,23 @@ def test_township_staff_score_only_their_townships_organizations(client, county)
     other = {**sheet, "subject_id": home["id"], "rater": "乡组织委员"}
     named = client.post(url, json=other, headers=auth["t02_zzw"])
     assert named.status_code == 422 and "rater" in named.json["errors"]
+
+
+def test_the_county_assessor_takes_the_on_site_sheets_offline(app, client, county):
+    """现场观摩打分 is scored by township staff and county assessors alike, each their own
+    sheet: it is in the assessor's 我的评分表 (the bundle kept on the phone), not only on
+    the 评分表 list."""
+    from test_web_pages import PASSWORD, login
+
+    from zhibu.accounts.passwords import hash_password
+
+    base, cycle_id, _auth = county
+    with app.app_context(), use_scope(system_scope()):
+        user = db.session.scalar(select(User).where(User.username == "county_assessor"))
+        user.password_hash, user.must_change_password = hash_password(PASSWORD), False
+        db.session.commit()
+    login(client, "county_assessor")
+    tenant = base.rsplit("/", 1)[1]
+    bundle = client.get(f"/t/{tenant}/offline/bundle.json?cycle={cycle_id}").json
+    assert {s["source"] for s in bundle["sheets"]} == {"observer"}
+    assert len(bundle["sheets"]) >= 20  # every village and organization of the county

@@ -39,13 +39,22 @@ def offered_sources(access, cycle: Cycle, track: engine.Track) -> list[engine.So
 def own_sources(access, cycle: Cycle, track: engine.Track) -> list[engine.Source]:
     """The paper sheets that are the caller's own to fill (我的评分表): a secretary's, what
     the branch enters; an assessor's or administrator's, the raters' sources, without the
-    ones the branches enter themselves (自查自评, 支委会评价), which they may still type in
-    from 评分表 for a branch that handed in paper."""
+    branch's own sheets — its self-assessment, its months, what its committee enters about
+    its members (支委会评价) — which they may still type in from 评分表 for a branch that
+    handed in paper. A sheet branches enter about units beside other raters (the county's
+    现场观摩打分, scored by township staff and county assessors alike) stays every rater's
+    own."""
     sources = offered_sources(access, cycle, track)
     if policy.reach(access, "score") is not None:  # a secretary: all of it is theirs
         return sources
     scheme = entry.scheme_of(cycle)
-    return [s for s in sources if not policy.branch_enters(scheme, s)]
+    about_members = "member" in track.subject_kinds
+    return [
+        s
+        for s in sources
+        if not policy.branch_enters(scheme, s)
+        or (s.counted and not s.periodic and not about_members)
+    ]
 
 
 SHOWN = 200  # subjects listed per track at most: more are found by the filter
