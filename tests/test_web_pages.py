@@ -620,6 +620,9 @@ def test_sheets_of_a_closed_phase_are_listed_closed_and_open_read_only(app, clie
         headers={"X-CSRFToken": token_of(page), "Accept": "application/json"},
     )
     assert mine.status_code == 200
+    listed = client.get(listing).text  # the filled one says so; the others still 打分
+    assert f'已填</span> · <a href="{_sheet_url(world, seeded["A"])}">修改</a>' in listed
+    assert f'href="{_sheet_url(world, seeded["A"], code="A-Z02")}">打分</a>' in listed
     publish(app, world, seeded["A"], "review")
     page = client.get(listing)
     assert ">打分</a>" not in page.text and "已截止" in page.text

@@ -86,9 +86,6 @@ def index(tenant_id: uuid.UUID):
             ]
     month_units = _month_units(monthly, reach, unit, name) if monthly else []
     listed = {subject.id for _t, _s, subjects, _more in groups for _kind, subject in subjects}
-    closed = cycle is not None and any(
-        not phases.may_take(cycle, s) for _t, sources, _s, _m in groups for s in sources
-    )
     return render_template(
         "sheets/index.html",
         cycle=cycle,
@@ -109,8 +106,8 @@ def index(tenant_id: uuid.UUID):
         if cycle is not None
         else None,
         takes_any=(lambda source: phases.may_take(cycle, source)) if cycle is not None else None,
-        # once closed: which sheets the caller filled (查看), which not (未填写)
-        filled=queries.sheets_filled_by(cycle, g.user.username, listed) if closed else set(),
+        # which sheets the caller filled: 已填 · 修改 while open, 查看 once closed
+        filled=queries.sheets_filled_by(cycle, g.user.username, listed) if cycle else set(),
     )
 
 
