@@ -193,9 +193,10 @@ def test_a_refused_upload_says_why_and_stores_nothing(app, client, world, seeded
     login(client, "admin_a")
     url = f"/t/{tenant}/ledger/{item}/evidence"
     good, fake = ("好照片.jpg", jpeg()), ("假照片.jpg", b"MZ\x90\x00 not a photo" * 40)
-    refused = post_files(client, url, [good, fake])
-    assert refused.status_code == 422
-    assert "假照片.jpg" in refused.text and "不是 JPEG、PNG 或 HEIC 图片" in refused.text
+    refused = post_files(client, url, [good, fake])  # said on the ledger, nothing kept
+    assert refused.status_code == 302
+    said = client.get(refused.headers["Location"]).text
+    assert "假照片.jpg" in said and "不是 JPEG、PNG 或 HEIC 图片" in said
     with app.app_context(), use_scope(system_scope()):
         assert db.session.scalars(select(EvidenceFile)).all() == []
     folder = Path(app.instance_path) / "evidence"
@@ -291,8 +292,8 @@ def test_sign_off_of_a_deduction_needs_a_file_or_a_note_where_the_scheme_says(
     tenant, item = world.id("A"), _deduction_item(app, world, needs=True)
     login(client, "assessor_a")
     refused = post_files(client, f"/t/{tenant}/ledger/{item}/sign-off", [])
-    assert refused.status_code == 422
-    assert "销号须上传至少一份佐证材料" in refused.text
+    assert refused.status_code == 302  # back on the ledger, which says why
+    assert "销号须上传至少一份佐证材料" in client.get(refused.headers["Location"]).text
     with app.app_context(), use_scope(system_scope()):
         assert db.session.get(RectificationItem, (world.ids["A"], item)).status == "rectified"
     sent = post_files(client, f"/t/{tenant}/ledger/{item}/sign-off", [("整改后.jpg", jpeg())])

@@ -103,8 +103,14 @@ def test_an_item_raised_by_hand_is_followed_up_and_signed_off_by_another(
     }
     assert client.post(f"{base}/{item.id}/follow-up", data=check).status_code == 302
     assert items_of_a(app, world)["组织生活会记录缺失"].status == "rectified"
-    refused = client.post(f"{base}/{item.id}/sign-off", data={"csrf_token": token})
-    assert refused.status_code == 409 and "列入人以外的其他人销号" in refused.text
+    # the 回头看 stays on the ledger: its date, what was found and the outcome
+    assert "回头看 2021-07-01:已补齐(已整改到位)" in client.get(base).text
+    refused = client.post(
+        f"{base}/{item.id}/sign-off", data={"csrf_token": token, "show": "open", "page": "1"}
+    )  # said on the ledger, the tab kept, nothing changed
+    assert refused.status_code == 302 and refused.headers["Location"].endswith("/ledger?show=open")
+    back = client.get(refused.headers["Location"]).text
+    assert 'class="flash error" role="alert">' in back and "列入人以外的其他人销号" in back
     assert items_of_a(app, world)["组织生活会记录缺失"].status == "rectified"
     logout(client)
     login(client, other)

@@ -90,6 +90,7 @@ def items(tenant_id: uuid.UUID):
         show=show,
         filters=LEDGER_FILTERS,
         files=files,
+        checks=queries.follow_ups_of(tenant_id, [i.id for i in found]),
         sees_files=evidence.items_seen(g.access, found),
         shared_files=evidence.items_shared(g.access, found),
         page=page,
@@ -109,14 +110,44 @@ LEDGER_FILTERS = {
 }
 
 
+def _back_to_ledger(tenant_id: uuid.UUID):
+    """Back to the ledger as the form left it (its tab and page: ``show``, ``page``)."""
+    show = request.form.get("show", "")
+    page = request.form.get("page", type=int)
+    return redirect(
+        url_for(
+            "rectification.items",
+            tenant_id=tenant_id,
+            show=show if show in LEDGER_FILTERS and show else None,
+            page=page if page and page > 1 else None,
+        )
+    )
+
+
+def _on_the_ledger(tenant_id: uuid.UUID, act, done: str):
+    """Do what a ledger row's form asks; a refusal (a 销号 without its evidence …) is
+    said on the ledger, where the row and what else was on the page still are."""
+    try:
+        act()
+    except ServiceError as refused:
+        db.session.rollback()
+        flash(refused.message, "error")
+    else:
+        flash(done)
+    return _back_to_ledger(tenant_id)
+
+
 @bp.post("/ledger/<uuid:item_id>/evidence")
 @tenant_page("ledger")
 def add_evidence(tenant_id: uuid.UUID, item_id: uuid.UUID):
     """Photos and documents of the item itself (the problem as found, the plan)."""
     item = ledger.get_item(g.access, item_id)
-    saved = evidence.attach(g.access, "item", item.id, uploads())
-    flash(_("已上传 %(n)s 份佐证材料。", n=len(saved)))
-    return redirect(url_for("rectification.items", tenant_id=tenant_id))
+    files = uploads()
+    return _on_the_ledger(
+        tenant_id,
+        lambda: evidence.attach(g.access, "item", item.id, files),
+        _("已上传 %(n)s 份佐证材料。", n=len(files)),
+    )
 
 
 @bp.get("/ledger/new")
@@ -197,29 +228,30 @@ def raise_from_deduction(tenant_id: uuid.UUID, deduction_id: uuid.UUID):
 @bp.post("/ledger/<uuid:item_id>/follow-up")
 @tenant_page("ledger")
 def follow_up(tenant_id: uuid.UUID, item_id: uuid.UUID):
-    ledger.follow_up(
-        g.access,
-        ledger.get_item(g.access, item_id),
-        checked_on=_date("checked_on"),
-        finding=request.form.get("finding", ""),
-        satisfactory=request.form.get("satisfactory") == "1",
-        files=uploads(),
+    item = ledger.get_item(g.access, item_id)
+    return _on_the_ledger(
+        tenant_id,
+        lambda: ledger.follow_up(
+            g.access,
+            item,
+            checked_on=_date("checked_on"),
+            finding=request.form.get("finding", ""),
+            satisfactory=request.form.get("satisfactory") == "1",
+            files=uploads(),
+        ),
+        _("已记录回头看。"),
     )
-    flash(_("已记录回头看。"))
-    return redirect(url_for("rectification.items", tenant_id=tenant_id))
 
 
 @bp.post("/ledger/<uuid:item_id>/sign-off")
 @tenant_page("ledger")
 def sign_off(tenant_id: uuid.UUID, item_id: uuid.UUID):
-    ledger.sign_off(
-        g.access,
-        ledger.get_item(g.access, item_id),
-        note=request.form.get("note", ""),
-        files=uploads(),
+    item = ledger.get_item(g.access, item_id)
+    return _on_the_ledger(
+        tenant_id,
+        lambda: ledger.sign_off(g.access, item, note=request.form.get("note", ""), files=uploads()),
+        _("已销号。"),
     )
-    flash(_("已销号。"))
-    return redirect(url_for("rectification.items", tenant_id=tenant_id))
 
 
 INCIDENT_PAGE = 50  # incidents per page of 事件登记

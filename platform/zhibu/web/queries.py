@@ -18,6 +18,7 @@ from zhibu.members.service import visible_members
 from zhibu.models import (
     Cycle,
     EvaluationResult,
+    FollowUp,
     Incident,
     Member,
     OrgUnit,
@@ -206,6 +207,21 @@ def leads_other_units(access: TenantAccess) -> bool:
         OrgUnit.kind.in_(LEADING_KINDS),
     )
     return bool(db.session.scalar(select(found.limit(1).exists())))
+
+
+def follow_ups_of(tenant_id: uuid.UUID, item_ids: list[uuid.UUID]) -> dict[uuid.UUID, list]:
+    """The 回头看 of these rectification items (a ledger page's), oldest first, by item:
+    one statement."""
+    found: dict[uuid.UUID, list] = {}
+    if not item_ids:
+        return found
+    for check in db.session.scalars(
+        select(FollowUp)
+        .where(FollowUp.tenant_id == tenant_id, FollowUp.item_id.in_(item_ids))
+        .order_by(FollowUp.checked_on)
+    ):
+        found.setdefault(check.item_id, []).append(check)
+    return found
 
 
 def sheets_filled_by(cycle: Cycle, rater: str, subject_ids) -> set[tuple[uuid.UUID, str]]:
