@@ -154,3 +154,23 @@ def test_the_county_assessor_takes_the_on_site_sheets_offline(app, client, count
     bundle = client.get(f"/t/{tenant}/offline/bundle.json?cycle={cycle_id}").json
     assert {s["source"] for s in bundle["sheets"]} == {"observer"}
     assert len(bundle["sheets"]) >= 20  # every village and organization of the county
+
+
+def test_a_township_secretary_sees_the_sheets_it_enters_for_its_villages(app, client, county):
+    """A township's 组织委员 scores its villages' 现场观摩打分: the 本单位 page counts those
+    sheets in 考评进度 and links them, as 评分表 offers them — not 没有需要录入的评分."""
+    from test_web_pages import PASSWORD, login
+
+    from zhibu.accounts.passwords import hash_password
+
+    base, _cycle_id, _auth = county
+    with app.app_context(), use_scope(system_scope()):
+        user = db.session.scalar(select(User).where(User.username == "t01_zzw"))
+        user.password_hash, user.must_change_password = hash_password(PASSWORD), False
+        db.session.commit()
+    login(client, "t01_zzw")
+    page = client.get(f"/t/{base.rsplit('/', 1)[1]}/branch").text
+    assert "没有需要录入的评分" not in page
+    progress = page.split("考评进度", 1)[1].split("历年结果", 1)[0]
+    assert "现场观摩打分" in progress
+    assert page.count("source=observer") + page.count("/observer") >= 7

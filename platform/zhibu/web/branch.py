@@ -63,7 +63,7 @@ def home(tenant_id: uuid.UUID):
         for unit in rated_units:
             if unit.id in results:
                 summaries[unit.id] = explainer.summary(results[unit.id])
-        for unit in queries.rated(units):  # a retired or exempt unit takes no score
+        for unit in queries.rated(below):  # a retired or exempt unit takes no score
             track = definition.track_of_kind(unit.kind)
             for source in offered_sources(g.access, cycle, track) if track else []:
                 sheets_offered.append((unit, source))
@@ -76,7 +76,7 @@ def home(tenant_id: uuid.UUID):
             member_sources = offered_sources(g.access, cycle, member_track)
         monthly = periodic_sources(definition)
         if not published:
-            progress = _progress(cycle, definition, queries.rated(units), members)
+            progress = _progress(cycle, definition, queries.rated(below), members)
     return render_template(
         "branch/home.html",
         units=units,
