@@ -2,6 +2,7 @@
 staff seeing only their own township's rectification items."""
 
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -174,3 +175,5 @@ def test_a_township_secretary_sees_the_sheets_it_enters_for_its_villages(app, cl
     progress = page.split("考评进度", 1)[1].split("历年结果", 1)[0]
     assert "现场观摩打分" in progress
     assert page.count("source=observer") + page.count("/observer") >= 7
+    items = page.rsplit("<h2>整改事项</h2>", 1)[1]  # each item names its unit: 7 under one
+    assert re.search(r"<td data-label=\"组织\">[^<]+党支部<", items), items[:500]
