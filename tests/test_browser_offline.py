@@ -88,6 +88,9 @@ def test_two_sheets_scored_offline_survive_a_reload_and_sync(live_server, phone,
     _shot(page, "offline-sheet-offline")
     page.click("#back")
     _score(page, z02, "A2", "20", "会议记录缺失")  # above the item's 15 points
+    said = page.evaluate("document.querySelector('input[name=\"d-A2\"]').validationMessage")
+    assert "超过该项分值 15 分" in said  # said as it is typed, not only at the sync
+    assert page.inner_text('tr[data-code="A2"] td').startswith("A2 ")  # the code, as on paper
     page.click("#back")
     assert page.inner_text("#waiting").startswith("待同步 2 份")
 

@@ -224,19 +224,20 @@
     box.innerHTML = "";
     var table = document.createElement("table");
     table.className = "offline-sheet";
-    (state.bundle.rubrics[s.rubric] || []).forEach(function (ind, i) {
+    (state.bundle.rubrics[s.rubric] || []).forEach(function (ind) {
       var row = d.deductions[ind.code] || { points: "", reason: "" };
       var tr = document.createElement("tr");
       tr.dataset.code = ind.code;
       var head = document.createElement("td");
       head.innerHTML = "";
-      head.appendChild(document.createTextNode((i + 1) + ". " + ind.title));
+      head.appendChild(document.createTextNode(ind.code + " " + ind.title)); // as on paper
       var small = document.createElement("small");
       small.textContent = " " + T.max + " " + ind.max;
       head.appendChild(small);
       var cell = document.createElement("td");
       var points = document.createElement("input");
-      points.type = "number"; points.min = "0"; points.step = "0.5"; points.inputMode = "decimal";
+      points.type = "number"; points.min = "0"; points.max = String(ind.max);
+      points.step = "0.5"; points.inputMode = "decimal";
       points.name = "d-" + ind.code; points.value = row.points || "";
       points.setAttribute("aria-label", T.deduct + " " + ind.code);
       points.placeholder = T.deduct;
@@ -262,7 +263,13 @@
           img.alt = T.photo;
           shots.appendChild(img);
         });
-      points.addEventListener("input", function () { edit(s, ind.code, points.value, reason.value); });
+      points.addEventListener("input", function () {
+        // more than the line is worth: said at once (kept as typed; the server refuses it)
+        var over = parseFloat(points.value) > ind.max;
+        points.setCustomValidity(over ? say(T.over_max, ind.max) : "");
+        if (over) points.reportValidity();
+        edit(s, ind.code, points.value, reason.value);
+      });
       reason.addEventListener("input", function () { edit(s, ind.code, points.value, reason.value); });
       photo.addEventListener("change", function () {
         if (photo.files && photo.files[0]) takePhoto(s, ind.code, photo.files[0]);
