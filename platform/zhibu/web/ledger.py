@@ -174,6 +174,7 @@ def _new_page(tenant_id: uuid.UUID, error: ServiceError | None = None):
         cycle=cycle,
         unit=unit,
         deductions=found,
+        by_month=any(sheet.period for _d, sheet, _raised in found),
         today=date.today(),
         error=error,
         typed=request.form if error else {},
