@@ -177,3 +177,22 @@ def test_a_township_secretary_sees_the_sheets_it_enters_for_its_villages(app, cl
     assert page.count("source=observer") + page.count("/observer") >= 7
     items = page.rsplit("<h2>整改事项</h2>", 1)[1]  # each item names its unit: 7 under one
     assert re.search(r"<td data-label=\"组织\">[^<]+党支部<", items), items[:500]
+
+
+def test_the_reopen_list_offers_what_the_round_scores(app, client, county):
+    """重新开放录入 offers the villages and organizations the round scores, not the county
+    committee or the townships' 党委, which it never scores."""
+    from test_web_pages import PASSWORD, login
+
+    from zhibu.accounts.passwords import hash_password
+
+    base, cycle_id, _auth = county
+    with app.app_context(), use_scope(system_scope()):
+        user = db.session.scalar(select(User).where(User.username == "county_admin"))
+        user.password_hash, user.must_change_password = hash_password(PASSWORD), False
+        db.session.commit()
+    login(client, "county_admin")
+    page = client.get(f"/t/{base.rsplit('/', 1)[1]}/cycles/{cycle_id}").text
+    offered = re.findall(r"<option value=\"[0-9a-f-]+\"[^>]*>([^<]+)</option>", page)
+    assert "东关村党支部" in offered and len(offered) >= 20
+    assert not [name for name in offered if name.endswith("委员会") or name.endswith("乡党委")]

@@ -101,9 +101,15 @@ def cycle_detail(tenant_id: uuid.UUID, cycle_id: uuid.UUID):
         not_rated=sum(g["count"] for g in compute.level_groups(cycle, current) if not g["rated"]),
         latest=publication.latest(cycle),
         open_objections=len(publication.objections_of(cycle, status="open")),
-        subject_names=queries.reopen_choices(cycle),
+        subject_names=queries.reopen_choices(cycle, _rated_kinds(cycle)),
         people=queries.person_names(tenant_id, _reopened_by(cycle)),
     )
+
+
+def _rated_kinds(cycle) -> set[str]:
+    """The kinds of unit the cycle's scheme rates (a track's subject kinds)."""
+    definition = compute.definition_for(cycle)[0]
+    return {kind for track in definition.tracks for kind in track.subject_kinds}
 
 
 def _reopened_by(cycle) -> set[str]:

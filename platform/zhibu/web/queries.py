@@ -379,15 +379,28 @@ def deductions_of(cycle: Cycle, subject_ids: list[uuid.UUID]) -> list[tuple]:
     return [(item, sheet, f"deduction:{item.id}" in raised) for item, sheet in rows]
 
 
-def reopen_choices(cycle: Cycle) -> dict[str, str]:
-    """Subject id (text) → name, for choosing a subject to reopen: the tenant's units, and
-    the members already reopened."""
+def reopen_choices(cycle: Cycle, kinds: set[str] | None = None) -> dict[str, str]:
+    """Subject id (text) → name, for choosing a subject to reopen: the tenant's units (of
+    ``kinds``, the kinds the scheme rates, and those with members of their own: their
+    month sheets), and the members and units already reopened."""
     rows = db.session.execute(
-        select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.code, OrgUnit.name).where(
+        select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.code, OrgUnit.name, OrgUnit.kind).where(
             OrgUnit.tenant_id == cycle.tenant_id
         )
     ).all()
-    names = {str(u.id): u.name for u in in_tree_order(rows)}
+    opened_ids = set((cycle.reopened or {}).get("subjects", {}))
+    holding = set()
+    if kinds is not None:
+        holding = set(
+            db.session.scalars(
+                select(Member.org_id).where(Member.tenant_id == cycle.tenant_id).distinct()
+            )
+        )
+    names = {
+        str(u.id): u.name
+        for u in in_tree_order(rows)
+        if kinds is None or u.kind in kinds or u.id in holding or str(u.id) in opened_ids
+    }
     opened = [uuid.UUID(s) for s in (cycle.reopened or {}).get("subjects", {}) if s not in names]
     if opened:
         names |= {
