@@ -33,6 +33,19 @@ def county(app):
     return base, cycle_id, {k: {"Authorization": f"Bearer {v}"} for k, v in tokens.items()}
 
 
+def log_in_as(app, client, username: str) -> None:
+    """Log ``client`` in as a demo user (the demo draws its passwords: given one here)."""
+    from test_web_pages import PASSWORD, login
+
+    from zhibu.accounts.passwords import hash_password
+
+    with app.app_context(), use_scope(system_scope()):
+        user = db.session.scalar(select(User).where(User.username == username))
+        user.password_hash, user.must_change_password = hash_password(PASSWORD), False
+        db.session.commit()
+    login(client, username)
+
+
 def test_ranking_report_per_township(client, county):
     base, cycle_id, auth = county
     response = client.get(
@@ -141,16 +154,8 @@ def test_the_county_assessor_takes_the_on_site_sheets_offline(app, client, count
     """现场观摩打分 is scored by township staff and county assessors alike, each their own
     sheet: it is in the assessor's 我的评分表 (the bundle kept on the phone), not only on
     the 评分表 list."""
-    from test_web_pages import PASSWORD, login
-
-    from zhibu.accounts.passwords import hash_password
-
     base, cycle_id, _auth = county
-    with app.app_context(), use_scope(system_scope()):
-        user = db.session.scalar(select(User).where(User.username == "county_assessor"))
-        user.password_hash, user.must_change_password = hash_password(PASSWORD), False
-        db.session.commit()
-    login(client, "county_assessor")
+    log_in_as(app, client, "county_assessor")
     tenant = base.rsplit("/", 1)[1]
     bundle = client.get(f"/t/{tenant}/offline/bundle.json?cycle={cycle_id}").json
     assert {s["source"] for s in bundle["sheets"]} == {"observer"}
@@ -160,16 +165,8 @@ def test_the_county_assessor_takes_the_on_site_sheets_offline(app, client, count
 def test_a_township_secretary_sees_the_sheets_it_enters_for_its_villages(app, client, county):
     """A township's 组织委员 scores its villages' 现场观摩打分: the 本单位 page counts those
     sheets in 考评进度 and links them, as 评分表 offers them — not 没有需要录入的评分."""
-    from test_web_pages import PASSWORD, login
-
-    from zhibu.accounts.passwords import hash_password
-
     base, _cycle_id, _auth = county
-    with app.app_context(), use_scope(system_scope()):
-        user = db.session.scalar(select(User).where(User.username == "t01_zzw"))
-        user.password_hash, user.must_change_password = hash_password(PASSWORD), False
-        db.session.commit()
-    login(client, "t01_zzw")
+    log_in_as(app, client, "t01_zzw")
     page = client.get(f"/t/{base.rsplit('/', 1)[1]}/branch").text
     assert "没有需要录入的评分" not in page
     progress = page.split("考评进度", 1)[1].split("历年结果", 1)[0]
@@ -182,16 +179,8 @@ def test_a_township_secretary_sees_the_sheets_it_enters_for_its_villages(app, cl
 def test_the_reopen_list_offers_what_the_round_scores(app, client, county):
     """重新开放录入 offers the villages and organizations the round scores, not the county
     committee or the townships' 党委, which it never scores."""
-    from test_web_pages import PASSWORD, login
-
-    from zhibu.accounts.passwords import hash_password
-
     base, cycle_id, _auth = county
-    with app.app_context(), use_scope(system_scope()):
-        user = db.session.scalar(select(User).where(User.username == "county_admin"))
-        user.password_hash, user.must_change_password = hash_password(PASSWORD), False
-        db.session.commit()
-    login(client, "county_admin")
+    log_in_as(app, client, "county_admin")
     page = client.get(f"/t/{base.rsplit('/', 1)[1]}/cycles/{cycle_id}").text
     offered = re.findall(r"<option value=\"[0-9a-f-]+\"[^>]*>([^<]+)</option>", page)
     assert "东关村党支部" in offered and len(offered) >= 20
