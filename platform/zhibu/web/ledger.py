@@ -90,7 +90,7 @@ def items(tenant_id: uuid.UUID):
         show=show,
         filters=LEDGER_FILTERS,
         files=files,
-        checks=queries.follow_ups_of(tenant_id, [i.id for i in found]),
+        checks=queries.follow_ups_by_item(tenant_id, [i.id for i in found]),
         sees_files=evidence.items_seen(g.access, found),
         shared_files=evidence.items_shared(g.access, found),
         page=page,

@@ -177,8 +177,8 @@ def _page(cycle, unit, source, rubric, period, rows, scored, problems, status=20
         months=months_of(cycle),
         rows=rows,
         problems=problems,
-        frozen=not phases.is_open(cycle, source, unit.id),  # the unit's month: its phase,
-        # the cycle reopened or the unit (with its members)
+        # the unit's month: taken in its phase, or with the cycle or the unit reopened
+        frozen=not phases.is_open(cycle, source, unit.id),
     ), status
 
 

@@ -209,7 +209,7 @@ def leads_other_units(access: TenantAccess) -> bool:
     return bool(db.session.scalar(select(found.limit(1).exists())))
 
 
-def follow_ups_of(tenant_id: uuid.UUID, item_ids: list[uuid.UUID]) -> dict[uuid.UUID, list]:
+def follow_ups_by_item(tenant_id: uuid.UUID, item_ids: list[uuid.UUID]) -> dict[uuid.UUID, list]:
     """The 回头看 of these rectification items (a ledger page's), oldest first, by item:
     one statement."""
     found: dict[uuid.UUID, list] = {}

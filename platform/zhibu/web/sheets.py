@@ -49,12 +49,13 @@ def own_sources(access, cycle: Cycle, track: engine.Track) -> list[engine.Source
         return sources
     scheme = entry.scheme_of(cycle)
     about_members = "member" in track.subject_kinds
-    return [
-        s
-        for s in sources
-        if not policy.branch_enters(scheme, s)
-        or (s.counted and not s.periodic and not about_members)
-    ]
+
+    def branchs_own(source: engine.Source) -> bool:
+        return policy.branch_enters(scheme, source) and (
+            about_members or source.periodic or not source.counted
+        )
+
+    return [s for s in sources if not branchs_own(s)]
 
 
 SHOWN = 200  # subjects listed per track at most: more are found by the filter
